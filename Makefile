@@ -1,0 +1,127 @@
+# ipsecguard — plain Makefile.  `make V=1` shows the commands.
+CC       ?= cc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+PKG_CONFIG ?= pkg-config
+XTLIBDIR ?= $(shell $(PKG_CONFIG) --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/xtables)
+B        := build
+
+PKGS     := libnetfilter_queue libmnl libnftnl
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+XT_CFLAGS  := $(shell $(PKG_CONFIG) --cflags xtables 2>/dev/null)
+XT_LIBS    := $(shell $(PKG_CONFIG) --libs xtables 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	    -D_GNU_SOURCE -fno-strict-aliasing -Ikmod-free -MMD -MP
+LDLIBS   += -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS   := $(wildcard kmod-free/*.c)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+DAEMON_SRCS := $(wildcard nfqd/daemon/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
+CLI_SRCS   := $(wildcard nfqd/cli/*.c)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/tests/%)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+XT_SRCS    := $(wildcard xt_plugin/libxt_*.c)
+XT_SOS     := $(XT_SRCS:xt_plugin/%.c=$(B)/%.so)
+
+.PHONY: all check check-unit check-vm demo deps install uninstall clean fuzz tests bench
+all: $(B)/ipsecguardd $(B)/ipsecguard $(XT_SOS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/libkmodfree.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/ipsecguardd: $(DAEMON_OBJS) $(B)/libkmodfree.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/ipsecguard: $(CLI_OBJS) $(B)/libkmodfree.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/libxt_%.so: xt_plugin/libxt_%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(XT_CFLAGS) -fPIC -shared -o $@ $< $(XT_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libkmodfree.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+
+$(B)/tests/bench_%: tests/bench/bench_%.c $(B)/libkmodfree.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+
+# libFuzzer harnesses: the library sources rebuilt with sanitizers.
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ikmod-free -fsanitize=fuzzer,address,undefined
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+tests: all $(UNIT_BINS) $(BENCH_BINS)
+
+# Installs the Debian packages the build and the tests need, only those missing.
+deps:
+	$(Q)sh tests/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests $(FUZZ_BINS)
+	$(Q)sh tests/run.sh
+
+check-unit: tests
+	$(Q)sh tests/run.sh unit
+
+check-vm: deps all
+	$(Q)sh tests/vm/run.sh
+
+fuzz: $(FUZZ_BINS)
+	$(Q)sh tests/fuzz/run.sh $${FUZZ_SECONDS:-300}
+
+bench: tests
+	$(Q)sh tests/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(XTLIBDIR)
+	install -m 0755 $(B)/ipsecguardd $(DESTDIR)$(SBINDIR)/ipsecguardd
+	install -m 0755 $(B)/ipsecguard $(DESTDIR)$(BINDIR)/ipsecguard
+	for so in $(XT_SOS); do install -m 0644 $$so $(DESTDIR)$(XTLIBDIR)/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ipsecguardd $(DESTDIR)$(BINDIR)/ipsecguard
+	for so in $(XT_SOS); do rm -f $(DESTDIR)$(XTLIBDIR)/$$(basename $$so); done
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

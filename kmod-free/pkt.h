@@ -1,0 +1,57 @@
+/* Packet parsing: IPv4/IPv6 headers, then TCP, UDP, ICMP/ICMPv6, ESP and
+ * UDP-encapsulated ESP.  Nothing in the packet is trusted: every length is checked
+ * against the buffer, and a packet that does not parse is reported, never read past. */
+#ifndef IGD_PKT_H
+#define IGD_PKT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+
+enum igd_pkt_err {
+	IGD_PKT_OK = 0,
+	IGD_PKT_ETRUNC,		/* buffer shorter than a header says */
+	IGD_PKT_EVERSION,	/* not IPv4/IPv6, or family mismatch */
+	IGD_PKT_EHDR,		/* a header field is impossible (IHL < 5, total length...) */
+	IGD_PKT_EEXTHDR,	/* IPv6 extension header chain too long or malformed */
+	IGD_PKT_EL4,		/* L4 header malformed (TCP doff, bad options...) */
+	IGD_PKT_ERR_MAX
+};
+
+/* Flags in igd_pkt.flags */
+#define IGD_PKT_F_FRAG		0x01	/* a fragment (any) */
+#define IGD_PKT_F_FRAG_FIRST	0x02	/* the first fragment (offset 0) */
+#define IGD_PKT_F_PORTS		0x04	/* sport/dport valid */
+#define IGD_PKT_F_ICMP		0x08	/* icmp_type/icmp_code valid */
+#define IGD_PKT_F_ESP		0x10	/* ESP header: spi/esp_seq valid */
+#define IGD_PKT_F_UDP_ESP	0x20	/* ESP in UDP (RFC 3948), spi/esp_seq valid */
+#define IGD_PKT_F_NATT_KA	0x40	/* NAT-T keepalive (single 0xff byte on UDP 4500) */
+#define IGD_PKT_F_IKE		0x80	/* IKE on UDP 500, or on 4500 after the non-ESP marker */
+#define IGD_PKT_F_TCP_MSS	0x100	/* TCP MSS option present: mss/mss_off valid */
+
+struct igd_pkt {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t proto;		/* final L4 protocol (after IPv6 extension headers) */
+	uint8_t ttl;		/* TTL / hop limit */
+	uint8_t tcp_flags;	/* TCP flags byte when proto is TCP */
+	uint16_t flags;		/* IGD_PKT_F_* */
+	uint16_t l3_len;	/* length of the IP packet as its header says (<= buffer) */
+	uint16_t l4_off;	/* offset of the L4 header in the buffer */
+	uint16_t l4_len;	/* bytes from l4_off to end of the IP packet */
+	uint16_t sport, dport;	/* host order */
+	uint8_t icmp_type, icmp_code;
+	uint16_t mss;		/* host order, when IGD_PKT_F_TCP_MSS */
+	uint16_t mss_off;	/* offset of the 2-byte MSS value in the buffer */
+	uint32_t spi;		/* host order */
+	uint32_t esp_seq;	/* host order */
+	union igd_addr src, dst;
+};
+
+/* Parses @len bytes at @buf (an IPv4 or IPv6 packet, as NFQUEUE delivers it).
+ * Fills @p and returns IGD_PKT_OK, or an igd_pkt_err; @p is then partially filled
+ * (family and addresses when the IP header itself was sound). */
+int igd_pkt_parse(struct igd_pkt *p, const uint8_t *buf, size_t len);
+/* A short name for an igd_pkt_err ("truncated", "bad-header"...). */
+const char *igd_pkt_strerror(int err);
+/* A protocol name for logs: "tcp", "udp", "icmp", "ipv6-icmp", "esp", or the number. */
+const char *igd_proto_name(uint8_t proto, char *buf, size_t len);
+#endif
