@@ -39,6 +39,7 @@ BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/tests/%)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+NETNS_TOOLS := $(patsubst tests/netns/%.c,$(B)/tests/%,$(wildcard tests/netns/*_tool.c))
 XT_SRCS    := $(wildcard xt_plugin/libxt_*.c)
 XT_SOS     := $(XT_SRCS:xt_plugin/%.c=$(B)/%.so)
 
@@ -73,6 +74,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libkmodfree.a
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
 
+# Test-only drivers of the netns suites (tests/netns/*_tool.c).
+$(B)/tests/%_tool: tests/netns/%_tool.c $(B)/libkmodfree.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+
 $(B)/tests/bench_%: tests/bench/bench_%.c $(B)/libkmodfree.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
@@ -85,7 +92,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-tests: all $(UNIT_BINS) $(BENCH_BINS)
+tests: all $(UNIT_BINS) $(BENCH_BINS) $(NETNS_TOOLS)
 
 # Installs the Debian packages the build and the tests need, only those missing.
 deps:

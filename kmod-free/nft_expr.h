@@ -1,0 +1,54 @@
+/* Expression helpers: each appends one nf_tables expression (or a short idiom of a
+ * few) to a libnftnl rule, the way `nft --debug=netlink` prints them.  The rule takes
+ * ownership of the expressions; data is copied.  All return 0 or -errno (-ENOMEM).
+ *
+ * Registers are the 32-bit ones (NFT_REG32_00 ...) or NFT_REG_1..4 (16 bytes each);
+ * data is in network order where the kernel compares bytes. */
+#ifndef IGD_NFT_EXPR_H
+#define IGD_NFT_EXPR_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct nftnl_rule;
+
+/* Rule header: a new rule for @family/@table/@chain (strings copied); NULL on ENOMEM. */
+struct nftnl_rule *igd_nft_rule_new(uint32_t family, const char *table,
+				    const char *chain);
+
+/* [ payload load @len b @ @base header + @offset => reg @dreg ] */
+int igd_nft_expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
+			 uint32_t len, uint32_t dreg);
+/* [ cmp @op reg @sreg @data ] ; @op is NFT_CMP_EQ, NFT_CMP_NEQ, ... */
+int igd_nft_expr_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op,
+		     const void *data, uint32_t len);
+/* [ bitwise reg @dreg = ( reg @sreg & @mask ) ^ @xor ] over @len bytes */
+int igd_nft_expr_bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
+			 const void *mask, const void *xor, uint32_t len);
+/* [ ct load @key => reg @dreg (, dir @dir) ] ; @dir < 0: no direction */
+int igd_nft_expr_ct(struct nftnl_rule *r, uint32_t key, int dir, uint32_t dreg);
+/* [ meta load @key => reg @dreg ] */
+int igd_nft_expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+/* [ counter pkts 0 bytes 0 ] */
+int igd_nft_expr_counter(struct nftnl_rule *r);
+/* [ lookup reg @sreg set @set ] ; @set_id non-zero names a set added in the same
+ * batch (NFTNL_SET_ID); @invert: "!= @set" */
+int igd_nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set,
+			uint32_t set_id, int invert);
+/* [ immediate reg 0 @verdict ] ; NF_ACCEPT, NF_DROP, NFT_RETURN, ... */
+int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict);
+
+/* Queue flags, identical for the native expression and xt NFQUEUE v3. */
+#define IGD_NFT_QUEUE_BYPASS	0x01
+#define IGD_NFT_QUEUE_FANOUT	0x02
+
+/* [ queue num @num-(@num+@total-1) @flags ] : native nft_queue */
+int igd_nft_expr_queue(struct nftnl_rule *r, uint16_t num, uint16_t total,
+		       uint16_t flags);
+/* [ target name NFQUEUE rev 3 ] : the xt target through nft_compat */
+int igd_nft_expr_nfqueue_xt(struct nftnl_rule *r, uint16_t num, uint16_t total,
+			    uint16_t flags);
+
+/* Idiom "ct state @mask" : ct load state, bitwise & @mask, cmp != 0.  @mask is of
+ * NF_CT_STATE_BIT(IP_CT_NEW) etc.  Uses reg 1. */
+int igd_nft_expr_ct_state(struct nftnl_rule *r, uint32_t mask);
+#endif
