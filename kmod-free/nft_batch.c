@@ -411,27 +411,19 @@ int igd_nft_batch_parse_acks(struct igd_nft_batch *b, const void *buf, size_t le
 	return left == 0 ? acks : -EBADMSG;
 }
 
-/* Names the expression that an extended-ack offset points into, for rule messages:
- * "expression 3 (queue)".  Empty when the offset is elsewhere. */
-static void nft_batch_where(const struct igd_nft_batch *b, char *buf, size_t len)
+/* Which expression of rule message @nlh the byte at @off falls in:
+ * "expression 3 (queue)", or an empty string. */
+static void nft_rule_expr_at(const struct nlmsghdr *nlh, size_t off,
+			     char *buf, size_t len)
 {
-	const struct nlmsghdr *nlh;
 	const struct nlattr *a, *e, *n;
 	unsigned int i = 0;
-	size_t off;
 
-	buf[0] = '\0';
-	if (b->ext_off < 0 || b->ext_idx < 0 || (unsigned int)b->ext_idx >= b->n)
-		return;
-	nlh = (const struct nlmsghdr *)(b->buf + b->msgs[b->ext_idx].off);
-	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
-		return;
-	off = (size_t)b->ext_off;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) != NFTA_RULE_EXPRESSIONS)
 			continue;
 		mnl_attr_for_each_nested(e, a) {
-			size_t start = (const char *)e - (const char *)nlh;
+			size_t start = (size_t)((const char *)e - (const char *)nlh);
 			const char *name = "?";
 
 			i++;
@@ -446,6 +438,21 @@ static void nft_batch_where(const struct igd_nft_batch *b, char *buf, size_t len
 			return;
 		}
 	}
+}
+
+/* Where the extended ack points, for rule messages; empty otherwise. */
+static void nft_batch_where(const struct igd_nft_batch *b, char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh;
+
+	buf[0] = '\0';
+	if (b->ext_off < 0 || b->ext_idx < 0 || (unsigned int)b->ext_idx >= b->n)
+		return;
+	nlh = (const struct nlmsghdr *)(b->buf + b->msgs[b->ext_idx].off);
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE ||
+	    (size_t)b->ext_off >= nlh->nlmsg_len)
+		return;
+	nft_rule_expr_at(nlh, (size_t)b->ext_off, buf, len);
 }
 
 int igd_nft_batch_error(const struct igd_nft_batch *b, char *err, size_t errlen)

@@ -276,6 +276,12 @@ int igd_hooks_probe(void)
 	return ret;
 }
 
+static void hooks_seterr(char *err, size_t errlen, const char *what, int ret)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "nft: %s: %s", what, strerror(-ret));
+}
+
 static int hooks_queue_pick(const struct igd_hooks_cfg *cfg, char *err, size_t errlen,
 			    enum igd_hooks_queue *queue)
 {
@@ -286,17 +292,11 @@ static int hooks_queue_pick(const struct igd_hooks_cfg *cfg, char *err, size_t e
 		return 0;
 	ret = igd_hooks_probe();
 	if (ret < 0) {
-		snprintf(err, errlen, "nft: probe queue support: %s", strerror(-ret));
+		hooks_seterr(err, errlen, "probe queue support", ret);
 		return ret;
 	}
 	*queue = ret ? IGD_HOOKS_QUEUE_NATIVE : IGD_HOOKS_QUEUE_XT;
 	return 0;
-}
-
-static void hooks_seterr(char *err, size_t errlen, const char *what, int ret)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "nft: %s: %s", what, strerror(-ret));
 }
 
 int igd_hooks_install(const struct igd_hooks_cfg *cfg, char *err, size_t errlen)
