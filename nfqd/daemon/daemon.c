@@ -1,0 +1,196 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include "caps.h"
+#include "daemon.h"
+#include "nft_hooks.h"
+#include "sdnotify.h"
+
+#define IGD_TICK_MS 1000
+
+static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, void *arg)
+{
+	struct igd_daemon *d = arg;
+	struct igd_judgement jd;
+	struct igd_pkt p;
+	int n;
+
+	igd_judge_packet(&d->judge, qp, &p, &jd);
+	v->verdict = jd.verdict;
+	v->mangled = jd.mss_to != 0;
+	if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
+		return;
+	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd);
+	if (n > 0)
+		igd_vlog_line(d->log, d->line, (size_t)n);
+}
+
+static int daemon_on_queue(int fd, void *arg)
+{
+	struct igd_queue *q = arg;
+	int err = igd_queue_process(q);
+
+	return err == -ENOBUFS ? 0 : err;
+}
+
+void igd_daemon_log_stats(struct igd_daemon *d)
+{
+	int n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues);
+
+	if (n > 0)
+		igd_vlog_line(d->log, d->line, (size_t)n);
+	igd_vlog_flush(d->log);
+}
+
+static void daemon_on_signal(int signo, void *arg)
+{
+	struct igd_daemon *d = arg;
+
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		igd_loop_stop(d->loop);
+		break;
+	case SIGHUP:
+		if (igd_vlog_reopen(d->log))
+			fprintf(stderr, "ipsecguardd: reopen log: %s\n", strerror(errno));
+		break;
+	case SIGUSR1:
+		igd_daemon_log_stats(d);
+		break;
+	}
+}
+
+static void daemon_on_tick(void *arg)
+{
+	struct igd_daemon *d = arg;
+
+	igd_vlog_flush(d->log);
+	igd_sdnotify("WATCHDOG=1");
+	d->ticks++;
+	if (d->opts.stats_interval && d->ticks % d->opts.stats_interval == 0)
+		igd_daemon_log_stats(d);
+}
+
+static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
+{
+	struct igd_queue_cfg cfg = {
+		.maxlen = d->opts.maxlen, .copy_range = d->opts.copy_range,
+		.rcvbuf = d->opts.rcvbuf, .fail_open = !d->opts.fail_closed,
+	};
+	uint32_t n;
+	int e;
+
+	for (n = d->opts.queue_lo; n <= d->opts.queue_hi; n++) {
+		cfg.num = (uint16_t)n;
+		e = igd_queue_open(&d->queues[d->nqueues], &cfg, daemon_on_packet, d, err, errlen);
+		if (e)
+			return e;
+		e = igd_loop_add_fd(d->loop, igd_queue_fd(d->queues[d->nqueues]),
+				    daemon_on_queue, d->queues[d->nqueues]);
+		d->nqueues++;
+		if (e) {
+			snprintf(err, errlen, "event loop: %s", strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
+{
+	struct igd_hooks_cfg cfg = {
+		.table = d->opts.table,
+		.queue_num = (uint16_t)d->opts.queue_lo,
+		.queue_total = (uint16_t)(d->opts.queue_hi - d->opts.queue_lo + 1),
+		.bypass = !d->opts.fail_closed,
+		.fanout = d->opts.queue_hi > d->opts.queue_lo,
+		.all_packets = d->opts.queue_all,
+	};
+	int e;
+
+	if (d->opts.no_hooks)
+		return 0;
+	e = igd_hooks_install(&cfg, err, errlen);
+	if (!e)
+		d->hooks_installed = true;
+	return e;
+}
+
+static int daemon_signals(struct igd_daemon *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	unsigned int i;
+	int e;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		e = igd_loop_add_signal(d->loop, sigs[i], daemon_on_signal, d);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int e;
+
+	igd_judge_init(&d->judge, &d->opts);
+	e = igd_caps_lookup(d->opts.user, &uid, &gid, err, errlen);
+	if (e)
+		return e;
+	d->loop = igd_loop_new();
+	if (!d->loop) {
+		snprintf(err, errlen, "event loop: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	e = daemon_signals(d);
+	if (e) {
+		snprintf(err, errlen, "signals: %s", strerror(-e));
+		return e;
+	}
+	e = igd_vlog_open(&d->log, d->opts.log, err, errlen) ?:
+	    (d->opts.user ? igd_vlog_chown(d->log, uid, gid) : 0) ?:
+	    daemon_open_queues(d, err, errlen) ?:
+	    daemon_install_hooks(d, err, errlen) ?:
+	    igd_caps_drop(d->opts.user != NULL, uid, gid, err, errlen);
+	if (e)
+		return e;
+	igd_loop_set_tick(d->loop, IGD_TICK_MS, daemon_on_tick, d);
+	return 0;
+}
+
+int igd_daemon_run(struct igd_daemon *d)
+{
+	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s\n",
+		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi,
+		d->opts.no_hooks ? "no hooks (external rules feed the queue)" :
+		"own nf_tables hooks installed");
+	igd_sdnotify("READY=1");
+	return igd_loop_run(d->loop);
+}
+
+void igd_daemon_teardown(struct igd_daemon *d)
+{
+	char err[256];
+	unsigned int i;
+
+	igd_sdnotify("STOPPING=1");
+	/* remove the hooks first: no new packets, then answer what is still queued */
+	if (d->hooks_installed && igd_hooks_remove(d->opts.table, err, sizeof(err)))
+		fprintf(stderr, "ipsecguardd: %s\n", err);
+	for (i = 0; i < d->nqueues; i++)
+		igd_queue_process(d->queues[i]);
+	if (d->log && d->nqueues)
+		igd_daemon_log_stats(d);
+	for (i = 0; i < d->nqueues; i++)
+		igd_queue_close(d->queues[i]);
+	igd_vlog_close(d->log);
+	igd_loop_free(d->loop);
+}

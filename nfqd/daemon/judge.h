@@ -1,0 +1,43 @@
+/* The judgement of one queued packet: parse it, decide accept or drop, name the
+ * reason.  Counters per reason and verdict are kept here, exactly. */
+#ifndef IGD_JUDGE_H
+#define IGD_JUDGE_H
+#include <stdint.h>
+#include "opts.h"
+#include "pkt.h"
+#include "queue.h"
+
+enum igd_reason {
+	IGD_R_PASS,		/* nothing wrong */
+	IGD_R_MALFORMED,	/* did not parse: accepted, counted */
+	IGD_R_NAT_BEFORE_IPSEC,
+	IGD_R_NAT_CHANGED_SP,
+	IGD_R_SP_MISS_OUT,
+	IGD_R_SP_MISS_IN,
+	IGD_R_TMPL_MISMATCH,
+	IGD_R_NO_SA,
+	IGD_R_MSS_CLAMP,
+	IGD_R_MAX
+};
+
+struct igd_judgement {
+	enum igd_reason reason;
+	uint32_t verdict;	/* NF_ACCEPT / NF_DROP */
+	int parse_err;		/* igd_pkt_err when malformed */
+	uint16_t mss_from, mss_to;
+};
+
+struct igd_judge {
+	const struct igd_opts *opts;
+	uint64_t count[IGD_R_MAX][2];		/* [reason][0 accept, 1 drop] */
+	uint64_t malformed[IGD_PKT_ERR_MAX];	/* by parse error */
+	uint64_t hooks[5];			/* packets per NF_INET hook */
+};
+
+void igd_judge_init(struct igd_judge *j, const struct igd_opts *o);
+/* Judges @qp; fills @p (the parsed packet) and @jd. */
+void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+		      struct igd_judgement *jd);
+const char *igd_reason_name(enum igd_reason r);
+const char *igd_hook_name(unsigned int hook);
+#endif

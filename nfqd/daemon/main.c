@@ -1,0 +1,27 @@
+/* ipsecguardd: the NFQUEUE daemon.  See `ipsecguardd --help`. */
+#include <stdio.h>
+#include <string.h>
+#include "daemon.h"
+
+int main(int argc, char **argv)
+{
+	struct igd_daemon d;
+	char err[512] = "";
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = igd_opts_parse(&d.opts, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	rc = igd_daemon_setup(&d, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "ipsecguardd: %s\n", err);
+		igd_daemon_teardown(&d);
+		return 1;
+	}
+	rc = igd_daemon_run(&d);
+	if (rc)
+		fprintf(stderr, "ipsecguardd: event loop: %s\n", strerror(-rc));
+	igd_daemon_teardown(&d);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,224 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "num.h"
+#include "opts.h"
+
+#define IGD_VERSION "0.1.0"
+
+static const char usage[] =
+"NAME\n"
+"    ipsecguardd - guard a Linux IPsec gateway against NAT-before-IPsec leaks,\n"
+"    policy misses and oversized tunnel packets\n"
+"\n"
+"SYNOPSIS\n"
+"    ipsecguardd [--queue N|A-B] [--mode audit|enforce|fix] [--mss off|auto|N]\n"
+"                [--log -|FILE|syslog] [--no-hooks] [options]\n"
+"\n"
+"DESCRIPTION\n"
+"    ipsecguardd reads packets from NFQUEUE at prerouting, forward, output and\n"
+"    postrouting (after source NAT), judges each against the kernel's IPsec\n"
+"    security policies, and writes one JSON object per verdict.  By default it\n"
+"    installs its own nf_tables table (ip and ip6 families) that queues only flow\n"
+"    heads (conntrack state new), and removes it on SIGTERM or SIGINT.  A table\n"
+"    left behind by a killed run is replaced at start.\n"
+"\n"
+"OPTIONS\n"
+"    -q, --queue N|A-B     queue number, or a range bound one socket each\n"
+"                          (default 0)\n"
+"    -m, --mode MODE       audit: tag and log, always accept (default);\n"
+"                          enforce: drop packets that would leak or miss policy;\n"
+"                          fix: like audit, and repair the ruleset (NAT exemptions)\n"
+"        --mss off|auto|N  TCP MSS clamping of tunnelled SYNs (default off)\n"
+"    -l, --log DEST        '-' for standard output (default), 'syslog', or a file\n"
+"                          (appended; reopened on SIGHUP for log rotation)\n"
+"        --no-hooks        install no nf_tables table: rules of your own (rules/,\n"
+"                          iptables -j IPSECGUARD) feed the queue\n"
+"        --table NAME      name of the daemon's tables (default ipsecguard)\n"
+"        --queue-all       queue every packet, not only flow heads (diagnosis;\n"
+"                          costs throughput)\n"
+"        --fail-closed     drop instead of accept when the daemon is not listening\n"
+"                          or the queue is full (default: fail open)\n"
+"        --no-log-pass     log only packets that were flagged or malformed\n"
+"        --queue-maxlen N  packets the kernel may hold per queue (default 4096)\n"
+"        --copy-range N    bytes of each packet copied to the daemon (default 512)\n"
+"        --rcvbuf BYTES    queue socket receive buffer (default 8388608)\n"
+"        --stats-interval S  log a stats event every S seconds (default 0: off;\n"
+"                          SIGUSR1 logs one at any time)\n"
+"    -u, --user NAME       after setup, run as this user keeping only\n"
+"                          CAP_NET_ADMIN\n"
+"    -h, --help            this text\n"
+"    -V, --version         print the version\n"
+"\n"
+"LOG\n"
+"    One JSON object per line, for example\n"
+"    {\"ts\":\"2026-11-22T11:31:14.123456Z\",\"event\":\"verdict\",\"hook\":\"postrouting\",\n"
+"     \"verdict\":\"accept\",\"reason\":\"nat-before-ipsec\",\"family\":4,\"proto\":\"tcp\",\n"
+"     \"src\":\"10.0.2.33\",\"dst\":\"192.168.1.10\",\"sport\":40000,\"dport\":22,\n"
+"     \"nat_src\":\"172.16.0.1\",\"nat_dst\":\"192.168.1.10\",...}\n"
+"    Strings are escaped so that packet contents cannot forge a line.\n"
+"\n"
+"SIGNALS\n"
+"    SIGTERM, SIGINT  answer every queued packet, remove the table, exit 0\n"
+"    SIGHUP           reopen the log file\n"
+"    SIGUSR1          log a stats event (verdict counters per reason, kernel queue\n"
+"                     drops)\n"
+"\n"
+"EXIT STATUS\n"
+"    0 clean exit, 1 runtime failure, 2 bad option.\n";
+
+enum {
+	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_QUEUE_ALL, OPT_FAIL_CLOSED,
+	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
+};
+
+static const struct option longopts[] = {
+	{ "queue", required_argument, NULL, 'q' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "mss", required_argument, NULL, OPT_MSS },
+	{ "log", required_argument, NULL, 'l' },
+	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
+	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "queue-all", no_argument, NULL, OPT_QUEUE_ALL },
+	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
+	{ "no-log-pass", no_argument, NULL, OPT_NO_LOG_PASS },
+	{ "queue-maxlen", required_argument, NULL, OPT_MAXLEN },
+	{ "copy-range", required_argument, NULL, OPT_COPY_RANGE },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "user", required_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const mode_names[] = { "audit", "enforce", "fix" };
+
+const char *igd_mode_name(enum igd_mode m)
+{
+	return mode_names[m];
+}
+
+static int opts_bad(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "ipsecguardd: --%s %s: %s\n", opt, val, why);
+	fprintf(stderr, "Try 'ipsecguardd --help'.\n");
+	return 2;
+}
+
+static int opts_u32(const char *opt, const char *val, uint32_t min, uint32_t max,
+		    uint32_t *out)
+{
+	char why[64];
+
+	if (igd_num_u32(val, min, max, out) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "expected a number from %u to %u", min, max);
+	return opts_bad(opt, val, why);
+}
+
+static int opts_mode(struct igd_opts *o, const char *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (strcmp(val, mode_names[i]) == 0) {
+			o->mode = (enum igd_mode)i;
+			return 0;
+		}
+	}
+	return opts_bad("mode", val, "expected audit, enforce or fix");
+}
+
+static int opts_mss(struct igd_opts *o, const char *val)
+{
+	if (strcmp(val, "off") == 0) {
+		o->mss_mode = IGD_MSS_OFF;
+		return 0;
+	}
+	if (strcmp(val, "auto") == 0) {
+		o->mss_mode = IGD_MSS_AUTO;
+		return 0;
+	}
+	o->mss_mode = IGD_MSS_FIXED;
+	if (igd_num_u32(val, 88, 65535, &o->mss) == 0)
+		return 0;
+	return opts_bad("mss", val, "expected off, auto, or a number from 88 to 65535");
+}
+
+static int opts_queue(struct igd_opts *o, const char *val)
+{
+	if (igd_num_range(val, 0, 65535, &o->queue_lo, &o->queue_hi))
+		return opts_bad("queue", val, "expected N or A-B with 0 <= A <= B <= 65535");
+	if (o->queue_hi - o->queue_lo + 1 > IGD_MAX_QUEUES)
+		return opts_bad("queue", val, "at most 16 queues");
+	return 0;
+}
+
+static int opts_one(struct igd_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'q': return opts_queue(o, arg);
+	case 'm': return opts_mode(o, arg);
+	case OPT_MSS: return opts_mss(o, arg);
+	case 'l':
+		if (!arg[0])
+			return opts_bad("log", "''", "expected -, syslog or a file name");
+		o->log = arg;
+		return 0;
+	case OPT_NO_HOOKS: o->no_hooks = true; return 0;
+	case OPT_TABLE:
+		if (!arg[0] || strlen(arg) > 64 || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(arg))
+			return opts_bad("table", arg, "expected 1-64 letters, digits, _ or -");
+		o->table = arg;
+		return 0;
+	case OPT_QUEUE_ALL: o->queue_all = true; return 0;
+	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
+	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
+	case OPT_MAXLEN: return opts_u32("queue-maxlen", arg, 1, 1u << 20, &o->maxlen);
+	case OPT_COPY_RANGE: return opts_u32("copy-range", arg, 128, 65535, &o->copy_range);
+	case OPT_RCVBUF: return opts_u32("rcvbuf", arg, 65536, 1u << 30, &o->rcvbuf);
+	case OPT_STATS_INTERVAL:
+		return opts_u32("stats-interval", arg, 0, 86400, &o->stats_interval);
+	case 'u':
+		o->user = arg;
+		return 0;
+	}
+	return 2;
+}
+
+int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
+{
+	int c, err;
+
+	*o = (struct igd_opts){
+		.log = "-", .table = "ipsecguard", .log_pass = true,
+		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
+	};
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == 'V') {
+			puts("ipsecguardd " IGD_VERSION);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "ipsecguardd: %s option '%s'\nTry 'ipsecguardd --help'.\n",
+				c == '?' ? "unknown" : "missing argument for", argv[optind - 1]);
+			return 2;
+		}
+		err = opts_one(o, c, optarg);
+		if (err)
+			return err;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ipsecguardd: unexpected argument '%s'\n"
+			"Try 'ipsecguardd --help'.\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* ipsecguardd's command line. */
+#ifndef IGD_OPTS_H
+#define IGD_OPTS_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IGD_MAX_QUEUES 16
+
+enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
+enum igd_mss_mode { IGD_MSS_OFF, IGD_MSS_AUTO, IGD_MSS_FIXED };
+
+struct igd_opts {
+	uint32_t queue_lo, queue_hi;
+	enum igd_mode mode;
+	enum igd_mss_mode mss_mode;
+	uint32_t mss;
+	const char *log;		/* "-", "syslog" or a path */
+	bool no_hooks;
+	bool queue_all;			/* queue every packet, not just flow heads */
+	bool fail_closed;
+	bool log_pass;			/* log verdicts of clean packets too */
+	const char *table;
+	uint32_t maxlen, copy_range, rcvbuf;
+	uint32_t stats_interval;	/* seconds, 0 = off */
+	const char *user;
+};
+
+/* Fills @o from argv.  Returns 0 to run, 1 when --help/--version was handled, or 2
+ * after printing a message that names the bad option (the exit status to use). */
+int igd_opts_parse(struct igd_opts *o, int argc, char **argv);
+const char *igd_mode_name(enum igd_mode m);
+#endif

@@ -1,0 +1,77 @@
+/* One NFQUEUE queue over libnetfilter_queue's libmnl API: bind and configure
+ * (GSO, fail-open, conntrack, header-only copy), receive in bursts with recvmmsg,
+ * hand each packet to a handler and answer every one.  Accept verdicts are batched
+ * (NFQNL_MSG_VERDICT_BATCH); a drop, a mark or a mangled packet first flushes the
+ * accepts before it, so verdicts always reach the kernel in packet order. */
+#ifndef IGD_QUEUE_H
+#define IGD_QUEUE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "ct_attr.h"
+
+struct igd_queue;
+
+struct igd_queue_cfg {
+	uint16_t num;
+	uint32_t maxlen;	/* kernel queue length (NFQA_CFG_QUEUE_MAXLEN) */
+	uint32_t copy_range;	/* bytes of each packet copied to us */
+	uint32_t rcvbuf;	/* socket receive buffer, bytes */
+	bool fail_open;		/* NFQA_CFG_F_FAIL_OPEN: accept when the queue is full */
+};
+
+/* What the kernel told us about one queued packet.  Valid during the handler only. */
+struct igd_qpkt {
+	uint32_t id;
+	uint16_t hw_proto;	/* host order: ETH_P_IP / ETH_P_IPV6 */
+	uint8_t hook;		/* NF_INET_* */
+	uint16_t queue;
+	uint8_t *data;		/* writable copy of the packet head */
+	uint32_t len;		/* bytes at data */
+	uint32_t orig_len;	/* the whole packet's length (NFQA_CAP_LEN, else len) */
+	uint32_t skbinfo;	/* NFQA_SKB_* */
+	uint32_t mark;
+	uint32_t indev, outdev;
+	bool has_ct;
+	struct igd_ct ct;
+	uint32_t ctinfo;
+};
+
+/* The handler's answer.  A mangle is honoured only when the whole packet was copied. */
+struct igd_qverdict {
+	uint32_t verdict;	/* NF_ACCEPT or NF_DROP */
+	bool mangled;		/* data[0..len) was changed in place */
+	bool set_ctmark;	/* write ctmark under ctmark_mask into the conntrack entry */
+	uint32_t ctmark, ctmark_mask;
+};
+
+typedef void (*igd_queue_handler)(const struct igd_qpkt *p, struct igd_qverdict *v,
+				  void *arg);
+
+struct igd_queue_stats {
+	uint64_t packets, accepted, dropped, mangled, batches, verdict_msgs;
+	uint64_t bad_msgs;	/* netlink messages we could not parse: answered if possible */
+	uint64_t send_errors;
+};
+
+/* Opens, binds and configures queue cfg->num.  On failure returns -errno and writes
+ * a message naming what failed to @err. */
+int igd_queue_open(struct igd_queue **q, const struct igd_queue_cfg *cfg,
+		   igd_queue_handler h, void *arg, char *err, size_t errlen);
+int igd_queue_fd(const struct igd_queue *q);
+/* Drains the socket (a bounded number of bursts), answers every packet received.
+ * Returns 0, or -errno on a fatal socket error. */
+int igd_queue_process(struct igd_queue *q);
+const struct igd_queue_stats *igd_queue_stats(const struct igd_queue *q);
+uint16_t igd_queue_num(const struct igd_queue *q);
+/* Whether the kernel attaches the conntrack entry to queued packets (NFQA_CT). */
+bool igd_queue_has_ct(const struct igd_queue *q);
+/* Unbinds and closes; NULL-safe. */
+void igd_queue_close(struct igd_queue *q);
+
+/* The kernel's own per-queue counters from /proc/net/netfilter/nfnetlink_queue. */
+struct igd_queue_kstats {
+	uint32_t waiting, queue_dropped, user_dropped, id_seq;
+	bool found;
+};
+int igd_queue_kstats_read(uint16_t num, struct igd_queue_kstats *ks);
+#endif

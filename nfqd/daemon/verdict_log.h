@@ -1,0 +1,19 @@
+/* The JSON line of one verdict (DESIGN.md's contract) and of the stats event. */
+#ifndef IGD_VERDICT_LOG_H
+#define IGD_VERDICT_LOG_H
+#include <stddef.h>
+#include "judge.h"
+#include "queue.h"
+
+#define IGD_LINE_MAX 2048
+
+/* Formats the verdict of @qp into @buf; returns the length or -1. */
+int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
+		     const struct igd_pkt *p, const struct igd_judgement *jd);
+
+struct igd_queue;
+/* Formats a stats event: counters per reason, per hook, and each queue's own and the
+ * kernel's counters. */
+int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
+		   struct igd_queue *const *q, unsigned int nq);
+#endif

@@ -1,0 +1,145 @@
+# Shared by the namespace tests: a three-namespace lab and helpers.  Source it, call
+# lab_up, and the namespaces are removed on exit whatever happens (trap).
+#
+#   host (10.0.2.33/24, fd00:2::33/64) --- gw (10.0.2.1 | 172.16.0.1) --- peer (172.16.0.2)
+#                                          (fd00:2::1 | fd00:16::1)       (fd00:16::2)
+#   peer also owns 192.168.1.10/16 and fd00:168::10/64 (the far subnet of seed 004).
+#
+# Nothing here touches the host's own namespace beyond creating veth pairs that are
+# moved into the lab at once.
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=$TOP/build
+LAB_ID=${LAB_ID:-$$}
+NS_HOST=igd-h-$LAB_ID
+NS_GW=igd-g-$LAB_ID
+NS_PEER=igd-p-$LAB_ID
+TMPD=$(mktemp -d /tmp/igd-test.XXXXXX)
+LAB_PIDS=""
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+info() { echo "# $*"; }
+check() {	# check "what" command...: one assertion, fails the test
+	what=$1; shift
+	if "$@"; then echo "ok - $what"; else echo "not ok - $what"; exit 1; fi
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	ip netns add igd-probe-$LAB_ID 2>/dev/null || skip "cannot create network namespaces"
+	ip netns del igd-probe-$LAB_ID
+}
+
+need_bin() {
+	for b in "$@"; do
+		[ -x "$BUILD/$b" ] || skip "$BUILD/$b not built (make)"
+	done
+}
+
+in_host() { ip netns exec "$NS_HOST" "$@"; }
+in_gw() { ip netns exec "$NS_GW" "$@"; }
+in_peer() { ip netns exec "$NS_PEER" "$@"; }
+
+lab_cleanup() {
+	for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LAB_PIDS; do
+		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+		kill -9 "$p" 2>/dev/null
+	done
+	for ns in "$NS_HOST" "$NS_GW" "$NS_PEER"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMPD"
+}
+
+# Runs "$@" in the background and remembers it for cleanup; sets LAST_PID.
+bg() { "$@" & LAST_PID=$!; LAB_PIDS="$LAB_PIDS $LAST_PID"; }
+
+lab_up() {
+	trap lab_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	for ns in "$NS_HOST" "$NS_GW" "$NS_PEER"; do
+		ip netns add "$ns" || fail "netns add $ns"
+		ip -n "$ns" link set lo up
+	done
+	ip link add igdh$LAB_ID netns "$NS_HOST" type veth peer name igdgl$LAB_ID netns "$NS_GW" ||
+		fail "veth host-gw"
+	ip link add igdp$LAB_ID netns "$NS_PEER" type veth peer name igdgw$LAB_ID netns "$NS_GW" ||
+		fail "veth gw-peer"
+	ip -n "$NS_HOST" link set igdh$LAB_ID name eth0
+	ip -n "$NS_GW" link set igdgl$LAB_ID name lan0
+	ip -n "$NS_GW" link set igdgw$LAB_ID name wan0
+	ip -n "$NS_PEER" link set igdp$LAB_ID name eth0
+	for ns in "$NS_HOST" "$NS_PEER"; do ip -n "$ns" link set eth0 up; done
+	ip -n "$NS_GW" link set lan0 up
+	ip -n "$NS_GW" link set wan0 up
+	ip -n "$NS_HOST" addr add 10.0.2.33/24 dev eth0
+	ip -n "$NS_HOST" -6 addr add fd00:2::33/64 dev eth0 nodad
+	ip -n "$NS_GW" addr add 10.0.2.1/24 dev lan0
+	ip -n "$NS_GW" -6 addr add fd00:2::1/64 dev lan0 nodad
+	ip -n "$NS_GW" addr add 172.16.0.1/24 dev wan0
+	ip -n "$NS_GW" -6 addr add fd00:16::1/64 dev wan0 nodad
+	ip -n "$NS_PEER" addr add 172.16.0.2/24 dev eth0
+	ip -n "$NS_PEER" -6 addr add fd00:16::2/64 dev eth0 nodad
+	ip -n "$NS_PEER" addr add 192.168.1.10/16 dev lo
+	ip -n "$NS_PEER" -6 addr add fd00:168::10/64 dev lo nodad
+	ip -n "$NS_HOST" route add default via 10.0.2.1
+	ip -n "$NS_HOST" -6 route add default via fd00:2::1
+	ip -n "$NS_GW" route add 192.168.0.0/16 via 172.16.0.2
+	ip -n "$NS_GW" -6 route add fd00:168::/64 via fd00:16::2
+	ip -n "$NS_PEER" route add 10.0.2.0/24 via 172.16.0.1
+	ip -n "$NS_PEER" -6 route add fd00:2::/64 via fd00:16::1
+	in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	in_host ping -c1 -W2 192.168.1.10 >/dev/null || fail "lab: host cannot reach peer"
+	# the first IPv6 packets wait for neighbour discovery: get that done now
+	in_host ping -6 -c1 -W5 fd00:168::10 >/dev/null || fail "lab: no IPv6 from host to peer"
+}
+
+# Starts the daemon on the gateway with "$@"; waits until its queue is bound.
+# Sets DAEMON_PID, DAEMON_LOG (JSON lines) and DAEMON_ERR (stderr).
+daemon_start() {
+	DAEMON_LOG=$TMPD/verdicts.jsonl
+	DAEMON_ERR=$TMPD/daemon.err
+	: >"$DAEMON_LOG"
+	bg ip netns exec "$NS_GW" "$BUILD/ipsecguardd" --log "$DAEMON_LOG" "$@" 2>"$DAEMON_ERR"
+	DAEMON_PID=$LAST_PID
+	i=0
+	until grep -q 'ipsecguardd: mode' "$DAEMON_ERR" 2>/dev/null; do
+		kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$DAEMON_ERR"; fail "daemon exited at start"; }
+		i=$((i + 1)); [ $i -lt 100 ] || fail "daemon did not start"
+		sleep 0.1
+	done
+}
+
+# Stops the daemon with SIGTERM and waits; returns its exit status.
+daemon_stop() {
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID"
+}
+
+# The kernel's counters of queue N in the gateway: "waiting queue_dropped user_dropped".
+queue_kstats() {
+	in_gw awk -v q="$1" '$1 == q { print $3, $6, $7 }' /proc/net/netfilter/nfnetlink_queue
+}
+
+# A TCP transfer of $3 bytes from the host to the peer's address $1, port $2: the peer
+# listens, the host sends a deterministic stream; both print "bytes sha256".  Returns 0
+# when the peer got every byte intact.
+xfer() {
+	bg in_peer python3 "$TOP/tests/netns/xfer.py" recv "$1" "$2" >"$TMPD/xfer.recv"
+	rpid=$LAST_PID
+	in_host python3 "$TOP/tests/netns/xfer.py" send "$1" "$2" "$3" >"$TMPD/xfer.send" ||
+		{ kill $rpid 2>/dev/null; return 1; }
+	wait $rpid
+	info "sent: $(cat "$TMPD/xfer.send"), received: $(cat "$TMPD/xfer.recv")"
+	[ -s "$TMPD/xfer.send" ] && cmp -s "$TMPD/xfer.send" "$TMPD/xfer.recv"
+}
+
+# Whether the gateway has nf_tables table $2 of family $1.
+gw_table() { in_gw nft list table "$1" "$2" >/dev/null 2>&1; }
+no_gw_table() { ! gw_table "$@"; }
+
+# How many verdict lines of the log match every KEY=VALUE given.
+log_count() { python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" count "$@"; }

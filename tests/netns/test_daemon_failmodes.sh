@@ -1,0 +1,34 @@
+#!/bin/sh
+# Failure behaviour: a table left by a killed daemon keeps traffic flowing (bypass)
+# and is replaced by the next start; --fail-closed drops when nobody listens; SIGHUP
+# reopens a rotated log; SIGUSR1 logs stats.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_bin ipsecguardd
+lab_up
+
+daemon_start --queue 11
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+check "a killed daemon leaves its table" gw_table ip ipsecguard
+check "with nobody listening, bypass lets a new flow through" \
+	in_host ping -c1 -W2 192.168.1.10
+daemon_start --queue 11
+n=$(in_gw nft list table ip ipsecguard | grep -c 'queue')
+check "restart replaced the stale table ($n queue rules, 4 expected)" [ "$n" -eq 4 ]
+mv "$DAEMON_LOG" "$DAEMON_LOG.1"
+kill -HUP "$DAEMON_PID"; sleep 0.3
+check "ping after log rotation" in_host ping -c1 -W2 -p 01 192.168.1.10
+sleep 1.2
+check "SIGHUP reopened the log under its name" [ -s "$DAEMON_LOG" ]
+kill -USR1 "$DAEMON_PID"; sleep 0.3
+check "SIGUSR1 logged a stats event" grep -q '"event":"stats"' "$DAEMON_LOG"
+check "daemon exits 0" daemon_stop
+
+daemon_start --queue 12 --fail-closed
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+check "--fail-closed without a listener drops new flows" \
+	sh -c "! ip netns exec $NS_HOST ping -c1 -W1 192.168.1.10 >/dev/null"
+daemon_start --queue 12
+check "a new daemon lifts it" in_host ping -c1 -W2 192.168.1.10
+check "daemon exits 0" daemon_stop
+check "no table left" no_gw_table ip ipsecguard
