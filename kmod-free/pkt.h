@@ -28,6 +28,10 @@ enum igd_pkt_err {
 #define IGD_PKT_F_IKE		0x80	/* IKE on UDP 500, or on 4500 after the non-ESP marker */
 #define IGD_PKT_F_TCP_MSS	0x100	/* TCP MSS option present: mss/mss_off valid */
 
+#define IGD_PKT_V6_EXT_MAX	8	/* IPv6 extension headers walked before EEXTHDR */
+#define IGD_PORT_IKE		500	/* IKE (either port) */
+#define IGD_PORT_NATT		4500	/* IKE and ESP in UDP, RFC 3948 (either port) */
+
 struct igd_pkt {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t proto;		/* final L4 protocol (after IPv6 extension headers) */
@@ -48,7 +52,14 @@ struct igd_pkt {
 
 /* Parses @len bytes at @buf (an IPv4 or IPv6 packet, as NFQUEUE delivers it).
  * Fills @p and returns IGD_PKT_OK, or an igd_pkt_err; @p is then partially filled
- * (family and addresses when the IP header itself was sound). */
+ * (family, proto and addresses whenever the fixed IP header was in the buffer; ports
+ * when the first four L4 bytes were, e.g. with bad TCP options).
+ * Fragments: IGD_PKT_F_FRAG; the first also IGD_PKT_F_FRAG_FIRST and its L4 header
+ * is parsed; a later one has no L4 information (l4_off is where its data starts).
+ * An IPv6 atomic fragment (offset 0, M clear) is not flagged.
+ * ESP in UDP: IGD_PKT_F_UDP_ESP (proto stays UDP), keepalive or IKE flagged instead
+ * when either port is 4500; IGD_PKT_F_IKE when either port is 500.
+ * A second MSS option, or one whose length is not 4, is IGD_PKT_EL4. */
 int igd_pkt_parse(struct igd_pkt *p, const uint8_t *buf, size_t len);
 /* A short name for an igd_pkt_err ("truncated", "bad-header"...). */
 const char *igd_pkt_strerror(int err);
