@@ -45,7 +45,7 @@ PROJECT_BINS="build/ipsecguardd build/ipsecguard"
 
 # Kernel module directories copied whole, plus single modules; dependencies of all
 # of them are added from modules.dep.
-MOD_DIRS="net/ipv4 net/ipv6 net/xfrm net/key net/netfilter net/sched net/core
+MOD_DIRS="net/ipv4 net/ipv6 net/xfrm net/key net/netfilter net/sched net/core net/bridge
 crypto arch/x86/crypto lib"
 MOD_FILES="drivers/net/veth.ko drivers/net/tun.ko drivers/net/dummy.ko drivers/net/ifb.ko"
 

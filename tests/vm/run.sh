@@ -61,6 +61,7 @@ append="console=ttyS0 panic=-1 quiet loglevel=4 ig.timeout=$VM_SCENARIO_TIMEOUT"
 [ -n "$only" ] && append="$append ig.only=$only"
 
 echo "vm: kernel $kver, $(basename "$img") ($(du -h "$img" | cut -f1)), booting (TCG)"
+cr=$(printf '\r')
 state=$(mktemp)
 trap 'rm -f "$state"' EXIT
 # The console goes to $console as it comes; the loop prints results as they arrive.
@@ -70,7 +71,8 @@ trap 'rm -f "$state"' EXIT
 		-display none -monitor none -serial stdio \
 		-kernel "$kernel" -initrd "$img" -append "$append" </dev/null 2>&1
 	echo "@@HOST qemu-exit $?"
-} | tr -d '\r' | tee "$console" | while IFS= read -r line; do
+} | tee "$console" | while IFS= read -r line; do
+	line=${line%"$cr"}
 	case $line in
 	"@@VM UP "*)
 		set -- $line
@@ -104,6 +106,7 @@ trap 'rm -f "$state"' EXIT
 	esac
 done
 t_end=$(date +%s)
+sed -i "s/$cr\$//" "$console"
 
 pass=0 fail=0 skip=0 failed_names=""
 for n in $expected; do

@@ -1,0 +1,261 @@
+# Shared by the lab's scenarios (sourced; runs inside the VM, busybox sh).
+#
+# The lab is seed 004's network, one namespace per box:
+#
+#   host 10.0.2.33 --lan-- gw1 10.0.2.1 | 172.16.0.1 ==wan== 172.16.0.2 gw2 | 192.168.1.1 --lan-- host2 192.168.1.10
+#
+# The WAN is a bridge (br0) in its own namespace "wan" with one port per gateway
+# (p1 faces gw1, p2 faces gw2): captures there see the wire, not the gateways'
+# own view (on a gateway's receiving interface, AF_PACKET also shows the decrypted
+# inner packet), and nft bridge rules there act as the path (one-way drops).
+# gw1 protects 10.0.2.0/24 <-> 192.168.0.0/16 with a static ESP tunnel to gw2
+# (ip xfrm state/policy, AES-GCM by default); the interfaces are called "lan" and
+# "wan" inside each gateway, "eth0" inside each host.
+#
+# Helpers: lab_up, lab_tunnel, nsx, capture_start/capture_stop/capture_count,
+# sa_packets, xfrm_stat, pings, and the assertions ok/fail/check/expect_eq.
+# Every scenario runs in /tmp/scenario (emptied between scenarios) with a fresh
+# set of namespaces; exit 0 = pass, 77 = skipped, anything else = fail.
+
+set -u
+
+# busybox sh runs its own applets before anything in PATH: these names must reach
+# the real programs.
+ip() { /usr/sbin/ip "$@"; }
+tc() { /usr/sbin/tc "$@"; }
+ping() { /usr/bin/ping "$@"; }
+
+LAB_DIR=/tmp/scenario
+mkdir -p "$LAB_DIR"
+LAB_BG_PIDS=""
+LAB_T0=$(cut -d' ' -f1 /proc/uptime)
+
+log() {
+	printf '[%6s] %s\n' \
+		"$(awk -v a="$LAB_T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')" "$*"
+}
+ok() { log "ok: $*"; }
+fail() {
+	log "FAIL: $*"
+	exit 1
+}
+skip() {
+	log "skipped: $*"
+	exit 77
+}
+# check "description" command...: the command must succeed.
+check() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else fail "$_d"; fi
+}
+# expect_eq "description" got want
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
+}
+# expect_ge "description" got min
+expect_ge() {
+	if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; fi
+}
+
+# nsx NS COMMAND...: runs COMMAND (a program, looked up in PATH) in namespace NS.
+nsx() {
+	_ns=$1
+	shift
+	/usr/sbin/ip netns exec "$_ns" "$@"
+}
+
+lab_cleanup() {
+	for _p in $LAB_BG_PIDS; do
+		kill "$_p" 2>/dev/null
+	done
+	LAB_BG_PIDS=""
+}
+trap lab_cleanup EXIT
+
+# bg_start NAME COMMAND...: starts COMMAND in the background, output in
+# $LAB_DIR/NAME.out; its pid is remembered for cleanup and in $LAB_DIR/NAME.pid.
+bg_start() {
+	_n=$1
+	shift
+	"$@" >"$LAB_DIR/$_n.out" 2>&1 &
+	echo $! >"$LAB_DIR/$_n.pid"
+	LAB_BG_PIDS="$LAB_BG_PIDS $!"
+}
+bg_stop() {
+	[ -f "$LAB_DIR/$1.pid" ] || return 0
+	_p=$(cat "$LAB_DIR/$1.pid")
+	kill -INT "$_p" 2>/dev/null
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		kill -0 "$_p" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -9 "$_p" 2>/dev/null
+	wait "$_p" 2>/dev/null
+	rm -f "$LAB_DIR/$1.pid"
+	return 0
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s.
+wait_for() {
+	_n=$(($1 * 5))
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# --- topology ----------------------------------------------------------------------
+LAB_HOST=10.0.2.33 LAB_GW1_LAN=10.0.2.1 LAB_GW1_WAN=172.16.0.1
+LAB_GW2_WAN=172.16.0.2 LAB_GW2_LAN=192.168.1.1 LAB_HOST2=192.168.1.10
+LAB_LEFT_NET=10.0.2.0/24 LAB_RIGHT_NET=192.168.0.0/16
+
+_veth() { # ns1 if1 ns2 if2
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# lab_up [WAN_MTU]: the four namespaces, addresses, routes, forwarding on the gateways.
+lab_up() {
+	for _ns in host gw1 wan gw2 host2; do
+		ip netns add "$_ns" || fail "ip netns add $_ns"
+		ip -n "$_ns" link set lo up
+	done
+	ip -n wan link add br0 type bridge || fail "bridge in ns wan"
+	_veth host eth0 gw1 lan || fail "veth host-gw1"
+	_veth gw1 wan wan p1 || fail "veth gw1-wan"
+	_veth gw2 wan wan p2 || fail "veth gw2-wan"
+	_veth gw2 lan host2 eth0 || fail "veth gw2-host2"
+	if [ -n "${1:-}" ]; then
+		for _i in gw1/wan gw2/wan wan/p1 wan/p2; do
+			ip -n "${_i%/*}" link set "${_i#*/}" mtu "$1"
+		done
+	fi
+	ip -n wan link set p1 master br0
+	ip -n wan link set p2 master br0
+	ip -n wan link set br0 up
+	ip -n host addr add $LAB_HOST/24 dev eth0
+	ip -n host route add default via $LAB_GW1_LAN
+	ip -n gw1 addr add $LAB_GW1_LAN/24 dev lan
+	ip -n gw1 addr add $LAB_GW1_WAN/24 dev wan
+	ip -n gw1 route add $LAB_RIGHT_NET via $LAB_GW2_WAN
+	ip -n gw2 addr add $LAB_GW2_WAN/24 dev wan
+	ip -n gw2 addr add $LAB_GW2_LAN/24 dev lan
+	ip -n gw2 route add $LAB_LEFT_NET via $LAB_GW1_WAN
+	ip -n host2 addr add $LAB_HOST2/24 dev eth0
+	ip -n host2 route add default via $LAB_GW2_LAN
+	for _ns in gw1 gw2; do
+		nsx "$_ns" sysctl -qw net.ipv4.ip_forward=1
+		nsx "$_ns" sysctl -qw net.ipv4.conf.all.rp_filter=0
+		nsx "$_ns" sysctl -qw net.ipv4.conf.default.rp_filter=0
+	done
+	log "lab up: host $LAB_HOST - gw1 $LAB_GW1_LAN/$LAB_GW1_WAN - gw2 $LAB_GW2_WAN/$LAB_GW2_LAN - host2 $LAB_HOST2"
+}
+
+# Fixed test keys (never real ones).  AEAD keys carry the 4-byte salt at the end.
+LAB_KEY_GCM_12=0x0102030405060708090a0b0c0d0e0f1011121314
+LAB_KEY_GCM_21=0x2122232425262728292a2b2c2d2e2f3031323334
+LAB_KEY_ENC_12=0x4142434445464748494a4b4c4d4e4f50
+LAB_KEY_ENC_21=0x5152535455565758595a5b5c5d5e5f60
+LAB_KEY_AUTH_12=0x6162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f80
+LAB_KEY_AUTH_21=0x8182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0
+LAB_SPI_12=0x00001001   # gw1 -> gw2
+LAB_SPI_21=0x00002001   # gw2 -> gw1
+
+# _sa NS SRC DST SPI DIR(12|21) CIPHER REQID: one tunnel-mode ESP SA.
+_sa() {
+	eval "_kg=\$LAB_KEY_GCM_$5 _ke=\$LAB_KEY_ENC_$5 _ka=\$LAB_KEY_AUTH_$5"
+	case $6 in
+	gcm)
+		ip -n "$1" xfrm state add src "$2" dst "$3" proto esp spi "$4" reqid "$7" \
+			mode tunnel aead 'rfc4106(gcm(aes))' "$_kg" 128 ;;
+	cbc-sha256)
+		ip -n "$1" xfrm state add src "$2" dst "$3" proto esp spi "$4" reqid "$7" \
+			mode tunnel enc 'cbc(aes)' "$_ke" auth-trunc 'hmac(sha256)' "$_ka" 128 ;;
+	*) fail "unknown cipher $6" ;;
+	esac || fail "xfrm state $2 -> $3 spi $4 in $1 ($6)"
+}
+
+# lab_tunnel [gcm|cbc-sha256] [REQID]: SAs in both directions and out/in/fwd SPs for
+# 10.0.2.0/24 <-> 192.168.0.0/16 on both gateways (templates required: level required).
+lab_tunnel() {
+	_c=${1:-gcm}
+	_r=${2:-1}
+	for _ns in gw1 gw2; do
+		# The same two SAs on both sides (the SAD is keyed by dst/spi/proto).
+		_sa $_ns $LAB_GW1_WAN $LAB_GW2_WAN $LAB_SPI_12 12 "$_c" "$_r"
+		_sa $_ns $LAB_GW2_WAN $LAB_GW1_WAN $LAB_SPI_21 21 "$_c" "$_r"
+	done
+	_sp() { # ns dir src dst tsrc tdst
+		ip -n "$1" xfrm policy add dir "$2" src "$3" dst "$4" \
+			tmpl src "$5" dst "$6" proto esp reqid "$_r" mode tunnel ||
+			fail "xfrm policy $2 $3 -> $4 in $1"
+	}
+	_sp gw1 out $LAB_LEFT_NET $LAB_RIGHT_NET $LAB_GW1_WAN $LAB_GW2_WAN
+	_sp gw1 fwd $LAB_RIGHT_NET $LAB_LEFT_NET $LAB_GW2_WAN $LAB_GW1_WAN
+	_sp gw1 in $LAB_RIGHT_NET $LAB_LEFT_NET $LAB_GW2_WAN $LAB_GW1_WAN
+	_sp gw2 out $LAB_RIGHT_NET $LAB_LEFT_NET $LAB_GW2_WAN $LAB_GW1_WAN
+	_sp gw2 fwd $LAB_LEFT_NET $LAB_RIGHT_NET $LAB_GW1_WAN $LAB_GW2_WAN
+	_sp gw2 in $LAB_LEFT_NET $LAB_RIGHT_NET $LAB_GW1_WAN $LAB_GW2_WAN
+	log "tunnel up: $_c, reqid $_r, spi $LAB_SPI_12 (gw1->gw2) / $LAB_SPI_21 (gw2->gw1)"
+}
+
+# --- traffic -------------------------------------------------------------------------
+# pings NS DST COUNT: prints the number of replies received.
+pings() {
+	nsx "$1" ping -n -q -c "$3" -i 0.2 -W 2 "$2" 2>&1 |
+		sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p' | head -n 1
+}
+
+# --- observation ---------------------------------------------------------------------
+# wire_start NAME [p1|p2]: capture on the WAN wire next to gw1 (p1, default) or gw2.
+wire_start() {
+	capture_start "$1" wan "${2:-p1}"
+}
+wire_stop() {
+	capture_stop "$1"
+}
+
+# capture_start NAME NS IFACE: tcpdump on IFACE in NS into $LAB_DIR/NAME.pcap, returns
+# once tcpdump listens.
+capture_start() {
+	bg_start "cap-$1" nsx "$2" tcpdump -Z root -U -n -i "$3" -w "$LAB_DIR/$1.pcap"
+	wait_for 10 grep -q 'listening on' "$LAB_DIR/cap-$1.out" ||
+		fail "tcpdump on $2/$3 did not start: $(cat "$LAB_DIR/cap-$1.out")"
+}
+capture_stop() {
+	bg_stop "cap-$1"
+}
+# capture_count NAME FILTER...: packets in the capture that match a pcap filter.
+capture_count() {
+	_n=$1
+	shift
+	tcpdump -Z root -n -r "$LAB_DIR/$_n.pcap" "$@" 2>/dev/null | wc -l | tr -d ' '
+}
+# capture_show NAME [FILTER...]: the first packets, for the log.
+capture_show() {
+	_n=$1
+	shift
+	tcpdump -Z root -n -r "$LAB_DIR/$_n.pcap" "$@" 2>/dev/null | head -n 6 | sed "s/^/    $_n: /"
+}
+
+# sa_packets NS SPI: packets the SA with this SPI has processed (lifetime current).
+sa_packets() {
+	ip -n "$1" -s xfrm state list spi "$2" 2>/dev/null |
+		sed -n 's/.*[ ,]\([0-9][0-9]*\)(packets).*/\1/p' | head -n 1
+}
+
+# xfrm_stat NS NAME: one counter of /proc/net/xfrm_stat in NS.
+xfrm_stat() {
+	nsx "$1" cat /proc/net/xfrm_stat | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# nft_rule_packets NS TABLE_FAMILY TABLE CHAIN: packets counted by the chain's first
+# rule carrying a counter.
+nft_rule_packets() {
+	nsx "$1" nft list chain "$2" "$3" "$4" |
+		sed -n 's/.*counter packets \([0-9][0-9]*\) bytes.*/\1/p' | head -n 1
+}
