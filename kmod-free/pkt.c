@@ -149,8 +149,10 @@ static int pkt_parse_udp(struct igd_pkt *p, const uint8_t *udp, size_t n)
 		/* the first fragment holds only the start of the datagram */
 		end = ulen < n ? ulen : n;
 	} else {
-		if (ulen > n)
+		if (ulen > n && !(p->flags & IGD_PKT_F_PARTIAL))
 			return IGD_PKT_EL4;
+		if (ulen > n)
+			ulen = n;	/* the capture stopped inside the datagram */
 		end = ulen;	/* bytes past the UDP length are padding */
 	}
 	if (pkt_has_port(p, IGD_PORT_NATT))
@@ -225,7 +227,21 @@ static void pkt_frag4(struct igd_pkt *p, uint16_t frag)
 		p->flags |= IGD_PKT_F_FRAG_FIRST;
 }
 
-static int pkt_parse_v4(struct igd_pkt *p, const uint8_t *buf, size_t len)
+/* The IP length @tot against what was captured (@len) and the packet's real length
+ * (@pktlen): a capture may stop early (NFQUEUE's copy range), a packet may not. */
+static int pkt_set_l3_len(struct igd_pkt *p, size_t tot, size_t len, size_t pktlen)
+{
+	if (tot > pktlen)
+		return IGD_PKT_ETRUNC;
+	if (tot > len) {
+		p->flags |= IGD_PKT_F_PARTIAL;
+		tot = len;
+	}
+	p->l3_len = (uint16_t)tot;
+	return IGD_PKT_OK;
+}
+
+static int pkt_parse_v4(struct igd_pkt *p, const uint8_t *buf, size_t len, size_t pktlen)
 {
 	size_t hlen, tot;
 
@@ -240,9 +256,8 @@ static int pkt_parse_v4(struct igd_pkt *p, const uint8_t *buf, size_t len)
 	tot = pkt_get16(buf + 2);
 	if (hlen < PKT_IP4_MIN || tot < hlen)
 		return IGD_PKT_EHDR;
-	if (tot > len)
+	if (hlen > len || pkt_set_l3_len(p, tot, len, pktlen))
 		return IGD_PKT_ETRUNC;
-	p->l3_len = (uint16_t)tot;
 	pkt_set_l4(p, hlen);
 	pkt_frag4(p, pkt_get16(buf + 6));
 	return pkt_parse_l4(p, buf);
@@ -330,7 +345,7 @@ static int pkt_v6_ext_walk(struct igd_pkt *p, const uint8_t *buf, uint8_t nh, si
 	return IGD_PKT_OK;
 }
 
-static int pkt_parse_v6(struct igd_pkt *p, const uint8_t *buf, size_t len)
+static int pkt_parse_v6(struct igd_pkt *p, const uint8_t *buf, size_t len, size_t pktlen)
 {
 	size_t tot;
 	int err;
@@ -343,11 +358,10 @@ static int pkt_parse_v6(struct igd_pkt *p, const uint8_t *buf, size_t len)
 	memcpy(p->src.b, buf + 8, 16);
 	memcpy(p->dst.b, buf + 24, 16);
 	tot = PKT_IP6_LEN + (size_t)pkt_get16(buf + 4);
-	if (tot > len)
-		return IGD_PKT_ETRUNC;
-	if (tot > UINT16_MAX)
+	if (tot > UINT16_MAX && tot <= pktlen)
 		return IGD_PKT_EHDR;	/* does not fit the 16-bit offsets */
-	p->l3_len = (uint16_t)tot;
+	if (pkt_set_l3_len(p, tot, len, pktlen))
+		return IGD_PKT_ETRUNC;
 	pkt_set_l4(p, PKT_IP6_LEN);
 	err = pkt_v6_ext_walk(p, buf, buf[6], PKT_IP6_LEN);
 	if (err)
@@ -355,18 +369,25 @@ static int pkt_parse_v6(struct igd_pkt *p, const uint8_t *buf, size_t len)
 	return pkt_parse_l4(p, buf);
 }
 
-int igd_pkt_parse(struct igd_pkt *p, const uint8_t *buf, size_t len)
+int igd_pkt_parse_cap(struct igd_pkt *p, const uint8_t *buf, size_t len, size_t pktlen)
 {
 	memset(p, 0, sizeof(*p));
 	if (!len)
 		return IGD_PKT_ETRUNC;
+	if (pktlen < len)
+		pktlen = len;
 	switch (buf[0] >> 4) {
 	case 4:
-		return pkt_parse_v4(p, buf, len);
+		return pkt_parse_v4(p, buf, len, pktlen);
 	case 6:
-		return pkt_parse_v6(p, buf, len);
+		return pkt_parse_v6(p, buf, len, pktlen);
 	}
 	return IGD_PKT_EVERSION;
+}
+
+int igd_pkt_parse(struct igd_pkt *p, const uint8_t *buf, size_t len)
+{
+	return igd_pkt_parse_cap(p, buf, len, len);
 }
 
 static const char *const pkt_errs[IGD_PKT_ERR_MAX] = {

@@ -27,6 +27,7 @@ enum igd_pkt_err {
 #define IGD_PKT_F_NATT_KA	0x40	/* NAT-T keepalive (single 0xff byte on UDP 4500) */
 #define IGD_PKT_F_IKE		0x80	/* IKE on UDP 500, or on 4500 after the non-ESP marker */
 #define IGD_PKT_F_TCP_MSS	0x100	/* TCP MSS option present: mss/mss_off valid */
+#define IGD_PKT_F_PARTIAL	0x200	/* only the head was captured: l3_len is what we have */
 
 #define IGD_PKT_V6_EXT_MAX	8	/* IPv6 extension headers walked before EEXTHDR */
 #define IGD_PORT_IKE		500	/* IKE (either port) */
@@ -63,6 +64,10 @@ struct igd_pkt {
 int igd_pkt_parse(struct igd_pkt *p, const uint8_t *buf, size_t len);
 /* A short name for an igd_pkt_err ("truncated", "bad-header"...). */
 const char *igd_pkt_strerror(int err);
+/* The same for a capture of the first @len bytes of a packet of @pktlen bytes (the
+ * NFQUEUE copy range): the IP length is checked against @pktlen, nothing is read past
+ * @len, and IGD_PKT_F_PARTIAL is set when the capture ends inside the packet. */
+int igd_pkt_parse_cap(struct igd_pkt *p, const uint8_t *buf, size_t len, size_t pktlen);
 /* A protocol name for logs: "tcp", "udp", "icmp", "ipv6-icmp", "esp", or the number. */
 const char *igd_proto_name(uint8_t proto, char *buf, size_t len);
 #endif

@@ -50,11 +50,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 	*jd = (struct igd_judgement){ .reason = IGD_R_PASS, .verdict = NF_ACCEPT };
 	if (qp->hook < 5)
 		j->hooks[qp->hook]++;
-	jd->parse_err = igd_pkt_parse(p, qp->data, qp->len);
-	/* a packet cut short by the copy range is still sound up to what we saw */
-	if (jd->parse_err == IGD_PKT_ETRUNC && qp->orig_len > qp->len && p->l4_off &&
-	    p->l4_off < qp->len)
-		jd->parse_err = IGD_PKT_OK;
+	jd->parse_err = igd_pkt_parse_cap(p, qp->data, qp->len, qp->orig_len);
 	if (jd->parse_err != IGD_PKT_OK) {
 		jd->reason = IGD_R_MALFORMED;
 		if (jd->parse_err > 0 && jd->parse_err < IGD_PKT_ERR_MAX)
