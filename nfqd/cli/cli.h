@@ -1,0 +1,49 @@
+/* ipsecguard, the command line tool: shared helpers of the subcommands. */
+#ifndef IGD_CLI_H
+#define IGD_CLI_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "json.h"
+#include "sad.h"
+#include "spd.h"
+#include "xfrm_nl.h"
+
+#define CLI_EXIT_USAGE	2	/* bad options */
+#define CLI_EXIT_FAIL	1	/* the system said no */
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *f);
+	const char *summary;
+};
+
+extern const char *cli_prog;
+
+int cmd_lookup(int argc, char **argv);
+void cmd_lookup_help(FILE *f);
+int cmd_spd(int argc, char **argv);
+void cmd_spd_help(FILE *f);
+int cmd_monitor(int argc, char **argv);
+void cmd_monitor_help(FILE *f);
+
+/* Prints "ipsecguard: <what>: <msg>" to stderr and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Unsigned number in decimal or 0x-hex, within [0, max].  0 or -EINVAL (reported). */
+int cli_parse_u32(const char *what, const char *s, uint32_t max, uint32_t *out);
+/* Protocol name (tcp, udp, icmp, ipv6-icmp, sctp, gre, esp, ah...) or number. */
+int cli_parse_proto(const char *what, const char *s, uint8_t *out);
+const char *cli_proto_str(uint8_t proto, char *buf, size_t len);
+/* Opens a mirror; reports failures on stderr. */
+int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg *cfg);
+
+void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
+void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa);
+void cli_print_sp(FILE *f, const struct igd_sp *sp);
+void cli_print_sa(FILE *f, const struct igd_sa *sa);
+/* "10.0.2.0/24" */
+const char *cli_prefix_str(int family, const union igd_addr *a, unsigned int plen,
+			   char *buf, size_t len);
+#endif

@@ -1,0 +1,299 @@
+/* Shared helpers of the subcommands: parsing, printing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/xfrm.h>
+#include "cli.h"
+
+int cli_usage_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: ", cli_prog, what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_parse_u32(const char *what, const char *s, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') {
+		cli_usage_error(what, "'%s' is not a number", s ? s : "");
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end) {
+		cli_usage_error(what, "'%s' is not a number", s);
+		return -EINVAL;
+	}
+	if (v > max) {
+		cli_usage_error(what, "'%s' out of range 0-%u", s, max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "any", 0 }, { "icmp", IPPROTO_ICMP }, { "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP }, { "gre", IPPROTO_GRE }, { "esp", IPPROTO_ESP },
+	{ "ah", IPPROTO_AH }, { "ipv6-icmp", IPPROTO_ICMPV6 }, { "icmpv6", IPPROTO_ICMPV6 },
+	{ "sctp", IPPROTO_SCTP }, { "udplite", IPPROTO_UDPLITE }, { "mh", IPPROTO_MH },
+	{ "comp", IPPROTO_COMP },
+};
+
+int cli_parse_proto(const char *what, const char *s, uint8_t *out)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcmp(s, protos[i].name)) {
+			*out = protos[i].proto;
+			return 0;
+		}
+	}
+	if (cli_parse_u32(what, s, 255, &v))
+		return -EINVAL;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+const char *cli_proto_str(uint8_t proto, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg *cfg)
+{
+	int err = igd_xfrm_mirror_open(m, cfg);
+
+	if (err) {
+		fprintf(stderr, "%s: reading the XFRM database: %s%s\n", cli_prog,
+			strerror(-err), err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return CLI_EXIT_FAIL;
+	}
+	return 0;
+}
+
+const char *cli_prefix_str(int family, const union igd_addr *a, unsigned int plen,
+			   char *buf, size_t len)
+{
+	char ab[IGD_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s/%u", igd_addr_str(family, a, ab, sizeof(ab)), plen);
+	return buf;
+}
+
+/* --- JSON ----------------------------------------------------------------------------- */
+
+static void json_ports(struct igd_json *j, const struct igd_sel *s)
+{
+	if (s->sport_mask) {
+		igd_json_uint(j, "sport", s->sport);
+		if (s->sport_mask != 0xffff)
+			igd_json_uint(j, "sport_mask", s->sport_mask);
+	}
+	if (s->dport_mask) {
+		igd_json_uint(j, "dport", s->dport);
+		if (s->dport_mask != 0xffff)
+			igd_json_uint(j, "dport_mask", s->dport_mask);
+	}
+}
+
+static void json_tmpl(struct igd_json *j, const struct igd_tmpl *t)
+{
+	char ab[IGD_ADDRSTRLEN];
+	int fam = t->family ? t->family : 4;
+
+	igd_json_obj_open(j, NULL);
+	igd_json_str(j, "src", igd_addr_str(fam, &t->saddr, ab, sizeof(ab)));
+	igd_json_str(j, "dst", igd_addr_str(fam, &t->daddr, ab, sizeof(ab)));
+	igd_json_str(j, "proto", igd_xfrm_proto_str(t->proto));
+	igd_json_hex32(j, "spi", t->spi);
+	igd_json_uint(j, "reqid", t->reqid);
+	igd_json_str(j, "mode", igd_xfrm_mode_str(t->mode));
+	igd_json_str(j, "level", t->optional ? "use" : "required");
+	igd_json_obj_close(j);
+}
+
+void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
+{
+	const struct igd_sel *s = &sp->sel;
+	char pb[IGD_ADDRSTRLEN + 8];
+	unsigned int i;
+
+	igd_json_obj_open(j, key);
+	igd_json_uint(j, "index", sp->index);
+	igd_json_str(j, "dir", igd_dir_str(sp->dir));
+	igd_json_uint(j, "priority", sp->priority);
+	igd_json_str(j, "ptype", sp->type == IGD_PTYPE_SUB ? "sub" : "main");
+	igd_json_str(j, "src", cli_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
+	igd_json_str(j, "dst", cli_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
+	igd_json_uint(j, "family", s->family);
+	igd_json_uint(j, "proto", s->proto);
+	json_ports(j, s);
+	if (s->ifindex)
+		igd_json_int(j, "ifindex", s->ifindex);
+	if (sp->mark_m) {
+		igd_json_hex32(j, "mark", sp->mark_v);
+		igd_json_hex32(j, "mark_mask", sp->mark_m);
+	}
+	if (sp->if_id)
+		igd_json_uint(j, "if_id", sp->if_id);
+	igd_json_uint(j, "reqid", sp->ntmpl ? sp->tmpl[0].reqid : 0);
+	igd_json_str(j, "action", sp->action == IGD_SP_ALLOW ? "allow" : "block");
+	igd_json_bool(j, "protecting", igd_sp_protecting(sp));
+	igd_json_arr_open(j, "tmpl");
+	for (i = 0; i < sp->ntmpl; i++)
+		json_tmpl(j, &sp->tmpl[i]);
+	igd_json_arr_close(j);
+	igd_json_obj_close(j);
+}
+
+static void json_alg(struct igd_json *j, const char *key, const struct igd_sa_alg *a)
+{
+	if (!a->name[0])
+		return;
+	igd_json_obj_open(j, key);
+	igd_json_str(j, "name", a->name);
+	igd_json_uint(j, "key_bits", a->key_bits);
+	if (a->trunc_bits)
+		igd_json_uint(j, "icv_bits", a->trunc_bits);
+	igd_json_obj_close(j);
+}
+
+void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa)
+{
+	char ab[IGD_ADDRSTRLEN];
+
+	igd_json_obj_open(j, key);
+	igd_json_str(j, "src", igd_addr_str(sa->family, &sa->saddr, ab, sizeof(ab)));
+	igd_json_str(j, "dst", igd_addr_str(sa->family, &sa->daddr, ab, sizeof(ab)));
+	igd_json_str(j, "proto", igd_xfrm_proto_str(sa->proto));
+	igd_json_hex32(j, "spi", sa->spi);
+	igd_json_uint(j, "reqid", sa->reqid);
+	igd_json_str(j, "mode", igd_xfrm_mode_str(sa->mode));
+	if (sa->mark_m) {
+		igd_json_hex32(j, "mark", sa->mark_v);
+		igd_json_hex32(j, "mark_mask", sa->mark_m);
+	}
+	if (sa->if_id)
+		igd_json_uint(j, "if_id", sa->if_id);
+	json_alg(j, "aead", &sa->aead);
+	json_alg(j, "enc", &sa->crypt);
+	json_alg(j, "auth", &sa->auth);
+	json_alg(j, "comp", &sa->comp);
+	if (sa->encap_type) {
+		igd_json_obj_open(j, "encap");
+		igd_json_uint(j, "type", sa->encap_type);
+		igd_json_uint(j, "sport", sa->encap_sport);
+		igd_json_uint(j, "dport", sa->encap_dport);
+		igd_json_obj_close(j);
+	}
+	if (sa->overhead_known) {
+		igd_json_uint(j, "iv", sa->iv_len);
+		igd_json_uint(j, "icv", sa->icv_len);
+		igd_json_uint(j, "block", sa->block);
+	}
+	igd_json_uint(j, "bytes", sa->cur.bytes);
+	igd_json_uint(j, "packets", sa->cur.packets);
+	igd_json_uint(j, "add_time", sa->cur.add_time);
+	igd_json_uint(j, "use_time", sa->cur.use_time);
+	igd_json_obj_close(j);
+}
+
+/* --- text, in the spirit of ip xfrm policy / state ------------------------------------- */
+
+static void print_sel(FILE *f, const struct igd_sel *s)
+{
+	char pb[IGD_ADDRSTRLEN + 8], nb[8];
+
+	fprintf(f, "src %s", cli_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
+	fprintf(f, " dst %s", cli_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
+	if (s->proto)
+		fprintf(f, " proto %s", cli_proto_str(s->proto, nb, sizeof(nb)));
+	if (s->sport_mask)
+		fprintf(f, s->sport_mask == 0xffff ? " sport %u" : " sport %u/0x%x", s->sport,
+			s->sport_mask);
+	if (s->dport_mask)
+		fprintf(f, s->dport_mask == 0xffff ? " dport %u" : " dport %u/0x%x", s->dport,
+			s->dport_mask);
+	if (s->ifindex)
+		fprintf(f, " ifindex %d", s->ifindex);
+	fputc('\n', f);
+}
+
+void cli_print_sp(FILE *f, const struct igd_sp *sp)
+{
+	char ab[IGD_ADDRSTRLEN], ab2[IGD_ADDRSTRLEN];
+	unsigned int i;
+
+	print_sel(f, &sp->sel);
+	fprintf(f, "\tdir %s action %s index %u priority %u ptype %s\n", igd_dir_str(sp->dir),
+		sp->action == IGD_SP_ALLOW ? "allow" : "block", sp->index, sp->priority,
+		sp->type == IGD_PTYPE_SUB ? "sub" : "main");
+	if (sp->mark_m || sp->if_id)
+		fprintf(f, "\tmark 0x%x/0x%x if_id %u\n", sp->mark_v, sp->mark_m, sp->if_id);
+	for (i = 0; i < sp->ntmpl; i++) {
+		const struct igd_tmpl *t = &sp->tmpl[i];
+		int fam = t->family ? t->family : 4;
+
+		fprintf(f, "\ttmpl src %s dst %s proto %s reqid %u mode %s level %s\n",
+			igd_addr_str(fam, &t->saddr, ab, sizeof(ab)),
+			igd_addr_str(fam, &t->daddr, ab2, sizeof(ab2)),
+			igd_xfrm_proto_str(t->proto), t->reqid, igd_xfrm_mode_str(t->mode),
+			t->optional ? "use" : "required");
+	}
+}
+
+static void print_alg(FILE *f, const char *what, const struct igd_sa_alg *a)
+{
+	if (!a->name[0])
+		return;
+	fprintf(f, "\t%s %s (%u bits)", what, a->name, a->key_bits);
+	if (a->trunc_bits)
+		fprintf(f, " icv %u bits", a->trunc_bits);
+	fputc('\n', f);
+}
+
+void cli_print_sa(FILE *f, const struct igd_sa *sa)
+{
+	char ab[IGD_ADDRSTRLEN], ab2[IGD_ADDRSTRLEN];
+
+	fprintf(f, "src %s dst %s\n", igd_addr_str(sa->family, &sa->saddr, ab, sizeof(ab)),
+		igd_addr_str(sa->family, &sa->daddr, ab2, sizeof(ab2)));
+	fprintf(f, "\tproto %s spi 0x%08x reqid %u mode %s\n", igd_xfrm_proto_str(sa->proto),
+		sa->spi, sa->reqid, igd_xfrm_mode_str(sa->mode));
+	if (sa->mark_m || sa->if_id)
+		fprintf(f, "\tmark 0x%x/0x%x if_id %u\n", sa->mark_v, sa->mark_m, sa->if_id);
+	print_alg(f, "aead", &sa->aead);
+	print_alg(f, "enc", &sa->crypt);
+	print_alg(f, "auth", &sa->auth);
+	print_alg(f, "comp", &sa->comp);
+	if (sa->encap_type)
+		fprintf(f, "\tencap type %u sport %u dport %u\n", sa->encap_type,
+			sa->encap_sport, sa->encap_dport);
+	if (sa->overhead_known)
+		fprintf(f, "\toverhead iv %u icv %u block %u\n", sa->iv_len, sa->icv_len,
+			sa->block);
+	fprintf(f, "\tcurrent %llu bytes %llu packets\n", (unsigned long long)sa->cur.bytes,
+		(unsigned long long)sa->cur.packets);
+}
