@@ -73,15 +73,17 @@ lab_cleanup() {
 }
 trap lab_cleanup EXIT
 
-# bg_start NAME COMMAND...: starts COMMAND in the background, output in
-# $LAB_DIR/NAME.out; its pid is remembered for cleanup and in $LAB_DIR/NAME.pid.
+# bg_start NAME NS PROGRAM [ARGS...]: starts PROGRAM in namespace NS in the
+# background (ip netns exec execs it: the pid is the program's), output in
+# $LAB_DIR/NAME.out, pid in $LAB_DIR/NAME.pid and remembered for cleanup.
 bg_start() {
 	_n=$1
 	shift
-	"$@" >"$LAB_DIR/$_n.out" 2>&1 &
+	/usr/sbin/ip netns exec "$@" >"$LAB_DIR/$_n.out" 2>&1 &
 	echo $! >"$LAB_DIR/$_n.pid"
 	LAB_BG_PIDS="$LAB_BG_PIDS $!"
 }
+# bg_stop NAME: SIGINT, then SIGKILL after 4 s.
 bg_stop() {
 	[ -f "$LAB_DIR/$1.pid" ] || return 0
 	_p=$(cat "$LAB_DIR/$1.pid")
@@ -222,11 +224,13 @@ wire_stop() {
 # capture_start NAME NS IFACE: tcpdump on IFACE in NS into $LAB_DIR/NAME.pcap, returns
 # once tcpdump listens.
 capture_start() {
-	bg_start "cap-$1" nsx "$2" tcpdump -Z root -U -n -i "$3" -w "$LAB_DIR/$1.pcap"
+	bg_start "cap-$1" "$2" tcpdump -Z root --immediate-mode -U -n -i "$3" -w "$LAB_DIR/$1.pcap"
 	wait_for 10 grep -q 'listening on' "$LAB_DIR/cap-$1.out" ||
 		fail "tcpdump on $2/$3 did not start: $(cat "$LAB_DIR/cap-$1.out")"
 }
+# capture_stop NAME: lets the last packets reach the file, then stops tcpdump.
 capture_stop() {
+	sleep 0.5
 	bg_stop "cap-$1"
 }
 # capture_count NAME FILTER...: packets in the capture that match a pcap filter.
