@@ -29,6 +29,8 @@ void cmd_monitor_help(FILE *f)
 		"    --acquire       ACQUIRE events only\n"
 		"    --count N       exit after N printed events\n"
 		"    --timeout MS    exit after MS milliseconds (0: never, the default)\n"
+		"    --rcvbuf BYTES  event socket buffer (default 1048576); lost events are\n"
+		"                    reported as an \"overrun\" line\n"
 		"    --json          JSON lines: {\"event\":\"acquire\",\"sp\":{...},\"flow\":{...}}\n"
 		"    -h, --help      this text\n");
 }
@@ -115,11 +117,31 @@ static void on_event(const struct igd_xfrm_event *ev, void *data)
 	fflush(stdout);
 }
 
+/* Lost events cannot be printed; say that some were lost. */
+static void overrun_report(const struct igd_xfrm_mirror *m, const struct mon *mon,
+			   uint64_t *seen)
+{
+	struct igd_xfrm_mirror_stats st;
+
+	igd_xfrm_mirror_get_stats(m, &st);
+	if (st.overruns == *seen)
+		return;
+	*seen = st.overruns;
+	if (mon->json)
+		printf("{\"event\":\"overrun\",\"overruns\":%llu,\"rcvbuf\":%u}\n",
+		       (unsigned long long)st.overruns, st.rcvbuf);
+	else
+		printf("overrun: events lost (%llu so far), receive buffer now %u\n",
+		       (unsigned long long)st.overruns, st.rcvbuf);
+	fflush(stdout);
+}
+
 static const struct option mon_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "acquire", no_argument, NULL, 'a' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "rcvbuf", required_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -138,7 +160,7 @@ int cmd_monitor(int argc, char **argv)
 	struct igd_xfrm_mirror_cfg cfg = { .cb = on_event, .cb_data = &mon };
 	struct igd_xfrm_mirror *m;
 	uint32_t timeout = 0;
-	uint64_t start;
+	uint64_t start, overruns = 0;
 	int opt, rc = 0;
 
 	opterr = 0;
@@ -152,6 +174,10 @@ int cmd_monitor(int argc, char **argv)
 			break;
 		case 't':
 			if (cli_parse_u32("--timeout", optarg, 86400000, &timeout))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'r':
+			if (cli_parse_u32("--rcvbuf", optarg, INT32_MAX, &cfg.rcvbuf))
 				return CLI_EXIT_USAGE;
 			break;
 		case 'h':
@@ -180,6 +206,7 @@ int cmd_monitor(int argc, char **argv)
 		if (poll(&pfd, 1, tmo) < 0 && errno != EINTR)
 			break;
 		rc = igd_xfrm_mirror_process(m);
+		overrun_report(m, &mon, &overruns);
 		if (rc) {
 			fprintf(stderr, "%s: XFRM events: %s\n", cli_prog, strerror(-rc));
 			rc = CLI_EXIT_FAIL;
