@@ -118,6 +118,28 @@ int igd_nft_expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
+{
+	struct nftnl_expr *e = nft_expr_new("ct");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, sreg);
+	return nft_expr_add(r, e);
+}
+
+int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
+{
+	struct nftnl_expr *e = nft_expr_new("meta");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, sreg);
+	return nft_expr_add(r, e);
+}
+
 int igd_nft_expr_counter(struct nftnl_rule *r)
 {
 	struct nftnl_expr *e = nft_expr_new("counter");

@@ -28,6 +28,10 @@ int igd_nft_expr_bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg,
 int igd_nft_expr_ct(struct nftnl_rule *r, uint32_t key, int dir, uint32_t dreg);
 /* [ meta load @key => reg @dreg ] */
 int igd_nft_expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+/* [ ct set @key with reg @sreg ] */
+int igd_nft_expr_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
+/* [ meta set @key with reg @sreg ] */
+int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
 /* [ counter pkts 0 bytes 0 ] */
 int igd_nft_expr_counter(struct nftnl_rule *r);
 /* [ lookup reg @sreg set @set ] ; @set_id non-zero names a set added in the same

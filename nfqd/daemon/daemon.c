@@ -9,8 +9,30 @@
 #include "daemon.h"
 #include "nft_hooks.h"
 #include "sdnotify.h"
+#include "spdsync.h"
 
-#define IGD_TICK_MS 1000
+#define IGD_TICK_MS 100
+#define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
+
+static bool daemon_fix_known(const struct igd_daemon *d, uint32_t index)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nfix_done; i++)
+		if (d->fix_done[i] == index)
+			return true;
+	for (i = 0; i < d->nfix_pending; i++)
+		if (d->fix_pending[i].index == index)
+			return true;
+	return false;
+}
+
+static void daemon_fix_request(struct igd_daemon *d, const struct igd_sp *sp)
+{
+	if (daemon_fix_known(d, sp->index) || d->nfix_pending >= IGD_MAX_FIXES)
+		return;
+	d->fix_pending[d->nfix_pending++] = *sp;
+}
 
 static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, void *arg)
 {
@@ -22,6 +44,10 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 	igd_judge_packet(&d->judge, qp, &p, &jd);
 	v->verdict = jd.verdict;
 	v->mangled = jd.mss_to != 0;
+	v->set_mark = jd.set_mark;
+	v->mark = jd.mark;
+	if (jd.want_fix && jd.sp)
+		daemon_fix_request(d, jd.sp);
 	if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
 		return;
 	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd);
@@ -32,8 +58,11 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 static int daemon_on_queue(int fd, void *arg)
 {
 	struct igd_queue *q = arg;
+	struct igd_daemon *d = igd_queue_arg(q);
 	int err = igd_queue_process(q);
 
+	if (d->nfix_pending)
+		igd_daemon_apply_fixes(d);
 	return err == -ENOBUFS ? 0 : err;
 }
 
@@ -69,10 +98,14 @@ static void daemon_on_tick(void *arg)
 {
 	struct igd_daemon *d = arg;
 
+	igd_spdsync_tick(d);
+	d->ticks++;
+	if (d->ticks % IGD_TICKS_PER_S)
+		return;
 	igd_vlog_flush(d->log);
 	igd_sdnotify("WATCHDOG=1");
-	d->ticks++;
-	if (d->opts.stats_interval && d->ticks % d->opts.stats_interval == 0)
+	if (d->opts.stats_interval &&
+	    (d->ticks / IGD_TICKS_PER_S) % d->opts.stats_interval == 0)
 		igd_daemon_log_stats(d);
 }
 
@@ -103,19 +136,27 @@ static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 
 static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 {
-	struct igd_hooks_cfg cfg = {
-		.table = d->opts.table,
-		.queue_num = (uint16_t)d->opts.queue_lo,
-		.queue_total = (uint16_t)(d->opts.queue_hi - d->opts.queue_lo + 1),
-		.bypass = !d->opts.fail_closed,
-		.fanout = d->opts.queue_hi > d->opts.queue_lo,
-		.all_packets = d->opts.queue_all,
-	};
 	int e;
 
+	d->guard = (struct igd_guard_cfg){
+		.hooks = {
+			.table = d->opts.table,
+			.queue_num = (uint16_t)d->opts.queue_lo,
+			.queue_total = (uint16_t)(d->opts.queue_hi - d->opts.queue_lo + 1),
+			.bypass = !d->opts.fail_closed,
+			.fanout = d->opts.queue_hi > d->opts.queue_lo,
+		},
+		.scope = (enum igd_scope)d->opts.scope,
+		.mark_mask = d->opts.mark_mask,
+		.mark_flag = igd_natguard_flag(&d->judge.guard),
+	};
 	if (d->opts.no_hooks)
 		return 0;
-	e = igd_hooks_install(&cfg, err, errlen);
+	if (igd_spdsync_prefixes(d) < 0) {
+		snprintf(err, errlen, "protected prefixes: out of memory");
+		return -ENOMEM;
+	}
+	e = igd_guard_install(&d->guard, d->pfx, d->npfx, err, errlen);
 	if (!e)
 		d->hooks_installed = true;
 	return e;
@@ -141,7 +182,12 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	gid_t gid = 0;
 	int e;
 
-	igd_judge_init(&d->judge, &d->opts);
+	e = igd_judge_init(&d->judge, &d->opts);
+	if (e) {
+		snprintf(err, errlen, "mark mask 0x%08x: not one run of at least 4 bits",
+			 d->opts.mark_mask);
+		return e;
+	}
 	e = igd_caps_lookup(d->opts.user, &uid, &gid, err, errlen);
 	if (e)
 		return e;
@@ -157,12 +203,14 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	}
 	e = igd_vlog_open(&d->log, d->opts.log, err, errlen) ?:
 	    (d->opts.user ? igd_vlog_chown(d->log, uid, gid) : 0) ?:
+	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
 	    igd_caps_drop(d->opts.user != NULL, uid, gid, err, errlen);
 	if (e)
 		return e;
 	igd_loop_set_tick(d->loop, IGD_TICK_MS, daemon_on_tick, d);
+	igd_spdsync_refresh(d);
 	return 0;
 }
 
@@ -191,6 +239,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 		igd_daemon_log_stats(d);
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
+	igd_spdsync_close(d);
 	igd_vlog_close(d->log);
 	igd_loop_free(d->loop);
 }

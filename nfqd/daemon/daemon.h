@@ -2,12 +2,17 @@
 #ifndef IGD_DAEMON_H
 #define IGD_DAEMON_H
 #include <stdbool.h>
+#include <stddef.h>
+#include "guard_rules.h"
 #include "judge.h"
 #include "loop.h"
 #include "opts.h"
 #include "queue.h"
 #include "verdict_log.h"
 #include "vlog.h"
+#include "xfrm_nl.h"
+
+#define IGD_MAX_FIXES 64
 
 struct igd_daemon {
 	struct igd_opts opts;
@@ -17,6 +22,17 @@ struct igd_daemon {
 	struct igd_vlog *log;
 	struct igd_judge judge;
 	bool hooks_installed;
+	struct igd_guard_cfg guard;
+	struct igd_xfrm_mirror *mirror;
+	const struct igd_spd *spd_seen;
+	uint64_t spd_gen;
+	struct igd_prefix *pfx;		/* the protected set's contents */
+	size_t npfx, pfx_cap;
+	/* fix mode: SPs whose selector wants a NAT exemption, applied after a burst */
+	struct igd_sp fix_pending[IGD_MAX_FIXES];
+	unsigned int nfix_pending;
+	uint32_t fix_done[IGD_MAX_FIXES];	/* SP indexes already exempted */
+	unsigned int nfix_done;
 	unsigned int ticks;
 	char line[IGD_LINE_MAX];
 };
@@ -25,4 +41,6 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen);
 int igd_daemon_run(struct igd_daemon *d);
 void igd_daemon_teardown(struct igd_daemon *d);
 void igd_daemon_log_stats(struct igd_daemon *d);
+/* Fix mode: applies the NAT exemptions requested during the last burst. */
+void igd_daemon_apply_fixes(struct igd_daemon *d);
 #endif

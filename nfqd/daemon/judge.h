@@ -3,9 +3,11 @@
 #ifndef IGD_JUDGE_H
 #define IGD_JUDGE_H
 #include <stdint.h>
+#include "natguard.h"
 #include "opts.h"
 #include "pkt.h"
 #include "queue.h"
+#include "spd.h"
 
 enum igd_reason {
 	IGD_R_PASS,		/* nothing wrong */
@@ -25,16 +27,25 @@ struct igd_judgement {
 	uint32_t verdict;	/* NF_ACCEPT / NF_DROP */
 	int parse_err;		/* igd_pkt_err when malformed */
 	uint16_t mss_from, mss_to;
+	const struct igd_sp *sp;	/* the SP involved (for NAT: the pre-NAT one) */
+	const struct igd_sp *nat_sp;	/* the SP the translated tuple matched */
+	const struct igd_flow *pre;	/* the pre-NAT tuple, at the post-NAT tap */
+	struct igd_flow flow;		/* the packet's own tuple */
+	bool set_mark;
+	uint32_t mark;
+	bool want_fix;			/* fix mode: exempt sp's selector from NAT */
 };
 
 struct igd_judge {
 	const struct igd_opts *opts;
+	const struct igd_spd *spd;	/* refreshed by the daemon after SPD changes */
+	struct igd_natguard guard;
 	uint64_t count[IGD_R_MAX][2];		/* [reason][0 accept, 1 drop] */
 	uint64_t malformed[IGD_PKT_ERR_MAX];	/* by parse error */
 	uint64_t hooks[5];			/* packets per NF_INET hook */
 };
 
-void igd_judge_init(struct igd_judge *j, const struct igd_opts *o);
+int igd_judge_init(struct igd_judge *j, const struct igd_opts *o);
 /* Judges @qp; fills @p (the parsed packet) and @jd. */
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		      struct igd_judgement *jd);

@@ -35,8 +35,16 @@ static const char usage[] =
 "        --no-hooks        install no nf_tables table: rules of your own (rules/,\n"
 "                          iptables -j IPSECGUARD) feed the queue\n"
 "        --table NAME      name of the daemon's tables (default ipsecguard)\n"
-"        --queue-all       queue every packet, not only flow heads (diagnosis;\n"
-"                          costs throughput)\n"
+"        --queue-scope protected|heads|all\n"
+"                          what is queued: flow heads of traffic to or from the\n"
+"                          remote selectors of protecting out SPs (protected,\n"
+"                          default; the set follows the SPD), every flow head\n"
+"                          (heads), or every packet (all: diagnosis, costs\n"
+"                          throughput)\n"
+"        --mark-mask MASK  the bits of the packet and conntrack marks the daemon\n"
+"                          may use (default 0x00ff0000): a token from the pre-NAT\n"
+"                          to the post-NAT tap, and all ones for a flagged flow.\n"
+"                          Pick bits that neither your SP marks nor routing use\n"
 "        --fail-closed     drop instead of accept when the daemon is not listening\n"
 "                          or the queue is full (default: fail open)\n"
 "        --no-log-pass     log only packets that were flagged or malformed\n"
@@ -68,7 +76,7 @@ static const char usage[] =
 "    0 clean exit, 1 runtime failure, 2 bad option.\n";
 
 enum {
-	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_QUEUE_ALL, OPT_FAIL_CLOSED,
+	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
 	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 };
 
@@ -79,7 +87,8 @@ static const struct option longopts[] = {
 	{ "log", required_argument, NULL, 'l' },
 	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
 	{ "table", required_argument, NULL, OPT_TABLE },
-	{ "queue-all", no_argument, NULL, OPT_QUEUE_ALL },
+	{ "queue-scope", required_argument, NULL, OPT_SCOPE },
+	{ "mark-mask", required_argument, NULL, OPT_MARK_MASK },
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "no-log-pass", no_argument, NULL, OPT_NO_LOG_PASS },
 	{ "queue-maxlen", required_argument, NULL, OPT_MAXLEN },
@@ -146,6 +155,33 @@ static int opts_mss(struct igd_opts *o, const char *val)
 	return opts_bad("mss", val, "expected off, auto, or a number from 88 to 65535");
 }
 
+static int opts_scope(struct igd_opts *o, const char *val)
+{
+	static const char *const names[] = { "protected", "heads", "all" };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcmp(val, names[i]) == 0) {
+			o->scope = (int)i;	/* enum igd_scope order */
+			return 0;
+		}
+	}
+	return opts_bad("queue-scope", val, "expected protected, heads or all");
+}
+
+static int opts_mark_mask(struct igd_opts *o, const char *val)
+{
+	uint32_t m, field;
+
+	if (igd_num_u32(val, 1, UINT32_MAX, &m))
+		return opts_bad("mark-mask", val, "expected a 32-bit number such as 0x00ff0000");
+	field = m >> __builtin_ctz(m);
+	if ((field & (field + 1)) || __builtin_popcount(field) < 4)
+		return opts_bad("mark-mask", val, "expected one run of at least 4 set bits");
+	o->mark_mask = m;
+	return 0;
+}
+
 static int opts_queue(struct igd_opts *o, const char *val)
 {
 	if (igd_num_range(val, 0, 65535, &o->queue_lo, &o->queue_hi))
@@ -173,7 +209,8 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 			return opts_bad("table", arg, "expected 1-64 letters, digits, _ or -");
 		o->table = arg;
 		return 0;
-	case OPT_QUEUE_ALL: o->queue_all = true; return 0;
+	case OPT_SCOPE: return opts_scope(o, arg);
+	case OPT_MARK_MASK: return opts_mark_mask(o, arg);
 	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
 	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
 	case OPT_MAXLEN: return opts_u32("queue-maxlen", arg, 1, 1u << 20, &o->maxlen);
@@ -195,6 +232,7 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
 	*o = (struct igd_opts){
 		.log = "-", .table = "ipsecguard", .log_pass = true,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
+		.mark_mask = 0x00ff0000,
 	};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {

@@ -16,7 +16,8 @@ struct igd_opts {
 	uint32_t mss;
 	const char *log;		/* "-", "syslog" or a path */
 	bool no_hooks;
-	bool queue_all;			/* queue every packet, not just flow heads */
+	int scope;			/* enum igd_scope */
+	uint32_t mark_mask;		/* mark field for tokens and flags */
 	bool fail_closed;
 	bool log_pass;			/* log verdicts of clean packets too */
 	const char *table;

@@ -192,6 +192,11 @@ bool igd_queue_has_ct(const struct igd_queue *q)
 	return !q->no_ct;
 }
 
+void *igd_queue_arg(const struct igd_queue *q)
+{
+	return q->arg;
+}
+
 uint16_t igd_queue_num(const struct igd_queue *q)
 {
 	return q->num;
@@ -263,11 +268,12 @@ static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
 {
 	bool mangle = v->mangled && p->len == p->orig_len;
 	bool ctmark = v->set_ctmark && p->has_ct;
+	bool mark = v->set_mark && v->mark != p->mark && v->verdict == NF_ACCEPT;
 	struct nlmsghdr *nlh;
 
 	if (v->verdict == NF_ACCEPT) {
 		q->st.accepted++;
-		if (!mangle && !ctmark) {
+		if (!mangle && !ctmark && !mark) {
 			q->pending_id = p->id;
 			q->pending = true;
 			return;
@@ -284,6 +290,8 @@ static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
 	}
 	if (ctmark)
 		queue_put_ctmark(nlh, p, v);
+	if (mark)
+		nfq_nlmsg_verdict_put_mark(nlh, v->mark);
 	queue_vcommit(q, nlh);
 }
 

@@ -40,6 +40,8 @@ struct igd_qpkt {
 struct igd_qverdict {
 	uint32_t verdict;	/* NF_ACCEPT or NF_DROP */
 	bool mangled;		/* data[0..len) was changed in place */
+	bool set_mark;		/* give the packet this mark (skb->mark) */
+	uint32_t mark;
 	bool set_ctmark;	/* write ctmark under ctmark_mask into the conntrack entry */
 	uint32_t ctmark, ctmark_mask;
 };
@@ -63,6 +65,8 @@ int igd_queue_fd(const struct igd_queue *q);
 int igd_queue_process(struct igd_queue *q);
 const struct igd_queue_stats *igd_queue_stats(const struct igd_queue *q);
 uint16_t igd_queue_num(const struct igd_queue *q);
+/* The handler's argument given at open. */
+void *igd_queue_arg(const struct igd_queue *q);
 /* Whether the kernel attaches the conntrack entry to queued packets (NFQA_CT). */
 bool igd_queue_has_ct(const struct igd_queue *q);
 /* Unbinds and closes; NULL-safe. */

@@ -60,34 +60,90 @@ static void vl_nat(struct igd_json *j, const struct igd_ct *ct)
 	}
 }
 
-static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct igd_pkt *p)
+static void vl_prefix(struct igd_json *j, const char *key, int family,
+		      const union igd_addr *a, unsigned int plen)
+{
+	char s[IGD_ADDRSTRLEN], pb[IGD_ADDRSTRLEN + 8];
+
+	snprintf(pb, sizeof(pb), "%s/%u", igd_addr_str(family, a, s, sizeof(s)), plen);
+	igd_json_str(j, key, pb);
+}
+
+/* The SP fields of the contract: index, dir, priority, src, dst, reqid. */
+static void vl_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
+{
+	static const char *const dirs[] = { "in", "out", "fwd" };
+
+	igd_json_obj_open(j, key);
+	igd_json_uint(j, "index", sp->index);
+	igd_json_str(j, "dir", sp->dir < 3 ? dirs[sp->dir] : "?");
+	igd_json_uint(j, "priority", sp->priority);
+	vl_prefix(j, "src", sp->sel.family, &sp->sel.saddr, sp->sel.plen_s);
+	vl_prefix(j, "dst", sp->sel.family, &sp->sel.daddr, sp->sel.plen_d);
+	if (sp->sel.proto)
+		igd_json_uint(j, "proto", sp->sel.proto);
+	igd_json_uint(j, "reqid", sp->ntmpl ? sp->tmpl[0].reqid : 0);
+	igd_json_obj_close(j);
+}
+
+/* Pre-NAT tuple from the pre-NAT tap, post-NAT tuple from the packet itself. */
+static void vl_nat_flows(struct igd_json *j, const struct igd_flow *pre,
+			 const struct igd_flow *post, bool ports)
+{
+	vl_addr(j, "src", pre->family, &pre->saddr);
+	vl_addr(j, "dst", pre->family, &pre->daddr);
+	if (ports) {
+		igd_json_uint(j, "sport", pre->sport);
+		igd_json_uint(j, "dport", pre->dport);
+	}
+	if (!igd_flow_translated(pre, post))
+		return;
+	vl_addr(j, "nat_src", post->family, &post->saddr);
+	vl_addr(j, "nat_dst", post->family, &post->daddr);
+	if (ports) {
+		igd_json_uint(j, "nat_sport", post->sport);
+		igd_json_uint(j, "nat_dport", post->dport);
+	}
+}
+
+/* The original (pre-NAT) tuple when conntrack knows it, else the packet's own. */
+static void vl_ct_flows(struct igd_json *j, const struct igd_qpkt *qp, const struct igd_pkt *p)
+{
+	bool ct = qp->has_ct && qp->ct.family == p->family;
+
+	vl_addr(j, "src", p->family, ct ? &qp->ct.orig.src : &p->src);
+	vl_addr(j, "dst", p->family, ct ? &qp->ct.orig.dst : &p->dst);
+	if (p->flags & IGD_PKT_F_PORTS) {
+		bool orig = ct && qp->ct.orig.has_ports;
+
+		igd_json_uint(j, "sport", orig ? qp->ct.orig.sport : p->sport);
+		igd_json_uint(j, "dport", orig ? qp->ct.orig.dport : p->dport);
+	}
+	if (qp->has_ct)
+		vl_nat(j, &qp->ct);
+}
+
+static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct igd_pkt *p,
+		     const struct igd_judgement *jd)
 {
 	char pn[8];
 
 	igd_json_uint(j, "family", p->family);
 	igd_json_str(j, "proto", igd_proto_name(p->proto, pn, sizeof(pn)));
-	/* the original (pre-NAT) tuple when conntrack knows it, else the packet's own */
-	if (qp->has_ct && qp->ct.family == p->family) {
-		vl_addr(j, "src", p->family, &qp->ct.orig.src);
-		vl_addr(j, "dst", p->family, &qp->ct.orig.dst);
-	} else {
-		vl_addr(j, "src", p->family, &p->src);
-		vl_addr(j, "dst", p->family, &p->dst);
-	}
-	if (p->flags & IGD_PKT_F_PORTS) {
-		bool orig = qp->has_ct && qp->ct.family == p->family && qp->ct.orig.has_ports;
-
-		igd_json_uint(j, "sport", orig ? qp->ct.orig.sport : p->sport);
-		igd_json_uint(j, "dport", orig ? qp->ct.orig.dport : p->dport);
-	}
+	if (jd->pre)
+		vl_nat_flows(j, jd->pre, &jd->flow, p->flags & IGD_PKT_F_PORTS);
+	else
+		vl_ct_flows(j, qp, p);
 	if (p->flags & IGD_PKT_F_ICMP) {
 		igd_json_uint(j, "icmp_type", p->icmp_type);
 		igd_json_uint(j, "icmp_code", p->icmp_code);
 	}
 	if (p->flags & (IGD_PKT_F_ESP | IGD_PKT_F_UDP_ESP))
 		igd_json_hex32(j, "spi", p->spi);
-	if (qp->has_ct)
-		vl_nat(j, &qp->ct);
+	if (jd->sp)
+		vl_sp(j, "sp", jd->sp);
+	if (jd->nat_sp)
+		vl_sp(j, "nat_sp", jd->nat_sp);
 }
 
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
@@ -104,7 +160,7 @@ int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		igd_json_uint(&j, "len", qp->orig_len);
 	}
 	if (p->family == 4 || p->family == 6)
-		vl_tuple(&j, qp, p);
+		vl_tuple(&j, qp, p, jd);
 	if (jd->mss_to) {
 		igd_json_obj_open(&j, "mss");
 		igd_json_uint(&j, "from", jd->mss_from);

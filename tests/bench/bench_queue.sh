@@ -2,7 +2,7 @@
 # TCP goodput through the gateway namespace (iperf3, host -> peer) in three set-ups,
 # measured in one run and reported as ratios to the first:
 #   plain     no daemon
-#   all       the daemon queueing every packet (--queue-all, GSO aggregates)
+#   all       the daemon queueing every packet (--queue-scope all, GSO aggregates)
 #   heads     the daemon queueing flow heads only (the default)
 # Usage: bench_queue.sh [SECONDS per run, default 5] [ROUNDS, default 2]
 . "$(dirname "$0")/../netns/lib.sh"
@@ -23,8 +23,8 @@ import json,sys; r=json.load(sys.stdin); print("%.2f" % (r["end"]["sum_received"
 run_mode() {
 	case $1 in
 	plain) gbps ;;
-	all) daemon_start --queue 21 --queue-all --no-log-pass; gbps; daemon_stop >/dev/null ;;
-	heads) daemon_start --queue 21; gbps; daemon_stop >/dev/null ;;
+	all) daemon_start --queue 21 --queue-scope all --no-log-pass; gbps; daemon_stop >/dev/null ;;
+	heads) daemon_start --queue 21 --queue-scope heads; gbps; daemon_stop >/dev/null ;;
 	esac
 }
 

@@ -6,7 +6,7 @@
 need_root
 need_bin ipsecguardd
 lab_up
-daemon_start --queue 7
+daemon_start --queue 7 --queue-scope heads
 
 check "IPv4 ping through the gateway" in_host ping -c3 -i0.2 -W2 192.168.1.10
 check "IPv6 ping through the gateway" in_host ping -6 -c3 -i0.2 -W2 fd00:168::10

@@ -7,12 +7,12 @@ need_root
 need_bin ipsecguardd
 lab_up
 
-daemon_start --queue 11
+daemon_start --queue 11 --queue-scope heads
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 check "a killed daemon leaves its table" gw_table ip ipsecguard
 check "with nobody listening, bypass lets a new flow through" \
 	in_host ping -c1 -W2 192.168.1.10
-daemon_start --queue 11
+daemon_start --queue 11 --queue-scope heads
 n=$(in_gw nft list table ip ipsecguard | grep -c 'queue')
 check "restart replaced the stale table ($n queue rules, 4 expected)" [ "$n" -eq 4 ]
 mv "$DAEMON_LOG" "$DAEMON_LOG.1"
@@ -24,11 +24,11 @@ kill -USR1 "$DAEMON_PID"; sleep 0.3
 check "SIGUSR1 logged a stats event" grep -q '"event":"stats"' "$DAEMON_LOG"
 check "daemon exits 0" daemon_stop
 
-daemon_start --queue 12 --fail-closed
+daemon_start --queue 12 --queue-scope heads --fail-closed
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 check "--fail-closed without a listener drops new flows" \
 	sh -c "! ip netns exec $NS_HOST ping -c1 -W1 192.168.1.10 >/dev/null"
-daemon_start --queue 12
+daemon_start --queue 12 --queue-scope heads
 check "a new daemon lifts it" in_host ping -c1 -W2 192.168.1.10
 check "daemon exits 0" daemon_stop
 check "no table left" no_gw_table ip ipsecguard

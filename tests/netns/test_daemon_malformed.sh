@@ -8,7 +8,7 @@ lab_up
 in_peer nft add table ip t
 in_peer nft add chain ip t c '{ type filter hook prerouting priority 0; }'
 in_peer nft add rule ip t c tcp dport 7 tcp flags syn counter
-daemon_start --queue 13
+daemon_start --queue 13 --queue-scope heads
 
 in_host python3 "$TOP/tests/netns/rawsend.py" 10.0.2.33 192.168.1.10 7 mss-bad-len 5
 in_host python3 "$TOP/tests/netns/rawsend.py" 10.0.2.33 192.168.1.10 7 mss-twice 5

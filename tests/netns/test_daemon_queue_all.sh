@@ -1,12 +1,12 @@
 #!/bin/sh
-# --queue-all: every packet of a 200 MB TCP transfer goes through the queue (with GSO
+# --queue-scope all: every packet of a 200 MB TCP transfer goes through the queue (with GSO
 # aggregates) and each gets its verdict; the transfer is byte-exact and nothing is
 # dropped by the kernel.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_bin ipsecguardd
 lab_up
-daemon_start --queue 9 --queue-all --no-log-pass
+daemon_start --queue 9 --queue-scope all --no-log-pass
 
 check "200 MB TCP transfer through the queue is byte-exact" xfer 192.168.1.10 5003 200000000
 set -- $(queue_kstats 9)

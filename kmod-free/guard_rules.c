@@ -1,0 +1,310 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include "guard_rules.h"
+#include "nft_batch.h"
+#include "nft_expr.h"
+
+#define GUARD_SET_ID_BASE	0x6700
+#define GUARD_TAG_PRIO		102	/* srcnat + 2: after the post-NAT tap */
+#define GUARD_MAX_ELEMS		1024	/* per message; more go in further messages */
+
+static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+
+static int guard_fam(uint32_t nfproto)
+{
+	return nfproto == NFPROTO_IPV6 ? 6 : 4;
+}
+
+static uint32_t guard_alen(uint32_t nfproto)
+{
+	return nfproto == NFPROTO_IPV6 ? 16 : 4;
+}
+
+static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t nfproto)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, IGD_GUARD_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, GUARD_SET_ID_BASE + nfproto);
+	/* nft's datatypes: 7 ipv4_addr, 8 ipv6_addr */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, nfproto == NFPROTO_IPV6 ? 8 : 7);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, guard_alen(nfproto));
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	return s;
+}
+
+static int guard_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const struct igd_set_elem *e, int n)
+{
+	struct nftnl_set *s;
+	struct nftnl_set_elem *se;
+	int i, ret = 0;
+
+	for (i = 0; i < n && !ret; ) {
+		int k;
+
+		s = guard_set_new(cfg, nfproto);
+		if (!s)
+			return -ENOMEM;
+		for (k = 0; k < GUARD_MAX_ELEMS / 4 && i < n; k++, i++) {
+			se = nftnl_set_elem_alloc();
+			if (!se) {
+				ret = -ENOMEM;
+				break;
+			}
+			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e[i].key.b, guard_alen(nfproto));
+			if (e[i].end)
+				nftnl_set_elem_set_u32(se, NFTNL_SET_ELEM_FLAGS,
+						       NFT_SET_ELEM_INTERVAL_END);
+			nftnl_set_elem_add(s, se);
+		}
+		if (!ret)
+			ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
+		nftnl_set_free(s);
+	}
+	return ret;
+}
+
+/* Flushes (when @flush) and fills the set of one family. */
+static int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, struct igd_prefix *pfx, size_t n, int flush)
+{
+	struct igd_set_elem *e;
+	struct nftnl_set *s;
+	int cnt, ret = 0;
+
+	if (flush) {
+		s = guard_set_new(cfg, nfproto);
+		if (!s)
+			return -ENOMEM;
+		ret = igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s);
+		nftnl_set_free(s);
+		if (ret)
+			return ret;
+	}
+	e = calloc(2 * n + 1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	cnt = igd_prefix_set_elems(pfx, n, guard_fam(nfproto), e, 2 * n + 1);
+	ret = cnt < 0 ? cnt : cnt ? guard_put_elems(b, cfg, nfproto, e, cnt) : 0;
+	free(e);
+	return ret;
+}
+
+static int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			 uint32_t nfproto, struct igd_prefix *pfx, size_t n)
+{
+	struct nftnl_set *s = guard_set_new(cfg, nfproto);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret ?: guard_put_set_content(b, cfg, nfproto, pfx, n, 0);
+}
+
+/* ip saddr/daddr @protected (payload offset 12/16 for IPv4, 8/24 for IPv6) */
+static int guard_match_set(struct nftnl_rule *r, uint32_t nfproto, int dst)
+{
+	uint32_t off = nfproto == NFPROTO_IPV6 ? (dst ? 24 : 8) : (dst ? 16 : 12);
+
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, guard_alen(nfproto),
+				    NFT_REG_1) ?:
+	       igd_nft_expr_lookup(r, NFT_REG_1, IGD_GUARD_SET,
+				   GUARD_SET_ID_BASE + nfproto, 0);
+}
+
+/* meta mark & mask (op) value */
+static int guard_match_mark(struct nftnl_rule *r, uint32_t mask, uint32_t op, uint32_t value)
+{
+	uint32_t zero = 0;
+
+	return igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &mask, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, op, &value, 4);
+}
+
+static int guard_queue(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
+		       enum igd_hooks_queue q)
+{
+	uint16_t total = cfg->hooks.queue_total ? cfg->hooks.queue_total : 1;
+	uint16_t flags = (cfg->hooks.bypass ? IGD_NFT_QUEUE_BYPASS : 0) |
+			 (cfg->hooks.fanout ? IGD_NFT_QUEUE_FANOUT : 0);
+
+	if (igd_nft_expr_counter(r))
+		return -ENOMEM;
+	if (q == IGD_HOOKS_QUEUE_NATIVE)
+		return igd_nft_expr_queue(r, cfg->hooks.queue_num, total, flags);
+	return igd_nft_expr_nfqueue_xt(r, cfg->hooks.queue_num, total, flags);
+}
+
+static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret)
+{
+	if (!r)
+		return -ENOMEM;
+	if (!ret)
+		ret = igd_nft_batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
+	nftnl_rule_free(r);
+	return ret;
+}
+
+/* The queue rule of one tap chain. */
+static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			 uint32_t nfproto, enum igd_hook h, enum igd_hooks_queue q)
+{
+	const char *chain = igd_hook_spec_get(h)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	int ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	if (cfg->scope == IGD_SCOPE_PROTECTED && h == IGD_HOOK_POSTROUTING)
+		ret = guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0);
+	else if (cfg->scope != IGD_SCOPE_ALL)
+		ret = igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED && h != IGD_HOOK_POSTROUTING)
+		ret = guard_match_set(r, nfproto, h != IGD_HOOK_PREROUTING);
+	if (!ret)
+		ret = guard_queue(r, cfg, q);
+	return guard_put_rule(b, r, ret);
+}
+
+static int guard_put_tag_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, IGD_GUARD_TAG_CHAIN);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, GUARD_TAG_PRIO);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
+	nftnl_chain_free(c);
+	return ret;
+}
+
+/* (reg & ~mask) ^ value into reg: clears the field, then sets @value in it */
+static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value)
+{
+	uint32_t keep = ~mask;
+
+	return igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &keep, &value, 4);
+}
+
+static int guard_put_tag_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto)
+{
+	const char *t = igd_hooks_table(&cfg->hooks);
+	struct nftnl_rule *r;
+	int ret;
+
+	/* a flagged flow: remember it in the conntrack mark */
+	r = igd_nft_rule_new(nfproto, t, IGD_GUARD_TAG_CHAIN);
+	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_EQ,
+				   cfg->mark_flag) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		  guard_field_set(r, cfg->mark_mask, cfg->mark_flag) ?:
+		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) : -ENOMEM;
+	ret = guard_put_rule(b, r, ret);
+	if (ret)
+		return ret;
+	/* our field never leaves the machine in the packet mark */
+	r = igd_nft_rule_new(nfproto, t, IGD_GUARD_TAG_CHAIN);
+	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0) ?:
+		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		  guard_field_set(r, cfg->mark_mask, 0) ?:
+		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, struct igd_prefix *pfx, size_t n,
+			    enum igd_hooks_queue q)
+{
+	unsigned int h;
+	int ret;
+
+	ret = guard_put_set(b, cfg, nfproto, pfx, n);
+	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
+		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+	return ret ?: guard_put_tag_chain(b, cfg, nfproto) ?:
+	       guard_put_tag_rules(b, cfg, nfproto);
+}
+
+static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
+		      size_t errlen)
+{
+	if (ret) {
+		snprintf(err, errlen, "nft: build %s: %s", what, strerror(-ret));
+		igd_nft_batch_free(b);
+		return ret;
+	}
+	ret = igd_nft_batch_send(b, true, err, errlen);
+	igd_nft_batch_free(b);
+	return ret;
+}
+
+int igd_guard_install(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+		      char *err, size_t errlen)
+{
+	enum igd_hooks_queue q = cfg->hooks.queue;
+	struct igd_nft_batch *b;
+	unsigned int i;
+	int ret;
+
+	if (q == IGD_HOOKS_QUEUE_AUTO) {
+		ret = igd_hooks_probe();
+		if (ret < 0) {
+			snprintf(err, errlen, "nft: probe queue support: %s", strerror(-ret));
+			return ret;
+		}
+		q = ret ? IGD_HOOKS_QUEUE_NATIVE : IGD_HOOKS_QUEUE_XT;
+	}
+	b = igd_nft_batch_alloc();
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	ret = igd_hooks_put_tables(b, &cfg->hooks);
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_family(b, cfg, guard_families[i], pfx, n, q);
+	return guard_send(b, ret, "guard tables", err, errlen);
+}
+
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+			 char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	unsigned int i;
+	int ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_set_content(b, cfg, guard_families[i], pfx, n, 1);
+	return guard_send(b, ret, "protected set update", err, errlen);
+}

@@ -1,0 +1,45 @@
+/* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6):
+ *
+ *   set protected     the remote selectors of protecting out SPs (interval)
+ *   prerouting  -150  [ct state new] ip saddr @protected   queue   (inbound)
+ *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
+ *   output         0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
+ *   postrouting  101  meta mark & MASK != 0                queue   (post-NAT tap)
+ *   tag          102  meta mark & MASK == FLAG  ct mark set ct mark & ~MASK | FLAG
+ *                     meta mark & MASK != 0     meta mark set meta mark & ~MASK
+ *
+ * The pre-NAT taps hand a flow head back with a token in the packet mark field
+ * (MASK); only packets carrying one are queued after source NAT, and the tag chain
+ * turns the daemon's FLAG into the conntrack mark and clears the field before the
+ * packet leaves.  Scope "heads" queues every flow head at every tap, "all" every
+ * packet (no set lookups).  Everything is one transaction. */
+#ifndef IGD_GUARD_RULES_H
+#define IGD_GUARD_RULES_H
+#include <stddef.h>
+#include <stdint.h>
+#include "nft_hooks.h"
+#include "prefix_set.h"
+
+enum igd_scope {
+	IGD_SCOPE_PROTECTED,	/* flow heads of traffic touching a protected prefix */
+	IGD_SCOPE_HEADS,	/* every flow head */
+	IGD_SCOPE_ALL,		/* every packet */
+};
+
+#define IGD_GUARD_SET	"protected"
+#define IGD_GUARD_TAG_CHAIN "tag"
+
+struct igd_guard_cfg {
+	struct igd_hooks_cfg hooks;	/* table, queue numbers, bypass, fanout */
+	enum igd_scope scope;
+	uint32_t mark_mask;		/* the field in packet and conntrack marks */
+	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
+};
+
+/* Replaces the tables and installs everything with the set holding @pfx[0..n). */
+int igd_guard_install(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+		      char *err, size_t errlen);
+/* Replaces the set's contents (flush + add, one transaction). */
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+			 char *err, size_t errlen);
+#endif

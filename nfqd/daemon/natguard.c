@@ -1,0 +1,106 @@
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include "natguard.h"
+
+int igd_natguard_init(struct igd_natguard *g, uint32_t mask)
+{
+	uint32_t field;
+	unsigned int width = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (!mask)
+		return -EINVAL;
+	g->shift = (unsigned int)__builtin_ctz(mask);
+	field = mask >> g->shift;
+	if (field & (field + 1))
+		return -EINVAL;		/* not one run of ones */
+	width = (unsigned int)__builtin_popcount(field);
+	if (width < 4)
+		return -EINVAL;
+	g->mask = mask;
+	g->nslots = field - 1;		/* 0: none, field: the flag */
+	if (g->nslots > IGD_NATGUARD_MAX_SLOTS)
+		g->nslots = IGD_NATGUARD_MAX_SLOTS;
+	return 0;
+}
+
+uint32_t igd_natguard_flag(const struct igd_natguard *g)
+{
+	return g->mask;
+}
+
+uint32_t igd_natguard_clear(const struct igd_natguard *g, uint32_t mark)
+{
+	return mark & ~g->mask;
+}
+
+uint32_t igd_natguard_flagged(const struct igd_natguard *g, uint32_t mark)
+{
+	return (mark & ~g->mask) | g->mask;
+}
+
+uint32_t igd_natguard_tag(struct igd_natguard *g, uint32_t mark, const struct igd_flow *flow,
+			  const struct igd_sp *sp)
+{
+	struct igd_natguard_slot *s;
+	uint32_t token;
+
+	token = g->next % g->nslots + 1;
+	g->next++;
+	s = &g->slot[token - 1];
+	s->flow = *flow;
+	s->sp = *sp;
+	s->seq = ++g->seq;
+	s->used = true;
+	return (mark & ~g->mask) | (token << g->shift);
+}
+
+const struct igd_natguard_slot *igd_natguard_take(struct igd_natguard *g, uint32_t mark)
+{
+	uint32_t token = (mark & g->mask) >> g->shift;
+	struct igd_natguard_slot *s;
+
+	if (token == 0 || token > g->nslots)
+		return NULL;
+	s = &g->slot[token - 1];
+	if (!s->used) {
+		g->stale++;
+		return NULL;
+	}
+	s->used = false;
+	return s;
+}
+
+static bool flow_has_ports(const struct igd_flow *f)
+{
+	return f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP ||
+	       f->proto == IPPROTO_SCTP || f->proto == IPPROTO_UDPLITE ||
+	       f->proto == IPPROTO_DCCP;
+}
+
+bool igd_flow_translated(const struct igd_flow *pre, const struct igd_flow *post)
+{
+	if (memcmp(&pre->saddr, &post->saddr, sizeof(pre->saddr)) ||
+	    memcmp(&pre->daddr, &post->daddr, sizeof(pre->daddr)))
+		return true;
+	return flow_has_ports(pre) && (pre->sport != post->sport || pre->dport != post->dport);
+}
+
+enum igd_nat_outcome igd_natguard_judge(const struct igd_natguard_slot *s,
+					const struct igd_flow *post, const struct igd_spd *spd,
+					const struct igd_sp **post_sp)
+{
+	const struct igd_sp *sp;
+
+	*post_sp = NULL;
+	if (!igd_flow_translated(&s->flow, post))
+		return IGD_NAT_NONE;
+	sp = igd_spd_lookup(spd, IGD_DIR_OUT, post);
+	*post_sp = sp;
+	if (!sp || !igd_sp_protecting(sp))
+		return IGD_NAT_LEAK;
+	if (sp->index != s->sp.index)
+		return IGD_NAT_OTHER_SP;
+	return IGD_NAT_NONE;
+}

@@ -1,0 +1,66 @@
+/* NAT-before-IPsec detection across the two taps of one packet.
+ *
+ * At the pre-NAT tap (forward for forwarded traffic, output for the gateway's own)
+ * the flow head is looked up in the out SPD as the kernel did before FORWARD.  When a
+ * protecting SP matches, the flow's pre-NAT tuple and that SP are kept in a slot and
+ * the slot's number (a token) travels with the packet in the mark field.  At the
+ * post-NAT tap (postrouting, after srcnat) the token brings the slot back: if source
+ * NAT changed the tuple, the kernel redid the SP lookup on the new tuple
+ * (nf_xfrm_me_harder); no protecting SP then means the packet leaves in clear
+ * (nat-before-ipsec), another one means the wrong tunnel (nat-changed-sp).
+ *
+ * The slots are a fixed ring: no allocation on the packet path.  A token is only in
+ * flight between two consecutive hooks of one packet, so the ring never fills in
+ * practice; a reused slot is detected by its sequence number and judged as unknown. */
+#ifndef IGD_NATGUARD_H
+#define IGD_NATGUARD_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "spd.h"
+
+struct igd_natguard_slot {
+	struct igd_flow flow;		/* the pre-NAT tuple */
+	struct igd_sp sp;		/* the SP it matched (a copy: the SPD may change) */
+	uint32_t seq;
+	bool used;
+};
+
+#define IGD_NATGUARD_MAX_SLOTS 256
+
+struct igd_natguard {
+	uint32_t mask;			/* the mark field */
+	unsigned int shift;
+	uint32_t nslots;		/* tokens 1..nslots; nslots + 1 is the flag */
+	uint32_t next, seq;
+	struct igd_natguard_slot slot[IGD_NATGUARD_MAX_SLOTS];
+	uint64_t stale;			/* tokens that came back to a reused slot */
+};
+
+/* @mask must be one run of at least 4 bits; returns -EINVAL otherwise. */
+int igd_natguard_init(struct igd_natguard *g, uint32_t mask);
+/* The field value of a flagged flow (already shifted into the mask). */
+uint32_t igd_natguard_flag(const struct igd_natguard *g);
+/* Stores the pre-NAT @flow and its @sp; returns the mark to give the packet
+ * (@mark with the field set to the token). */
+uint32_t igd_natguard_tag(struct igd_natguard *g, uint32_t mark, const struct igd_flow *flow,
+			  const struct igd_sp *sp);
+/* The slot of the token in @mark, released; NULL when there is none. */
+const struct igd_natguard_slot *igd_natguard_take(struct igd_natguard *g, uint32_t mark);
+/* @mark with the field cleared, or set to the flag. */
+uint32_t igd_natguard_clear(const struct igd_natguard *g, uint32_t mark);
+uint32_t igd_natguard_flagged(const struct igd_natguard *g, uint32_t mark);
+
+enum igd_nat_outcome {
+	IGD_NAT_NONE,		/* no translation, or it kept the same SP */
+	IGD_NAT_LEAK,		/* the translated tuple matches no protecting SP */
+	IGD_NAT_OTHER_SP,	/* it matches another protecting SP */
+};
+
+/* Judges the post-NAT @post against the pre-NAT slot @s; @post_sp gets the SP the
+ * kernel picks for @post (NULL when none). */
+enum igd_nat_outcome igd_natguard_judge(const struct igd_natguard_slot *s,
+					const struct igd_flow *post, const struct igd_spd *spd,
+					const struct igd_sp **post_sp);
+/* Whether translation changed the tuple at all. */
+bool igd_flow_translated(const struct igd_flow *pre, const struct igd_flow *post);
+#endif

@@ -1,0 +1,18 @@
+/* The daemon's copy of the SPD/SAD (the XFRM mirror), and the nft set of protected
+ * prefixes kept in step with it. */
+#ifndef IGD_SPDSYNC_H
+#define IGD_SPDSYNC_H
+#include <stddef.h>
+
+struct igd_daemon;
+
+/* Opens the mirror (initial dump) and registers it with the loop. */
+int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen);
+/* Points the judge at the current tables and, when the SPD changed, refreshes the
+ * protected set.  Called after every mirror read and at start. */
+void igd_spdsync_refresh(struct igd_daemon *d);
+/* Fills the daemon's prefix list from the SPD; returns how many (or -ENOMEM). */
+int igd_spdsync_prefixes(struct igd_daemon *d);
+void igd_spdsync_tick(struct igd_daemon *d);
+void igd_spdsync_close(struct igd_daemon *d);
+#endif
