@@ -1,0 +1,344 @@
+/* SP table: the kernel's lookup rules, edge by edge, then a randomized cross-check of
+ * the indexed lookup against a plain scan with the same rules. */
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include "spd.h"
+#include "tap.h"
+
+static uint32_t next_index = 8;
+
+static struct igd_sp mksp(int dir, const char *src, unsigned int ps, const char *dst,
+			  unsigned int pd, uint32_t prio)
+{
+	struct igd_sp sp = { 0 };
+
+	sp.sel.family = (uint8_t)igd_addr_parse(src, &sp.sel.saddr);
+	igd_addr_parse(dst, &sp.sel.daddr);
+	sp.sel.plen_s = (uint8_t)ps;
+	sp.sel.plen_d = (uint8_t)pd;
+	sp.dir = (uint8_t)dir;
+	sp.priority = prio;
+	sp.index = next_index += 8;
+	sp.ntmpl = 1;
+	sp.tmpl[0].reqid = sp.index;
+	sp.tmpl[0].proto = IPPROTO_ESP;
+	return sp;
+}
+
+static struct igd_flow mkflow(const char *src, const char *dst, uint8_t proto,
+			      uint16_t sport, uint16_t dport)
+{
+	struct igd_flow f = { 0 };
+
+	f.family = (uint8_t)igd_addr_parse(src, &f.saddr);
+	igd_addr_parse(dst, &f.daddr);
+	f.proto = proto;
+	f.sport = sport;
+	f.dport = dport;
+	return f;
+}
+
+static uint32_t look(struct igd_spd *spd, int dir, const struct igd_flow *f)
+{
+	const struct igd_sp *sp = igd_spd_lookup(spd, dir, f);
+
+	return sp ? sp->index : 0;
+}
+
+static void test_selector(void)
+{
+	struct igd_sel s = { 0 };
+	struct igd_flow f = mkflow("10.1.2.3", "192.168.7.9", IPPROTO_TCP, 1234, 443);
+
+	s.family = 4;
+	ok(igd_sel_match(&s, &f), "0/0 -> 0/0 matches anything of its family");
+	f.family = 6;
+	ok(!igd_sel_match(&s, &f), "an IPv4 selector never matches an IPv6 flow");
+	f.family = 4;
+	igd_addr_parse("10.1.2.2", &s.saddr);
+	s.plen_s = 31;
+	ok(igd_sel_match(&s, &f), "/31 covers .2 and .3");
+	s.plen_s = 32;
+	ok(!igd_sel_match(&s, &f), "/32 is exact");
+	s.plen_s = 0;
+	s.dport = 443;
+	s.dport_mask = 0xffff;
+	ok(igd_sel_match(&s, &f), "dport 443");
+	s.dport = 0x01bb | 0x8000;
+	s.dport_mask = 0x00ff;
+	ok(igd_sel_match(&s, &f), "masked dport compares only the mask bits");
+	s.dport_mask = 0xffff;
+	ok(!igd_sel_match(&s, &f), "full mask: 0x81bb is not 443");
+	s.dport = 0;
+	s.dport_mask = 0;
+	s.proto = IPPROTO_UDP;
+	ok(!igd_sel_match(&s, &f), "proto udp does not match tcp");
+	s.proto = 0;
+	s.ifindex = 3;
+	ok(!igd_sel_match(&s, &f), "a device-bound selector needs that oif");
+	f.oif = 3;
+	ok(igd_sel_match(&s, &f), "oif 3 matches ifindex 3");
+}
+
+static void test_icmp_and_portless(void)
+{
+	struct igd_sel s = { 0 };
+	struct igd_flow f = mkflow("10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 0, 0);
+
+	s.family = 4;
+	s.proto = IPPROTO_ICMP;
+	s.sport = 8;		/* type */
+	s.sport_mask = 0xffff;
+	s.dport = 0;		/* code */
+	s.dport_mask = 0xffff;
+	igd_flow_set_icmp(&f, 8, 0);
+	ok(igd_sel_match(&s, &f), "icmp echo request: type in sport, code in dport");
+	igd_flow_set_icmp(&f, 0, 0);
+	ok(!igd_sel_match(&s, &f), "echo reply is another type");
+	igd_flow_set_icmp(&f, 8, 1);
+	ok(!igd_sel_match(&s, &f), "code 1 is not code 0");
+
+	s.proto = 0;
+	s.sport = 0;
+	s.dport = 0;
+	f = mkflow("10.0.0.1", "10.0.0.2", IPPROTO_ESP, 500, 500);
+	ok(igd_sel_match(&s, &f), "ports of a portless protocol count as 0");
+	s.dport = 500;
+	ok(!igd_sel_match(&s, &f), "so a port selector never matches ESP");
+	f.proto = IPPROTO_MH;
+	s.sport = 500;
+	s.dport = 0;
+	ok(igd_sel_match(&s, &f), "mobility header: type in sport, dport 0");
+}
+
+static void test_priority_age(void)
+{
+	struct igd_spd *spd;
+	struct igd_sp a = mksp(IGD_DIR_OUT, "10.0.0.0", 8, "0.0.0.0", 0, 100);
+	struct igd_sp b = mksp(IGD_DIR_OUT, "10.1.2.0", 24, "192.168.0.0", 16, 100);
+	struct igd_sp c = mksp(IGD_DIR_OUT, "10.1.2.3", 32, "192.168.1.1", 32, 100);
+	struct igd_sp d = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 50);
+	struct igd_flow f = mkflow("10.1.2.3", "192.168.1.1", IPPROTO_UDP, 1, 2);
+
+	igd_spd_new(&spd);
+	igd_spd_add(spd, &a);
+	igd_spd_add(spd, &b);
+	igd_spd_add(spd, &c);
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index,
+	       "equal priorities: the oldest wins, not the longest prefix");
+	is_int(look(spd, IGD_DIR_IN, &f), 0, "no in policy: none");
+	igd_spd_add(spd, &d);
+	is_int(look(spd, IGD_DIR_OUT, &f), d.index, "lower priority value wins over age");
+	igd_spd_del(spd, d.index);
+	igd_spd_del(spd, a.index);
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "after deletes the next oldest");
+	c.priority = 99;
+	igd_spd_add(spd, &c);
+	is_int(look(spd, IGD_DIR_OUT, &f), c.index, "update to a lower priority wins");
+	c.priority = 100;
+	igd_spd_add(spd, &c);
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
+	       "updated back: it is newer than b now (exact vs inexact lists)");
+	is_int(igd_spd_count(spd), 2, "count");
+	igd_spd_free(spd);
+}
+
+/* An update that keeps the priority keeps its place in its own kernel list, but
+ * against another list it compares by its new position. */
+static void test_update_place(void)
+{
+	struct igd_spd *spd;
+	struct igd_sp a = mksp(IGD_DIR_OUT, "10.1.0.0", 16, "0.0.0.0", 0, 7);
+	struct igd_sp b = mksp(IGD_DIR_OUT, "10.1.2.0", 24, "0.0.0.0", 0, 7);
+	struct igd_sp c = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 7);
+	struct igd_flow f = mkflow("10.1.2.3", "1.2.3.4", IPPROTO_UDP, 1, 2);
+
+	igd_spd_new(&spd);
+	igd_spd_add(spd, &a);	/* saddr list */
+	igd_spd_add(spd, &b);	/* saddr list, same node */
+	igd_spd_add(spd, &c);	/* any list */
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "oldest of three");
+	a.tmpl[0].reqid = 77;
+	igd_spd_add(spd, &a);	/* update, same priority */
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
+	       "updated a keeps its place before b, but c (other list) is now older");
+	igd_spd_del(spd, c.index);
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "without c, a's list place wins over b");
+	is_int(igd_spd_get(spd, a.index)->tmpl[0].reqid, 77, "the update's content is kept");
+	igd_spd_free(spd);
+}
+
+static void test_sub_mark_ifid(void)
+{
+	struct igd_spd *spd;
+	struct igd_sp m = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 0);
+	struct igd_sp s = mksp(IGD_DIR_OUT, "10.0.0.0", 8, "0.0.0.0", 0, 1000);
+	struct igd_sp k = mksp(IGD_DIR_FWD, "0.0.0.0", 0, "0.0.0.0", 0, 0);
+	struct igd_sp i = mksp(IGD_DIR_FWD, "0.0.0.0", 0, "0.0.0.0", 0, 0);
+	struct igd_flow f = mkflow("10.1.2.3", "1.2.3.4", IPPROTO_TCP, 1, 2);
+
+	igd_spd_new(&spd);
+	s.type = IGD_PTYPE_SUB;
+	igd_spd_add(spd, &m);
+	igd_spd_add(spd, &s);
+	is_int(look(spd, IGD_DIR_OUT, &f), s.index, "sub before main, whatever the priority");
+	f = mkflow("11.1.2.3", "1.2.3.4", IPPROTO_TCP, 1, 2);
+	is_int(look(spd, IGD_DIR_OUT, &f), m.index, "main when no sub matches");
+
+	k.mark_v = 0x10;
+	k.mark_m = 0xf0;
+	igd_spd_add(spd, &k);
+	f.mark = 0x1f;
+	is_int(look(spd, IGD_DIR_FWD, &f), k.index, "(0x1f & 0xf0) == 0x10");
+	f.mark = 0x20;
+	is_int(look(spd, IGD_DIR_FWD, &f), 0, "(0x20 & 0xf0) != 0x10");
+	i.if_id = 5;
+	igd_spd_add(spd, &i);
+	f.if_id = 5;
+	f.mark = 0x10;
+	is_int(look(spd, IGD_DIR_FWD, &f), i.index, "if_id 5 policy for if_id 5 flow");
+	f.if_id = 0;
+	is_int(look(spd, IGD_DIR_FWD, &f), k.index, "if_id 0 flow skips it");
+	k.mark_v = 0x1;
+	k.mark_m = 0x0;
+	igd_spd_add(spd, &k);
+	is_int(look(spd, IGD_DIR_FWD, &f), 0, "mark value outside its mask never matches");
+	igd_spd_free(spd);
+}
+
+static void test_v6_and_iter(void)
+{
+	struct igd_spd *spd;
+	struct igd_sp a = mksp(IGD_DIR_OUT, "2001:db8::", 32, "2001:db8:1::", 48, 5);
+	struct igd_sp b = mksp(IGD_DIR_OUT, "2001:db8::1", 128, "2001:db8:1::1", 128, 5);
+	struct igd_sp c = mksp(IGD_DIR_IN, "::", 0, "::", 0, 1);
+	struct igd_flow f = mkflow("2001:db8::1", "2001:db8:1::1", IPPROTO_UDP, 1, 2);
+	const struct igd_sp *sp;
+	int n = 0;
+
+	igd_spd_new(&spd);
+	c.action = IGD_SP_BLOCK;
+	igd_spd_add(spd, &a);
+	igd_spd_add(spd, &b);
+	igd_spd_add(spd, &c);
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "v6: inexact older beats exact /128");
+	f = mkflow("2001:db8::1", "2001:db8:2::1", IPPROTO_UDP, 1, 2);
+	is_int(look(spd, IGD_DIR_OUT, &f), 0, "v6: outside /48");
+	igd_spd_for_each(spd, sp, IGD_DIR_OUT)
+		n++;
+	is_int(n, 2, "iteration by direction");
+	ok(igd_spd_first(spd, -1)->index == c.index, "iteration starts at the newest");
+	ok(igd_sp_protecting(&a), "allow + template is protecting");
+	ok(!igd_sp_protecting(&c), "block is not");
+	igd_spd_flush(spd, IGD_PTYPE_MAIN);
+	is_int(igd_spd_count(spd), 0, "flush");
+	igd_spd_free(spd);
+}
+
+/* --- randomized cross-check ------------------------------------------------------ */
+
+#define NPOL 400
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+static void rnd_addr(int fam, union igd_addr *a, const union igd_addr *hot, unsigned int keep)
+{
+	unsigned int i, bits = fam == 6 ? 128 : 32;
+
+	*a = hot[rnd() % 4];
+	for (i = keep; i < bits; i++)
+		if (rnd() & 1)
+			a->b[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
+}
+
+static bool ref_match(const struct igd_sp *sp, const struct igd_flow *f, int type)
+{
+	return sp->type == type && sp->if_id == f->if_id &&
+	       (f->mark & sp->mark_m) == sp->mark_v && igd_sel_match(&sp->sel, f);
+}
+
+static void test_random(void)
+{
+	static struct igd_sp pol[NPOL];
+	union igd_addr hot[2][4];
+	struct igd_spd *spd;
+	int i, t, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		hot[0][i].a4 = htonl(0x0a000000 | (rnd() & 0xffff));
+		hot[1][i].a6[0] = htonl(0x20010db8);
+		hot[1][i].a6[1] = rnd();
+	}
+	igd_spd_new(&spd);
+	for (i = 0; i < NPOL; i++) {
+		struct igd_sp *p = &pol[i];
+		int fam = rnd() % 3 ? 4 : 6;
+		unsigned int bits = fam == 6 ? 128 : 32;
+
+		memset(p, 0, sizeof(*p));
+		p->sel.family = (uint8_t)fam;
+		p->sel.plen_s = (uint8_t)(rnd() % (bits + 1));
+		p->sel.plen_d = (uint8_t)(rnd() % 3 ? rnd() % (bits + 1) : bits);
+		rnd_addr(fam, &p->sel.saddr, hot[fam == 6], 0);
+		rnd_addr(fam, &p->sel.daddr, hot[fam == 6], 0);
+		p->sel.saddr = hot[fam == 6][rnd() % 4];
+		p->sel.daddr = hot[fam == 6][rnd() % 4];
+		if (rnd() % 2) {
+			p->sel.proto = rnd() % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+			p->sel.dport_mask = rnd() % 2 ? 0xffff : 0xff00;
+			p->sel.dport = (uint16_t)(rnd() % 4 * 256 + 80);
+		}
+		if (rnd() % 5 == 0) {
+			p->mark_m = 0xff;
+			p->mark_v = rnd() % 3;
+		}
+		p->type = rnd() % 8 == 0;
+		p->dir = IGD_DIR_OUT;
+		p->priority = rnd() % 2 ? rnd() % 3 : rnd() % 100;
+		p->index = (uint32_t)(i + 1) * 8 + 1;
+		igd_spd_add(spd, p);
+	}
+	for (t = 0; t < 20000; t++) {
+		int fam = rnd() % 3 ? 4 : 6, type;
+		struct igd_flow f = { 0 };
+		const struct igd_sp *want = NULL;
+
+		f.family = (uint8_t)fam;
+		rnd_addr(fam, &f.saddr, hot[fam == 6], rnd() % (fam == 6 ? 129 : 33));
+		rnd_addr(fam, &f.daddr, hot[fam == 6], rnd() % (fam == 6 ? 129 : 33));
+		f.proto = rnd() % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+		f.dport = (uint16_t)(rnd() % 4 * 256 + 80 + rnd() % 2);
+		f.mark = rnd() % 4;
+		/* no updates: lowest (priority, age) over sub, else main */
+		for (type = IGD_PTYPE_SUB; type >= 0 && !want; type--)
+			for (i = 0; i < NPOL; i++)
+				if (ref_match(&pol[i], &f, type) &&
+				    (!want || pol[i].priority < want->priority))
+					want = &pol[i];
+		if (look(spd, IGD_DIR_OUT, &f) != (want ? want->index : 0))
+			bad++;
+	}
+	is_int(bad, 0, "20000 random flows over %d policies: index agrees with a scan", NPOL);
+	igd_spd_free(spd);
+}
+
+int main(void)
+{
+	test_selector();
+	test_icmp_and_portless();
+	test_priority_age();
+	test_update_place();
+	test_sub_mark_ifid();
+	test_v6_and_iter();
+	test_random();
+	return tap_done();
+}
