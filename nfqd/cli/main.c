@@ -13,6 +13,8 @@ static const struct cli_cmd cmds[] = {
 	  "list policies and SAs (no keys); --watch follows changes" },
 	{ "monitor", cmd_monitor, cmd_monitor_help,
 	  "print XFRM events (ACQUIRE, EXPIRE, policy and SA changes)" },
+	{ "stats", cmd_stats, cmd_stats_help,
+	  "explain the kernel's XFRM drop counters (/proc/net/xfrm_stat)" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
