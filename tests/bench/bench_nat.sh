@@ -1,0 +1,80 @@
+#!/bin/sh
+# The NAT guard's cost, measured in one run (figures, not pass/fail):
+#   goodput   TCP (iperf3) host -> protected peer subnet, with the gateway's SP and
+#             NAT exemption in place, without the daemon and with it in audit mode;
+#             runs alternate, the ratio is audit / plain
+#   flows/s   new protected UDP flows (each a flow head seen at both taps) pushed
+#             through the gateway: arrival rate at the peer, without and with
+# Usage: bench_nat.sh [SECONDS per goodput run, default 4] [ROUNDS, default 3] [FLOWS]
+. "$(dirname "$0")/../netns/lib.sh"
+need_root
+need_bin ipsecguardd
+command -v iperf3 >/dev/null || skip "iperf3 not installed"
+secs=${1:-4}
+rounds=${2:-3}
+flows=${3:-20000}
+lab_up
+in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
+	tmpl proto esp mode transport level use reqid 1
+# the safe pattern: protected traffic is exempt from NAT, the rest masqueraded
+in_gw iptables -t nat -A POSTROUTING -d 192.168.0.0/16 -j RETURN
+in_gw iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+in_peer nft -f - <<'NFT'
+table ip b {
+	counter arrived { }
+	chain c { type filter hook prerouting priority 0; udp dport 9 counter name "arrived"; }
+}
+NFT
+bg in_peer iperf3 -s -B 192.168.1.10 -p 5201
+sleep 0.5
+
+gbps() {
+	in_host iperf3 -c 192.168.1.10 -p 5201 -t "$secs" -J 2>/dev/null | python3 -c '
+import json,sys; r=json.load(sys.stdin); print("%.2f" % (r["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+
+arrived() { in_peer nft list counter ip b arrived | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+
+flow_rate() {	# sends $flows one-packet UDP flows; prints flows/s arriving at the peer
+	in_peer nft reset counter ip b arrived >/dev/null
+	start=$(date +%s.%N)
+	in_host python3 -c '
+import socket, sys
+n = int(sys.argv[1])
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.0.2.33", 10000 + i % 50000))
+    s.sendto(b"x", ("192.168.1.10", 9))
+    s.close()' "$flows"
+	i=0
+	while [ "$(arrived)" -lt "$flows" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+	end=$(date +%s.%N)
+	python3 -c "import sys; print('%.0f %s' % (int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])), sys.argv[1]))" \
+		"$(arrived)" "$start" "$end"
+}
+
+for r in $(seq "$rounds"); do
+	echo "plain $(gbps)" >>"$TMPD/g"
+	daemon_start --queue 40 --no-log-pass
+	echo "audit $(gbps)" >>"$TMPD/g"
+	daemon_stop >/dev/null
+done
+set -- $(flow_rate); plain_rate=$1 plain_n=$2
+daemon_start --queue 40 --no-log-pass
+set -- $(flow_rate); audit_rate=$1 audit_n=$2
+daemon_stop >/dev/null
+heads=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats | python3 -c '
+import json,sys; s=json.load(sys.stdin); print(s["hooks"]["forward"], s["hooks"]["postrouting"])')
+python3 - "$TMPD/g" "$plain_rate" "$audit_rate" "$plain_n" "$audit_n" "$heads" <<'PY'
+import sys, collections
+v = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    m, g = line.split()
+    v[m].append(float(g))
+p, a = sum(v["plain"]) / len(v["plain"]), sum(v["audit"]) / len(v["audit"])
+print("goodput  plain %.2f Gbit/s  audit %.2f Gbit/s  ratio %.3f  (%d alternating runs each)"
+      % (p, a, a / p, len(v["plain"])))
+print("flows/s  plain %s (%s arrived)  audit %s (%s arrived)  ratio %.3f"
+      % (sys.argv[2], sys.argv[4], sys.argv[3], sys.argv[5], float(sys.argv[3]) / float(sys.argv[2])))
+print("daemon saw forward/postrouting flow heads: %s" % sys.argv[6])
+PY
