@@ -56,10 +56,12 @@ struct spd_shape {
 struct spd_ent;
 
 struct spd_group {
-	struct spd_key key;
 	uint32_t hash;
+	uint32_t prio;		/* of head, cached: lookups need not touch entries */
+	uint64_t slot, pos;	/* of head */
 	struct spd_group *next;
 	struct spd_ent *head;	/* sorted by (priority, slot) */
+	struct spd_key key;
 };
 
 struct spd_ent {
@@ -85,6 +87,10 @@ struct igd_spd {
 	unsigned int idx_size;
 	struct spd_group **grp;		/* by key */
 	unsigned int grp_size, ngrp;
+	/* One bit per hash, 8 bits per bucket: most shapes do not match a flow, and
+	 * this cache-resident filter answers "no" without touching the table. */
+	uint64_t *filter;
+	unsigned int filter_shift;
 	struct spd_bin bins[IGD_DIR_MAX][IGD_PTYPE_MAX][2];
 	unsigned int count;
 	uint32_t next_shape;
@@ -284,6 +290,25 @@ static void key_of_sp(struct spd_key *k, const struct spd_shape *sh, const struc
 
 /* --- group hash ------------------------------------------------------------------- */
 
+static uint32_t filter_bit(const struct igd_spd *spd, uint32_t h)
+{
+	return (h * 0x9e3779b1u) >> spd->filter_shift;
+}
+
+static void filter_set(struct igd_spd *spd, uint32_t h)
+{
+	uint32_t b = filter_bit(spd, h);
+
+	spd->filter[b / 64] |= 1ull << (b % 64);
+}
+
+static bool filter_test(const struct igd_spd *spd, uint32_t h)
+{
+	uint32_t b = filter_bit(spd, h);
+
+	return spd->filter[b / 64] >> (b % 64) & 1;
+}
+
 static struct spd_group *grp_find(const struct igd_spd *spd, const struct spd_key *k,
 				  uint32_t h)
 {
@@ -299,11 +324,21 @@ static struct spd_group *grp_find(const struct igd_spd *spd, const struct spd_ke
 
 static int grp_grow(struct igd_spd *spd)
 {
-	unsigned int size = spd->grp_size ? spd->grp_size * 2 : 64, i;
+	unsigned int size = spd->grp_size ? spd->grp_size * 2 : 64, i, shift = 32;
 	struct spd_group **t = calloc(size, sizeof(*t));
+	uint64_t *filter;
 
-	if (!t)
+	while ((1u << (32 - shift)) < size * 8)
+		shift--;
+	filter = calloc((1u << (32 - shift)) / 64, sizeof(*filter));
+	if (!t || !filter) {
+		free(t);
+		free(filter);
 		return -ENOMEM;
+	}
+	free(spd->filter);
+	spd->filter = filter;
+	spd->filter_shift = shift;
 	for (i = 0; i < spd->grp_size; i++) {
 		struct spd_group *g, *next;
 
@@ -311,6 +346,7 @@ static int grp_grow(struct igd_spd *spd)
 			next = g->next;
 			g->next = t[g->hash & (size - 1)];
 			t[g->hash & (size - 1)] = g;
+			filter_set(spd, g->hash);
 		}
 	}
 	free(spd->grp);
@@ -333,6 +369,7 @@ static struct spd_group *grp_get(struct igd_spd *spd, const struct spd_key *k)
 		return NULL;
 	g->key = *k;
 	g->hash = h;
+	filter_set(spd, h);
 	g->next = spd->grp[h & (spd->grp_size - 1)];
 	spd->grp[h & (spd->grp_size - 1)] = g;
 	spd->ngrp++;
@@ -356,6 +393,13 @@ static bool ent_before(const struct spd_ent *a, const struct spd_ent *b)
 	if (a->sp.priority != b->sp.priority)
 		return a->sp.priority < b->sp.priority;
 	return a->slot < b->slot;
+}
+
+static void grp_sync(struct spd_group *g)
+{
+	g->prio = g->head->sp.priority;
+	g->slot = g->head->slot;
+	g->pos = g->head->pos;
 }
 
 /* --- classifier membership ------------------------------------------------------- */
@@ -390,6 +434,7 @@ static int cls_insert(struct igd_spd *spd, struct spd_ent *e)
 		;
 	e->grp_next = *pp;
 	*pp = e;
+	grp_sync(g);
 	e->grp = g;
 	e->shape = sh;
 	return 0;
@@ -407,6 +452,8 @@ static void cls_remove(struct igd_spd *spd, struct spd_ent *e)
 		*pp = e->grp_next;
 	if (!e->grp->head)
 		grp_drop(spd, e->grp);
+	else
+		grp_sync(e->grp);
 	shape_put(spd, &e->sp, e->shape);
 	e->grp = NULL;
 	e->shape = NULL;
@@ -531,6 +578,7 @@ void igd_spd_free(struct igd_spd *spd)
 				free(bin->shapes);
 			}
 	free(spd->grp);
+	free(spd->filter);
 	free(spd->idx);
 	free(spd);
 }
@@ -656,44 +704,91 @@ static void flow_sel_ports(const struct igd_flow *f, uint16_t *sport, uint16_t *
 	}
 }
 
+/* The kernel's comparison inside one list: priority, then list place. */
+static bool grp_before(const struct spd_group *a, const struct spd_group *b)
+{
+	return a->prio < b->prio || (a->prio == b->prio && a->slot < b->slot);
+}
+
+#define LOOKUP_BATCH 32
+
+struct lookup_cand {
+	const struct spd_shape *sh;
+	struct spd_group *const *bucket;
+	struct spd_key key;
+	uint32_t hash;
+};
+
+/* Probes shapes [*i, n) in batches: hashes and filter first, then the buckets and the
+ * groups with prefetches, so the cache misses of different shapes overlap. */
+static void lookup_batch(const struct spd_bin *bin, const struct igd_spd *spd,
+			 const struct igd_flow *f, uint16_t sport, uint16_t dport,
+			 unsigned int *i, const struct spd_group **best, uint64_t *best_prio)
+{
+	struct lookup_cand c[LOOKUP_BATCH];
+	unsigned int n = 0, j;
+
+	for (; *i < bin->n && n < LOOKUP_BATCH; (*i)++) {
+		const struct spd_shape *sh = bin->shapes[*i];
+		struct lookup_cand *cd = &c[n];
+
+		if (sh->minprio > *best_prio)
+			break;
+		key_make(&cd->key, sh, &f->saddr, &f->daddr, sport, dport, f->proto, f->oif,
+			 f->mark & sh->mark_m, f->if_id);
+		cd->hash = key_hash(&cd->key);
+		if (!filter_test(spd, cd->hash))
+			continue;
+		cd->sh = sh;
+		cd->bucket = &spd->grp[cd->hash & (spd->grp_size - 1)];
+		__builtin_prefetch(cd->bucket);
+		n++;
+	}
+	for (j = 0; j < n; j++)
+		if (*c[j].bucket)
+			__builtin_prefetch(*c[j].bucket);
+	for (j = 0; j < n; j++) {
+		const struct spd_group *g;
+		int cat = c[j].sh->cat;
+
+		for (g = *c[j].bucket; g; g = g->next)
+			if (g->hash == c[j].hash && !memcmp(&g->key, &c[j].key, sizeof(g->key)))
+				break;
+		if (!g)
+			continue;
+		if (!best[cat] || grp_before(g, best[cat]))
+			best[cat] = g;
+		if (g->prio < *best_prio)
+			*best_prio = g->prio;
+	}
+}
+
 static const struct spd_ent *lookup_bytype(const struct spd_bin *bin,
 					   const struct igd_spd *spd,
 					   const struct igd_flow *f,
 					   uint16_t sport, uint16_t dport)
 {
-	const struct spd_ent *best[CAT_MAX] = { NULL }, *ret = NULL;
+	const struct spd_group *best[CAT_MAX] = { NULL }, *ret = NULL;
 	uint64_t best_prio = UINT64_MAX;
-	unsigned int i;
+	unsigned int i = 0;
 
-	for (i = 0; i < bin->n; i++) {
-		const struct spd_shape *sh = bin->shapes[i];
-		const struct spd_group *g;
-		const struct spd_ent *e;
-		struct spd_key k;
+	while (i < bin->n) {
+		unsigned int before = i;
 
-		if (sh->minprio > best_prio)
+		lookup_batch(bin, spd, f, sport, dport, &i, best, &best_prio);
+		if (i == before || (i < bin->n && bin->shapes[i]->minprio > best_prio))
 			break;
-		key_make(&k, sh, &f->saddr, &f->daddr, sport, dport, f->proto, f->oif,
-			 f->mark & sh->mark_m, f->if_id);
-		g = grp_find(spd, &k, key_hash(&k));
-		if (!g)
-			continue;
-		e = g->head;
-		if (!best[sh->cat] || ent_before(e, best[sh->cat]))
-			best[sh->cat] = e;
-		if (e->sp.priority < best_prio)
-			best_prio = e->sp.priority;
 	}
+	/* the kernel's fold over its lists: priority, then pos */
 	for (i = 0; i < CAT_MAX; i++) {
-		const struct spd_ent *c = best[i];
+		const struct spd_group *c = best[i];
 
 		if (!c)
 			continue;
-		if (!ret || c->sp.priority < ret->sp.priority ||
-		    (c->sp.priority == ret->sp.priority && c->pos < ret->pos))
+		if (!ret || c->prio < ret->prio || (c->prio == ret->prio && c->pos < ret->pos))
 			ret = c;
 	}
-	return ret;
+	return ret ? ret->head : NULL;
 }
 
 const struct igd_sp *igd_spd_lookup(const struct igd_spd *spd, int dir,
