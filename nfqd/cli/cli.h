@@ -29,6 +29,8 @@ int cmd_monitor(int argc, char **argv);
 void cmd_monitor_help(FILE *f);
 int cmd_stats(int argc, char **argv);
 void cmd_stats_help(FILE *f);
+int cmd_fixes(int argc, char **argv);
+void cmd_fixes_help(FILE *f);
 
 /* Prints "ipsecguard: <what>: <msg>" to stderr and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *what, const char *fmt, ...)

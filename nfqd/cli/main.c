@@ -15,6 +15,8 @@ static const struct cli_cmd cmds[] = {
 	  "print XFRM events (ACQUIRE, EXPIRE, policy and SA changes)" },
 	{ "stats", cmd_stats, cmd_stats_help,
 	  "explain the kernel's XFRM drop counters (/proc/net/xfrm_stat)" },
+	{ "fixes", cmd_fixes, cmd_fixes_help,
+	  "NAT exemptions for IPsec selectors: list, revert, apply" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
