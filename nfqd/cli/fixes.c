@@ -186,6 +186,7 @@ static const char *fixes_allowed(const char *cmd)
 static int fixes_parse(const char *cmd, int argc, char **argv, struct fixes_opts *o)
 {
 	const char *allowed = fixes_allowed(cmd);
+	char name[32];
 	int opt, idx;
 
 	opterr = 0;
@@ -200,9 +201,12 @@ static int fixes_parse(const char *cmd, int argc, char **argv, struct fixes_opts
 		if (opt == '?')
 			return -cli_usage_error(argv[optind - 1],
 						"unknown option (see --help)");
-		if (!strchr(allowed, opt))
-			return -cli_usage_error(argv[optind - (fixes_lopts[idx].has_arg ? 2 : 1)],
-						"not an option of 'fixes %s' (see --help)", cmd);
+		if (!strchr(allowed, opt)) {
+			/* every option but -h is long: idx names it */
+			snprintf(name, sizeof(name), "--%s", fixes_lopts[idx].name);
+			return -cli_usage_error(name, "not an option of 'fixes %s' (see --help)",
+						cmd);
+		}
 		if (fixes_opt(o, opt, optarg))
 			return -CLI_EXIT_USAGE;
 	}
