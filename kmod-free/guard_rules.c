@@ -184,6 +184,29 @@ static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	return guard_put_rule(b, r, ret);
 }
 
+/* meta l4proto tcp; tcp flags & (syn|ack) == syn|ack; ip saddr @protected; queue */
+static int guard_put_synack(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, enum igd_hooks_queue q)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_FORWARD)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t tcp = IPPROTO_TCP, flags = 0x12, zero = 0;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &tcp, 1) ?:
+	      igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG32_00) ?:
+	      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &flags, &zero, 1) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &flags, 1);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_match_set(r, nfproto, 0);
+	if (!ret)
+		ret = guard_queue(r, cfg, q);
+	return guard_put_rule(b, r, ret);
+}
+
 static int guard_put_tag_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			       uint32_t nfproto)
 {
@@ -249,6 +272,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	ret = guard_put_set(b, cfg, nfproto, pfx, n);
 	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
 		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+	if (!ret && cfg->synack && cfg->scope != IGD_SCOPE_ALL)
+		ret = guard_put_synack(b, cfg, nfproto, q);
 	return ret ?: guard_put_tag_chain(b, cfg, nfproto) ?:
 	       guard_put_tag_rules(b, cfg, nfproto);
 }

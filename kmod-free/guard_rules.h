@@ -3,6 +3,7 @@
  *   set protected     the remote selectors of protecting out SPs (interval)
  *   prerouting  -150  [ct state new] ip saddr @protected   queue   (inbound)
  *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
+ *                     tcp flags syn,ack ip saddr @protected queue  (with synack)
  *   output         0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
  *   postrouting  101  meta mark & MASK != 0                queue   (post-NAT tap)
  *   tag          102  meta mark & MASK == FLAG  ct mark set ct mark & ~MASK | FLAG
@@ -34,6 +35,8 @@ struct igd_guard_cfg {
 	enum igd_scope scope;
 	uint32_t mark_mask;		/* the field in packet and conntrack marks */
 	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
+	bool synack;			/* also queue SYN/ACKs from protected prefixes at
+					 * forward (MSS clamping of the far side's SYN/ACK) */
 };
 
 /* Replaces the tables and installs everything with the set holding @pfx[0..n). */

@@ -149,6 +149,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.scope = (enum igd_scope)d->opts.scope,
 		.mark_mask = d->opts.mark_mask,
 		.mark_flag = igd_natguard_flag(&d->judge.guard),
+		.synack = d->opts.mss_mode != IGD_MSS_OFF,
 	};
 	if (d->opts.no_hooks)
 		return 0;
@@ -188,6 +189,12 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 			 d->opts.mark_mask);
 		return e;
 	}
+	e = igd_mss_init(&d->mss, d->opts.mss_mode, d->opts.mss);
+	if (e) {
+		snprintf(err, errlen, "rtnetlink for --mss auto: %s", strerror(-e));
+		return e;
+	}
+	d->judge.mss = &d->mss;
 	e = igd_caps_lookup(d->opts.user, &uid, &gid, err, errlen);
 	if (e)
 		return e;
@@ -240,6 +247,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
 	igd_spdsync_close(d);
+	igd_mss_close(&d->mss);
 	igd_vlog_close(d->log);
 	igd_loop_free(d->loop);
 }

@@ -21,6 +21,7 @@ struct igd_daemon {
 	unsigned int nqueues;
 	struct igd_vlog *log;
 	struct igd_judge judge;
+	struct igd_mss mss;
 	bool hooks_installed;
 	struct igd_guard_cfg guard;
 	struct igd_xfrm_mirror *mirror;

@@ -1,7 +1,12 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include <libnetfilter_queue/linux_nfnetlink_queue.h>
+#include "csum.h"
 #include "judge.h"
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 static const char *const reason_names[IGD_R_MAX] = {
 	[IGD_R_PASS] = "pass",
@@ -60,20 +65,81 @@ static void judge_flow(const struct igd_judge *j, const struct igd_qpkt *qp,
 	f->oif = (int32_t)qp->outdev;
 }
 
+/* Lowers the MSS option of a SYN or SYN/ACK of a flow @sp protects to what the tunnel
+ * carries (@f is the flow in the direction the SP covers).  Never raises it. */
+static void judge_mss(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+		      const struct igd_sp *sp, const struct igd_flow *f,
+		      struct igd_judgement *jd)
+{
+	uint16_t lim;
+
+	if (!j->mss || j->mss->mode == IGD_MSS_OFF)
+		return;
+	if (!(p->flags & IGD_PKT_F_TCP_MSS)) {
+		j->mss_no_option++;	/* the peer assumes 536 (IPv4) / 1220 (IPv6) */
+		return;
+	}
+	if (p->flags & IGD_PKT_F_PARTIAL || qp->len != qp->orig_len)
+		return;		/* a mangle must carry the whole packet */
+	lim = igd_mss_limit(j->mss, sp, j->sad, f);
+	if (!lim || p->mss <= lim || igd_tcp_mss_clamp(qp->data, qp->len, p, lim) != 1)
+		return;
+	/* a checksum the stack has not finished yet is ours to finish now: the
+	 * kernel takes a mangled packet's checksum as complete */
+	if (qp->skbinfo & NFQA_SKB_CSUMNOTREADY)
+		igd_l4_csum_fill(qp->data, qp->len, p);
+	jd->mss_from = p->mss;
+	jd->mss_to = lim;
+	if (jd->reason == IGD_R_PASS)
+		jd->reason = IGD_R_MSS_CLAMP;
+}
+
+static void flow_reverse(const struct igd_flow *f, struct igd_flow *r)
+{
+	*r = *f;
+	r->saddr = f->daddr;
+	r->daddr = f->saddr;
+	r->sport = f->dport;
+	r->dport = f->sport;
+	r->oif = 0;
+}
+
+/* A SYN/ACK coming back: the out SP of the reverse tuple protects its flow. */
+static void judge_synack(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			 struct igd_judgement *jd)
+{
+	struct igd_flow rev;
+	const struct igd_sp *sp;
+
+	flow_reverse(&jd->flow, &rev);
+	sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &rev);
+	if (!sp || !igd_sp_protecting(sp))
+		return;
+	jd->sp = sp;
+	judge_mss(j, qp, p, sp, &rev, jd);
+}
+
 /* Pre-NAT tap: remember protected flow heads for the post-NAT tap. */
-static void judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp,
+static void judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			  struct igd_judgement *jd)
 {
 	const struct igd_sp *sp;
+	bool syn = p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_SYN);
 
 	if (!j->spd)
 		return;
+	if (syn && (p->tcp_flags & TCP_ACK)) {
+		judge_synack(j, qp, p, jd);
+		return;
+	}
 	sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &jd->flow);
 	if (!sp || !igd_sp_protecting(sp))
 		return;
 	jd->sp = sp;
 	jd->set_mark = true;
 	jd->mark = igd_natguard_tag(&j->guard, qp->mark, &jd->flow, sp);
+	if (syn)
+		judge_mss(j, qp, p, sp, &jd->flow, jd);
 }
 
 static void judge_nat_verdict(struct igd_judge *j, const struct igd_qpkt *qp,
@@ -146,7 +212,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 	switch (qp->hook) {
 	case NF_INET_FORWARD:
 	case NF_INET_LOCAL_OUT:
-		judge_pre_nat(j, qp, jd);
+		judge_pre_nat(j, qp, p, jd);
 		break;
 	case NF_INET_POST_ROUTING:
 		judge_post_nat(j, qp, jd);

@@ -3,6 +3,7 @@
 #ifndef IGD_JUDGE_H
 #define IGD_JUDGE_H
 #include <stdint.h>
+#include "mss.h"
 #include "natguard.h"
 #include "opts.h"
 #include "pkt.h"
@@ -39,6 +40,9 @@ struct igd_judgement {
 struct igd_judge {
 	const struct igd_opts *opts;
 	const struct igd_spd *spd;	/* refreshed by the daemon after SPD changes */
+	const struct igd_sad *sad;
+	struct igd_mss *mss;		/* NULL or mode off: no clamping */
+	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */
 	struct igd_natguard guard;
 	uint64_t count[IGD_R_MAX][2];		/* [reason][0 accept, 1 drop] */
 	uint64_t malformed[IGD_PKT_ERR_MAX];	/* by parse error */

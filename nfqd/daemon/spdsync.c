@@ -80,6 +80,7 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 	spd = igd_xfrm_mirror_spd(d->mirror);
 	gen = igd_spd_generation(spd);
 	d->judge.spd = spd;
+	d->judge.sad = igd_xfrm_mirror_sad(d->mirror);
 	if (spd == d->spd_seen && gen == d->spd_gen)
 		return;
 	d->spd_seen = spd;

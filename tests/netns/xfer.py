@@ -6,11 +6,12 @@
 
 Both sides bound their run time (60 s without progress ends it)."""
 import hashlib
+import os
 import socket
 import sys
 
 CHUNK = 65536
-IDLE = 60
+IDLE = int(os.environ.get("XFER_IDLE", "60"))
 
 
 def stream(n):

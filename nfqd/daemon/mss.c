@@ -1,0 +1,97 @@
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <linux/xfrm.h>
+#include "esp_mtu.h"
+#include "mss.h"
+
+static uint64_t mss_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int igd_mss_init(struct igd_mss *m, enum igd_mss_mode mode, uint32_t fixed)
+{
+	memset(m, 0, sizeof(*m));
+	m->mode = mode;
+	m->fixed = (uint16_t)fixed;
+	if (mode != IGD_MSS_AUTO)
+		return 0;
+	return igd_rtnl_open(&m->rtnl);
+}
+
+void igd_mss_close(struct igd_mss *m)
+{
+	if (m->mode == IGD_MSS_AUTO)
+		igd_rtnl_close(&m->rtnl);
+}
+
+unsigned int igd_mss_path_mtu(struct igd_mss *m, const struct igd_sp *sp,
+			      const struct igd_flow *f)
+{
+	struct igd_route_query q = { .family = f->family, .dst = f->daddr };
+	struct igd_route_mtu r;
+
+	if (sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL) {
+		q.family = sp->tmpl[0].family;
+		q.dst = sp->tmpl[0].daddr;
+	}
+	if (igd_route_mtu_get(&m->rtnl, &q, &r, m->buf, sizeof(m->buf)) || !r.mtu) {
+		m->route_errors++;
+		return q.family == 6 ? 1280 : 576;	/* the smallest legal path */
+	}
+	return r.mtu;
+}
+
+/* The ESP parameters of the SP's outbound SA, or the worst case. */
+static void mss_params(const struct igd_sp *sp, const struct igd_sad *sad,
+		       struct igd_esp_params *p)
+{
+	const struct igd_sa *sa = NULL;
+	int outer = sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL ? sp->tmpl[0].family :
+		    sp->sel.family;
+
+	if (sad && sp->ntmpl)
+		while ((sa = igd_sad_next_by_reqid(sad, sp->tmpl[0].reqid, sa)))
+			if (igd_esp_params_from_sa(sa, p) == 0)
+				return;
+	igd_esp_worst_case(p, outer);
+	p->tunnel = sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL;
+}
+
+static struct igd_mss_entry *mss_cached(struct igd_mss *m, uint32_t index, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < IGD_MSS_CACHE; i++)
+		if (m->cache[i].expires_ms > now && m->cache[i].sp_index == index)
+			return &m->cache[i];
+	return NULL;
+}
+
+uint16_t igd_mss_limit(struct igd_mss *m, const struct igd_sp *sp, const struct igd_sad *sad,
+		       const struct igd_flow *f)
+{
+	struct igd_esp_params p;
+	struct igd_mss_entry *e;
+	uint64_t now;
+	unsigned int mss;
+
+	if (m->mode == IGD_MSS_FIXED)
+		return m->fixed;
+	if (m->mode != IGD_MSS_AUTO)
+		return 0;
+	now = mss_now_ms();
+	e = mss_cached(m, sp->index, now);
+	if (e)
+		return e->mss;
+	mss_params(sp, sad, &p);
+	mss = igd_esp_mss(&p, igd_mss_path_mtu(m, sp, f), f->family);
+	e = &m->cache[m->next++ % IGD_MSS_CACHE];
+	*e = (struct igd_mss_entry){ .sp_index = sp->index, .mss = (uint16_t)mss,
+				     .expires_ms = now + IGD_MSS_CACHE_MS };
+	return e->mss;
+}
