@@ -257,9 +257,13 @@ def ip_batch(lines):
 def run_round(args, gen, rnd, mon, seen, sentinel_no, stats, with_sub):
     subprocess.run(["ip", "xfrm", "policy", "flush"], check=True)
     subprocess.run(["ip", "xfrm", "policy", "flush", "ptype", "sub"], check=True)
-    # the sentinel first: type sub, priority 0, the oldest: it wins its own flows
-    lines = ["xfrm policy add src %s dst %s dir out priority 0 ptype sub "
-             "tmpl proto esp reqid 999999 mode transport" % (SENT_SRC, SENT_DST)]
+    # The sentinel first: priority 0 and the oldest, it wins its own flows within its
+    # type.  Sub when the round has sub policies; main otherwise, because a sub policy
+    # is enforced together with the main policy for the same flow, and a main block
+    # policy would then silence its ACQUIRE.
+    lines = ["xfrm policy add src %s dst %s dir out priority 0 ptype %s "
+             "tmpl proto esp reqid 999999 mode transport"
+             % (SENT_SRC, SENT_DST, "sub" if with_sub else "main")]
     gen.keys = set()
     i = 0
     while len(lines) <= args.policies:
