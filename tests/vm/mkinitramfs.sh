@@ -69,7 +69,7 @@ hash_inputs() {
 	done
 	ls -l /usr/lib/x86_64-linux-gnu/xtables 2>/dev/null
 	dpkg-query -W busybox-static iputils-ping 2>/dev/null
-	[ -d "$here/cache/strongswan/root" ] && find "$here/cache/strongswan/root" -type f | sort
+	cat "$here/cache/strongswan/root/.unpacked" 2>/dev/null
 	true
 }
 sum=$(hash_inputs | sha256sum | cut -c1-16)
@@ -168,10 +168,10 @@ for so in "$top"/build/libxt_*.so; do
 	rm -f "$st$so"
 done
 rm -rf "$st$top"
-# strongSwan, when run.sh unpacked it (see fetch-strongswan in run.sh).
+# strongSwan, when fetch-strongswan.sh unpacked it.
 ssw="$here/cache/strongswan/root"
 if [ -d "$ssw" ]; then
-	(cd "$ssw" && find . ! -type d) | while read -r f; do
+	(cd "$ssw" && find . ! -type d ! -name .unpacked) | while read -r f; do
 		f=${f#.}
 		mkdir -p "$(dirname "$st$f")"
 		cp -a "$ssw$f" "$st$f"
@@ -191,6 +191,11 @@ if [ -d "$ssw" ]; then
 		done
 	done
 fi
+
+# glibc dlopen()s libgcc_s for pthread_cancel (charon's threads).
+for f in /lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+	[ -e "$f" ] && { add_file "$f"; break; }
+done
 
 # Files the programs read.
 for f in /etc/protocols /etc/services /etc/ethertypes /etc/iproute2 /usr/share/iproute2; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The real-kernel IPsec lab behind `make check-vm`.
 #   1. fetch-kernel.sh: Debian's linux-image-*-cloud-amd64 (ESP, nft_queue, veth as
-#      modules) into tests/vm/cache/ (cached, never committed);
+#      modules) into tests/vm/cache/ (cached, never committed); fetch-strongswan.sh:
+#      charon and swanctl, unpacked there too;
 #   2. mkinitramfs.sh: busybox + modules + the host's userland + build/ binaries +
 #      tests/vm/init + tests/vm/scenarios/ (rebuilt only when an input changed);
 #   3. boots it with qemu-system-x86_64 -accel tcg (KVM hangs on these machines), no
@@ -12,7 +13,8 @@
 # Logs: build/test-logs/vm-console.log (whole console), vm-<scenario>.log.
 # Usage: tests/vm/run.sh [PATTERN ...]   (substring filters on scenario names)
 # Environment: VM_TIMEOUT (whole VM, seconds, default 780), VM_SCENARIO_TIMEOUT
-#   (default 150), VM_MEM (MiB, default 1024), VM_SMP (default 2), VM_KERNEL_PKG.
+#   (default 150), VM_MEM (MiB, default 1024), VM_SMP (default 2), VM_KERNEL_PKG,
+#   VM_STRONGSWAN=0 (leave strongSwan out of the image).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 top=$(pwd)
@@ -39,6 +41,12 @@ t_start=$(date +%s)
 kroot=$(sh $vm/fetch-kernel.sh) || die "no kernel (tests/vm/fetch-kernel.sh failed)"
 kver=${kroot##*/kernel-}
 kernel="$kroot/boot/vmlinuz-$kver"
+# strongSwan for the IKE scenarios: optional (they skip without it).
+if [ "${VM_STRONGSWAN:-1}" != 0 ]; then
+	sh $vm/fetch-strongswan.sh || echo "vm: no strongSwan in the image (IKE scenarios skip)" >&2
+else
+	rm -rf "$vm/cache/strongswan"
+fi
 img=$(sh $vm/mkinitramfs.sh "$kroot" "$vm/cache") || die "initramfs build failed"
 t_built=$(date +%s)
 

@@ -59,6 +59,7 @@ expect_ge() {
 }
 
 # nsx NS COMMAND...: runs COMMAND (a program, looked up in PATH) in namespace NS.
+# (nsx is a function: "VAR=value nsx ..." does not export VAR; use nsx NS env VAR=...)
 nsx() {
 	_ns=$1
 	shift
@@ -262,4 +263,120 @@ xfrm_stat() {
 nft_rule_packets() {
 	nsx "$1" nft list chain "$2" "$3" "$4" |
 		sed -n 's/.*counter packets \([0-9][0-9]*\) bytes.*/\1/p' | head -n 1
+}
+
+# --- IKEv2 (strongSwan) --------------------------------------------------------------
+# lab_ike [ESP_PROPOSAL]: instead of lab_tunnel, a charon per gateway (each in its own
+# mount namespace: charon's pid file lives in /run) negotiates the same tunnel with
+# a PSK; gw1 initiates.  Control sockets: $LAB_DIR/<gw>.vici; logs: <gw>.charon.log.
+# Returns non-zero (after logging why) when the tunnel does not come up.
+lab_have_ike() {
+	[ -x /usr/lib/ipsec/charon ] && [ -x /usr/sbin/swanctl ]
+}
+swanctl_in() { # GW --COMMAND [ARGS...]  (swanctl wants the command first)
+	_g=$1
+	_cmd=$2
+	shift 2
+	nsx "$_g" env STRONGSWAN_CONF="$LAB_DIR/$_g.strongswan.conf" \
+		swanctl "$_cmd" --uri "unix://$LAB_DIR/$_g.vici" "$@"
+}
+lab_ike() {
+	_esp=${1:-aes128gcm16}
+	for _g in gw1 gw2; do
+		if [ $_g = gw1 ]; then
+			_l=$LAB_GW1_WAN _r=$LAB_GW2_WAN _lts=$LAB_LEFT_NET _rts=$LAB_RIGHT_NET _peer=gw2
+		else
+			_l=$LAB_GW2_WAN _r=$LAB_GW1_WAN _lts=$LAB_RIGHT_NET _rts=$LAB_LEFT_NET _peer=gw1
+		fi
+		cat >"$LAB_DIR/$_g.strongswan.conf" <<CONF
+charon {
+	load_modular = no
+	load = random nonce aes sha1 sha2 hmac kdf gmp pem pkcs1 x509 pubkey kernel-netlink socket-default vici
+	install_routes = no
+	retransmit_tries = 3
+	retransmit_timeout = 2
+	filelog {
+		lab {
+			path = $LAB_DIR/$_g.charon.log
+			default = 1
+			ike = 2
+			knl = 2
+			time_format = %T
+			flush_line = yes
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+	plugins {
+		vici {
+			socket = unix://$LAB_DIR/$_g.vici
+		}
+	}
+}
+swanctl {
+	socket = unix://$LAB_DIR/$_g.vici
+}
+CONF
+		cat >"$LAB_DIR/$_g.swanctl.conf" <<CONF
+connections {
+	lab {
+		version = 2
+		local_addrs = $_l
+		remote_addrs = $_r
+		proposals = aes128-sha256-modp2048
+		local {
+			auth = psk
+			id = $_g
+		}
+		remote {
+			auth = psk
+			id = $_peer
+		}
+		children {
+			lab {
+				local_ts = $_lts
+				remote_ts = $_rts
+				mode = tunnel
+				esp_proposals = $_esp
+			}
+		}
+	}
+}
+secrets {
+	ike-lab {
+		id-1 = gw1
+		id-2 = gw2
+		secret = "ipsecguard-lab-test-psk"
+	}
+}
+CONF
+		# A private /run for charon.pid (one charon per gateway).
+		bg_start "charon-$_g" "$_g" env STRONGSWAN_CONF="$LAB_DIR/$_g.strongswan.conf" \
+			unshare -m sh -c 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'
+	done
+	for _g in gw1 gw2; do
+		wait_for 20 swanctl_in $_g --stats >/dev/null 2>&1 || {
+			log "charon in $_g did not answer on its vici socket:"
+			swanctl_in $_g --stats 2>&1 | tail -n 3 | sed 's/^/    swanctl: /'
+			ps | grep -v ' \[' | sed 's/^/    ps: /'
+			ls -la "$LAB_DIR" | sed 's/^/    ls: /'
+			sed 's/^/    /' "$LAB_DIR/charon-$_g.out" "$LAB_DIR/$_g.charon.log" 2>/dev/null | tail -n 20
+			return 1
+		}
+		swanctl_in $_g --load-all --file "$LAB_DIR/$_g.swanctl.conf" >"$LAB_DIR/$_g.load.out" 2>&1 || {
+			log "swanctl --load-all in $_g failed:"
+			sed 's/^/    /' "$LAB_DIR/$_g.load.out"
+			return 1
+		}
+	done
+	if ! swanctl_in gw1 --initiate --child lab --timeout 30 >"$LAB_DIR/initiate.out" 2>&1; then
+		log "IKE initiation failed:"
+		tail -n 20 "$LAB_DIR/initiate.out" | sed 's/^/    /'
+		tail -n 20 "$LAB_DIR/gw2.charon.log" | sed 's/^/    gw2: /'
+		return 1
+	fi
+	log "IKEv2 up (aes128-sha256-modp2048, ESP $_esp)"
 }

@@ -1,0 +1,23 @@
+#!/bin/sh
+# The lab's tunnel negotiated by strongSwan (IKEv2, PSK) instead of static SAs:
+# pings go through, the WAN carries IKE (UDP 500/4500) and ESP (no NAT: not UDP-encapsulated).
+. /scenarios/lib.sh
+
+lab_have_ike || skip "strongSwan (charon, swanctl) not in the image"
+lab_up
+wire_start ike
+lab_ike aes128gcm16 || fail "IKEv2 tunnel did not come up"
+got=$(pings host $LAB_HOST2 5)
+wire_stop ike
+capture_show ike udp port 500 or udp port 4500
+
+expect_eq "pings through the IKE tunnel" "$got" 5
+# IKE_SA_INIT on 500, IKE_AUTH on 4500 (strongSwan floats even without NAT).
+expect_ge "IKE (UDP 500/4500) on the wire" "$(capture_count ike udp port 500 or udp port 4500)" 4
+expect_ge "ESP gw1->gw2 on the wire" "$(capture_count ike esp and src $LAB_GW1_WAN)" 5
+expect_eq "plaintext ICMP on the wire" "$(capture_count ike icmp)" 0
+expect_eq "UDP-encapsulated SAs (no NAT on the path)" "$(ip -n gw1 xfrm state list | grep -c encap)" 0
+spi=$(ip -n gw1 xfrm state list src $LAB_GW1_WAN dst $LAB_GW2_WAN | sed -n 's/.* spi \(0x[0-9a-f]*\) .*/\1/p' | head -n 1)
+[ -n "$spi" ] || fail "no negotiated SA gw1 -> gw2 in gw1's SAD"
+expect_ge "gw1's negotiated out SA ($spi) packets" "$(sa_packets gw1 "$spi")" 5
+log "gw1's SAs: $(swanctl_in gw1 --list-sas 2>/dev/null | grep -E 'ESTABLISHED|INSTALLED|in  |out ' | tr -s ' \n' ' ')"
