@@ -163,6 +163,33 @@ static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret
 	return ret;
 }
 
+static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value);
+
+/* Decapsulated packets are queued with SECPATH in the mark field: a queue reader is
+ * not told about the secpath otherwise. */
+static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, enum igd_hooks_queue q)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t one = 1;
+	int ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	if (cfg->scope != IGD_SCOPE_ALL)
+		ret = igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+	ret = ret ?: igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_match_set(r, nfproto, 0);
+	ret = ret ?: igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+	      guard_field_set(r, cfg->mark_mask, cfg->mark_secpath) ?:
+	      igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) ?:
+	      guard_queue(r, cfg, q);
+	return guard_put_rule(b, r, ret);
+}
+
 /* The queue rule of one tap chain. */
 static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto, enum igd_hook h, enum igd_hooks_queue q)
@@ -270,6 +297,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	int ret;
 
 	ret = guard_put_set(b, cfg, nfproto, pfx, n);
+	if (!ret && cfg->mark_secpath)
+		ret = guard_put_secpath(b, cfg, nfproto, q);
 	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
 		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 	if (!ret && cfg->synack && cfg->scope != IGD_SCOPE_ALL)

@@ -1,7 +1,9 @@
 /* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6):
  *
  *   set protected     the remote selectors of protecting out SPs (interval)
- *   prerouting  -150  [ct state new] ip saddr @protected   queue   (inbound)
+ *   prerouting  -150  [ct state new] meta secpath exists ip saddr @protected
+ *                         meta mark set mark & ~MASK | SECPATH queue (decapsulated)
+ *                     [ct state new] ip saddr @protected   queue   (inbound)
  *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
  *                     tcp flags syn,ack ip saddr @protected queue  (with synack)
  *   output         0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
@@ -35,6 +37,7 @@ struct igd_guard_cfg {
 	enum igd_scope scope;
 	uint32_t mark_mask;		/* the field in packet and conntrack marks */
 	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
+	uint32_t mark_secpath;		/* value given to decapsulated packets */
 	bool synack;			/* also queue SYN/ACKs from protected prefixes at
 					 * forward (MSS clamping of the far side's SYN/ACK) */
 };

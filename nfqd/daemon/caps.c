@@ -45,8 +45,13 @@ static int caps_set_net_admin(void)
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = 1u << CAP_NET_ADMIN;
-	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
+	data[0].effective = data[0].permitted = data[0].inheritable = 1u << CAP_NET_ADMIN;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	/* fix mode runs iptables-legacy on hosts that use it: the child needs it too */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN, 0, 0) < 0)
+		return -errno;
+	return 0;
 }
 
 static int caps_switch_user(uid_t uid, gid_t gid)

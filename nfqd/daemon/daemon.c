@@ -8,11 +8,10 @@
 #include "caps.h"
 #include "daemon.h"
 #include "nft_hooks.h"
+#include "diag.h"
 #include "sdnotify.h"
 #include "spdsync.h"
 
-#define IGD_TICK_MS 100
-#define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
 
 static bool daemon_fix_known(const struct igd_daemon *d, uint32_t index)
 {
@@ -38,6 +37,7 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 {
 	struct igd_daemon *d = arg;
 	struct igd_judgement jd;
+	uint64_t suppressed;
 	struct igd_pkt p;
 	int n;
 
@@ -50,7 +50,9 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		daemon_fix_request(d, jd.sp);
 	if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
 		return;
-	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd);
+	if (!igd_diag_log_ok(d, qp->hook, &jd, &suppressed))
+		return;
+	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd, suppressed);
 	if (n > 0)
 		igd_vlog_line(d->log, d->line, (size_t)n);
 }
@@ -102,6 +104,7 @@ static void daemon_on_tick(void *arg)
 	d->ticks++;
 	if (d->ticks % IGD_TICKS_PER_S)
 		return;
+	igd_diag_tick(d);
 	igd_vlog_flush(d->log);
 	igd_sdnotify("WATCHDOG=1");
 	if (d->opts.stats_interval &&
@@ -149,6 +152,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.scope = (enum igd_scope)d->opts.scope,
 		.mark_mask = d->opts.mark_mask,
 		.mark_flag = igd_natguard_flag(&d->judge.guard),
+		.mark_secpath = igd_natguard_secpath(&d->judge.guard),
 		.synack = d->opts.mss_mode != IGD_MSS_OFF,
 	};
 	if (d->opts.no_hooks)
@@ -157,9 +161,18 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "protected prefixes: out of memory");
 		return -ENOMEM;
 	}
-	e = igd_guard_install(&d->guard, d->pfx, d->npfx, err, errlen);
+	e = igd_guard_install(&d->guard, d->pfx.v, d->pfx.n, err, errlen);
 	if (!e)
 		d->hooks_installed = true;
+	return e;
+}
+
+static int daemon_diag_init(struct igd_daemon *d, char *err, size_t errlen)
+{
+	int e = igd_diag_init(d);
+
+	if (e)
+		snprintf(err, errlen, "diagnostics: %s", strerror(-e));
 	return e;
 }
 
@@ -210,6 +223,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	}
 	e = igd_vlog_open(&d->log, d->opts.log, err, errlen) ?:
 	    (d->opts.user ? igd_vlog_chown(d->log, uid, gid) : 0) ?:
+	    daemon_diag_init(d, err, errlen) ?:
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
@@ -248,6 +262,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 		igd_queue_close(d->queues[i]);
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);
+	igd_diag_free(d);
 	igd_vlog_close(d->log);
 	igd_loop_free(d->loop);
 }

@@ -11,8 +11,19 @@
 #include "verdict_log.h"
 #include "vlog.h"
 #include "xfrm_nl.h"
+#include "xfrm_stat.h"
+
+#define IGD_TICK_MS 100
+#define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
+
+struct igd_rl;
 
 #define IGD_MAX_FIXES 64
+
+struct igd_prefix_list {
+	struct igd_prefix *v;
+	size_t n, cap;
+};
 
 struct igd_daemon {
 	struct igd_opts opts;
@@ -27,13 +38,18 @@ struct igd_daemon {
 	struct igd_xfrm_mirror *mirror;
 	const struct igd_spd *spd_seen;
 	uint64_t spd_gen;
-	struct igd_prefix *pfx;		/* the protected set's contents */
-	size_t npfx, pfx_cap;
+	struct igd_prefix_list pfx;	/* the protected set's contents */
+	struct igd_prefix_list protect;	/* what sp-miss-out guards */
+	struct igd_localaddr local;
+	struct igd_rl *rl;
+	struct igd_xstat_snap xstat_base;
+	bool xstat_ok;
 	/* fix mode: SPs whose selector wants a NAT exemption, applied after a burst */
 	struct igd_sp fix_pending[IGD_MAX_FIXES];
 	unsigned int nfix_pending;
 	uint32_t fix_done[IGD_MAX_FIXES];	/* SP indexes already exempted */
 	unsigned int nfix_done;
+	uint64_t fixes_applied;
 	unsigned int ticks;
 	char line[IGD_LINE_MAX];
 };

@@ -4,7 +4,9 @@
 #define IGD_JUDGE_H
 #include <stdint.h>
 #include "mss.h"
+#include "localaddr.h"
 #include "natguard.h"
+#include "prefix_set.h"
 #include "opts.h"
 #include "pkt.h"
 #include "queue.h"
@@ -42,6 +44,11 @@ struct igd_judge {
 	const struct igd_spd *spd;	/* refreshed by the daemon after SPD changes */
 	const struct igd_sad *sad;
 	struct igd_mss *mss;		/* NULL or mode off: no clamping */
+	/* remote selectors of protecting out SPs plus --protect: cleartext towards
+	 * them without a covering SP is sp-miss-out.  Owned by the daemon. */
+	const struct igd_prefix *protect;
+	size_t nprotect;
+	const struct igd_localaddr *local;
 	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */
 	struct igd_natguard guard;
 	uint64_t count[IGD_R_MAX][2];		/* [reason][0 accept, 1 drop] */
@@ -54,5 +61,7 @@ int igd_judge_init(struct igd_judge *j, const struct igd_opts *o);
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		      struct igd_judgement *jd);
 const char *igd_reason_name(enum igd_reason r);
+/* Whether @a lies in one of the protected prefixes. */
+bool igd_judge_protected_dst(const struct igd_judge *j, int family, const union igd_addr *a);
 const char *igd_hook_name(unsigned int hook);
 #endif

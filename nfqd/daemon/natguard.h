@@ -30,7 +30,8 @@ struct igd_natguard_slot {
 struct igd_natguard {
 	uint32_t mask;			/* the mark field */
 	unsigned int shift;
-	uint32_t nslots;		/* tokens 1..nslots; nslots + 1 is the flag */
+	uint32_t nslots;		/* tokens 1..nslots; then the secpath marker,
+					 * then the flag (all ones) */
 	uint32_t next, seq;
 	struct igd_natguard_slot slot[IGD_NATGUARD_MAX_SLOTS];
 	uint64_t stale;			/* tokens that came back to a reused slot */
@@ -38,6 +39,10 @@ struct igd_natguard {
 
 /* @mask must be one run of at least 4 bits; returns -EINVAL otherwise. */
 int igd_natguard_init(struct igd_natguard *g, uint32_t mask);
+/* The field value our prerouting rule gives decapsulated packets (meta secpath
+ * exists), already shifted into the mask. */
+uint32_t igd_natguard_secpath(const struct igd_natguard *g);
+bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark);
 /* The field value of a flagged flow (already shifted into the mask). */
 uint32_t igd_natguard_flag(const struct igd_natguard *g);
 /* Stores the pre-NAT @flow and its @sp; returns the mark to give the packet

@@ -41,6 +41,13 @@ static const char usage[] =
 "                          default; the set follows the SPD), every flow head\n"
 "                          (heads), or every packet (all: diagnosis, costs\n"
 "                          throughput)\n"
+"        --protect PREFIX  a destination that must only be reached through a\n"
+"                          tunnel, in addition to the remote selectors of the\n"
+"                          protecting out SPs (repeatable, up to 64): cleartext\n"
+"                          towards it that no SP covers is sp-miss-out\n"
+"        --xfrm-stat-interval S  read /proc/net/xfrm_stat every S seconds and log\n"
+"                          each counter that grew, with its meaning (default 5;\n"
+"                          0: off)\n"
 "        --mark-mask MASK  the bits of the packet and conntrack marks the daemon\n"
 "                          may use (default 0x00ff0000): a token from the pre-NAT\n"
 "                          to the post-NAT tap, and all ones for a flagged flow.\n"
@@ -77,6 +84,7 @@ static const char usage[] =
 
 enum {
 	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
+	OPT_PROTECT, OPT_XSTAT,
 	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 };
 
@@ -89,6 +97,8 @@ static const struct option longopts[] = {
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "queue-scope", required_argument, NULL, OPT_SCOPE },
 	{ "mark-mask", required_argument, NULL, OPT_MARK_MASK },
+	{ "protect", required_argument, NULL, OPT_PROTECT },
+	{ "xfrm-stat-interval", required_argument, NULL, OPT_XSTAT },
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "no-log-pass", no_argument, NULL, OPT_NO_LOG_PASS },
 	{ "queue-maxlen", required_argument, NULL, OPT_MAXLEN },
@@ -182,6 +192,34 @@ static int opts_mark_mask(struct igd_opts *o, const char *val)
 	return 0;
 }
 
+static int opts_protect(struct igd_opts *o, const char *val)
+{
+	struct igd_prefix *p = &o->protect[o->nprotect];
+	char addr[64];
+	const char *slash = strchr(val, '/');
+	uint32_t plen;
+	size_t n = slash ? (size_t)(slash - val) : strlen(val);
+	int fam;
+
+	if (o->nprotect >= IGD_MAX_PROTECT)
+		return opts_bad("protect", val, "at most 64 prefixes");
+	if (n >= sizeof(addr))
+		return opts_bad("protect", val, "expected ADDRESS[/LENGTH]");
+	memcpy(addr, val, n);
+	addr[n] = '\0';
+	fam = igd_addr_parse(addr, &p->addr);
+	if (!fam)
+		return opts_bad("protect", val, "expected an IPv4 or IPv6 ADDRESS[/LENGTH]");
+	plen = fam == 6 ? 128 : 32;
+	if (slash && igd_num_u32(slash + 1, 0, plen, &plen))
+		return opts_bad("protect", val, fam == 6 ? "prefix length must be 0-128" :
+				"prefix length must be 0-32");
+	p->plen = (uint8_t)plen;
+	p->family = (uint8_t)fam;
+	o->nprotect++;
+	return 0;
+}
+
 static int opts_queue(struct igd_opts *o, const char *val)
 {
 	if (igd_num_range(val, 0, 65535, &o->queue_lo, &o->queue_hi))
@@ -211,6 +249,8 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_SCOPE: return opts_scope(o, arg);
 	case OPT_MARK_MASK: return opts_mark_mask(o, arg);
+	case OPT_PROTECT: return opts_protect(o, arg);
+	case OPT_XSTAT: return opts_u32("xfrm-stat-interval", arg, 0, 3600, &o->xstat_interval);
 	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
 	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
 	case OPT_MAXLEN: return opts_u32("queue-maxlen", arg, 1, 1u << 20, &o->maxlen);
@@ -232,7 +272,7 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
 	*o = (struct igd_opts){
 		.log = "-", .table = "ipsecguard", .log_pass = true,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
-		.mark_mask = 0x00ff0000,
+		.mark_mask = 0x00ff0000, .xstat_interval = 5,
 	};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {

@@ -3,8 +3,10 @@
 #define IGD_OPTS_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "prefix_set.h"
 
 #define IGD_MAX_QUEUES 16
+#define IGD_MAX_PROTECT 64
 
 enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
 enum igd_mss_mode { IGD_MSS_OFF, IGD_MSS_AUTO, IGD_MSS_FIXED };
@@ -24,6 +26,9 @@ struct igd_opts {
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
 	const char *user;
+	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
+	unsigned int nprotect;
+	uint32_t xstat_interval;	/* seconds between xfrm_stat reads, 0 = off */
 };
 
 /* Fills @o from argv.  Returns 0 to run, 1 when --help/--version was handled, or 2

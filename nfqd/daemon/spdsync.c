@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon.h"
+#include "diag.h"
 #include "spdsync.h"
 
 static int spdsync_on_fd(int fd, void *arg)
@@ -18,7 +19,7 @@ static int spdsync_on_fd(int fd, void *arg)
 
 int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen)
 {
-	struct igd_xfrm_mirror_cfg cfg = { .rcvbuf = 0 };
+	struct igd_xfrm_mirror_cfg cfg = { .cb = igd_diag_on_xfrm, .cb_data = d };
 	int e;
 
 	e = igd_xfrm_mirror_open(&d->mirror, &cfg);
@@ -32,41 +33,58 @@ int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen)
 	return e;
 }
 
-static int spdsync_push(struct igd_daemon *d, const struct igd_sp *sp)
+static int spdsync_push(struct igd_prefix_list *l, const struct igd_prefix *p)
 {
-	struct igd_prefix *p;
+	struct igd_prefix *n;
 
-	if (d->npfx == d->pfx_cap) {
-		size_t cap = d->pfx_cap ? d->pfx_cap * 2 : 64;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
 
-		p = realloc(d->pfx, cap * sizeof(*p));
-		if (!p)
+		n = realloc(l->v, cap * sizeof(*n));
+		if (!n)
 			return -ENOMEM;
-		d->pfx = p;
-		d->pfx_cap = cap;
+		l->v = n;
+		l->cap = cap;
 	}
-	p = &d->pfx[d->npfx++];
-	memset(p, 0, sizeof(*p));
-	p->addr = sp->sel.daddr;
-	p->plen = sp->sel.plen_d;
-	p->family = sp->sel.family;
+	l->v[l->n++] = *p;
 	return 0;
 }
 
+static int spdsync_push_sel(struct igd_prefix_list *l, const struct igd_sel *s, bool remote_dst)
+{
+	struct igd_prefix p = {
+		.addr = remote_dst ? s->daddr : s->saddr,
+		.plen = remote_dst ? s->plen_d : s->plen_s,
+		.family = s->family,
+	};
+
+	return spdsync_push(l, &p);
+}
+
+/* The queue set: remote selectors of protecting SPs (out: destination, in/fwd:
+ * source) and --protect; the sp-miss-out list: out destinations and --protect. */
 int igd_spdsync_prefixes(struct igd_daemon *d)
 {
-	const struct igd_spd *spd;
 	const struct igd_sp *sp;
+	unsigned int i;
+	int e = 0;
 
-	d->npfx = 0;
-	if (!d->mirror)
-		return 0;
-	spd = igd_xfrm_mirror_spd(d->mirror);
-	igd_spd_for_each(spd, sp, IGD_DIR_OUT) {
-		if (igd_sp_protecting(sp) && spdsync_push(d, sp))
-			return -ENOMEM;
+	d->pfx.n = d->protect.n = 0;
+	for (i = 0; i < d->opts.nprotect && !e; i++)
+		e = spdsync_push(&d->pfx, &d->opts.protect[i]) ?:
+		    spdsync_push(&d->protect, &d->opts.protect[i]);
+	if (d->mirror) {
+		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, -1) {
+			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp))
+				continue;
+			e = spdsync_push_sel(&d->pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
+			if (!e && sp->dir == IGD_DIR_OUT)
+				e = spdsync_push_sel(&d->protect, &sp->sel, true);
+		}
 	}
-	return (int)d->npfx;
+	d->judge.protect = d->protect.v;
+	d->judge.nprotect = d->protect.n;
+	return e ? e : (int)d->pfx.n;
 }
 
 void igd_spdsync_refresh(struct igd_daemon *d)
@@ -85,10 +103,13 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 		return;
 	d->spd_seen = spd;
 	d->spd_gen = gen;
+	if (igd_spdsync_prefixes(d) < 0) {
+		fprintf(stderr, "ipsecguardd: protected prefixes: out of memory\n");
+		return;
+	}
 	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
 		return;
-	if (igd_spdsync_prefixes(d) < 0 ||
-	    igd_guard_set_update(&d->guard, d->pfx, d->npfx, err, sizeof(err)))
+	if (igd_guard_set_update(&d->guard, d->pfx.v, d->pfx.n, err, sizeof(err)))
 		fprintf(stderr, "ipsecguardd: protected set: %s\n", err);
 }
 
@@ -104,6 +125,7 @@ void igd_spdsync_close(struct igd_daemon *d)
 {
 	igd_xfrm_mirror_close(d->mirror);
 	d->mirror = NULL;
-	free(d->pfx);
-	d->pfx = NULL;
+	free(d->pfx.v);
+	free(d->protect.v);
+	d->pfx = d->protect = (struct igd_prefix_list){ 0 };
 }

@@ -6,7 +6,7 @@
 #include "verdict_log.h"
 
 /* RFC 3339 UTC with microseconds: 2026-11-22T11:31:14.123456Z */
-static void vl_now(char *buf, size_t size)
+void igd_log_ts(char *buf, size_t size)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -23,7 +23,7 @@ static void vl_begin(struct igd_json *j, char *buf, size_t size, const char *eve
 {
 	char ts[40];
 
-	vl_now(ts, sizeof(ts));
+	igd_log_ts(ts, sizeof(ts));
 	igd_json_init(j, buf, size);
 	igd_json_obj_open(j, NULL);
 	igd_json_str(j, "ts", ts);
@@ -70,7 +70,7 @@ static void vl_prefix(struct igd_json *j, const char *key, int family,
 }
 
 /* The SP fields of the contract: index, dir, priority, src, dst, reqid. */
-static void vl_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
+void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
 {
 	static const char *const dirs[] = { "in", "out", "fwd" };
 
@@ -141,13 +141,13 @@ static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct
 	if (p->flags & (IGD_PKT_F_ESP | IGD_PKT_F_UDP_ESP))
 		igd_json_hex32(j, "spi", p->spi);
 	if (jd->sp)
-		vl_sp(j, "sp", jd->sp);
+		igd_log_sp(j, "sp", jd->sp);
 	if (jd->nat_sp)
-		vl_sp(j, "nat_sp", jd->nat_sp);
+		igd_log_sp(j, "nat_sp", jd->nat_sp);
 }
 
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
-		     const struct igd_pkt *p, const struct igd_judgement *jd)
+		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed)
 {
 	struct igd_json j;
 
@@ -168,6 +168,8 @@ int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		igd_json_obj_close(&j);
 	}
 	igd_json_uint(&j, "queue", qp->queue);
+	if (suppressed)
+		igd_json_uint(&j, "suppressed", suppressed);
 	return vl_end(&j);
 }
 

@@ -2,6 +2,7 @@
 #ifndef IGD_VERDICT_LOG_H
 #define IGD_VERDICT_LOG_H
 #include <stddef.h>
+#include <stdint.h>
 #include "judge.h"
 #include "queue.h"
 
@@ -9,7 +10,12 @@
 
 /* Formats the verdict of @qp into @buf; returns the length or -1. */
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
-		     const struct igd_pkt *p, const struct igd_judgement *jd);
+		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed);
+/* RFC 3339 UTC timestamp with microseconds (at least 32 bytes). */
+void igd_log_ts(char *buf, size_t size);
+struct igd_json;
+/* The contract's SP object: index, dir, priority, src, dst, reqid. */
+void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 
 struct igd_queue;
 /* Formats a stats event: counters per reason, per hook, and each queue's own and the

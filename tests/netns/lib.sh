@@ -57,6 +57,13 @@ lab_cleanup() {
 # Runs "$@" in the background and remembers it for cleanup; sets LAST_PID.
 bg() { "$@" & LAST_PID=$!; LAB_PIDS="$LAB_PIDS $LAST_PID"; }
 
+lab_ping() {
+	for i in 1 2 3 4 5; do
+		in_host ping -c1 -W2 "$1" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
 lab_up() {
 	trap lab_cleanup EXIT
 	trap 'exit 1' INT TERM HUP
@@ -92,9 +99,9 @@ lab_up() {
 	ip -n "$NS_PEER" route add 10.0.2.0/24 via 172.16.0.1
 	ip -n "$NS_PEER" -6 route add fd00:2::/64 via fd00:16::1
 	in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-	in_host ping -c1 -W2 192.168.1.10 >/dev/null || fail "lab: host cannot reach peer"
-	# the first IPv6 packets wait for neighbour discovery: get that done now
-	in_host ping -6 -c1 -W5 fd00:168::10 >/dev/null || fail "lab: no IPv6 from host to peer"
+	# first packets wait for neighbour discovery (slow on a loaded machine): retry
+	lab_ping 192.168.1.10 || fail "lab: host cannot reach peer"
+	lab_ping fd00:168::10 || fail "lab: no IPv6 from host to peer"
 }
 
 # Starts the daemon on the gateway with "$@"; waits until its queue is bound.
@@ -130,6 +137,12 @@ queue_kstats() {
 xfer() {
 	bg in_peer python3 "$TOP/tests/netns/xfer.py" recv "$1" "$2" >"$TMPD/xfer.recv"
 	rpid=$LAST_PID
+	# connect only once it listens: a refused first try would be a flow of its own
+	i=0
+	until in_peer ss -Hltn "sport = :$2" | grep -q .; do
+		i=$((i + 1)); [ $i -lt 100 ] || break
+		sleep 0.05
+	done
 	in_host python3 "$TOP/tests/netns/xfer.py" send "$1" "$2" "$3" >"$TMPD/xfer.send" ||
 		{ kill $rpid 2>/dev/null; return 1; }
 	wait $rpid

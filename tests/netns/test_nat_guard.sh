@@ -77,6 +77,35 @@ check "daemon exits 0" daemon_stop
 n=$(log_count reason=nat-before-ipsec verdict=drop)
 check "enforce: each leaking flow head was dropped by verdict ($n)" [ "$n" -ge 3 ]
 
+info "fix"
+need_bin ipsecguard
+nat_rules() { in_gw iptables-save -t nat | grep -v '^#' | sed 's/\[[0-9:]*\]//'; }
+nat_rules >"$TMPD/nat.before"
+reset_seen
+daemon_start --queue 30 --mode fix
+# the first echo reveals the leak and is dropped; the exemption goes in and the next
+# echoes leave with their own source
+in_host ping -c6 -i0.3 -W1 192.168.1.10 >"$TMPD/fixping" 2>&1
+info "$(tail -n 2 "$TMPD/fixping" | head -n 1)"
+check "fix: later echoes are answered" grep -q ' 0% packet loss\| [1-5] received' "$TMPD/fixping"
+check "fix: the peer receives the original source" [ "$(seen orig4)" -ge 3 ]
+check "fix: nothing translated reached the peer" [ "$(seen natted4)" = 0 ]
+check "fix: iptables shows the exemption at the top of nat POSTROUTING" sh -c \
+	"ip netns exec $NS_GW iptables -t nat -S POSTROUTING | sed -n 2p | grep -q -- '-s 10.0.2.0/24 -d 192.168.0.0/16 .*ipsecguard-fix sp=1.* -j RETURN'"
+check "fix: fixes list names it" sh -c \
+	"ip netns exec $NS_GW $BUILD/ipsecguard fixes list | grep -q 10.0.2.0/24"
+check "fix: unprotected traffic is still masqueraded" in_host ping -c1 -W2 203.0.113.5
+check "daemon exits 0" daemon_stop
+n=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" count reason=nat-before-ipsec verdict=drop)
+check "fix: the revealing packet was dropped, not leaked ($n)" [ "$n" -ge 1 ]
+check "fix: the exemption was logged as an event" \
+	grep -q '"event":"fix","action":"nat-exemption".*"ruleset":"iptables-nft"' "$DAEMON_LOG"
+check "fix: the conntrack flush was logged" grep -q '"action":"conntrack-flush"' "$DAEMON_LOG"
+check "fixes revert" in_gw "$BUILD/ipsecguard" fixes revert
+nat_rules >"$TMPD/nat.after"
+check "fixes revert restores the nat table exactly" cmp -s "$TMPD/nat.before" "$TMPD/nat.after"
+in_gw conntrack -F >/dev/null 2>&1
+
 info "nat-changed-sp: the translated tuple falls into another tunnel's SP"
 in_gw ip xfrm policy add dir out src 172.16.0.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 2

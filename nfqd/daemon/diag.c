@@ -1,0 +1,119 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "daemon.h"
+#include "diag.h"
+#include "json.h"
+#include "ratelimit.h"
+#include "xfrm_stat.h"
+
+static uint64_t diag_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int igd_diag_init(struct igd_daemon *d)
+{
+	struct igd_rl_cfg rc = { 0 };
+	int e;
+
+	igd_localaddr_refresh(&d->local);
+	d->judge.local = &d->local;
+	e = igd_rl_new(&d->rl, &rc);
+	if (e)
+		return e;
+	if (d->opts.xstat_interval) {
+		e = igd_xstat_read(&d->xstat_base, NULL);
+		d->xstat_ok = e == 0;
+		if (e)
+			fprintf(stderr, "ipsecguardd: /proc/net/xfrm_stat: %s; counters not "
+				"monitored\n", strerror(-e));
+	}
+	return 0;
+}
+
+void igd_diag_free(struct igd_daemon *d)
+{
+	igd_rl_free(d->rl);
+	d->rl = NULL;
+}
+
+static void diag_xstat(struct igd_daemon *d)
+{
+	struct igd_xstat_delta dl[IGD_XSTAT_MAX];
+	struct igd_xstat_snap cur;
+	unsigned int n, i;
+	char ts[40];
+	int len;
+
+	if (igd_xstat_read(&cur, NULL))
+		return;
+	n = igd_xstat_diff(&d->xstat_base, &cur, dl, IGD_XSTAT_MAX);
+	if (n > IGD_XSTAT_MAX)
+		n = IGD_XSTAT_MAX;
+	igd_log_ts(ts, sizeof(ts));
+	for (i = 0; i < n; i++) {
+		len = igd_xstat_json_delta(d->line, sizeof(d->line), ts, &dl[i]);
+		if (len > 0)
+			igd_vlog_line(d->log, d->line, (size_t)len);
+	}
+	d->xstat_base = cur;	/* after logging: the deltas point into cur */
+}
+
+void igd_diag_tick(struct igd_daemon *d)
+{
+	unsigned int s = d->ticks / IGD_TICKS_PER_S;
+
+	if (s % 5 == 0)
+		igd_localaddr_refresh(&d->local);
+	if (d->xstat_ok && d->opts.xstat_interval && s % d->opts.xstat_interval == 0)
+		diag_xstat(d);
+}
+
+static void diag_acquire(struct igd_daemon *d, const struct igd_xfrm_acquire *a)
+{
+	struct igd_json j;
+	char ts[40], pb[IGD_ADDRSTRLEN];
+
+	d->judge.count[IGD_R_NO_SA][0]++;
+	igd_log_ts(ts, sizeof(ts));
+	igd_json_init(&j, d->line, sizeof(d->line));
+	igd_json_obj_open(&j, NULL);
+	igd_json_str(&j, "ts", ts);
+	igd_json_str(&j, "event", "acquire");
+	igd_json_str(&j, "reason", "no-sa");
+	igd_json_uint(&j, "family", a->sel.family);
+	igd_json_uint(&j, "proto", a->sel.proto);
+	igd_json_str(&j, "src", igd_addr_str(a->sel.family, &a->sel.saddr, pb, sizeof(pb)));
+	igd_json_str(&j, "dst", igd_addr_str(a->sel.family, &a->sel.daddr, pb, sizeof(pb)));
+	if (a->sel.sport_mask || a->sel.dport_mask) {
+		igd_json_uint(&j, "sport", a->sel.sport);
+		igd_json_uint(&j, "dport", a->sel.dport);
+	}
+	igd_json_str(&j, "sa_dst", igd_addr_str(a->family, &a->daddr, pb, sizeof(pb)));
+	igd_log_sp(&j, "sp", &a->policy);
+	igd_json_obj_close(&j);
+	if (igd_json_finish(&j))
+		igd_vlog_line(d->log, d->line, igd_json_len(&j));
+}
+
+void igd_diag_on_xfrm(const struct igd_xfrm_event *ev, void *arg)
+{
+	struct igd_daemon *d = arg;
+
+	if (ev->type == IGD_XFRM_EV_ACQUIRE && ev->acq)
+		diag_acquire(d, ev->acq);
+}
+
+bool igd_diag_log_ok(struct igd_daemon *d, unsigned int hook, const struct igd_judgement *jd,
+		     uint64_t *suppressed)
+{
+	uint64_t key = igd_rl_hash(&jd->flow, sizeof(jd->flow), (uint64_t)jd->reason << 8 | hook);
+
+	*suppressed = 0;
+	return igd_rl_check(d->rl, key, diag_now_ms(), suppressed);
+}

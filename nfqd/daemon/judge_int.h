@@ -1,0 +1,16 @@
+/* Between the parts of the judge (judge.c, judge_out.c, judge_in.c). */
+#ifndef IGD_JUDGE_INT_H
+#define IGD_JUDGE_INT_H
+#include "judge.h"
+
+void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+		       struct igd_judgement *jd);
+void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp,
+			struct igd_judgement *jd);
+void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+		       struct igd_judgement *jd);
+void igd_flow_reverse(const struct igd_flow *f, struct igd_flow *r);
+/* The verdict for a flagged packet in the configured mode (audit tags it). */
+void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_judgement *jd,
+		    enum igd_reason reason);
+#endif

@@ -1,0 +1,133 @@
+/* Judgement at the outbound taps: the pre-NAT tap (forward, output) looks the flow up
+ * in the out SPD, hands protected flow heads a token, flags cleartext towards
+ * protected prefixes that no SP covers (sp-miss-out) and clamps MSS; the post-NAT tap
+ * (postrouting after srcnat) compares the translated tuple with the SP it needed. */
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <libnetfilter_queue/linux_nfnetlink_queue.h>
+#include "csum.h"
+#include "judge_int.h"
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+
+/* Lowers the MSS option of a SYN or SYN/ACK of a flow @sp protects to what the tunnel
+ * carries (@f is the flow in the direction the SP covers).  Never raises it. */
+static void judge_mss(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+		      const struct igd_sp *sp, const struct igd_flow *f,
+		      struct igd_judgement *jd)
+{
+	uint16_t lim;
+
+	if (!j->mss || j->mss->mode == IGD_MSS_OFF)
+		return;
+	if (!(p->flags & IGD_PKT_F_TCP_MSS)) {
+		j->mss_no_option++;	/* the peer assumes 536 (IPv4) / 1220 (IPv6) */
+		return;
+	}
+	if (p->flags & IGD_PKT_F_PARTIAL || qp->len != qp->orig_len)
+		return;		/* a mangle must carry the whole packet */
+	lim = igd_mss_limit(j->mss, sp, j->sad, f);
+	if (!lim || p->mss <= lim || igd_tcp_mss_clamp(qp->data, qp->len, p, lim) != 1)
+		return;
+	/* a checksum the stack has not finished yet is ours to finish now: the
+	 * kernel takes a mangled packet's checksum as complete */
+	if (qp->skbinfo & NFQA_SKB_CSUMNOTREADY)
+		igd_l4_csum_fill(qp->data, qp->len, p);
+	jd->mss_from = p->mss;
+	jd->mss_to = lim;
+	if (jd->reason == IGD_R_PASS)
+		jd->reason = IGD_R_MSS_CLAMP;
+}
+
+void igd_flow_reverse(const struct igd_flow *f, struct igd_flow *r)
+{
+	*r = *f;
+	r->saddr = f->daddr;
+	r->daddr = f->saddr;
+	r->sport = f->dport;
+	r->dport = f->sport;
+	r->oif = 0;
+}
+
+/* A SYN/ACK coming back: the out SP of the reverse tuple protects its flow. */
+static void judge_synack(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			 struct igd_judgement *jd)
+{
+	struct igd_flow rev;
+	const struct igd_sp *sp;
+
+	igd_flow_reverse(&jd->flow, &rev);
+	sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &rev);
+	if (!sp || !igd_sp_protecting(sp))
+		return;
+	jd->sp = sp;
+	judge_mss(j, qp, p, sp, &rev, jd);
+}
+
+/* Key exchange and ESP itself travel outside the SPs by design (socket policies). */
+static bool judge_is_ike_or_esp(const struct igd_pkt *p)
+{
+	return p->proto == IPPROTO_ESP || p->proto == IPPROTO_AH ||
+	       (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA));
+}
+
+/* Cleartext towards a protected prefix that no protecting out SP covers. */
+static void judge_sp_miss_out(struct igd_judge *j, const struct igd_qpkt *qp,
+			      const struct igd_pkt *p, const struct igd_sp *sp,
+			      struct igd_judgement *jd)
+{
+	if (judge_is_ike_or_esp(p) || !igd_judge_protected_dst(j, p->family, &p->dst))
+		return;
+	jd->sp = sp;		/* a non-protecting SP (bypass, block) when one matched */
+	igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
+}
+
+/* Pre-NAT tap: remember protected flow heads for the post-NAT tap. */
+void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			  struct igd_judgement *jd)
+{
+	const struct igd_sp *sp;
+	bool syn = p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_SYN);
+
+	if (!j->spd)
+		return;
+	if (syn && (p->tcp_flags & TCP_ACK)) {
+		judge_synack(j, qp, p, jd);
+		return;
+	}
+	sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &jd->flow);
+	if (!sp || !igd_sp_protecting(sp)) {
+		judge_sp_miss_out(j, qp, p, sp, jd);
+		return;
+	}
+	jd->sp = sp;
+	jd->set_mark = true;
+	jd->mark = igd_natguard_tag(&j->guard, qp->mark, &jd->flow, sp);
+	if (syn)
+		judge_mss(j, qp, p, sp, &jd->flow, jd);
+}
+
+/* Post-NAT tap: was the packet translated out of its tunnel? */
+void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp,
+			   struct igd_judgement *jd)
+{
+	const struct igd_natguard_slot *s = igd_natguard_take(&j->guard, qp->mark);
+	enum igd_nat_outcome o;
+
+	if (!s)
+		return;
+	jd->set_mark = true;
+	jd->mark = igd_natguard_clear(&j->guard, qp->mark);
+	jd->sp = &s->sp;
+	jd->pre = &s->flow;
+	if (!j->spd)
+		return;
+	o = igd_natguard_judge(s, &jd->flow, j->spd, &jd->nat_sp);
+	if (o == IGD_NAT_NONE)
+		return;
+	igd_judge_flag(j, qp, jd, o == IGD_NAT_LEAK ? IGD_R_NAT_BEFORE_IPSEC :
+		       IGD_R_NAT_CHANGED_SP);
+}
+
