@@ -131,7 +131,8 @@ qrc=$(sed -n 's/^QEMU //p' "$state")
 if ! grep -q '^@@VM UP' "$console"; then
 	echo "vm: the VM did not come up (qemu exit ${qrc:-?}); console tail:"
 	tail -n 40 "$console" | sed 's/^/      /'
-	fail=$((fail + 1)); failed_names="$failed_names (boot)"
+	[ "$fail" -gt 0 ] || fail=1
+	failed_names="$failed_names (boot)"
 elif ! grep -qx DONE "$state"; then
 	echo "vm: the VM did not finish (qemu exit ${qrc:-?}, 124 = VM_TIMEOUT ${VM_TIMEOUT}s); console tail:"
 	tail -n 40 "$console" | sed 's/^/      /'
