@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "nft_hooks.h"
 #include "diag.h"
+#include "ratelimit.h"
 #include "sdnotify.h"
 #include "spdsync.h"
 
@@ -70,7 +71,8 @@ static int daemon_on_queue(int fd, void *arg)
 
 void igd_daemon_log_stats(struct igd_daemon *d)
 {
-	int n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues);
+	uint64_t sup = d->rl ? igd_rl_stats(d->rl)->suppressed : 0;
+	int n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues, sup);
 
 	if (n > 0)
 		igd_vlog_line(d->log, d->line, (size_t)n);

@@ -197,7 +197,7 @@ static void vl_queue_stats(struct igd_json *j, struct igd_queue *q)
 }
 
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
-		   struct igd_queue *const *q, unsigned int nq)
+		   struct igd_queue *const *q, unsigned int nq, uint64_t suppressed)
 {
 	struct igd_json j;
 	unsigned int i;
@@ -222,6 +222,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 	for (i = 0; i < 5; i++)
 		igd_json_uint(&j, igd_hook_name(i), jg->hooks[i]);
 	igd_json_obj_close(&j);
+	igd_json_uint(&j, "log_suppressed", suppressed);
 	igd_json_arr_open(&j, "queues");
 	for (i = 0; i < nq; i++)
 		vl_queue_stats(&j, q[i]);

@@ -18,8 +18,8 @@ struct igd_json;
 void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 
 struct igd_queue;
-/* Formats a stats event: counters per reason, per hook, and each queue's own and the
- * kernel's counters. */
+/* Formats a stats event: counters per reason, per hook, verdict lines the rate
+ * limiter held back, and each queue's own and the kernel's counters. */
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
-		   struct igd_queue *const *q, unsigned int nq);
+		   struct igd_queue *const *q, unsigned int nq, uint64_t suppressed);
 #endif
