@@ -1,57 +1,117 @@
 #!/bin/sh
-# `make demo`: the seed-004 gateway in network namespaces, the daemon on it, traffic
-# through it, and what the daemon saw.  Everything is removed at the end.
+# `make demo`: the seed-004 gateway in network namespaces with ipsecguardd on it, in
+# each of its modes, and what it catches.  Everything is removed at the end.
 #
 #   host 10.0.2.33 --- gw 10.0.2.1 | 172.16.0.1 --- peer 172.16.0.2, 192.168.0.0/16 behind
+#
+# The gateway has an out SP 10.0.2.0/24 -> 192.168.0.0/16 and masquerades everything
+# leaving its WAN: the classic NAT-before-IPsec mistake.  This demo runs on any kernel,
+# so the SP's template is optional (no ESP module is needed); tests/vm shows the same
+# with real ESP.
 LAB_ID=demo$$
+TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/netns/lib.sh"
 need_root
 need_bin ipsecguardd ipsecguard
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-show() {	# prints the verdict lines of the log as a table
+show() {	# the log as a table
 	python3 - "$DAEMON_LOG" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-for o in rows:
-    if o.get("event") != "verdict":
-        continue
-    tup = "%s %s:%s -> %s:%s" % (o.get("proto"), o.get("src"), o.get("sport", "-"),
-                                o.get("dst"), o.get("dport", "-"))
-    nat = ""
-    if "nat_src" in o:
-        nat = "  nat %s -> %s" % (o["nat_src"], o["nat_dst"])
-    sp = ""
-    if o.get("sp"):
-        sp = "  sp #%s %s->%s reqid %s" % (o["sp"]["index"], o["sp"]["src"], o["sp"]["dst"],
-                                           o["sp"].get("reqid"))
-    print("  %-11s %-6s %-17s %s%s%s" % (o["hook"], o["verdict"], o["reason"], tup, nat, sp))
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    ev = o.get("event")
+    if ev == "verdict":
+        tup = "%s %s -> %s" % (o.get("proto"), o.get("src"), o.get("dst"))
+        if "dport" in o:
+            tup = "%s %s:%s -> %s:%s" % (o["proto"], o["src"], o["sport"], o["dst"], o["dport"])
+        extra = ""
+        if "nat_src" in o:
+            extra += "  after NAT: %s -> %s" % (o["nat_src"], o["nat_dst"])
+        if o.get("sp"):
+            extra += "  SP %s->%s reqid %s" % (o["sp"]["src"], o["sp"]["dst"], o["sp"]["reqid"])
+        if o.get("mss"):
+            extra += "  MSS %d -> %d" % (o["mss"]["from"], o["mss"]["to"])
+        print("  %-11s %-6s %-16s %s%s" % (o["hook"], o["verdict"], o["reason"], tup, extra))
+    elif ev == "fix":
+        print("  fix: %s %s" % (o["action"], o.get("rule", o.get("deleted", ""))),
+              ("in %s %s %s" % (o["ruleset"], o["table"], o["chain"])) if "chain" in o else "")
+    elif ev == "xfrm_stat":
+        print("  kernel counter %s +%d: %s" % (o["counter"], o["delta"], o["meaning"]))
 PY
+}
+
+peer_saw() {
+	in_peer nft list counter inet seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
 }
 
 say "lab: host 10.0.2.33 -- gateway 10.0.2.1/172.16.0.1 -- peer 172.16.0.2 (192.168.0.0/16)"
 lab_up
-echo "  namespaces $NS_HOST, $NS_GW, $NS_PEER"
+in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
+	tmpl proto esp mode transport level use reqid 1
+in_gw iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+in_peer nft -f - <<'NFT'
+table inet seen {
+	counter translated { }
+	counter original { }
+	chain in {
+		type filter hook prerouting priority 0;
+		ip saddr 172.16.0.1 ip daddr 192.168.0.0/16 counter name "translated"
+		ip saddr 10.0.2.33 counter name "original"
+	}
+}
+NFT
+echo "  gateway SPD (ipsecguard spd):"
+in_gw "$BUILD/ipsecguard" spd | sed 's/^/    /'
+echo "  gateway NAT: iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE"
 
-say "ipsecguardd on the gateway (audit mode, its own nf_tables hooks)"
+say "audit mode: tag and log, let it pass"
 daemon_start --queue 0
-in_gw nft list table ip ipsecguard | sed 's/^/  /'
-
-say "traffic: ping, and a 10 MB TCP transfer host -> 192.168.1.10"
-in_host ping -c2 -i0.2 192.168.1.10 | tail -n 2 | sed 's/^/  /'
-xfer 192.168.1.10 5001 10000000 && echo "  transfer complete, byte-exact"
-
-say "verdicts (flow heads only; the bulk of the transfer never left the kernel)"
+in_host ping -c2 -i0.2 192.168.1.10 >/dev/null
+xfer 192.168.1.10 5001 1000000 >/dev/null
 daemon_stop
 show
-say "counters"
-python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print("  reasons:", json.dumps(s["reasons"]))
-q = s["queues"][0]
-print("  queue %d: %d packets, %d verdict messages in %d batches, kernel drops %d/%d" % (
-    q["queue"], q["packets"], q["verdict_msgs"], q["verdict_batches"],
-    q["kernel_queue_dropped"], q["kernel_user_dropped"]))'
-say "cleaning up"
+echo "  the peer received $(peer_saw translated) packets from 172.16.0.1: the flow left the SP, in clear"
+
+say "enforce mode: no plaintext of a protected flow leaves"
+in_peer nft reset counters table inet seen >/dev/null
+daemon_start --queue 0 --mode enforce --no-log-pass
+in_host ping -c2 -i0.2 -W1 192.168.1.10 >/dev/null 2>&1
+daemon_stop
+show
+echo "  the peer received $(peer_saw translated) translated packets"
+
+say "fix mode: insert the NAT exemption, flush the flows, let them re-bind"
+in_peer nft reset counters table inet seen >/dev/null
+daemon_start --queue 0 --mode fix --no-log-pass
+in_host ping -c4 -i0.3 -W1 192.168.1.10 | grep -E 'transmitted' | sed 's/^/  ping: /'
+daemon_stop
+show
+echo "  the peer received $(peer_saw original) packets from 10.0.2.33 and $(peer_saw translated) translated"
+echo "  gateway nat table now:"
+in_gw iptables -t nat -S POSTROUTING | sed 's/^/    /'
+in_gw "$BUILD/ipsecguard" fixes revert | sed 's/^/  /'
+
+say "policy misses: cleartext from the peer subnet where the fwd SP requires ESP"
+in_gw ip xfrm policy add dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 7
+daemon_start --queue 0 --no-log-pass --xfrm-stat-interval 1
+in_peer ping -c2 -i0.2 -W1 -I 192.168.1.10 10.0.2.33 >/dev/null 2>&1
+sleep 1.3
+daemon_stop
+show
+
+say "MSS: the WAN carries 1400 bytes and ICMP frag-needed is lost on the way"
+in_gw ip xfrm policy del dir fwd src 192.168.0.0/16 dst 10.0.2.0/24
+in_gw iptables -t nat -F POSTROUTING
+in_gw ip link set wan0 mtu 1400
+in_gw nft add table inet bh
+in_gw nft add chain inet bh out '{ type filter hook output priority 0; }'
+in_gw nft add rule inet bh out icmp type destination-unreachable drop
+daemon_start --queue 0 --mss auto --no-log-pass
+xfer 192.168.1.10 5002 3000000 >/dev/null && echo "  3 MB upload complete, byte-exact"
+daemon_stop
+show
+
+say "done: the lab is removed"

@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "judge_int.h"
+#include "tap_role.h"
 
 static const char *const reason_names[IGD_R_MAX] = {
 	[IGD_R_PASS] = "pass",
@@ -35,8 +36,13 @@ const char *igd_hook_name(unsigned int hook)
 
 int igd_judge_init(struct igd_judge *j, const struct igd_opts *o)
 {
+	uint32_t n = o->queue_hi - o->queue_lo + 1;
+
 	memset(j, 0, sizeof(*j));
 	j->opts = o;
+	/* rules of the IPSECGUARD target encode their role in the queue number */
+	if (o->no_hooks && n % IGD_TAP_ROLES == 0)
+		j->tap_width = n / IGD_TAP_ROLES;
 	return igd_natguard_init(&j->guard, o->mark_mask);
 }
 
@@ -108,10 +114,14 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		      struct igd_judgement *jd)
 {
-	*jd = (struct igd_judgement){ .reason = IGD_R_PASS, .verdict = NF_ACCEPT };
+	*jd = (struct igd_judgement){ .reason = IGD_R_PASS, .verdict = NF_ACCEPT, .tap = -1 };
+	if (j->tap_width)
+		jd->tap = igd_tap_role_of_queue(j->opts->queue_lo, j->tap_width, qp->queue);
 	if (qp->hook < 5)
 		j->hooks[qp->hook]++;
 	jd->parse_err = igd_pkt_parse_cap(p, qp->data, qp->len, qp->orig_len);
+	if (p->family == 4 || p->family == 6)
+		judge_flow(j, qp, p, &jd->flow);	/* what parsed: the log's key */
 	if (jd->parse_err != IGD_PKT_OK) {
 		jd->reason = IGD_R_MALFORMED;
 		if (jd->parse_err > 0 && jd->parse_err < IGD_PKT_ERR_MAX)
@@ -124,7 +134,6 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		judge_count(j, jd);
 		return;
 	}
-	judge_flow(j, qp, p, &jd->flow);
 	switch (qp->hook) {
 	case NF_INET_FORWARD:
 	case NF_INET_LOCAL_OUT:

@@ -37,6 +37,7 @@ struct igd_judgement {
 	bool set_mark;
 	uint32_t mark;
 	bool want_fix;			/* fix mode: exempt sp's selector from NAT */
+	int tap;			/* enum igd_tap_role of the queue, -1: none */
 };
 
 struct igd_judge {
@@ -49,6 +50,7 @@ struct igd_judge {
 	const struct igd_prefix *protect;
 	size_t nprotect;
 	const struct igd_localaddr *local;
+	uint32_t tap_width;		/* --no-hooks with 5 role blocks: their width */
 	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */
 	struct igd_natguard guard;
 	uint64_t count[IGD_R_MAX][2];		/* [reason][0 accept, 1 drop] */

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "judge_int.h"
+#include "tap_role.h"
 
 /* A cleartext packet passes the templates only when every one is optional. */
 static bool judge_requires_ipsec(const struct igd_sp *sp)
@@ -31,7 +32,7 @@ static int judge_in_dir(const struct igd_judge *j, const struct igd_pkt *p)
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd)
 {
-	bool decap = igd_natguard_is_secpath(&j->guard, qp->mark);
+	bool decap = igd_natguard_is_secpath(&j->guard, qp->mark) || jd->tap == IGD_TAP_IN_IPSEC;
 	const struct igd_sp *sp;
 
 	if (qp->mark & j->guard.mask) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "json.h"
+#include "tap_role.h"
 #include "verdict_log.h"
 
 /* RFC 3339 UTC with microseconds: 2026-11-22T11:31:14.123456Z */
@@ -168,6 +169,8 @@ int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		igd_json_obj_close(&j);
 	}
 	igd_json_uint(&j, "queue", qp->queue);
+	if (jd->tap >= 0)
+		igd_json_str(&j, "tap", igd_tap_role_names[jd->tap]);
 	if (suppressed)
 		igd_json_uint(&j, "suppressed", suppressed);
 	return vl_end(&j);
