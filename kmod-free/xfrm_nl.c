@@ -471,6 +471,9 @@ struct igd_xfrm_mirror {
 	size_t dsa_n, dsa_cap;
 	uint8_t hthresh[2][2];	/* [family][l/r] */
 	bool have_hthresh;
+	/* igd_xfrm_mirror_sa_walk() */
+	igd_xfrm_sa_walk_cb walk_cb;
+	void *walk_data;
 };
 
 static void emit(struct igd_xfrm_mirror *m, enum igd_xfrm_event_type type,
@@ -738,6 +741,22 @@ static int dump_sa_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (m->dsa[m->dsa_n].spi)	/* larval states are not mirrored */
 		m->dsa_n++;
+	return MNL_CB_OK;
+}
+
+static int walk_sa_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct igd_xfrm_mirror *m = data;
+	struct igd_sa sa;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
+		return MNL_CB_OK;
+	if (igd_xfrm_parse_sa(nlh, &sa, NULL)) {
+		m->st.bad_msgs++;
+		return MNL_CB_OK;
+	}
+	if (sa.spi)
+		m->walk_cb(&sa, m->walk_data);
 	return MNL_CB_OK;
 }
 
@@ -1013,6 +1032,17 @@ int igd_xfrm_mirror_timeout_ms(const struct igd_xfrm_mirror *m)
 	if (m->more)
 		return 0;
 	return -1;
+}
+
+int igd_xfrm_mirror_sa_walk(struct igd_xfrm_mirror *m, igd_xfrm_sa_walk_cb cb, void *data)
+{
+	int ret;
+
+	m->walk_cb = cb;
+	m->walk_data = data;
+	ret = dump_run(m, XFRM_MSG_GETSA, NLM_F_DUMP, NULL, 0, walk_sa_cb);
+	m->walk_cb = NULL;
+	return ret;
 }
 
 bool igd_xfrm_mirror_synced(const struct igd_xfrm_mirror *m)

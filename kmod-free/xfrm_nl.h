@@ -106,6 +106,13 @@ int igd_xfrm_mirror_fd(const struct igd_xfrm_mirror *m);
 int igd_xfrm_mirror_process(struct igd_xfrm_mirror *m);
 /* -1: nothing pending; otherwise call process() again within this many ms. */
 int igd_xfrm_mirror_timeout_ms(const struct igd_xfrm_mirror *m);
+/* A fresh SA dump, for counters (the SA events do not carry traffic counts): calls @cb
+ * for every SA, parsed without keys, valid during the call only.  The mirror's tables
+ * are not touched.  Blocks for the dump.  Returns 0 or -errno (-EINTR: interrupted
+ * dump, try again later). */
+typedef void (*igd_xfrm_sa_walk_cb)(const struct igd_sa *sa, void *data);
+int igd_xfrm_mirror_sa_walk(struct igd_xfrm_mirror *m, igd_xfrm_sa_walk_cb cb, void *data);
+
 /* Whether the tables reflect a complete dump plus every event since. */
 bool igd_xfrm_mirror_synced(const struct igd_xfrm_mirror *m);
 const struct igd_spd *igd_xfrm_mirror_spd(const struct igd_xfrm_mirror *m);

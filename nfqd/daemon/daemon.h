@@ -17,6 +17,7 @@
 #define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
 
 struct igd_rl;
+struct igd_ow;
 
 #define IGD_MAX_FIXES 64
 
@@ -42,6 +43,7 @@ struct igd_daemon {
 	struct igd_prefix_list protect;	/* what sp-miss-out guards */
 	struct igd_localaddr local;
 	struct igd_rl *rl;
+	struct igd_ow *ow;
 	struct igd_xstat_snap xstat_base;
 	bool xstat_ok;
 	/* fix mode: SPs whose selector wants a NAT exemption, applied after a burst */

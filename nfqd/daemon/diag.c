@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "diag.h"
 #include "json.h"
+#include "oneway.h"
 #include "ratelimit.h"
 #include "xfrm_stat.h"
 
@@ -19,11 +20,14 @@ static uint64_t diag_now_ms(void)
 int igd_diag_init(struct igd_daemon *d)
 {
 	struct igd_rl_cfg rc = { 0 };
+	struct igd_ow_cfg oc = { .hold_ms = d->opts.oneway_hold * 1000 };
 	int e;
 
 	igd_localaddr_refresh(&d->local);
 	d->judge.local = &d->local;
 	e = igd_rl_new(&d->rl, &rc);
+	if (!e && d->opts.oneway_hold)
+		e = igd_ow_new(&d->ow, &oc);
 	if (e)
 		return e;
 	if (d->opts.xstat_interval) {
@@ -40,6 +44,8 @@ void igd_diag_free(struct igd_daemon *d)
 {
 	igd_rl_free(d->rl);
 	d->rl = NULL;
+	igd_ow_free(d->ow);
+	d->ow = NULL;
 }
 
 static void diag_xstat(struct igd_daemon *d)
@@ -64,6 +70,41 @@ static void diag_xstat(struct igd_daemon *d)
 	d->xstat_base = cur;	/* after logging: the deltas point into cur */
 }
 
+static void diag_ow_event(const struct igd_ow_event *ev, void *arg)
+{
+	struct igd_daemon *d = arg;
+	char ts[40];
+	int n;
+
+	igd_log_ts(ts, sizeof(ts));
+	n = igd_ow_json(d->line, sizeof(d->line), ts, ev);
+	if (n > 0)
+		igd_vlog_line(d->log, d->line, (size_t)n);
+}
+
+/* An SA whose source is ours sends; one whose destination is ours receives. */
+static void diag_ow_sa(const struct igd_sa *sa, void *arg)
+{
+	struct igd_daemon *d = arg;
+	enum igd_ow_dir dir = IGD_OW_DIR_UNKNOWN;
+
+	if (igd_localaddr_is_local(&d->local, sa->family, &sa->saddr))
+		dir = IGD_OW_DIR_OUT;
+	else if (igd_localaddr_is_local(&d->local, sa->family, &sa->daddr))
+		dir = IGD_OW_DIR_IN;
+	if (dir != IGD_OW_DIR_UNKNOWN)
+		igd_ow_add_sa(d->ow, sa, dir);
+}
+
+/* One-way tunnels: SA counters sampled every few seconds. */
+static void diag_oneway(struct igd_daemon *d)
+{
+	igd_ow_begin(d->ow, diag_now_ms());
+	if (igd_xfrm_mirror_sa_walk(d->mirror, diag_ow_sa, d))
+		return;		/* an interrupted dump: the next tick samples again */
+	igd_ow_end(d->ow, diag_ow_event, d);
+}
+
 void igd_diag_tick(struct igd_daemon *d)
 {
 	unsigned int s = d->ticks / IGD_TICKS_PER_S;
@@ -72,6 +113,8 @@ void igd_diag_tick(struct igd_daemon *d)
 		igd_localaddr_refresh(&d->local);
 	if (d->xstat_ok && d->opts.xstat_interval && s % d->opts.xstat_interval == 0)
 		diag_xstat(d);
+	if (d->ow && d->mirror && s % IGD_OW_SAMPLE_S == 0)
+		diag_oneway(d);
 }
 
 static void diag_acquire(struct igd_daemon *d, const struct igd_xfrm_acquire *a)

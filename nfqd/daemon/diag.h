@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include "xfrm_nl.h"
 
+#define IGD_OW_SAMPLE_S 5	/* seconds between SA counter samples */
+
 struct igd_daemon;
 struct igd_judgement;
 

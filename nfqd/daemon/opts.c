@@ -51,6 +51,9 @@ static const char usage[] =
 "        --xfrm-stat-interval S  read /proc/net/xfrm_stat every S seconds and log\n"
 "                          each counter that grew, with its meaning (default 5;\n"
 "                          0: off)\n"
+"        --oneway S        report a tunnel whose outbound SA keeps counting while\n"
+"                          its inbound SA stays flat for S seconds (default 30;\n"
+"                          0: off); SA counters are sampled every 5 seconds\n"
 "        --mark-mask MASK  the bits of the packet and conntrack marks the daemon\n"
 "                          may use (default 0x00ff0000): a token from the pre-NAT\n"
 "                          to the post-NAT tap, and all ones for a flagged flow.\n"
@@ -87,7 +90,7 @@ static const char usage[] =
 
 enum {
 	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
-	OPT_PROTECT, OPT_XSTAT,
+	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
 	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 };
 
@@ -102,6 +105,7 @@ static const struct option longopts[] = {
 	{ "mark-mask", required_argument, NULL, OPT_MARK_MASK },
 	{ "protect", required_argument, NULL, OPT_PROTECT },
 	{ "xfrm-stat-interval", required_argument, NULL, OPT_XSTAT },
+	{ "oneway", required_argument, NULL, OPT_ONEWAY },
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "no-log-pass", no_argument, NULL, OPT_NO_LOG_PASS },
 	{ "queue-maxlen", required_argument, NULL, OPT_MAXLEN },
@@ -254,6 +258,7 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_MARK_MASK: return opts_mark_mask(o, arg);
 	case OPT_PROTECT: return opts_protect(o, arg);
 	case OPT_XSTAT: return opts_u32("xfrm-stat-interval", arg, 0, 3600, &o->xstat_interval);
+	case OPT_ONEWAY: return opts_u32("oneway", arg, 0, 86400, &o->oneway_hold);
 	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
 	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
 	case OPT_MAXLEN: return opts_u32("queue-maxlen", arg, 1, 1u << 20, &o->maxlen);
@@ -275,7 +280,7 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
 	*o = (struct igd_opts){
 		.log = "-", .table = "ipsecguard", .log_pass = true,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
-		.mark_mask = 0x00ff0000, .xstat_interval = 5,
+		.mark_mask = 0x00ff0000, .xstat_interval = 5, .oneway_hold = 30,
 	};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {

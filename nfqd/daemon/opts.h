@@ -29,6 +29,7 @@ struct igd_opts {
 	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
 	unsigned int nprotect;
 	uint32_t xstat_interval;	/* seconds between xfrm_stat reads, 0 = off */
+	uint32_t oneway_hold;		/* seconds of one-way traffic before an event */
 };
 
 /* Fills @o from argv.  Returns 0 to run, 1 when --help/--version was handled, or 2
