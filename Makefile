@@ -5,6 +5,7 @@ PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 PKG_CONFIG ?= pkg-config
 XTLIBDIR ?= $(shell $(PKG_CONFIG) --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/xtables)
@@ -123,9 +124,12 @@ install: all
 	install -m 0755 $(B)/ipsecguardd $(DESTDIR)$(SBINDIR)/ipsecguardd
 	install -m 0755 $(B)/ipsecguard $(DESTDIR)$(BINDIR)/ipsecguard
 	for so in $(XT_SOS); do install -m 0644 $$so $(DESTDIR)$(XTLIBDIR)/; done
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local|$(PREFIX)|g' nfqd/ipsecguardd.service >$(DESTDIR)$(UNITDIR)/ipsecguardd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipsecguardd $(DESTDIR)$(BINDIR)/ipsecguard
+	rm -f $(DESTDIR)$(UNITDIR)/ipsecguardd.service
 	for so in $(XT_SOS); do rm -f $(DESTDIR)$(XTLIBDIR)/$$(basename $$so); done
 
 clean:
