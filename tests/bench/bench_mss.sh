@@ -1,0 +1,56 @@
+#!/bin/sh
+# Where to clamp MSS: new TCP connections per second through the gateway (each one a
+# SYN and a SYN/ACK to clamp), measured in one run:
+#   none     no clamping, no daemon
+#   kernel   a static nft rule: tcp flags syn tcp option maxseg size set 1300
+#   daemon   ipsecguardd --mss 1300 (SYN and SYN/ACK of protected flows queued and
+#            rewritten; the value can follow each SA and path, which a static rule
+#            cannot)
+# Usage: bench_mss.sh [CONNECTIONS per run, default 3000] [ROUNDS, default 2]
+. "$(dirname "$0")/../netns/lib.sh"
+need_root
+need_bin ipsecguardd
+conns=${1:-3000}
+rounds=${2:-2}
+lab_up
+in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
+	tmpl proto esp mode transport level use reqid 1
+bg in_peer python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.168.1.10", 5100)); s.listen(512)
+while True:
+    c, _ = s.accept(); c.close()'
+sleep 0.5
+
+rate() {
+	in_host python3 -c '
+import socket, sys, time
+n = int(sys.argv[1]); t = time.time()
+for i in range(n):
+    s = socket.create_connection(("192.168.1.10", 5100)); s.close()
+print("%.0f" % (n / (time.time() - t)))' "$conns"
+}
+
+for r in $(seq "$rounds"); do
+	echo "none $(rate)" >>"$TMPD/r"
+	in_gw nft add table inet mssk
+	in_gw nft add chain inet mssk f '{ type filter hook forward priority 0; }'
+	in_gw nft add rule inet mssk f tcp flags syn tcp option maxseg size set 1300
+	echo "kernel $(rate)" >>"$TMPD/r"
+	in_gw nft delete table inet mssk
+	daemon_start --queue 80 --mss 1300 --no-log-pass
+	echo "daemon $(rate)" >>"$TMPD/r"
+	daemon_stop >/dev/null
+done
+python3 - "$TMPD/r" <<'PY'
+import sys, collections
+v = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    m, x = line.split()
+    v[m].append(float(x))
+base = sum(v["none"]) / len(v["none"])
+for m in ("none", "kernel", "daemon"):
+    a = sum(v[m]) / len(v[m])
+    print("%-7s %7.0f connections/s  ratio %.3f" % (m, a, a / base))
+PY
