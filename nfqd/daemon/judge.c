@@ -106,6 +106,22 @@ bool igd_judge_protected_dst(const struct igd_judge *j, int family, const union 
 	return false;
 }
 
+/* The SA the SP's first template is served by: for an out SP the one leaving from
+ * here, for in/fwd the one arriving here. */
+static const struct igd_sa *judge_sa(const struct igd_judge *j, const struct igd_sp *sp)
+{
+	const struct igd_sa *sa = NULL;
+	bool out = sp->dir == IGD_DIR_OUT;
+
+	if (!j->sad || !sp->ntmpl || !j->local)
+		return NULL;
+	while ((sa = igd_sad_next_by_reqid(j->sad, sp->tmpl[0].reqid, sa)))
+		if (sa->proto == sp->tmpl[0].proto &&
+		    igd_localaddr_is_local(j->local, sa->family, out ? &sa->saddr : &sa->daddr))
+			return sa;
+	return NULL;
+}
+
 static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 {
 	j->count[jd->reason][jd->verdict == NF_DROP]++;
@@ -146,5 +162,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		igd_judge_inbound(j, qp, p, jd);
 		break;
 	}
+	if (jd->sp)
+		jd->sa = judge_sa(j, jd->sp);
 	judge_count(j, jd);
 }

@@ -32,6 +32,7 @@ struct igd_judgement {
 	uint16_t mss_from, mss_to;
 	const struct igd_sp *sp;	/* the SP involved (for NAT: the pre-NAT one) */
 	const struct igd_sp *nat_sp;	/* the SP the translated tuple matched */
+	const struct igd_sa *sa;	/* the outbound SA serving sp, when one exists */
 	const struct igd_flow *pre;	/* the pre-NAT tuple, at the post-NAT tap */
 	struct igd_flow flow;		/* the packet's own tuple */
 	bool set_mark;

@@ -145,6 +145,12 @@ static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct
 		igd_log_sp(j, "sp", jd->sp);
 	if (jd->nat_sp)
 		igd_log_sp(j, "nat_sp", jd->nat_sp);
+	if (jd->sa) {
+		igd_json_obj_open(j, "sa");
+		igd_json_hex32(j, "spi", jd->sa->spi);
+		igd_json_uint(j, "reqid", jd->sa->reqid);
+		igd_json_obj_close(j);
+	}
 }
 
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
