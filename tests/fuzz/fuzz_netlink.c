@@ -1,0 +1,57 @@
+/* libFuzzer harness for the netlink parsers that read kernel messages: XFRM policies,
+ * SAs and ACQUIREs (xfrm_nl.c), and the conntrack entry NFQUEUE attaches to a packet
+ * (ct_attr.c).  The first input byte picks the message type; the rest is the message
+ * after its netlink header, whose length is set to the input's. */
+#include <stdint.h>
+#include <string.h>
+#include <linux/xfrm.h>
+#include "ct_attr.h"
+#include "xfrm_nl.h"
+
+static const uint16_t fuzz_types[] = {
+	XFRM_MSG_NEWPOLICY, XFRM_MSG_UPDPOLICY, XFRM_MSG_DELPOLICY, XFRM_MSG_POLEXPIRE,
+	XFRM_MSG_NEWSA, XFRM_MSG_UPDSA, XFRM_MSG_DELSA, XFRM_MSG_EXPIRE, XFRM_MSG_ACQUIRE,
+	0,	/* a conntrack nest */
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t buf[65536] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	union {
+		struct igd_sp sp;
+		struct igd_sa sa;
+		struct igd_xfrm_acquire acq;
+		struct igd_ct ct;
+	} out;
+	uint16_t type;
+	bool hard;
+
+	if (size < 1 || size - 1 > sizeof(buf) - NLMSG_HDRLEN)
+		return 0;
+	type = fuzz_types[data[0] % (sizeof(fuzz_types) / sizeof(fuzz_types[0]))];
+	memset(nlh, 0, NLMSG_HDRLEN);
+	memcpy(buf + NLMSG_HDRLEN, data + 1, size - 1);
+	nlh->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + size - 1);
+	nlh->nlmsg_type = type;
+	switch (type) {
+	case 0:
+		/* the payload as one nested attribute */
+		if (size - 1 >= sizeof(struct nlattr) &&
+		    ((struct nlattr *)(buf + NLMSG_HDRLEN))->nla_len <= size - 1)
+			igd_ct_parse((const struct nlattr *)(buf + NLMSG_HDRLEN), &out.ct);
+		break;
+	case XFRM_MSG_ACQUIRE:
+		igd_xfrm_parse_acquire(nlh, &out.acq);
+		break;
+	case XFRM_MSG_NEWSA:
+	case XFRM_MSG_UPDSA:
+	case XFRM_MSG_DELSA:
+	case XFRM_MSG_EXPIRE:
+		igd_xfrm_parse_sa(nlh, &out.sa, &hard);
+		break;
+	default:
+		igd_xfrm_parse_policy(nlh, &out.sp, &hard);
+	}
+	return 0;
+}
