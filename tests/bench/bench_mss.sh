@@ -43,14 +43,4 @@ for r in $(seq "$rounds"); do
 	echo "daemon $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
 done
-python3 - "$TMPD/r" <<'PY'
-import sys, collections
-v = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    m, x = line.split()
-    v[m].append(float(x))
-base = sum(v["none"]) / len(v["none"])
-for m in ("none", "kernel", "daemon"):
-    a = sum(v[m]) / len(v[m])
-    print("%-7s %7.0f connections/s  ratio %.3f" % (m, a, a / base))
-PY
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel daemon

@@ -65,16 +65,9 @@ set -- $(flow_rate); audit_rate=$1 audit_n=$2
 daemon_stop >/dev/null
 heads=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats | python3 -c '
 import json,sys; s=json.load(sys.stdin); print(s["hooks"]["forward"], s["hooks"]["postrouting"])')
-python3 - "$TMPD/g" "$plain_rate" "$audit_rate" "$plain_n" "$audit_n" "$heads" <<'PY'
-import sys, collections
-v = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    m, g = line.split()
-    v[m].append(float(g))
-p, a = sum(v["plain"]) / len(v["plain"]), sum(v["audit"]) / len(v["audit"])
-print("goodput  plain %.2f Gbit/s  audit %.2f Gbit/s  ratio %.3f  (%d alternating runs each)"
-      % (p, a, a / p, len(v["plain"])))
-print("flows/s  plain %s (%s arrived)  audit %s (%s arrived)  ratio %.3f"
-      % (sys.argv[2], sys.argv[4], sys.argv[3], sys.argv[5], float(sys.argv[3]) / float(sys.argv[2])))
-print("daemon saw forward/postrouting flow heads: %s" % sys.argv[6])
-PY
+echo "goodput (alternating runs):"
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/g" Gbit/s plain audit
+echo "new protected flows per second arriving at the peer:"
+printf 'plain %s\naudit %s\n' "$plain_rate" "$audit_rate" >"$TMPD/f"
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/f" flows/s plain audit
+echo "arrived: plain $plain_n, audit $audit_n of $flows; daemon saw forward/postrouting heads: $heads"

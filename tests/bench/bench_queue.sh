@@ -36,14 +36,4 @@ for r in $(seq "$rounds"); do
 		info "round $r $m: $v Gbit/s"
 	done
 done
-python3 - "$TMPD/results" <<'PY'
-import sys, collections
-v = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    m, g = line.split()
-    v[m].append(float(g))
-avg = {m: sum(x) / len(x) for m, x in v.items()}
-print("mode   Gbit/s  ratio-to-plain")
-for m in ("plain", "all", "heads"):
-    print("%-6s %6.2f  %.3f" % (m, avg[m], avg[m] / avg["plain"]))
-PY
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/results" Gbit/s plain all heads

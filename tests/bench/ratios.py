@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Averages of alternating benchmark runs and their ratios to the first mode.
+
+  ratios.py FILE UNIT MODE [MODE...]
+FILE holds "MODE VALUE" lines, one per run; the first MODE named is the base."""
+import collections
+import sys
+
+
+def main():
+    path, unit, modes = sys.argv[1], sys.argv[2], sys.argv[3:]
+    runs = collections.defaultdict(list)
+    for line in open(path):
+        m, x = line.split()
+        runs[m].append(float(x))
+    avg = {m: sum(x) / len(x) for m, x in runs.items() if x}
+    base = avg[modes[0]]
+    for m in modes:
+        print("%-8s %10.2f %s  ratio %.3f  (%d runs)" % (m, avg[m], unit, avg[m] / base,
+                                                        len(runs[m])))
+
+
+main()
