@@ -222,10 +222,14 @@ wire_stop() {
 	capture_stop "$1"
 }
 
-# capture_start NAME NS IFACE: tcpdump on IFACE in NS into $LAB_DIR/NAME.pcap, returns
-# once tcpdump listens.
+# capture_start NAME NS IFACE [FILTER...]: tcpdump on IFACE in NS into $LAB_DIR/NAME.pcap
+# (only what the pcap filter keeps, when one is given), returns once tcpdump listens.
 capture_start() {
-	bg_start "cap-$1" "$2" tcpdump -Z root --immediate-mode -U -n -i "$3" -w "$LAB_DIR/$1.pcap"
+	_cn=$1 _cns=$2 _ci=$3
+	shift 3
+	bg_start "cap-$_cn" "$_cns" tcpdump -Z root --immediate-mode -U -n -i "$_ci" \
+		-w "$LAB_DIR/$_cn.pcap" "$@"
+	set -- "$_cn" "$_cns" "$_ci"
 	wait_for 10 grep -q 'listening on' "$LAB_DIR/cap-$1.out" ||
 		fail "tcpdump on $2/$3 did not start: $(cat "$LAB_DIR/cap-$1.out")"
 }
@@ -379,4 +383,145 @@ CONF
 		return 1
 	fi
 	log "IKEv2 up (aes128-sha256-modp2048, ESP $_esp)"
+}
+
+# --- rebuilding the lab within a scenario ----------------------------------------------
+# lab_down: stops everything bg_start started and deletes the lab's namespaces (with
+# their SAs, SPs, rules and conntrack), so that lab_up can build it anew (e.g. with
+# another WAN MTU, and without route exceptions learnt before).
+lab_down() {
+	for _f in "$LAB_DIR"/*.pid; do
+		[ -f "$_f" ] || continue
+		_b=${_f##*/}
+		bg_stop "${_b%.pid}"
+	done
+	lab_cleanup
+	for _ns in host gw1 wan gw2 host2; do
+		ip netns del "$_ns" 2>/dev/null
+	done
+	return 0
+}
+
+# --- the daemon ------------------------------------------------------------------------
+lab_have_daemon() {
+	command -v ipsecguardd >/dev/null 2>&1
+}
+# daemon_start NAME NS [OPTIONS...]: ipsecguardd in NS, logging JSON lines into
+# $LAB_DIR/NAME.json (its stdout/stderr in NAME.out); returns once its table is in
+# place.  --xfrm-stat-interval 1 unless OPTIONS give one.
+daemon_start() {
+	_dn=$1 _dns=$2
+	shift 2
+	case " $* " in *" --xfrm-stat-interval "*) ;; *) set -- --xfrm-stat-interval 1 "$@" ;; esac
+	bg_start "$_dn" "$_dns" ipsecguardd --log "$LAB_DIR/$_dn.json" "$@"
+	wait_for 20 _daemon_table "$_dns" || {
+		sed 's/^/    /' "$LAB_DIR/$_dn.out"
+		fail "ipsecguardd ($_dn) did not install its table in $_dns"
+	}
+	log "ipsecguardd ($_dn) runs in $_dns: $*"
+}
+_daemon_table() {
+	nsx "$1" nft list table ip ipsecguard >/dev/null 2>&1
+}
+# daemon_stop NAME: SIGINT (the daemon writes its stats event and removes its table).
+daemon_stop() {
+	bg_stop "$1"
+	grep -q '"event":"stats"' "$LAB_DIR/$1.json" 2>/dev/null || {
+		sed 's/^/    /' "$LAB_DIR/$1.out"
+		fail "ipsecguardd ($1) wrote no stats event on SIGINT"
+	}
+}
+# daemon_log NAME: path of its JSON log.
+daemon_log() {
+	echo "$LAB_DIR/$1.json"
+}
+
+# --- JSON log lines (busybox awk; no jq in the image) ------------------------------------
+# A KEY is a member name, or a dotted path into nested objects (sp.reqid,
+# reasons.tmpl-mismatch.accept; through an array: its first object, queues.mangled);
+# a string value is compared without its quotes.
+_JSON_AWK='
+function skipstr(s, i, n,   c) {	# i at the opening quote; returns the closing quote position
+	for (i++; i <= n; i++) {
+		c = substr(s, i, 1)
+		if (c == "\\") i++
+		else if (c == "\"") return i
+	}
+	return n
+}
+function body(s,   i, n, d, c) {	# s starts with "{": the inside of that object
+	n = length(s); d = 0
+	for (i = 1; i <= n; i++) {
+		c = substr(s, i, 1)
+		if (c == "\"") { i = skipstr(s, i, n); continue }
+		if (c == "{" || c == "[") d++
+		else if (c == "}" || c == "]") { d--; if (d == 0) return substr(s, 2, i - 2) }
+	}
+	return substr(s, 2)
+}
+function findkey(s, k,   i, n, d, c, pat, pl) {	# value position of "k": at depth 0
+	pat = "\"" k "\":"; pl = length(pat); n = length(s); d = 0
+	for (i = 1; i <= n; i++) {
+		c = substr(s, i, 1)
+		if (c == "\"") {
+			if (d == 0 && substr(s, i, pl) == pat) return i + pl
+			i = skipstr(s, i, n); continue
+		}
+		if (c == "{" || c == "[") d++
+		else if (c == "}" || c == "]") d--
+	}
+	return 0
+}
+function jv(line, key,   s, i, k, p, r, m) {
+	s = body(line)
+	while ((i = index(key, ".")) > 0) {
+		k = substr(key, 1, i - 1); key = substr(key, i + 1)
+		p = findkey(s, k)
+		if (p && substr(s, p, 2) == "[{") p++	# an array: its first object
+		if (!p || substr(s, p, 1) != "{") return ""
+		s = body(substr(s, p))
+	}
+	p = findkey(s, key)
+	if (!p) return ""
+	r = substr(s, p)
+	if (substr(r, 1, 1) == "\"") { r = substr(r, 2); m = index(r, "\""); return substr(r, 1, m - 1) }
+	match(r, /^[^],}]*/)
+	return substr(r, 1, RLENGTH)
+}
+function matches(line, conds,   n, cs, j, e) {
+	n = split(conds, cs, " ")
+	for (j = 1; j <= n; j++) {
+		e = index(cs[j], "=")
+		if (jv(line, substr(cs[j], 1, e - 1)) != substr(cs[j], e + 1)) return 0
+	}
+	return 1
+}'
+# log_count FILE KEY=VALUE...: lines that have every KEY with that VALUE.
+log_count() {
+	_f=$1
+	shift
+	awk -v conds="$*" "$_JSON_AWK"'
+		/^\{/ && matches($0, conds) { hits++ }
+		END { print hits + 0 }' "$_f" 2>/dev/null || echo 0
+}
+# log_values FILE KEY [KEY=VALUE...]: KEY of every line that matches (one a line;
+# lines without KEY print nothing).
+log_values() {
+	_f=$1 _k=$2
+	shift 2
+	awk -v conds="$*" -v key="$_k" "$_JSON_AWK"'
+		/^\{/ && matches($0, conds) { v = jv($0, key); if (v != "") print v }' "$_f" 2>/dev/null
+}
+# log_last FILE KEY [KEY=VALUE...]: KEY of the last matching line, 0 when absent
+# (the stats event leaves out reasons that counted nothing).
+log_last() {
+	_v=$(log_values "$@" | tail -n 1)
+	echo "${_v:-0}"
+}
+# log_show FILE [KEY=VALUE...]: the first matching lines, for the log.
+log_show() {
+	_f=$1
+	shift
+	awk -v conds="$*" "$_JSON_AWK"'
+		/^\{/ && matches($0, conds) && n++ < 4 { print "    " $0 }' "$_f" 2>/dev/null
 }

@@ -1,0 +1,119 @@
+#!/bin/sh
+# Seed 004 with real ESP under ipsecguardd: static AES-GCM tunnel gw1 <-> gw2 for
+# 10.0.2.0/24 <-> 192.168.0.0/16 and MASQUERADE (iptables-nft, as in the seed) on gw1's WAN.
+#   audit    the pings still succeed in clear (the wire shows the translated source);
+#            the daemon logs nat-before-ipsec with the pre- and post-NAT tuples and the SP
+#   enforce  the pings fail; not one plaintext packet of the flow on the wire
+#   fix      the daemon inserts the NAT exemption and flushes conntrack; later pings are
+#            answered through the tunnel (ESP on the wire, no plaintext of the flow)
+#   revert   `ipsecguard fixes revert` restores the nat table exactly
+. /scenarios/lib.sh
+
+lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
+lab_up
+lab_tunnel gcm
+nsx gw1 iptables -t nat -A POSTROUTING -o wan -j MASQUERADE || fail "MASQUERADE rule"
+nat_rules() { nsx gw1 iptables-save -t nat | grep -v '^#' | sed 's/\[[0-9:]*\]//'; }
+nat_rules >"$LAB_DIR/nat.before"
+
+# phase NAME COUNT: COUNT pings host -> host2 under a wire capture; sets PH_GOT (replies),
+# PH_SA (gw1's out SA delta), PH_ESP (ESP gw1 -> gw2), PH_CLEAR (plaintext ICMP to host2
+# on the wire, any source), PH_NATTED (of which with the translated source).
+phase() {
+	_sa0=$(sa_packets gw1 $LAB_SPI_12)
+	wire_start "$1"
+	PH_GOT=$(pings host $LAB_HOST2 "$2")
+	wire_stop "$1"
+	PH_SA=$(( $(sa_packets gw1 $LAB_SPI_12) - _sa0 ))
+	PH_ESP=$(capture_count "$1" esp and src $LAB_GW1_WAN and dst $LAB_GW2_WAN)
+	PH_CLEAR=$(capture_count "$1" icmp and dst $LAB_HOST2)
+	PH_NATTED=$(capture_count "$1" icmp and src $LAB_GW1_WAN and dst $LAB_HOST2)
+	log "$1: $PH_GOT/$2 replies, gw1 out SA +$PH_SA, wire: $PH_ESP ESP gw1->gw2," \
+		"$PH_CLEAR plaintext ICMP to host2 ($PH_NATTED from $LAB_GW1_WAN)"
+	capture_show "$1"
+}
+
+# --- audit ---------------------------------------------------------------------------
+daemon_start audit gw1 --mode audit
+phase audit 5
+daemon_stop audit
+L=$(daemon_log audit)
+log_show "$L" reason=nat-before-ipsec
+expect_eq "audit: pings answered (the leak is silent)" "$PH_GOT" 5
+expect_ge "audit: the wire shows the plaintext leak with the translated source" "$PH_NATTED" 5
+expect_eq "audit: no ESP from gw1 (the out SA is bypassed)" "$PH_ESP" 0
+expect_eq "audit: gw1's out SA did not count" "$PH_SA" 0
+expect_eq "audit: nat-before-ipsec logged once for the flow, pre/post tuples and the SP" \
+	"$(log_count "$L" event=verdict hook=postrouting verdict=accept reason=nat-before-ipsec \
+		family=4 proto=icmp src=$LAB_HOST dst=$LAB_HOST2 nat_src=$LAB_GW1_WAN \
+		nat_dst=$LAB_HOST2 sp.dir=out sp.src=$LAB_LEFT_NET sp.dst=$LAB_RIGHT_NET sp.reqid=1)" 1
+expect_eq "audit: the pre-NAT tap saw the head with the same SP (forward, pass)" \
+	"$(log_count "$L" event=verdict hook=forward reason=pass src=$LAB_HOST dst=$LAB_HOST2 \
+		sp.dir=out sp.reqid=1)" 1
+expect_eq "audit: nothing dropped" "$(log_count "$L" verdict=drop)" 0
+expect_eq "audit: stats count the leak" \
+	"$(log_last "$L" reasons.nat-before-ipsec.accept event=stats)" 1
+sp_index=$(log_last "$L" sp.index reason=nat-before-ipsec)
+expect_eq "audit: the SP index is gw1's out SP" \
+	"$(nsx gw1 ipsecguard lookup --dir out --src $LAB_HOST --dst $LAB_HOST2 --json 2>/dev/null |
+		sed -n 's/.*"index":\([0-9]*\).*/\1/p')" "$sp_index"
+nsx gw1 conntrack -F >/dev/null 2>&1
+
+# --- enforce -------------------------------------------------------------------------
+daemon_start enforce gw1 --mode enforce
+phase enforce 5
+daemon_stop enforce
+L=$(daemon_log enforce)
+log_show "$L" reason=nat-before-ipsec
+expect_eq "enforce: pings fail" "$PH_GOT" 0
+expect_eq "enforce: no plaintext ICMP to host2 on the wire" "$PH_CLEAR" 0
+expect_eq "enforce: no ESP either (the flow is blocked, not repaired)" "$PH_ESP" 0
+# Each echo is a new flow head again (the dropped one never confirmed its conntrack entry).
+expect_eq "enforce: every echo dropped by verdict as nat-before-ipsec" \
+	"$(log_last "$L" reasons.nat-before-ipsec.drop event=stats)" 5
+expect_ge "enforce: drops logged with the translated source and the SP" \
+	"$(log_count "$L" hook=postrouting verdict=drop reason=nat-before-ipsec src=$LAB_HOST \
+		nat_src=$LAB_GW1_WAN sp.reqid=1)" 1
+check "enforce: the MASQUERADE rule is untouched" cmp -s "$LAB_DIR/nat.before" - <<EOF
+$(nat_rules)
+EOF
+nsx gw1 conntrack -F >/dev/null 2>&1
+
+# --- fix -----------------------------------------------------------------------------
+daemon_start fix gw1 --mode fix
+phase fix 8
+# The fix events come off the packet path, after the revealing packet.
+L=$(daemon_log fix)
+nsx gw1 iptables -t nat -S POSTROUTING | sed 's/^/    nat: /'
+exempt=$(nsx gw1 iptables -t nat -S POSTROUTING | sed -n 2p)
+daemon_stop fix
+log_show "$L" event=fix
+expect_ge "fix: later pings answered" "$PH_GOT" 5
+expect_ge "fix: through gw1's out SA" "$PH_SA" 5
+expect_ge "fix: the wire shows ESP gw1 -> gw2" "$PH_ESP" 5
+expect_eq "fix: no plaintext ICMP to host2 on the wire (the revealing echo was dropped)" \
+	"$PH_CLEAR" 0
+case $exempt in
+"-A POSTROUTING -s $LAB_LEFT_NET -d $LAB_RIGHT_NET "*"ipsecguard-fix sp=$sp_index"*"-j RETURN")
+	ok "fix: the exemption is the first nat POSTROUTING rule: $exempt" ;;
+*) fail "fix: first nat POSTROUTING rule is '$exempt'" ;;
+esac
+expect_eq "fix: nat-exemption event (iptables-nft, the SP's selector)" \
+	"$(log_count "$L" event=fix action=nat-exemption ruleset=iptables-nft table=nat \
+		chain=POSTROUTING sp.index=$sp_index sp.src=$LAB_LEFT_NET sp.dst=$LAB_RIGHT_NET)" 1
+expect_eq "fix: conntrack-flush event" "$(log_count "$L" event=fix action=conntrack-flush)" 1
+expect_ge "fix: the revealing echo was dropped, not leaked" \
+	"$(log_last "$L" reasons.nat-before-ipsec.drop event=stats)" 1
+expect_eq "fix: no leak accepted" "$(log_last "$L" reasons.nat-before-ipsec.accept event=stats)" 0
+nsx gw1 ipsecguard fixes list | sed 's/^/    fixes list: /'
+expect_eq "fix: ipsecguard fixes list names the exemption" \
+	"$(nsx gw1 ipsecguard fixes list | grep -c "$LAB_LEFT_NET")" 1
+
+# --- revert --------------------------------------------------------------------------
+check "fixes revert" nsx gw1 ipsecguard fixes revert
+nat_rules >"$LAB_DIR/nat.after"
+diff "$LAB_DIR/nat.before" "$LAB_DIR/nat.after" | sed 's/^/    /'
+check "fixes revert restores the nat table exactly" cmp -s "$LAB_DIR/nat.before" "$LAB_DIR/nat.after"
+nsx gw1 conntrack -F >/dev/null 2>&1
+phase reverted 3
+expect_eq "reverted: the leak is back (pings answered in clear)" "$PH_NATTED" 3

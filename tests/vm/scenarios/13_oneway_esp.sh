@@ -1,0 +1,61 @@
+#!/bin/sh
+# One-way ESP (seeds 001, 002): the path (nft in the WAN bridge's namespace) drops IP
+# protocol 50 from gw2 to gw1; the tunnel's SAs stay installed, gw1's out SA counts,
+# its in SA does not.  ipsecguardd on both gateways with --oneway 10 (SA counters are
+# sampled every 5 s):
+#   gw1  logs one "oneway" event naming the tunnel's endpoints and both SPIs
+#        (out 0x1001, in 0x2001), then "oneway_recovered" once the path is repaired;
+#   gw2  logs none (both of its SAs count: ESP gw1 -> gw2 still arrives).
+. /scenarios/lib.sh
+
+lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
+lab_up
+lab_tunnel gcm
+nsx wan nft -f - <<NFT || fail "one-way drop on the WAN bridge"
+table bridge path {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		ip saddr $LAB_GW2_WAN ip protocol esp counter drop
+	}
+}
+NFT
+daemon_start gw1 gw1 --oneway 10
+daemon_start gw2 gw2 --oneway 10
+L1=$(daemon_log gw1) L2=$(daemon_log gw2)
+
+s12=$(sa_packets gw1 $LAB_SPI_12) s21=$(sa_packets gw1 $LAB_SPI_21)
+wire_start oneway p2
+bg_start ping host ping -n -i 0.2 -W 1 $LAB_HOST2
+t0=$(cut -d' ' -f1 /proc/uptime)
+wait_for 40 grep -q '"event":"oneway"' "$L1" || log "gw1: no one-way event within 40 s"
+t1=$(cut -d' ' -f1 /proc/uptime)
+log "gw1's one-way event after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s of traffic"
+wire_stop oneway
+out_d=$(( $(sa_packets gw1 $LAB_SPI_12) - s12 )) in_d=$(( $(sa_packets gw1 $LAB_SPI_21) - s21 ))
+log_show "$L1" event=oneway
+expect_ge "gw1's out SA (0x1001) counts" "$out_d" 10
+expect_eq "gw1's in SA (0x2001) stays flat" "$in_d" 0
+expect_ge "ESP gw2 -> gw1 leaves gw2 (wire at p2)" \
+	"$(capture_count oneway esp and src $LAB_GW2_WAN)" 10
+expect_ge "the path's drop rule counted it" "$(nft_rule_packets wan bridge path forward)" 10
+expect_eq "gw1: one one-way event naming both SPIs and the endpoints" \
+	"$(log_count "$L1" event=oneway family=4 proto=esp local=$LAB_GW1_WAN \
+		remote=$LAB_GW2_WAN reqid=1 paired_by=reqid out_spi=0x00001001 in_spi=0x00002001 \
+		in_packets=0)" 1
+dur=$(log_last "$L1" duration_ms event=oneway)
+expect_ge "gw1: the episode lasted at least the hold (ms)" "$dur" 10000
+expect_ge "gw1: packets sent during the episode" "$(log_last "$L1" out_packets event=oneway)" 10
+check "gw1: the event names the likely causes" \
+	sh -c "[ -n \"\$(grep '\"event\":\"oneway\"' '$L1' | grep -o '\"causes\":\"[^\"]*\"')\" ]"
+
+# Repair the path: the next sample sees the in SA count again.
+nsx wan nft delete table bridge path
+wait_for 15 grep -q '"event":"oneway_recovered"' "$L1" || log "gw1: no recovery event within 15 s"
+bg_stop ping
+daemon_stop gw1
+daemon_stop gw2
+log_show "$L1" event=oneway_recovered
+expect_eq "gw1: oneway_recovered for the same tunnel" \
+	"$(log_count "$L1" event=oneway_recovered reqid=1 out_spi=0x00001001 in_spi=0x00002001)" 1
+expect_eq "gw1: no other one-way event" "$(log_count "$L1" event=oneway)" 1
+expect_eq "gw2: no one-way event (both its SAs count)" "$(log_count "$L2" event=oneway)" 0
