@@ -70,10 +70,15 @@ $(B)/libxt_%.so: xt_plugin/libxt_%.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(XT_CFLAGS) -fPIC -shared -o $@ $< $(XT_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libkmodfree.a
+# the daemon's parts, for unit tests of its judgement
+$(B)/libdaemon.a: $(filter-out %/main.o,$(DAEMON_OBJS))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/tests/%: tests/unit/%.c $(B)/libdaemon.a $(B)/libkmodfree.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Infqd/daemon -o $@ $< $(B)/libdaemon.a $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
 
 # Test-only drivers of the netns suites (tests/netns/*_tool.c).
 $(B)/tests/%_tool: tests/netns/%_tool.c $(B)/libkmodfree.a

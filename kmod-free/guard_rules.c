@@ -7,6 +7,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/xfrm.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -166,12 +167,14 @@ static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret
 static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value);
 
 /* Decapsulated packets are queued with SECPATH in the mark field: a queue reader is
- * not told about the secpath otherwise. */
+ * not told about the secpath otherwise.  When the packet had no mark, the rest of the
+ * mark carries the reqid of the SA that decrypted it (field SECREQ). */
 static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			     uint32_t nfproto, enum igd_hooks_queue q)
+			     uint32_t nfproto, enum igd_hooks_queue q, bool reqid)
 {
 	const char *chain = igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain;
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint32_t zero = 0;
 	uint8_t one = 1;
 	int ret = 0;
 
@@ -183,9 +186,15 @@ static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg
 	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_match_set(r, nfproto, 0);
-	ret = ret ?: igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
-	      guard_field_set(r, cfg->mark_mask, cfg->mark_secpath) ?:
-	      igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) ?:
+	if (!ret && reqid)
+		ret = igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+		      igd_nft_expr_xfrm(r, NFT_XFRM_KEY_REQID, XFRM_POLICY_IN, 0, NFT_REG32_00) ?:
+		      guard_field_set(r, cfg->mark_mask, cfg->mark_secreq);
+	else if (!ret)
+		ret = igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		      guard_field_set(r, cfg->mark_mask, cfg->mark_secpath);
+	ret = ret ?: igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) ?:
 	      guard_queue(r, cfg, q);
 	return guard_put_rule(b, r, ret);
 }
@@ -297,8 +306,10 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	int ret;
 
 	ret = guard_put_set(b, cfg, nfproto, pfx, n);
+	if (!ret && cfg->mark_secreq)
+		ret = guard_put_secpath(b, cfg, nfproto, q, true);
 	if (!ret && cfg->mark_secpath)
-		ret = guard_put_secpath(b, cfg, nfproto, q);
+		ret = guard_put_secpath(b, cfg, nfproto, q, false);
 	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
 		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 	if (!ret && cfg->synack && cfg->scope != IGD_SCOPE_ALL)

@@ -2,6 +2,9 @@
  *
  *   set protected     the remote selectors of protecting out SPs (interval)
  *   prerouting  -150  [ct state new] meta secpath exists ip saddr @protected
+ *                         meta mark 0  meta mark set ipsec in reqid & ~MASK | SECREQ
+ *                         queue        (decapsulated: the reqid of the SA travels)
+ *                     [ct state new] meta secpath exists ip saddr @protected
  *                         meta mark set mark & ~MASK | SECPATH queue (decapsulated)
  *                     [ct state new] ip saddr @protected   queue   (inbound)
  *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
@@ -38,6 +41,7 @@ struct igd_guard_cfg {
 	uint32_t mark_mask;		/* the field in packet and conntrack marks */
 	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
 	uint32_t mark_secpath;		/* value given to decapsulated packets */
+	uint32_t mark_secreq;		/* ... whose mark field holds the SA's reqid */
 	bool synack;			/* also queue SYN/ACKs from protected prefixes at
 					 * forward (MSS clamping of the far side's SYN/ACK) */
 };

@@ -140,6 +140,20 @@ int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t spnum,
+		      uint32_t dreg)
+{
+	struct nftnl_expr *e = nft_expr_new("xfrm");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_XFRM_KEY, key);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_XFRM_DIR, dir);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_XFRM_SPNUM, spnum);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_XFRM_DREG, dreg);
+	return nft_expr_add(r, e);
+}
+
 int igd_nft_expr_counter(struct nftnl_rule *r)
 {
 	struct nftnl_expr *e = nft_expr_new("counter");

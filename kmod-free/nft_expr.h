@@ -32,6 +32,10 @@ int igd_nft_expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 int igd_nft_expr_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
 /* [ meta set @key with reg @sreg ] */
 int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
+/* [ xfrm load @dir @spnum @key => reg @dreg ] ; @key NFT_XFRM_KEY_*, @dir
+ * XFRM_POLICY_IN (secpath) or _OUT (route) */
+int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t spnum,
+		      uint32_t dreg);
 /* [ counter pkts 0 bytes 0 ] */
 int igd_nft_expr_counter(struct nftnl_rule *r);
 /* [ lookup reg @sreg set @set ] ; @set_id non-zero names a set added in the same

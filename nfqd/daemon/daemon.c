@@ -155,6 +155,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mark_mask = d->opts.mark_mask,
 		.mark_flag = igd_natguard_flag(&d->judge.guard),
 		.mark_secpath = igd_natguard_secpath(&d->judge.guard),
+		.mark_secreq = igd_natguard_secreq(&d->judge.guard),
 		.synack = d->opts.mss_mode != IGD_MSS_OFF,
 	};
 	if (d->opts.no_hooks)
@@ -164,6 +165,13 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	e = igd_guard_install(&d->guard, d->pfx.v, d->pfx.n, err, errlen);
+	if (e && d->guard.mark_secreq) {
+		/* a kernel without nft_xfrm: decapsulated packets without their reqid */
+		fprintf(stderr, "ipsecguardd: %s; retrying without the reqid of "
+			"decapsulated packets\n", err);
+		d->guard.mark_secreq = 0;
+		e = igd_guard_install(&d->guard, d->pfx.v, d->pfx.n, err, errlen);
+	}
 	if (!e)
 		d->hooks_installed = true;
 	return e;

@@ -162,7 +162,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		igd_judge_inbound(j, qp, p, jd);
 		break;
 	}
-	if (jd->sp)
+	if (jd->sp && !jd->sa && !jd->in_reqid)
 		jd->sa = judge_sa(j, jd->sp);
 	judge_count(j, jd);
 }

@@ -32,7 +32,10 @@ struct igd_judgement {
 	uint16_t mss_from, mss_to;
 	const struct igd_sp *sp;	/* the SP involved (for NAT: the pre-NAT one) */
 	const struct igd_sp *nat_sp;	/* the SP the translated tuple matched */
-	const struct igd_sa *sa;	/* the outbound SA serving sp, when one exists */
+	const struct igd_sa *sa;	/* the SA serving sp (decapsulated: the one that
+					 * decrypted the packet), when known */
+	uint32_t in_reqid;		/* reqid of the decrypting SA, 0: unknown */
+	const struct igd_sp *rev_sp;	/* out SP of the reverse tuple (tmpl-mismatch) */
 	const struct igd_flow *pre;	/* the pre-NAT tuple, at the post-NAT tap */
 	struct igd_flow flow;		/* the packet's own tuple */
 	bool set_mark;

@@ -4,7 +4,9 @@
  *                  (the kernel counts XfrmInTmplMismatch)
  *   sp-miss-in     a decapsulated packet (our rule marked it: meta secpath exists)
  *                  that no in/fwd SP accepts (XfrmInNoPols)
- * The SA that decrypted a packet is not visible to a queue reader; see DESIGN. */
+ * and, when our rule could carry it (the packet had no mark), the reqid of the SA
+ * that decrypted the packet: a decapsulated packet whose SA the SP's templates do
+ * not accept is tmpl-mismatch too (seed 000: the reply took the other tunnel). */
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
@@ -29,16 +31,53 @@ static int judge_in_dir(const struct igd_judge *j, const struct igd_pkt *p)
 	return IGD_DIR_FWD;
 }
 
+/* Whether a required template of @sp accepts an SA of @reqid (template reqid 0: any). */
+static bool judge_tmpl_accepts(const struct igd_sp *sp, uint32_t reqid)
+{
+	bool required = false;
+	unsigned int i;
+
+	for (i = 0; i < sp->ntmpl; i++) {
+		if (sp->tmpl[i].optional)
+			continue;
+		required = true;
+		if (!sp->tmpl[i].reqid || sp->tmpl[i].reqid == reqid)
+			return true;
+	}
+	return !required;
+}
+
+/* The arriving SA of @reqid, and what the reverse direction uses: the seed-000
+ * diagnosis names both. */
+static void judge_decap_mismatch(struct igd_judge *j, const struct igd_qpkt *qp,
+				 struct igd_judgement *jd, uint32_t reqid)
+{
+	const struct igd_sa *sa = NULL;
+	struct igd_flow rev;
+
+	jd->in_reqid = reqid;
+	while (j->sad && (sa = igd_sad_next_by_reqid(j->sad, reqid, sa)))
+		if (j->local && igd_localaddr_is_local(j->local, sa->family, &sa->daddr))
+			break;
+	jd->sa = sa;
+	igd_flow_reverse(&jd->flow, &rev);
+	jd->rev_sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &rev);
+	igd_judge_flag(j, qp, jd, IGD_R_TMPL_MISMATCH);
+}
+
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd)
 {
-	bool decap = igd_natguard_is_secpath(&j->guard, qp->mark) || jd->tap == IGD_TAP_IN_IPSEC;
+	bool secreq = igd_natguard_is_secreq(&j->guard, qp->mark);
+	bool decap = secreq || igd_natguard_is_secpath(&j->guard, qp->mark) ||
+		     jd->tap == IGD_TAP_IN_IPSEC;
+	uint32_t reqid = secreq ? igd_natguard_clear(&j->guard, qp->mark) : 0;
 	const struct igd_sp *sp;
 
 	if (qp->mark & j->guard.mask) {
 		/* our marker must not reach the policy check: SP marks match on it */
 		jd->set_mark = true;
-		jd->mark = igd_natguard_clear(&j->guard, qp->mark);
+		jd->mark = secreq ? 0 : igd_natguard_clear(&j->guard, qp->mark);
 		jd->flow.mark = jd->mark;
 	}
 	if (!j->spd)
@@ -48,6 +87,8 @@ void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 	if (decap) {
 		if (!sp || sp->action != IGD_SP_ALLOW)
 			igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_IN);
+		else if (secreq && !judge_tmpl_accepts(sp, reqid))
+			judge_decap_mismatch(j, qp, jd, reqid);
 		return;
 	}
 	if (sp && sp->action == IGD_SP_ALLOW && judge_requires_ipsec(sp))

@@ -19,7 +19,8 @@ int igd_natguard_init(struct igd_natguard *g, uint32_t mask)
 	if (width < 4)
 		return -EINVAL;
 	g->mask = mask;
-	g->nslots = field - 2;		/* 0: none, field - 1: secpath, field: flag */
+	g->nslots = field - 3;		/* 0: none, field - 2: secpath with reqid,
+					 * field - 1: secpath, field: flag */
 	if (g->nslots > IGD_NATGUARD_MAX_SLOTS)
 		g->nslots = IGD_NATGUARD_MAX_SLOTS;
 	return 0;
@@ -33,6 +34,16 @@ uint32_t igd_natguard_secpath(const struct igd_natguard *g)
 bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark)
 {
 	return (mark & g->mask) == igd_natguard_secpath(g);
+}
+
+uint32_t igd_natguard_secreq(const struct igd_natguard *g)
+{
+	return ((g->mask >> g->shift) - 2) << g->shift;
+}
+
+bool igd_natguard_is_secreq(const struct igd_natguard *g, uint32_t mark)
+{
+	return (mark & g->mask) == igd_natguard_secreq(g);
 }
 
 uint32_t igd_natguard_flag(const struct igd_natguard *g)

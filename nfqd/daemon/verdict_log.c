@@ -87,6 +87,17 @@ void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
 	igd_json_obj_close(j);
 }
 
+/* Seed 000: the packet came through the SA of one tunnel, the SP it needs belongs to
+ * another; name what the reverse direction uses, and the usual cures. */
+static void vl_asymmetry(struct igd_json *j, const struct igd_judgement *jd)
+{
+	if (jd->rev_sp)
+		igd_log_sp(j, "reverse_sp", jd->rev_sp);
+	igd_json_str(j, "hint", "decrypted by an SA of another reqid than this SP's "
+		     "templates require: make one SP cover both subnets, or make the "
+		     "selectors of both tunnels symmetric");
+}
+
 /* Pre-NAT tuple from the pre-NAT tap, post-NAT tuple from the packet itself. */
 static void vl_nat_flows(struct igd_json *j, const struct igd_flow *pre,
 			 const struct igd_flow *post, bool ports)
@@ -145,12 +156,15 @@ static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct
 		igd_log_sp(j, "sp", jd->sp);
 	if (jd->nat_sp)
 		igd_log_sp(j, "nat_sp", jd->nat_sp);
-	if (jd->sa) {
+	if (jd->sa || jd->in_reqid) {
 		igd_json_obj_open(j, "sa");
-		igd_json_hex32(j, "spi", jd->sa->spi);
-		igd_json_uint(j, "reqid", jd->sa->reqid);
+		if (jd->sa)
+			igd_json_hex32(j, "spi", jd->sa->spi);
+		igd_json_uint(j, "reqid", jd->sa ? jd->sa->reqid : jd->in_reqid);
 		igd_json_obj_close(j);
 	}
+	if (jd->in_reqid)
+		vl_asymmetry(j, jd);
 }
 
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,

@@ -13,9 +13,9 @@ check "a killed daemon leaves its table" gw_table ip ipsecguard
 check "with nobody listening, bypass lets a new flow through" \
 	in_host ping -c1 -W2 192.168.1.10
 daemon_start --queue 11 --queue-scope heads
-# one queue rule per tap chain, plus prerouting's rule for decapsulated packets
+# one queue rule per tap chain, plus prerouting's two for decapsulated packets
 n=$(in_gw nft list table ip ipsecguard | grep -c 'queue')
-check "restart replaced the stale table ($n queue rules, 5 expected)" [ "$n" -eq 5 ]
+check "restart replaced the stale table ($n queue rules, 6 expected)" [ "$n" -eq 6 ]
 mv "$DAEMON_LOG" "$DAEMON_LOG.1"
 kill -HUP "$DAEMON_PID"; sleep 0.3
 check "ping after log rotation" in_host ping -c1 -W2 -p 01 192.168.1.10

@@ -1,0 +1,210 @@
+/* The daemon's judgement on hand-built queued packets and a hand-built SPD: the NAT
+ * guard across its two taps, inbound checks of cleartext and decapsulated packets
+ * (whose reqid our prerouting rule carries in the mark), sp-miss-out, MSS clamping. */
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/xfrm.h>
+#include "csum.h"
+#include "judge.h"
+#include "pkt_build.h"
+#include "tap.h"
+
+#define MASK 0x00ff0000u
+
+static struct igd_opts opts;
+static struct igd_judge jg;
+static struct igd_spd *spd;
+static struct igd_localaddr local;
+
+static void a4(union igd_addr *a, const char *s)
+{
+	memset(a, 0, sizeof(*a));
+	inet_pton(AF_INET, s, &a->in);
+}
+
+static void sp_add(uint32_t index, int dir, const char *src, int sl, const char *dst, int dl,
+		   uint32_t reqid, int optional)
+{
+	struct igd_sp sp = { .index = index, .dir = (uint8_t)dir, .ntmpl = 1 };
+
+	sp.sel.family = 4;
+	a4(&sp.sel.saddr, src);
+	a4(&sp.sel.daddr, dst);
+	sp.sel.plen_s = (uint8_t)sl;
+	sp.sel.plen_d = (uint8_t)dl;
+	sp.tmpl[0] = (struct igd_tmpl){ .proto = IPPROTO_ESP, .mode = XFRM_MODE_TUNNEL,
+					.reqid = reqid, .optional = (uint8_t)optional,
+					.family = 4 };
+	igd_spd_add(spd, &sp);
+}
+
+/* A SYN src:40000 -> dst:22 with MSS 1460. */
+static void syn(struct pb *k, const char *src, const char *dst)
+{
+	pb_v4_syn(k, 1460, 0);
+	inet_pton(AF_INET, src, k->b + 12);
+	inet_pton(AF_INET, dst, k->b + 16);
+	pb_done(k);
+}
+
+static void judge(struct pb *k, unsigned int hook, uint32_t mark, struct igd_judgement *jd,
+		  struct igd_pkt *p)
+{
+	struct igd_qpkt qp = { .data = k->b, .len = (uint32_t)k->n, .orig_len = (uint32_t)k->n,
+			       .hook = (uint8_t)hook, .mark = mark, .hw_proto = 0x0800 };
+
+	igd_judge_packet(&jg, &qp, p, jd);
+}
+
+static void setup(enum igd_mode mode)
+{
+	memset(&opts, 0, sizeof(opts));
+	opts.mode = mode;
+	opts.mark_mask = MASK;
+	igd_judge_init(&jg, &opts);
+	jg.spd = spd;
+	jg.local = &local;
+}
+
+static void check_nat(void)
+{
+	struct igd_judgement jd;
+	struct igd_pkt p;
+	struct pb k;
+	uint32_t tok;
+
+	setup(IGD_MODE_AUDIT);
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "forward: a protected flow head passes");
+	ok(jd.sp && jd.sp->index == 1, "forward: it matched out SP 1");
+	ok(jd.set_mark && (jd.mark & MASK), "forward: it leaves with a token");
+	tok = jd.mark;
+	/* MASQUERADE rewrote the source */
+	inet_pton(AF_INET, "172.16.0.1", k.b + 12);
+	pb_done(&k);
+	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
+	is_int(jd.reason, IGD_R_NAT_BEFORE_IPSEC, "postrouting: translated out of the SP");
+	is_int(jd.verdict, NF_ACCEPT, "audit accepts");
+	is_int(jd.mark & MASK, MASK, "audit tags the flow with the flag");
+	ok(jd.pre && jd.pre->saddr.a4 == htonl(0x0a000221), "the pre-NAT tuple comes back");
+	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "a token is good once");
+
+	setup(IGD_MODE_ENFORCE);
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0x7, &jd, &p);
+	tok = jd.mark;
+	is_int(tok & ~MASK, 0x7, "the packet's own mark bits are kept");
+	inet_pton(AF_INET, "172.16.0.9", k.b + 12);	/* into SP 2 */
+	pb_done(&k);
+	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
+	is_int(jd.reason, IGD_R_NAT_CHANGED_SP, "translated into another SP");
+	is_int(jd.verdict, NF_DROP, "enforce drops");
+	ok(jd.nat_sp && jd.nat_sp->index == 2, "names the SP it fell into");
+
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	judge(&k, NF_INET_POST_ROUTING, jd.mark, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "untranslated: nothing to say");
+	is_int(jd.mark & MASK, 0, "and the token is cleared");
+
+	setup(IGD_MODE_FIX);
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	tok = jd.mark;
+	inet_pton(AF_INET, "172.16.0.1", k.b + 12);
+	pb_done(&k);
+	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
+	ok(jd.want_fix && jd.verdict == NF_DROP, "fix: drop the revealing packet, ask for the fix");
+
+	setup(IGD_MODE_AUDIT);
+	syn(&k, "10.0.9.9", "203.0.113.5");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	ok(jd.reason == IGD_R_PASS && !jd.set_mark, "unprotected traffic: no token");
+}
+
+static void check_inbound(void)
+{
+	struct igd_judgement jd;
+	struct igd_pkt p;
+	uint32_t secreq;
+	struct pb k;
+
+	setup(IGD_MODE_AUDIT);
+	syn(&k, "192.168.1.10", "10.0.2.33");
+	judge(&k, NF_INET_PRE_ROUTING, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_TMPL_MISMATCH, "cleartext on a fwd SP requiring ESP");
+	ok(jd.sp && jd.sp->index == 3, "names fwd SP 3");
+	secreq = igd_natguard_secreq(&jg.guard);
+	judge(&k, NF_INET_PRE_ROUTING, secreq | 5, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "decrypted by an SA of reqid 5, the SP's own: fine");
+	ok(jd.set_mark && jd.mark == 0, "the carried reqid is taken out of the mark");
+	judge(&k, NF_INET_PRE_ROUTING, secreq | 6, &jd, &p);
+	is_int(jd.reason, IGD_R_TMPL_MISMATCH, "decrypted by reqid 6: the other tunnel (seed 000)");
+	is_int(jd.in_reqid, 6, "names the reqid that decrypted it");
+	ok(jd.rev_sp && jd.rev_sp->index == 1, "and the out SP of the reverse tuple");
+	syn(&k, "198.51.100.1", "10.0.2.33");
+	judge(&k, NF_INET_PRE_ROUTING, igd_natguard_secpath(&jg.guard), &jd, &p);
+	is_int(jd.reason, IGD_R_SP_MISS_IN, "decapsulated, and no in/fwd SP accepts it");
+	syn(&k, "192.168.1.10", "10.0.2.1");
+	judge(&k, NF_INET_PRE_ROUTING, 0, &jd, &p);
+	ok(jd.sp && jd.sp->index == 4, "to a local address the in SP applies");
+	is_int(jd.reason, IGD_R_PASS, "whose optional template lets cleartext in");
+}
+
+static void check_miss_out_and_mss(void)
+{
+	struct igd_prefix prot = { .plen = 16, .family = 4 };
+	struct igd_mss mss = { .mode = IGD_MSS_FIXED, .fixed = 1300 };
+	struct igd_judgement jd;
+	struct igd_pkt p, q;
+	struct pb k;
+
+	a4(&prot.addr, "192.168.0.0");
+	setup(IGD_MODE_ENFORCE);
+	jg.protect = &prot;
+	jg.nprotect = 1;
+	syn(&k, "10.0.3.5", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_SP_MISS_OUT, "an uncovered source towards a protected prefix");
+	is_int(jd.verdict, NF_DROP, "enforce drops it");
+
+	setup(IGD_MODE_AUDIT);
+	jg.mss = &mss;
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_MSS_CLAMP, "the SYN of a protected flow is clamped");
+	is_int(jd.mss_from, 1460, "from 1460");
+	is_int(jd.mss_to, 1300, "to 1300");
+	ok(igd_pkt_parse(&q, k.b, k.n) == IGD_PKT_OK && q.mss == 1300, "the packet says 1300");
+	is_int(igd_l4_csum_verify(k.b, k.n, &q), 0, "and its checksum is right");
+	mss.fixed = 1500;
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	ok(jd.mss_to == 0 && jd.reason == IGD_R_PASS, "an MSS is never raised");
+	mss.fixed = 1300;
+	syn(&k, "192.168.1.10", "10.0.2.33");
+	k.b[33] = 0x12;		/* SYN/ACK */
+	pb_done(&k);
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	is_int(jd.mss_to, 1300, "the far side's SYN/ACK is clamped too");
+	ok(jd.sp && jd.sp->index == 1, "by the out SP of the reverse tuple");
+}
+
+int main(void)
+{
+	igd_spd_new(&spd);
+	sp_add(1, IGD_DIR_OUT, "10.0.2.0", 24, "192.168.0.0", 16, 5, 0);
+	sp_add(2, IGD_DIR_OUT, "172.16.0.8", 29, "192.168.0.0", 16, 6, 0);
+	sp_add(3, IGD_DIR_FWD, "192.168.0.0", 16, "10.0.2.0", 24, 5, 0);
+	sp_add(4, IGD_DIR_IN, "192.168.0.0", 16, "10.0.2.1", 32, 5, 1);
+	local.n = 1;
+	local.addr[0].family = 4;
+	a4(&local.addr[0].a, "10.0.2.1");
+	check_nat();
+	check_inbound();
+	check_miss_out_and_mss();
+	igd_spd_free(spd);
+	return tap_done();
+}
