@@ -46,7 +46,8 @@ xfer() {
 	fi
 	_xrc=$?
 	_srvpid=$(cat "$LAB_DIR/$_xn-srv.pid")
-	wait_for 5 sh -c "! kill -0 $_srvpid 2>/dev/null"
+	# a completed transfer: the server writes its last bytes and exits
+	[ $_xrc = 0 ] && wait_for 5 sh -c "! kill -0 $_srvpid 2>/dev/null"
 	bg_stop "$_xn-srv"
 	_got=$(wc -c <"$LAB_DIR/$_xn.rx" 2>/dev/null || echo 0)
 	if [ "$_got" -eq $SIZE ]; then
