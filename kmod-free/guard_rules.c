@@ -17,6 +17,8 @@
 
 #define GUARD_SET_ID_BASE	0x6700
 #define GUARD_TAG_PRIO		102	/* srcnat + 2: after the post-NAT tap */
+#define GUARD_TAGIN_PRIO	-149	/* mangle + 1: after the inbound tap, before
+					 * routing and the in/fwd policy check */
 #define GUARD_MAX_ELEMS		1024	/* per message; more go in further messages */
 
 static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
@@ -180,8 +182,12 @@ static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg
 
 	if (!r)
 		return -ENOMEM;
+	/* every decapsulated packet of a connection until one passed the check */
 	if (cfg->scope != IGD_SCOPE_ALL)
-		ret = igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+		ret = igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask,
+					   &zero, 4) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_decap_ok, 4);
 	ret = ret ?: igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
 	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
@@ -243,8 +249,8 @@ static int guard_put_synack(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	return guard_put_rule(b, r, ret);
 }
 
-static int guard_put_tag_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			       uint32_t nfproto)
+static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	int ret;
@@ -253,10 +259,10 @@ static int guard_put_tag_chain(struct igd_nft_batch *b, const struct igd_guard_c
 		return -ENOMEM;
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, IGD_GUARD_TAG_CHAIN);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, GUARD_TAG_PRIO);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
 	nftnl_chain_free(c);
@@ -271,26 +277,25 @@ static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 	return igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &keep, &value, 4);
 }
 
+/* In @chain: the daemon's @value in the packet's mark field goes to the conntrack
+ * mark, and the field is cleared before the packet goes on. */
 static int guard_put_tag_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			       uint32_t nfproto)
+			       uint32_t nfproto, const char *chain, uint32_t value)
 {
 	const char *t = igd_hooks_table(&cfg->hooks);
 	struct nftnl_rule *r;
 	int ret;
 
-	/* a flagged flow: remember it in the conntrack mark */
-	r = igd_nft_rule_new(nfproto, t, IGD_GUARD_TAG_CHAIN);
-	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_EQ,
-				   cfg->mark_flag) ?:
+	r = igd_nft_rule_new(nfproto, t, chain);
+	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_EQ, value) ?:
 		  igd_nft_expr_counter(r) ?:
 		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
-		  guard_field_set(r, cfg->mark_mask, cfg->mark_flag) ?:
+		  guard_field_set(r, cfg->mark_mask, value) ?:
 		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) : -ENOMEM;
 	ret = guard_put_rule(b, r, ret);
 	if (ret)
 		return ret;
-	/* our field never leaves the machine in the packet mark */
-	r = igd_nft_rule_new(nfproto, t, IGD_GUARD_TAG_CHAIN);
+	r = igd_nft_rule_new(nfproto, t, chain);
 	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0) ?:
 		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
 		  guard_field_set(r, cfg->mark_mask, 0) ?:
@@ -314,8 +319,17 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 	if (!ret && cfg->synack && cfg->scope != IGD_SCOPE_ALL)
 		ret = guard_put_synack(b, cfg, nfproto, q);
-	return ret ?: guard_put_tag_chain(b, cfg, nfproto) ?:
-	       guard_put_tag_rules(b, cfg, nfproto);
+	/* a flagged flow is remembered in the conntrack mark */
+	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_TAG_CHAIN,
+				     NF_INET_POST_ROUTING, GUARD_TAG_PRIO) ?:
+	      guard_put_tag_rules(b, cfg, nfproto, IGD_GUARD_TAG_CHAIN, cfg->mark_flag);
+	/* so is a connection whose decapsulated packets passed the check */
+	if (!ret && cfg->mark_decap_ok)
+		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_TAGIN_CHAIN,
+				      NF_INET_PRE_ROUTING, GUARD_TAGIN_PRIO) ?:
+		      guard_put_tag_rules(b, cfg, nfproto, IGD_GUARD_TAGIN_CHAIN,
+					  cfg->mark_decap_ok);
+	return ret;
 }
 
 static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,

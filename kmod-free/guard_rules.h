@@ -1,11 +1,13 @@
 /* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6):
  *
  *   set protected     the remote selectors of protecting out SPs (interval)
- *   prerouting  -150  [ct state new] meta secpath exists ip saddr @protected
- *                         meta mark 0  meta mark set ipsec in reqid & ~MASK | SECREQ
- *                         queue        (decapsulated: the reqid of the SA travels)
- *                     [ct state new] meta secpath exists ip saddr @protected
- *                         meta mark set mark & ~MASK | SECPATH queue (decapsulated)
+ *   prerouting  -150  ct mark & MASK != DECAP_OK  meta secpath exists
+ *                         ip saddr @protected  meta mark 0
+ *                         meta mark set ipsec in reqid & ~MASK | SECREQ  queue
+ *                         (decapsulated: the reqid of the SA travels)
+ *                     ct mark & MASK != DECAP_OK  meta secpath exists
+ *                         ip saddr @protected
+ *                         meta mark set mark & ~MASK | SECPATH  queue
  *                     [ct state new] ip saddr @protected   queue   (inbound)
  *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
  *                     tcp flags syn,ack ip saddr @protected queue  (with synack)
@@ -13,6 +15,9 @@
  *   postrouting  101  meta mark & MASK != 0                queue   (post-NAT tap)
  *   tag          102  meta mark & MASK == FLAG  ct mark set ct mark & ~MASK | FLAG
  *                     meta mark & MASK != 0     meta mark set meta mark & ~MASK
+ *   tagin       -149  the same for DECAP_OK: every decapsulated packet of a
+ *                     connection is judged until one passes, so a reply that
+ *                     keeps arriving through the wrong SA is judged each time
  *
  * The pre-NAT taps hand a flow head back with a token in the packet mark field
  * (MASK); only packets carrying one are queued after source NAT, and the tag chain
@@ -34,6 +39,7 @@ enum igd_scope {
 
 #define IGD_GUARD_SET	"protected"
 #define IGD_GUARD_TAG_CHAIN "tag"
+#define IGD_GUARD_TAGIN_CHAIN "tagin"
 
 struct igd_guard_cfg {
 	struct igd_hooks_cfg hooks;	/* table, queue numbers, bypass, fanout */
@@ -42,6 +48,8 @@ struct igd_guard_cfg {
 	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
 	uint32_t mark_secpath;		/* value given to decapsulated packets */
 	uint32_t mark_secreq;		/* ... whose mark field holds the SA's reqid */
+	uint32_t mark_decap_ok;		/* ct mark: this connection's decapsulated
+					 * packets passed the policy check */
 	bool synack;			/* also queue SYN/ACKs from protected prefixes at
 					 * forward (MSS clamping of the far side's SYN/ACK) */
 };

@@ -65,6 +65,15 @@ static void judge_decap_mismatch(struct igd_judge *j, const struct igd_qpkt *qp,
 	igd_judge_flag(j, qp, jd, IGD_R_TMPL_MISMATCH);
 }
 
+static void judge_decap_ok(struct igd_judge *j, const struct igd_qpkt *qp,
+			   struct igd_judgement *jd, bool secreq)
+{
+	uint32_t own = secreq ? 0 : igd_natguard_clear(&j->guard, qp->mark);
+
+	jd->set_mark = true;
+	jd->mark = own | igd_natguard_decap_ok(&j->guard);
+}
+
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd)
 {
@@ -89,6 +98,8 @@ void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 			igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_IN);
 		else if (secreq && !judge_tmpl_accepts(sp, reqid))
 			judge_decap_mismatch(j, qp, jd, reqid);
+		else	/* passed: the tagin chain spares the rest of the connection */
+			judge_decap_ok(j, qp, jd, secreq);
 		return;
 	}
 	if (sp && sp->action == IGD_SP_ALLOW && judge_requires_ipsec(sp))

@@ -19,7 +19,8 @@ int igd_natguard_init(struct igd_natguard *g, uint32_t mask)
 	if (width < 4)
 		return -EINVAL;
 	g->mask = mask;
-	g->nslots = field - 3;		/* 0: none, field - 2: secpath with reqid,
+	g->nslots = field - 4;		/* 0: none, field - 3: decap ok,
+					 * field - 2: secpath with reqid,
 					 * field - 1: secpath, field: flag */
 	if (g->nslots > IGD_NATGUARD_MAX_SLOTS)
 		g->nslots = IGD_NATGUARD_MAX_SLOTS;
@@ -34,6 +35,11 @@ uint32_t igd_natguard_secpath(const struct igd_natguard *g)
 bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark)
 {
 	return (mark & g->mask) == igd_natguard_secpath(g);
+}
+
+uint32_t igd_natguard_decap_ok(const struct igd_natguard *g)
+{
+	return ((g->mask >> g->shift) - 3) << g->shift;
 }
 
 uint32_t igd_natguard_secreq(const struct igd_natguard *g)

@@ -30,8 +30,9 @@ struct igd_natguard_slot {
 struct igd_natguard {
 	uint32_t mask;			/* the mark field */
 	unsigned int shift;
-	uint32_t nslots;		/* tokens 1..nslots; then the secpath+reqid and
-					 * the secpath markers, then the flag (all ones) */
+	uint32_t nslots;		/* tokens 1..nslots; then decap-ok, the
+					 * secpath+reqid and the secpath markers, then
+					 * the flag (all ones) */
 	uint32_t next, seq;
 	struct igd_natguard_slot slot[IGD_NATGUARD_MAX_SLOTS];
 	uint64_t stale;			/* tokens that came back to a reused slot */
@@ -46,6 +47,8 @@ bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark);
 /* ... and the value whose mark carries the decrypting SA's reqid outside the field
  * (the packet had no mark of its own). */
 uint32_t igd_natguard_secreq(const struct igd_natguard *g);
+/* The value meaning: this connection's decapsulated packets passed (ct mark). */
+uint32_t igd_natguard_decap_ok(const struct igd_natguard *g);
 bool igd_natguard_is_secreq(const struct igd_natguard *g, uint32_t mark);
 /* The field value of a flagged flow (already shifted into the mask). */
 uint32_t igd_natguard_flag(const struct igd_natguard *g);

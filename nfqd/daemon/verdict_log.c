@@ -1,5 +1,6 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <stdio.h>
 #include <time.h>
 #include "json.h"
@@ -118,10 +119,11 @@ static void vl_nat_flows(struct igd_json *j, const struct igd_flow *pre,
 	}
 }
 
-/* The original (pre-NAT) tuple when conntrack knows it, else the packet's own. */
+/* The original (pre-NAT) tuple when conntrack knows it and the packet travels in the
+ * original direction, else the packet's own (a SYN/ACK keeps its own ports). */
 static void vl_ct_flows(struct igd_json *j, const struct igd_qpkt *qp, const struct igd_pkt *p)
 {
-	bool ct = qp->has_ct && qp->ct.family == p->family;
+	bool ct = qp->has_ct && qp->ct.family == p->family && qp->ctinfo < IP_CT_IS_REPLY;
 
 	vl_addr(j, "src", p->family, ct ? &qp->ct.orig.src : &p->src);
 	vl_addr(j, "dst", p->family, ct ? &qp->ct.orig.dst : &p->dst);

@@ -139,7 +139,8 @@ static void check_inbound(void)
 	secreq = igd_natguard_secreq(&jg.guard);
 	judge(&k, NF_INET_PRE_ROUTING, secreq | 5, &jd, &p);
 	is_int(jd.reason, IGD_R_PASS, "decrypted by an SA of reqid 5, the SP's own: fine");
-	ok(jd.set_mark && jd.mark == 0, "the carried reqid is taken out of the mark");
+	ok(jd.set_mark && jd.mark == igd_natguard_decap_ok(&jg.guard),
+	   "the carried reqid leaves the mark; the connection is marked as checked");
 	judge(&k, NF_INET_PRE_ROUTING, secreq | 6, &jd, &p);
 	is_int(jd.reason, IGD_R_TMPL_MISMATCH, "decrypted by reqid 6: the other tunnel (seed 000)");
 	is_int(jd.in_reqid, 6, "names the reqid that decrypted it");
