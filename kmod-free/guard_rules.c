@@ -145,15 +145,7 @@ static int guard_match_mark(struct nftnl_rule *r, uint32_t mask, uint32_t op, ui
 static int guard_queue(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
 		       enum igd_hooks_queue q)
 {
-	uint16_t total = cfg->hooks.queue_total ? cfg->hooks.queue_total : 1;
-	uint16_t flags = (cfg->hooks.bypass ? IGD_NFT_QUEUE_BYPASS : 0) |
-			 (cfg->hooks.fanout ? IGD_NFT_QUEUE_FANOUT : 0);
-
-	if (igd_nft_expr_counter(r))
-		return -ENOMEM;
-	if (q == IGD_HOOKS_QUEUE_NATIVE)
-		return igd_nft_expr_queue(r, cfg->hooks.queue_num, total, flags);
-	return igd_nft_expr_nfqueue_xt(r, cfg->hooks.queue_num, total, flags);
+	return igd_hooks_put_queue(r, &cfg->hooks, q);
 }
 
 static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret)

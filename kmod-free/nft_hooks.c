@@ -144,23 +144,28 @@ int igd_hooks_put_tables(struct igd_nft_batch *b, const struct igd_hooks_cfg *cf
 	return ret;
 }
 
+int igd_hooks_put_queue(struct nftnl_rule *r, const struct igd_hooks_cfg *cfg,
+			enum igd_hooks_queue queue)
+{
+	uint16_t total = cfg->queue_total ? cfg->queue_total : 1;
+	uint16_t flags = hooks_queue_flags(cfg);
+
+	if (igd_nft_expr_counter(r))
+		return -ENOMEM;
+	if (queue == IGD_HOOKS_QUEUE_NATIVE)
+		return igd_nft_expr_queue(r, cfg->queue_num, total, flags);
+	return igd_nft_expr_nfqueue_xt(r, cfg->queue_num, total, flags);
+}
+
 /* [ct state new] counter queue, built into @r. */
 static int hooks_queue_exprs(struct nftnl_rule *r, const struct igd_hooks_cfg *cfg,
 			     enum igd_hooks_queue queue)
 {
-	uint16_t total = cfg->queue_total ? cfg->queue_total : 1;
-	uint16_t flags = hooks_queue_flags(cfg);
 	int ret = 0;
 
 	if (!cfg->all_packets)
 		ret = igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-	if (!ret)
-		ret = igd_nft_expr_counter(r);
-	if (ret)
-		return ret;
-	if (queue == IGD_HOOKS_QUEUE_NATIVE)
-		return igd_nft_expr_queue(r, cfg->queue_num, total, flags);
-	return igd_nft_expr_nfqueue_xt(r, cfg->queue_num, total, flags);
+	return ret ?: igd_hooks_put_queue(r, cfg, queue);
 }
 
 static int hooks_put_queue_rule(struct igd_nft_batch *b, uint32_t family,

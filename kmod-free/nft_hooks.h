@@ -81,6 +81,10 @@ int igd_hooks_put_tables(struct igd_nft_batch *b, const struct igd_hooks_cfg *cf
 /* the queue rule appended to each base chain of both families */
 int igd_hooks_put_queue_rules(struct igd_nft_batch *b, const struct igd_hooks_cfg *cfg,
 			      enum igd_hooks_queue queue);
+/* counter, then the queue expression (native or xt) with cfg's numbers and flags */
+struct nftnl_rule;
+int igd_hooks_put_queue(struct nftnl_rule *r, const struct igd_hooks_cfg *cfg,
+			enum igd_hooks_queue queue);
 /* add table; delete table — per family */
 int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table);
 #endif
