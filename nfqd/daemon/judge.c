@@ -88,8 +88,9 @@ void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_j
 	case IGD_MODE_AUDIT:
 		break;
 	}
-	/* tag: the tag chain at postrouting carries the flag into the ct mark */
-	if (qp->hook != NF_INET_PRE_ROUTING) {
+	/* tag: the tag chain at postrouting carries the flag into the ct mark (only
+	 * ours has one: with --no-hooks the mark is left alone) */
+	if (qp->hook != NF_INET_PRE_ROUTING && !j->opts->no_hooks) {
 		jd->set_mark = true;
 		jd->mark = igd_natguard_flagged(&j->guard, qp->mark);
 	}

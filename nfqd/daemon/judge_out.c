@@ -103,8 +103,11 @@ void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 		return;
 	}
 	jd->sp = sp;
-	jd->set_mark = true;
-	jd->mark = igd_natguard_tag(&j->guard, qp->mark, &jd->flow, sp);
+	/* the token needs our post-NAT tap and tag chain: not with --no-hooks */
+	if (!j->opts->no_hooks) {
+		jd->set_mark = true;
+		jd->mark = igd_natguard_tag(&j->guard, qp->mark, &jd->flow, sp);
+	}
 	if (syn)
 		judge_mss(j, qp, p, sp, &jd->flow, jd);
 }
