@@ -17,11 +17,15 @@
 
 #define GUARD_SET_ID_BASE	0x6700
 #define GUARD_TAG_PRIO		102	/* srcnat + 2: after the post-NAT tap */
+#define GUARD_MSS_PRIO		1	/* filter + 1: after the pre-NAT tap */
 #define GUARD_TAGIN_PRIO	-149	/* mangle + 1: after the inbound tap, before
 					 * routing and the in/fwd policy check */
 #define GUARD_MAX_ELEMS		1024	/* per message; more go in further messages */
 
 static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+
+static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
+		      size_t errlen);
 
 static int guard_fam(uint32_t nfproto)
 {
@@ -218,27 +222,76 @@ static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	return guard_put_rule(b, r, ret);
 }
 
-/* meta l4proto tcp; tcp flags & (syn|ack) == syn|ack; ip saddr @protected; queue */
-static int guard_put_synack(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			    uint32_t nfproto, enum igd_hooks_queue q)
+/* meta l4proto tcp; tcp flags & (syn|ack) == syn|ack */
+static int guard_match_synack(struct nftnl_rule *r)
 {
-	const char *chain = igd_hook_spec_get(IGD_HOOK_FORWARD)->chain;
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	uint8_t tcp = IPPROTO_TCP, flags = 0x12, zero = 0;
+
+	return igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &tcp, 1) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &flags, &zero, 1) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &flags, 1);
+}
+
+/* The far side's SYN/ACK of @m's flows: MSS above the limit is set to it. */
+static int guard_put_mss_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, const struct igd_mss_rule *m)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_MSS_CHAIN);
+	uint32_t alen = guard_alen(nfproto);
+	uint32_t soff = nfproto == NFPROTO_IPV6 ? 8 : 12, doff = soff + alen;
+	uint16_t v = htons(m->mss);
 	int ret;
 
 	if (!r)
 		return -ENOMEM;
-	ret = igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
-	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &tcp, 1) ?:
-	      igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG32_00) ?:
-	      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &flags, &zero, 1) ?:
-	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &flags, 1);
-	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
-		ret = guard_match_set(r, nfproto, 0);
-	if (!ret)
-		ret = guard_queue(r, cfg, q);
+	ret = igd_nft_expr_prefix(r, soff, alen, m->dst.b, m->plen_d) ?:
+	      igd_nft_expr_prefix(r, doff, alen, m->src.b, m->plen_s) ?:
+	      guard_match_synack(r) ?:
+	      igd_nft_expr_tcp_mss_load(r, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &v, 2) ?:
+	      igd_nft_expr_counter(r) ?:
+	      igd_nft_expr_immediate(r, NFT_REG32_00, &v, 2) ?:
+	      igd_nft_expr_tcp_mss_set(r, NFT_REG32_00);
 	return guard_put_rule(b, r, ret);
+}
+
+/* Flushes the mss chain of one family. */
+static int guard_flush_mss(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_MSS_CHAIN);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = igd_nft_batch_rule(b, NFT_MSG_DELRULE, 0, r);
+	nftnl_rule_free(r);
+	return ret;
+}
+
+int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
+			 size_t n, char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	unsigned int i;
+	size_t k;
+	int ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !ret; i++) {
+		ret = guard_flush_mss(b, cfg, guard_families[i]);
+		for (k = 0; k < n && !ret; k++)
+			if (m[k].family == guard_fam(guard_families[i]))
+				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k]);
+	}
+	return guard_send(b, ret, "mss rules", err, errlen);
 }
 
 static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -309,8 +362,9 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		ret = guard_put_secpath(b, cfg, nfproto, q, false);
 	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
 		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
-	if (!ret && cfg->synack && cfg->scope != IGD_SCOPE_ALL)
-		ret = guard_put_synack(b, cfg, nfproto, q);
+	if (!ret && cfg->mss_chain)
+		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_MSS_CHAIN, NF_INET_FORWARD,
+				      GUARD_MSS_PRIO);
 	/* a flagged flow is remembered in the conntrack mark */
 	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_TAG_CHAIN,
 				     NF_INET_POST_ROUTING, GUARD_TAG_PRIO) ?:

@@ -10,7 +10,9 @@
  *                         meta mark set mark & ~MASK | SECPATH  queue
  *                     [ct state new] ip saddr @protected   queue   (inbound)
  *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
- *                     tcp flags syn,ack ip saddr @protected queue  (with synack)
+ *   mss            1  per protecting out SP, the far side's SYN/ACK:
+ *                     ip saddr DST ip daddr SRC tcp flags syn,ack
+ *                     tcp option maxseg size > V  tcp option maxseg size set V
  *   output         0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
  *   postrouting  101  meta mark & MASK != 0                queue   (post-NAT tap)
  *   tag          102  meta mark & MASK == FLAG  ct mark set ct mark & ~MASK | FLAG
@@ -40,6 +42,16 @@ enum igd_scope {
 #define IGD_GUARD_SET	"protected"
 #define IGD_GUARD_TAG_CHAIN "tag"
 #define IGD_GUARD_TAGIN_CHAIN "tagin"
+#define IGD_GUARD_MSS_CHAIN "mss"
+
+/* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's
+ * selector, seen from the far side) get at most @mss. */
+struct igd_mss_rule {
+	union igd_addr src, dst;
+	uint8_t plen_s, plen_d;
+	uint8_t family;
+	uint16_t mss;
+};
 
 struct igd_guard_cfg {
 	struct igd_hooks_cfg hooks;	/* table, queue numbers, bypass, fanout */
@@ -50,8 +62,7 @@ struct igd_guard_cfg {
 	uint32_t mark_secreq;		/* ... whose mark field holds the SA's reqid */
 	uint32_t mark_decap_ok;		/* ct mark: this connection's decapsulated
 					 * packets passed the policy check */
-	bool synack;			/* also queue SYN/ACKs from protected prefixes at
-					 * forward (MSS clamping of the far side's SYN/ACK) */
+	bool mss_chain;			/* the mss chain for SYN/ACK clamping rules */
 };
 
 /* Replaces the tables and installs everything with the set holding @pfx[0..n). */
@@ -60,4 +71,7 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, s
 /* Replaces the set's contents (flush + add, one transaction). */
 int igd_guard_set_update(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
 			 char *err, size_t errlen);
+/* Replaces the mss chain's rules (both families) in one transaction. */
+int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
+			 size_t n, char *err, size_t errlen);
 #endif

@@ -1,5 +1,6 @@
 /* Expression helpers for libnftnl rules.  See nft_expr.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netfilter.h>
@@ -152,6 +153,64 @@ int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_XFRM_SPNUM, spnum);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_XFRM_DREG, dreg);
 	return nft_expr_add(r, e);
+}
+
+#define NFT_TCPOPT_MAXSEG	2
+
+static int nft_expr_tcp_mss(struct nftnl_rule *r, uint32_t reg, bool set)
+{
+	struct nftnl_expr *e = nft_expr_new("exthdr");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, NFT_TCPOPT_MAXSEG);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, 2);
+	nftnl_expr_set_u32(e, set ? NFTNL_EXPR_EXTHDR_SREG : NFTNL_EXPR_EXTHDR_DREG, reg);
+	return nft_expr_add(r, e);
+}
+
+int igd_nft_expr_tcp_mss_load(struct nftnl_rule *r, uint32_t dreg)
+{
+	return nft_expr_tcp_mss(r, dreg, false);
+}
+
+int igd_nft_expr_tcp_mss_set(struct nftnl_rule *r, uint32_t sreg)
+{
+	return nft_expr_tcp_mss(r, sreg, true);
+}
+
+int igd_nft_expr_immediate(struct nftnl_rule *r, uint32_t dreg, const void *data,
+			   uint32_t len)
+{
+	struct nftnl_expr *e = nft_expr_new("immediate");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+	if (nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len) < 0)
+		return nft_expr_fail(e);
+	return nft_expr_add(r, e);
+}
+
+int igd_nft_expr_prefix(struct nftnl_rule *r, uint32_t offset, uint32_t len,
+			const void *addr, unsigned int plen)
+{
+	uint8_t mask[16] = { 0 }, xor[16] = { 0 }, net[16];
+	unsigned int i;
+
+	if (len > 16 || plen > len * 8)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
+
+		mask[i] = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		net[i] = ((const uint8_t *)addr)[i] & mask[i];
+	}
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len, NFT_REG_1) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, mask, xor, len) ?:
+	       igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, net, len);
 }
 
 int igd_nft_expr_counter(struct nftnl_rule *r)

@@ -36,6 +36,17 @@ int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
  * XFRM_POLICY_IN (secpath) or _OUT (route) */
 int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t spnum,
 		      uint32_t dreg);
+/* [ exthdr load tcpopt 2b @ 2 + 2 => reg @dreg ] : the TCP MSS option's value */
+int igd_nft_expr_tcp_mss_load(struct nftnl_rule *r, uint32_t dreg);
+/* [ exthdr write tcpopt reg @sreg => 2b @ 2 + 2 ] : the kernel fixes the checksum */
+int igd_nft_expr_tcp_mss_set(struct nftnl_rule *r, uint32_t sreg);
+/* [ immediate reg @dreg @data ] */
+int igd_nft_expr_immediate(struct nftnl_rule *r, uint32_t dreg, const void *data,
+			   uint32_t len);
+/* Idiom: the network-header address at @offset (@len bytes) & the prefix mask of
+ * @plen bits == @addr.  Uses reg 1. */
+int igd_nft_expr_prefix(struct nftnl_rule *r, uint32_t offset, uint32_t len,
+			const void *addr, unsigned int plen);
 /* [ counter pkts 0 bytes 0 ] */
 int igd_nft_expr_counter(struct nftnl_rule *r);
 /* [ lookup reg @sreg set @set ] ; @set_id non-zero names a set added in the same

@@ -157,7 +157,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mark_secpath = igd_natguard_secpath(&d->judge.guard),
 		.mark_secreq = igd_natguard_secreq(&d->judge.guard),
 		.mark_decap_ok = igd_natguard_decap_ok(&d->judge.guard),
-		.synack = d->opts.mss_mode != IGD_MSS_OFF,
+		.mss_chain = d->opts.mss_mode != IGD_MSS_OFF,
 	};
 	if (d->opts.no_hooks)
 		return 0;

@@ -20,6 +20,7 @@ struct igd_rl;
 struct igd_ow;
 
 #define IGD_MAX_FIXES 64
+#define IGD_MAX_MSS_RULES 256
 
 struct igd_prefix_list {
 	struct igd_prefix *v;
@@ -34,6 +35,8 @@ struct igd_daemon {
 	struct igd_vlog *log;
 	struct igd_judge judge;
 	struct igd_mss mss;
+	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */
+	size_t n_mss_rules;
 	bool hooks_installed;
 	struct igd_guard_cfg guard;
 	struct igd_xfrm_mirror *mirror;

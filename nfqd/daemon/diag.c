@@ -4,6 +4,7 @@
 #include <time.h>
 #include "daemon.h"
 #include "diag.h"
+#include "spdsync.h"
 #include "json.h"
 #include "oneway.h"
 #include "ratelimit.h"
@@ -109,8 +110,10 @@ void igd_diag_tick(struct igd_daemon *d)
 {
 	unsigned int s = d->ticks / IGD_TICKS_PER_S;
 
-	if (s % 5 == 0)
+	if (s % 5 == 0) {
 		igd_localaddr_refresh(&d->local);
+		igd_spdsync_mss(d);	/* path MTUs change */
+	}
 	if (d->xstat_ok && d->opts.xstat_interval && s % d->opts.xstat_interval == 0)
 		diag_xstat(d);
 	if (d->ow && d->mirror && s % IGD_OW_SAMPLE_S == 0)

@@ -95,3 +95,30 @@ uint16_t igd_mss_limit(struct igd_mss *m, const struct igd_sp *sp, const struct 
 				     .expires_ms = now + IGD_MSS_CACHE_MS };
 	return e->mss;
 }
+
+size_t igd_mss_rules(struct igd_mss *m, const struct igd_spd *spd, const struct igd_sad *sad,
+		     struct igd_mss_rule *out, size_t max)
+{
+	const struct igd_sp *sp;
+	struct igd_flow f;
+	size_t n = 0;
+
+	igd_spd_for_each(spd, sp, IGD_DIR_OUT) {
+		if (n >= max || !igd_sp_protecting(sp))
+			continue;
+		memset(&f, 0, sizeof(f));
+		f.family = sp->sel.family;
+		f.saddr = sp->sel.saddr;
+		f.daddr = sp->sel.daddr;
+		memset(&out[n], 0, sizeof(out[n]));	/* compared with memcmp */
+		out[n].src = sp->sel.saddr;
+		out[n].dst = sp->sel.daddr;
+		out[n].plen_s = sp->sel.plen_s;
+		out[n].plen_d = sp->sel.plen_d;
+		out[n].family = sp->sel.family;
+		out[n].mss = igd_mss_limit(m, sp, sad, &f);
+		if (out[n].mss)
+			n++;
+	}
+	return n;
+}

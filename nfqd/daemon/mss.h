@@ -10,6 +10,7 @@
 #include "route_mtu.h"
 #include "sad.h"
 #include "spd.h"
+#include "guard_rules.h"
 
 #define IGD_MSS_CACHE 64
 #define IGD_MSS_CACHE_MS 5000
@@ -35,6 +36,11 @@ void igd_mss_close(struct igd_mss *m);
 /* The MSS limit for a flow of @family covered by @sp (0: leave it alone). */
 uint16_t igd_mss_limit(struct igd_mss *m, const struct igd_sp *sp, const struct igd_sad *sad,
 		       const struct igd_flow *f);
+struct igd_mss_rule;
+/* The SYN/ACK clamp of every protecting out SP (the far side's replies), at most
+ * @max into @out; returns how many. */
+size_t igd_mss_rules(struct igd_mss *m, const struct igd_spd *spd, const struct igd_sad *sad,
+		     struct igd_mss_rule *out, size_t max);
 /* The path MTU towards the SP's outer destination (tunnel) or @f's destination. */
 unsigned int igd_mss_path_mtu(struct igd_mss *m, const struct igd_sp *sp,
 			      const struct igd_flow *f);

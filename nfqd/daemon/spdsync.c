@@ -107,10 +107,33 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 		fprintf(stderr, "ipsecguardd: protected prefixes: out of memory\n");
 		return;
 	}
+	igd_spdsync_mss(d);
 	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
 		return;
 	if (igd_guard_set_update(&d->guard, d->pfx.v, d->pfx.n, err, sizeof(err)))
 		fprintf(stderr, "ipsecguardd: protected set: %s\n", err);
+}
+
+/* The SYN/ACK clamps follow the SPD, the SAs and the path MTU; the chain is only
+ * rewritten when a value changed. */
+void igd_spdsync_mss(struct igd_daemon *d)
+{
+	struct igd_mss_rule cur[IGD_MAX_MSS_RULES];
+	char err[256];
+	size_t n;
+
+	if (!d->hooks_installed || !d->guard.mss_chain || !d->mirror)
+		return;
+	n = igd_mss_rules(&d->mss, igd_xfrm_mirror_spd(d->mirror), igd_xfrm_mirror_sad(d->mirror),
+			  cur, IGD_MAX_MSS_RULES);
+	if (n == d->n_mss_rules && !memcmp(cur, d->mss_rules, n * sizeof(cur[0])))
+		return;
+	if (igd_guard_mss_update(&d->guard, cur, n, err, sizeof(err))) {
+		fprintf(stderr, "ipsecguardd: mss rules: %s\n", err);
+		return;
+	}
+	memcpy(d->mss_rules, cur, n * sizeof(cur[0]));
+	d->n_mss_rules = n;
 }
 
 void igd_spdsync_tick(struct igd_daemon *d)

@@ -14,5 +14,7 @@ void igd_spdsync_refresh(struct igd_daemon *d);
 /* Fills the daemon's prefix list from the SPD; returns how many (or -ENOMEM). */
 int igd_spdsync_prefixes(struct igd_daemon *d);
 void igd_spdsync_tick(struct igd_daemon *d);
+/* Rewrites the SYN/ACK clamp rules when their values changed. */
+void igd_spdsync_mss(struct igd_daemon *d);
 void igd_spdsync_close(struct igd_daemon *d);
 #endif
