@@ -174,18 +174,19 @@ static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	uint32_t zero = 0;
 	uint8_t one = 1;
-	int ret = 0;
+	int ret;
 
 	if (!r)
 		return -ENOMEM;
+	/* the cheapest test first: most packets were never encrypted */
+	ret = igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1);
 	/* every decapsulated packet of a connection until one passed the check */
-	if (cfg->scope != IGD_SCOPE_ALL)
+	if (!ret && cfg->scope != IGD_SCOPE_ALL)
 		ret = igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
 		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask,
 					   &zero, 4) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_decap_ok, 4);
-	ret = ret ?: igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
-	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_match_set(r, nfproto, 0);
 	if (!ret && reqid)
