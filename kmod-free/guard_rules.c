@@ -16,10 +16,7 @@
 #include "nft_expr.h"
 
 #define GUARD_SET_ID_BASE	0x6700
-#define GUARD_TAG_PRIO		102	/* srcnat + 2: after the post-NAT tap */
 #define GUARD_MSS_PRIO		1	/* filter + 1: after the pre-NAT tap */
-#define GUARD_TAGIN_PRIO	-149	/* mangle + 1: after the inbound tap, before
-					 * routing and the in/fwd policy check */
 #define GUARD_MAX_ELEMS		1024	/* per message; more go in further messages */
 
 static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
@@ -323,29 +320,24 @@ static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 	return igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &keep, &value, 4);
 }
 
-/* In @chain: the daemon's @value in the packet's mark field goes to the conntrack
- * mark, and the field is cleared before the packet goes on. */
-static int guard_put_tag_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			       uint32_t nfproto, const char *chain, uint32_t value)
+/* At the top of @chain: a packet the daemon gave back with @value in the mark field
+ * and NF_REPEAT (the chain runs again) has @value written into the conntrack mark and
+ * the field cleared, and is accepted.  No extra base chain on every packet's path. */
+static int guard_put_tag_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, const char *chain, uint32_t value)
 {
-	const char *t = igd_hooks_table(&cfg->hooks);
-	struct nftnl_rule *r;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	int ret;
 
-	r = igd_nft_rule_new(nfproto, t, chain);
 	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_EQ, value) ?:
 		  igd_nft_expr_counter(r) ?:
 		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
 		  guard_field_set(r, cfg->mark_mask, value) ?:
-		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) : -ENOMEM;
-	ret = guard_put_rule(b, r, ret);
-	if (ret)
-		return ret;
-	r = igd_nft_rule_new(nfproto, t, chain);
-	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0) ?:
+		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) ?:
 		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
 		  guard_field_set(r, cfg->mark_mask, 0) ?:
-		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) : -ENOMEM;
+		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
 	return guard_put_rule(b, r, ret);
 }
 
@@ -357,6 +349,16 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	int ret;
 
 	ret = guard_put_set(b, cfg, nfproto, pfx, n);
+	/* a connection whose decapsulated packets passed the check, and a flagged flow,
+	 * are remembered in the conntrack mark */
+	if (!ret && cfg->mark_decap_ok)
+		ret = guard_put_tag_rule(b, cfg, nfproto,
+					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
+					 cfg->mark_decap_ok);
+	if (!ret)
+		ret = guard_put_tag_rule(b, cfg, nfproto,
+					 igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
+					 cfg->mark_flag);
 	if (!ret && cfg->mark_secreq)
 		ret = guard_put_secpath(b, cfg, nfproto, q, true);
 	if (!ret && cfg->mark_secpath)
@@ -366,16 +368,6 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	if (!ret && cfg->mss_chain)
 		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_MSS_CHAIN, NF_INET_FORWARD,
 				      GUARD_MSS_PRIO);
-	/* a flagged flow is remembered in the conntrack mark */
-	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_TAG_CHAIN,
-				     NF_INET_POST_ROUTING, GUARD_TAG_PRIO) ?:
-	      guard_put_tag_rules(b, cfg, nfproto, IGD_GUARD_TAG_CHAIN, cfg->mark_flag);
-	/* so is a connection whose decapsulated packets passed the check */
-	if (!ret && cfg->mark_decap_ok)
-		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_TAGIN_CHAIN,
-				      NF_INET_PRE_ROUTING, GUARD_TAGIN_PRIO) ?:
-		      guard_put_tag_rules(b, cfg, nfproto, IGD_GUARD_TAGIN_CHAIN,
-					  cfg->mark_decap_ok);
 	return ret;
 }
 

@@ -1,31 +1,32 @@
 /* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6):
  *
  *   set protected     the remote selectors of protecting out SPs (interval)
- *   prerouting  -150  ct mark & MASK != DECAP_OK  meta secpath exists
+ *   prerouting  -150  meta mark & MASK == DECAP_OK  ct mark set ... | DECAP_OK,
+ *                         field cleared, accept     (back from the daemon)
+ *                     meta secpath exists  ct mark & MASK != DECAP_OK
  *                         ip saddr @protected  meta mark 0
  *                         meta mark set ipsec in reqid & ~MASK | SECREQ  queue
- *                         (decapsulated: the reqid of the SA travels)
- *                     ct mark & MASK != DECAP_OK  meta secpath exists
- *                         ip saddr @protected
- *                         meta mark set mark & ~MASK | SECPATH  queue
- *                     [ct state new] ip saddr @protected   queue   (inbound)
+ *                     meta secpath exists  ct mark & MASK != DECAP_OK
+ *                         ip saddr @protected  meta mark set ... | SECPATH  queue
+ *                     [ct state new] ip saddr @protected   queue   (inbound tap)
  *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
  *   mss            1  per protecting out SP, the far side's SYN/ACK:
  *                     ip saddr DST ip daddr SRC tcp flags syn,ack
  *                     tcp option maxseg size > V  tcp option maxseg size set V
  *   output         0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
- *   postrouting  101  meta mark & MASK != 0                queue   (post-NAT tap)
- *   tag          102  meta mark & MASK == FLAG  ct mark set ct mark & ~MASK | FLAG
- *                     meta mark & MASK != 0     meta mark set meta mark & ~MASK
- *   tagin       -149  the same for DECAP_OK: every decapsulated packet of a
- *                     connection is judged until one passes, so a reply that
- *                     keeps arriving through the wrong SA is judged each time
+ *   postrouting  101  meta mark & MASK == FLAG  ct mark set ... | FLAG,
+ *                         field cleared, accept     (back from the daemon)
+ *                     meta mark & MASK != 0                queue   (post-NAT tap)
  *
  * The pre-NAT taps hand a flow head back with a token in the packet mark field
- * (MASK); only packets carrying one are queued after source NAT, and the tag chain
- * turns the daemon's FLAG into the conntrack mark and clears the field before the
- * packet leaves.  Scope "heads" queues every flow head at every tap, "all" every
- * packet (no set lookups).  Everything is one transaction. */
+ * (MASK); only packets carrying one are queued after source NAT.  Where the daemon
+ * wants something remembered in the conntrack mark (a flagged flow; a connection
+ * whose decapsulated packets passed the in/fwd check) it answers NF_REPEAT with the
+ * value in the field: the chain runs again and its first rule does the rest.  Every
+ * decapsulated packet of a connection is judged until one passes, so replies that
+ * keep arriving through the wrong SA are judged each time.  Scope "heads" queues
+ * every flow head at every tap, "all" every packet (no set lookups).  Everything is
+ * one transaction. */
 #ifndef IGD_GUARD_RULES_H
 #define IGD_GUARD_RULES_H
 #include <stddef.h>
@@ -40,8 +41,6 @@ enum igd_scope {
 };
 
 #define IGD_GUARD_SET	"protected"
-#define IGD_GUARD_TAG_CHAIN "tag"
-#define IGD_GUARD_TAGIN_CHAIN "tagin"
 #define IGD_GUARD_MSS_CHAIN "mss"
 
 /* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's

@@ -88,11 +88,15 @@ void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_j
 	case IGD_MODE_AUDIT:
 		break;
 	}
-	/* tag: the tag chain at postrouting carries the flag into the ct mark (only
-	 * ours has one: with --no-hooks the mark is left alone) */
+	/* tag: postrouting's first rule carries the flag into the ct mark (only our
+	 * table has it: with --no-hooks the mark is left alone) */
 	if (qp->hook != NF_INET_PRE_ROUTING && !j->opts->no_hooks) {
 		jd->set_mark = true;
 		jd->mark = igd_natguard_flagged(&j->guard, qp->mark);
+		/* at postrouting the chain's first rule takes it into the ct mark; from
+		 * forward or output it travels there */
+		if (qp->hook == NF_INET_POST_ROUTING)
+			jd->verdict = NF_REPEAT;
 	}
 }
 

@@ -72,6 +72,7 @@ static void judge_decap_ok(struct igd_judge *j, const struct igd_qpkt *qp,
 
 	jd->set_mark = true;
 	jd->mark = own | igd_natguard_decap_ok(&j->guard);
+	jd->verdict = NF_REPEAT;	/* prerouting's first rule takes it into the ct mark */
 }
 
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,

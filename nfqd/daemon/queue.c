@@ -268,12 +268,13 @@ static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
 {
 	bool mangle = v->mangled && p->len == p->orig_len;
 	bool ctmark = v->set_ctmark && p->has_ct;
-	bool mark = v->set_mark && v->mark != p->mark && v->verdict == NF_ACCEPT;
+	bool pass = v->verdict == NF_ACCEPT || v->verdict == NF_REPEAT;
+	bool mark = v->set_mark && v->mark != p->mark && pass;
 	struct nlmsghdr *nlh;
 
-	if (v->verdict == NF_ACCEPT) {
+	if (pass) {
 		q->st.accepted++;
-		if (!mangle && !ctmark && !mark) {
+		if (v->verdict == NF_ACCEPT && !mangle && !ctmark && !mark) {
 			q->pending_id = p->id;
 			q->pending = true;
 			return;

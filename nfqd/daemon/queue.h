@@ -38,7 +38,8 @@ struct igd_qpkt {
 
 /* The handler's answer.  A mangle is honoured only when the whole packet was copied. */
 struct igd_qverdict {
-	uint32_t verdict;	/* NF_ACCEPT or NF_DROP */
+	uint32_t verdict;	/* NF_ACCEPT, NF_DROP, or NF_REPEAT (the hook's chain
+				 * runs again, e.g. to act on a mark we set) */
 	bool mangled;		/* data[0..len) was changed in place */
 	bool set_mark;		/* give the packet this mark (skb->mark) */
 	uint32_t mark;

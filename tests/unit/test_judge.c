@@ -85,7 +85,7 @@ static void check_nat(void)
 	pb_done(&k);
 	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
 	is_int(jd.reason, IGD_R_NAT_BEFORE_IPSEC, "postrouting: translated out of the SP");
-	is_int(jd.verdict, NF_ACCEPT, "audit accepts");
+	is_int(jd.verdict, NF_REPEAT, "audit accepts, the chain running again to tag the ct mark");
 	is_int(jd.mark & MASK, MASK, "audit tags the flow with the flag");
 	ok(jd.pre && jd.pre->saddr.a4 == htonl(0x0a000221), "the pre-NAT tuple comes back");
 	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
@@ -141,6 +141,7 @@ static void check_inbound(void)
 	is_int(jd.reason, IGD_R_PASS, "decrypted by an SA of reqid 5, the SP's own: fine");
 	ok(jd.set_mark && jd.mark == igd_natguard_decap_ok(&jg.guard),
 	   "the carried reqid leaves the mark; the connection is marked as checked");
+	is_int(jd.verdict, NF_REPEAT, "by the chain's first rule, run again");
 	judge(&k, NF_INET_PRE_ROUTING, secreq | 6, &jd, &p);
 	is_int(jd.reason, IGD_R_TMPL_MISMATCH, "decrypted by reqid 6: the other tunnel (seed 000)");
 	is_int(jd.in_reqid, 6, "names the reqid that decrypted it");
