@@ -20,12 +20,21 @@ static int ct_attr_collect(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+int igd_ct_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
+		       int max)
+{
+	struct ct_tb t = { .tb = tb, .max = max };
+
+	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+	return mnl_attr_parse(nlh, (unsigned int)hdrlen, ct_attr_collect, &t) < 0 ? -EINVAL : 0;
+}
+
 static int ct_nest_parse(const struct nlattr *nest, const struct nlattr **tb, int max)
 {
 	struct ct_tb t = { .tb = tb, .max = max };
 
-	memset(tb, 0, sizeof(*tb) * (max + 1));
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+	if (!nest || mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
 		return -EINVAL;
 	return mnl_attr_parse_nested(nest, ct_attr_collect, &t) < 0 ? -EINVAL : 0;
 }
@@ -106,7 +115,7 @@ static int ct_parse_proto(const struct nlattr *nest, struct igd_ct_tuple *t)
 			     CTA_PROTO_ICMPV6_CODE, t);
 }
 
-static int ct_parse_tuple(const struct nlattr *nest, uint8_t *family, struct igd_ct_tuple *t)
+int igd_ct_tuple_parse(const struct nlattr *nest, uint8_t *family, struct igd_ct_tuple *t)
 {
 	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
 
@@ -134,9 +143,9 @@ int igd_ct_parse(const struct nlattr *nest, struct igd_ct *ct)
 	memset(ct, 0, sizeof(*ct));
 	if (ct_nest_parse(nest, tb, CTA_MAX) || !tb[CTA_TUPLE_ORIG])
 		return -EINVAL;
-	err = ct_parse_tuple(tb[CTA_TUPLE_ORIG], &fam_o, &ct->orig);
+	err = igd_ct_tuple_parse(tb[CTA_TUPLE_ORIG], &fam_o, &ct->orig);
 	if (!err && tb[CTA_TUPLE_REPLY]) {
-		err = ct_parse_tuple(tb[CTA_TUPLE_REPLY], &fam_r, &ct->reply);
+		err = igd_ct_tuple_parse(tb[CTA_TUPLE_REPLY], &fam_r, &ct->reply);
 		ct->has_reply = !err;
 		if (!err && fam_r != fam_o)
 			err = -EINVAL;

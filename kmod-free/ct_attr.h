@@ -27,6 +27,14 @@ struct igd_ct {
 /* Parses the nested NFQA_CT attribute @nest into @ct.  Unknown attributes are skipped;
  * a malformed one makes the whole entry unusable: returns -EINVAL and @ct->family = 0. */
 int igd_ct_parse(const struct nlattr *nest, struct igd_ct *ct);
+/* One tuple nest (CTA_TUPLE_ORIG / _REPLY): addresses, protocol, ports (ICMP: id in
+ * sport, type << 8 | code in dport); *@family gets 4 or 6.  0 or -EINVAL. */
+int igd_ct_tuple_parse(const struct nlattr *nest, uint8_t *family, struct igd_ct_tuple *t);
+/* The CTA_* attributes of a ctnetlink message after its @hdrlen-byte header into
+ * tb[0..max]; unknown ones skipped, none read.  0 or -EINVAL. */
+struct nlmsghdr;
+int igd_ct_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
+		       int max);
 /* Whether the entry's source (SNAT/MASQUERADE) or destination (DNAT) was translated:
  * the reply tuple is not the inverse of the original one. */
 bool igd_ct_snat(const struct igd_ct *ct);

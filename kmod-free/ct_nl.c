@@ -61,109 +61,7 @@ bool igd_ct_sel_match(const struct igd_sel *sel, int family,
 	       ((dp ^ sel->dport) & sel->dport_mask) == 0;
 }
 
-/* ---- parsing, every attribute validated before it is read ---- */
-
-struct ct_tb {
-	const struct nlattr **tb;
-	int max;
-};
-
-static int ct_nl_collect(const struct nlattr *a, void *data)
-{
-	struct ct_tb *t = data;
-
-	if (mnl_attr_type_valid(a, t->max) < 0)
-		return MNL_CB_OK;		/* newer kernel: skip */
-	t->tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-static int ct_nl_nested(const struct nlattr *nest, const struct nlattr **tb, int max)
-{
-	struct ct_tb t = { tb, max };
-
-	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
-	if (!nest || mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
-		return -EINVAL;
-	return mnl_attr_parse_nested(nest, ct_nl_collect, &t) < 0 ? -EINVAL : 0;
-}
-
-static int ct_nl_addr(const struct nlattr *a, size_t len, union igd_addr *out)
-{
-	if (!a || mnl_attr_validate2(a, MNL_TYPE_BINARY, len) < 0)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	memcpy(out->b, mnl_attr_get_payload(a), len);
-	return 0;
-}
-
-static int ct_nl_ip(const struct nlattr *nest, int family, struct igd_ct_tuple *t)
-{
-	const struct nlattr *tb[CTA_IP_MAX + 1];
-
-	if (ct_nl_nested(nest, tb, CTA_IP_MAX) < 0)
-		return -EINVAL;
-	if (family == 4)
-		return ct_nl_addr(tb[CTA_IP_V4_SRC], 4, &t->src) ?:
-		       ct_nl_addr(tb[CTA_IP_V4_DST], 4, &t->dst);
-	return ct_nl_addr(tb[CTA_IP_V6_SRC], 16, &t->src) ?:
-	       ct_nl_addr(tb[CTA_IP_V6_DST], 16, &t->dst);
-}
-
-static int ct_nl_u16(const struct nlattr *a, uint16_t *v)
-{
-	if (!a || mnl_attr_validate(a, MNL_TYPE_U16) < 0)
-		return -EINVAL;
-	*v = ntohs(mnl_attr_get_u16(a));
-	return 0;
-}
-
-static int ct_nl_u8(const struct nlattr *a, uint8_t *v)
-{
-	if (!a || mnl_attr_validate(a, MNL_TYPE_U8) < 0)
-		return -EINVAL;
-	*v = mnl_attr_get_u8(a);
-	return 0;
-}
-
-static int ct_nl_icmp(const struct nlattr **tb, int type, int code, struct igd_ct_tuple *t)
-{
-	uint8_t ty, co;
-
-	if (!tb[type] || !tb[code])
-		return 0;
-	if (ct_nl_u8(tb[type], &ty) < 0 || ct_nl_u8(tb[code], &co) < 0)
-		return -EINVAL;
-	t->dport = (uint16_t)(ty << 8 | co);
-	t->has_ports = true;
-	return 0;
-}
-
-static int ct_nl_proto(const struct nlattr *nest, struct igd_ct_tuple *t)
-{
-	const struct nlattr *tb[CTA_PROTO_MAX + 1];
-
-	if (ct_nl_nested(nest, tb, CTA_PROTO_MAX) < 0 || ct_nl_u8(tb[CTA_PROTO_NUM], &t->proto) < 0)
-		return -EINVAL;
-	if (tb[CTA_PROTO_SRC_PORT] || tb[CTA_PROTO_DST_PORT]) {
-		t->has_ports = true;
-		return ct_nl_u16(tb[CTA_PROTO_SRC_PORT], &t->sport) ?:
-		       ct_nl_u16(tb[CTA_PROTO_DST_PORT], &t->dport);
-	}
-	return ct_nl_icmp(tb, CTA_PROTO_ICMP_TYPE, CTA_PROTO_ICMP_CODE, t) ?:
-	       ct_nl_icmp(tb, CTA_PROTO_ICMPV6_TYPE, CTA_PROTO_ICMPV6_CODE, t);
-}
-
-static int ct_nl_tuple(const struct nlattr *nest, int family, struct igd_ct_tuple *t)
-{
-	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
-
-	memset(t, 0, sizeof(*t));
-	if (ct_nl_nested(nest, tb, CTA_TUPLE_MAX) < 0 || !tb[CTA_TUPLE_IP] ||
-	    !tb[CTA_TUPLE_PROTO])
-		return -EINVAL;
-	return ct_nl_ip(tb[CTA_TUPLE_IP], family, t) ?: ct_nl_proto(tb[CTA_TUPLE_PROTO], t);
-}
+/* ---- parsing: ct_attr.c validates every attribute before it is read ---- */
 
 static int ct_victim_add(struct ct_dump *d, const struct nlattr **tb)
 {
@@ -196,19 +94,19 @@ static int ct_victim_add(struct ct_dump *d, const struct nlattr **tb)
 
 static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[CTA_MAX + 1] = { NULL };
-	struct ct_tb t = { tb, CTA_MAX };
+	const struct nlattr *tb[CTA_MAX + 1];
 	struct ct_dump *d = data;
 	struct igd_ct_tuple orig;
+	uint8_t family;
 	int ret;
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		d->intr = true;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_nl_collect, &t) < 0)
+	if (igd_ct_attrs_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX) < 0)
 		goto bad;
 	if ((tb[CTA_ZONE] && mnl_attr_validate(tb[CTA_ZONE], MNL_TYPE_U16) < 0) ||
 	    (tb[CTA_ID] && mnl_attr_validate(tb[CTA_ID], MNL_TYPE_U32) < 0) ||
-	    ct_nl_tuple(tb[CTA_TUPLE_ORIG], d->family, &orig) < 0)
+	    igd_ct_tuple_parse(tb[CTA_TUPLE_ORIG], &family, &orig) < 0 || family != d->family)
 		goto bad;
 	if (!igd_ct_sel_match(d->sel, d->family, &orig))
 		return MNL_CB_OK;
