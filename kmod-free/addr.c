@@ -39,3 +39,12 @@ bool igd_addr_match(int family, const union igd_addr *a, const union igd_addr *b
 	}
 	return true;
 }
+
+const char *igd_prefix_str(int family, const union igd_addr *a, unsigned int plen,
+			   char *buf, size_t len)
+{
+	char ab[IGD_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s/%u", igd_addr_str(family, a, ab, sizeof(ab)), plen);
+	return buf;
+}

@@ -18,6 +18,9 @@ union igd_addr {
 
 /* Formats @a of @family (4 or 6) into @buf; returns @buf. */
 const char *igd_addr_str(int family, const union igd_addr *a, char *buf, size_t len);
+/* "10.0.2.0/24" into @buf (IGD_ADDRSTRLEN + 4 bytes suffice); returns @buf. */
+const char *igd_prefix_str(int family, const union igd_addr *a, unsigned int plen,
+			   char *buf, size_t len);
 /* Parses an IPv4 or IPv6 literal; returns 4, 6, or 0 when @s is neither. */
 int igd_addr_parse(const char *s, union igd_addr *a);
 /* Whether @a and @b agree on their first @plen bits. */

@@ -47,7 +47,4 @@ void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa);
 void cli_print_sp(FILE *f, const struct igd_sp *sp);
 void cli_print_sa(FILE *f, const struct igd_sa *sa);
-/* "10.0.2.0/24" */
-const char *cli_prefix_str(int family, const union igd_addr *a, unsigned int plen,
-			   char *buf, size_t len);
 #endif

@@ -270,8 +270,8 @@ static void fixes_json_rule(struct igd_json *j, const struct igd_natfix_rule *r)
 	igd_json_str(j, "chain", r->chain);
 	igd_json_uint(j, r->kind == IGD_NATFIX_IPT_LEGACY ? "rule" : "handle", r->handle);
 	igd_json_uint(j, "sp", r->sp_index);
-	igd_json_str(j, "src", cli_prefix_str(s->family, &s->saddr, s->plen_s, buf, sizeof(buf)));
-	igd_json_str(j, "dst", cli_prefix_str(s->family, &s->daddr, s->plen_d, buf, sizeof(buf)));
+	igd_json_str(j, "src", igd_prefix_str(s->family, &s->saddr, s->plen_s, buf, sizeof(buf)));
+	igd_json_str(j, "dst", igd_prefix_str(s->family, &s->daddr, s->plen_d, buf, sizeof(buf)));
 	if (s->proto)
 		igd_json_str(j, "proto", cli_proto_str(s->proto, pb, sizeof(pb)));
 	if (s->sport_mask)

@@ -93,15 +93,6 @@ int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg
 	return 0;
 }
 
-const char *cli_prefix_str(int family, const union igd_addr *a, unsigned int plen,
-			   char *buf, size_t len)
-{
-	char ab[IGD_ADDRSTRLEN];
-
-	snprintf(buf, len, "%s/%u", igd_addr_str(family, a, ab, sizeof(ab)), plen);
-	return buf;
-}
-
 /* --- JSON ----------------------------------------------------------------------------- */
 
 static void json_ports(struct igd_json *j, const struct igd_sel *s)
@@ -145,8 +136,8 @@ void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
 	igd_json_str(j, "dir", igd_dir_str(sp->dir));
 	igd_json_uint(j, "priority", sp->priority);
 	igd_json_str(j, "ptype", sp->type == IGD_PTYPE_SUB ? "sub" : "main");
-	igd_json_str(j, "src", cli_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
-	igd_json_str(j, "dst", cli_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
+	igd_json_str(j, "src", igd_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
+	igd_json_str(j, "dst", igd_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
 	igd_json_uint(j, "family", s->family);
 	igd_json_uint(j, "proto", s->proto);
 	json_ports(j, s);
@@ -226,8 +217,8 @@ static void print_sel(FILE *f, const struct igd_sel *s)
 {
 	char pb[IGD_ADDRSTRLEN + 8], nb[8];
 
-	fprintf(f, "src %s", cli_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
-	fprintf(f, " dst %s", cli_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
+	fprintf(f, "src %s", igd_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
+	fprintf(f, " dst %s", igd_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
 	if (s->proto)
 		fprintf(f, " proto %s", cli_proto_str(s->proto, nb, sizeof(nb)));
 	if (s->sport_mask)

@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <netinet/in.h>
@@ -252,29 +251,17 @@ static void queue_batch_emit(struct igd_queue *q)
 	q->st.batches++;
 }
 
-static void queue_put_ctmark(struct nlmsghdr *nlh, const struct igd_qpkt *p,
-			     const struct igd_qverdict *v)
-{
-	struct nlattr *nest;
-	uint32_t mark = (p->ct.mark & ~v->ctmark_mask) | (v->ctmark & v->ctmark_mask);
-
-	nest = mnl_attr_nest_start(nlh, NFQA_CT);
-	mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
-	mnl_attr_nest_end(nlh, nest);
-}
-
 static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
 			 const struct igd_qverdict *v)
 {
 	bool mangle = v->mangled && p->len == p->orig_len;
-	bool ctmark = v->set_ctmark && p->has_ct;
 	bool pass = v->verdict == NF_ACCEPT || v->verdict == NF_REPEAT;
 	bool mark = v->set_mark && v->mark != p->mark && pass;
 	struct nlmsghdr *nlh;
 
 	if (pass) {
 		q->st.accepted++;
-		if (v->verdict == NF_ACCEPT && !mangle && !ctmark && !mark) {
+		if (v->verdict == NF_ACCEPT && !mangle && !mark) {
 			q->pending_id = p->id;
 			q->pending = true;
 			return;
@@ -289,8 +276,6 @@ static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
 		nfq_nlmsg_verdict_put_pkt(nlh, p->data, p->len);
 		q->st.mangled++;
 	}
-	if (ctmark)
-		queue_put_ctmark(nlh, p, v);
 	if (mark)
 		nfq_nlmsg_verdict_put_mark(nlh, v->mark);
 	queue_vcommit(q, nlh);

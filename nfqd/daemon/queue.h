@@ -43,8 +43,6 @@ struct igd_qverdict {
 	bool mangled;		/* data[0..len) was changed in place */
 	bool set_mark;		/* give the packet this mark (skb->mark) */
 	uint32_t mark;
-	bool set_ctmark;	/* write ctmark under ctmark_mask into the conntrack entry */
-	uint32_t ctmark, ctmark_mask;
 };
 
 typedef void (*igd_queue_handler)(const struct igd_qpkt *p, struct igd_qverdict *v,

@@ -65,10 +65,9 @@ static void vl_nat(struct igd_json *j, const struct igd_ct *ct)
 static void vl_prefix(struct igd_json *j, const char *key, int family,
 		      const union igd_addr *a, unsigned int plen)
 {
-	char s[IGD_ADDRSTRLEN], pb[IGD_ADDRSTRLEN + 8];
+	char pb[IGD_ADDRSTRLEN + 8];
 
-	snprintf(pb, sizeof(pb), "%s/%u", igd_addr_str(family, a, s, sizeof(s)), plen);
-	igd_json_str(j, key, pb);
+	igd_json_str(j, key, igd_prefix_str(family, a, plen, pb, sizeof(pb)));
 }
 
 /* The SP fields of the contract: index, dir, priority, src, dst, reqid. */
@@ -248,6 +247,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, igd_hook_name(i), jg->hooks[i]);
 	igd_json_obj_close(&j);
 	igd_json_uint(&j, "log_suppressed", suppressed);
+	igd_json_uint(&j, "tokens_stale", jg->guard.stale);
 	igd_json_arr_open(&j, "queues");
 	for (i = 0; i < nq; i++)
 		vl_queue_stats(&j, q[i]);
