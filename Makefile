@@ -17,10 +17,20 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 XT_CFLAGS  := $(shell $(PKG_CONFIG) --cflags xtables 2>/dev/null)
 XT_LIBS    := $(shell $(PKG_CONFIG) --libs xtables 2>/dev/null)
 
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's (as Debian's build tools set them);
+# the project's own flags live in IGD_CFLAGS and always apply.  WERROR=1 (set by
+# `make check`) turns warnings into errors.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	    -D_GNU_SOURCE -fno-strict-aliasing -Ikmod-free -MMD -MP
+IGD_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+	    -fno-strict-aliasing -Ikmod-free -MMD -MP
+ifeq ($(WERROR),1)
+IGD_CFLAGS += -Werror
+endif
 LDLIBS   += -lpthread
+ALL_CFLAGS = $(IGD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+# Debian keeps ip, nft, iptables and conntrack in sbin; a user's PATH may not.
+export PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin
 
 ifeq ($(V),1)
 Q :=
@@ -44,13 +54,21 @@ NETNS_TOOLS := $(patsubst tests/netns/%.c,$(B)/tests/%,$(wildcard tests/netns/*_
 XT_SRCS    := $(wildcard xt_plugin/libxt_*.c)
 XT_SOS     := $(XT_SRCS:xt_plugin/%.c=$(B)/%.so)
 
-.PHONY: all check check-unit check-vm demo deps install uninstall clean fuzz tests bench
+.PHONY: all check check-unit check-vm demo deps deps-vm install uninstall clean fuzz tests bench
 all: $(B)/ipsecguardd $(B)/ipsecguard $(XT_SOS)
+
+# The libraries are found through pkg-config when this file is read; without them
+# the build cannot start, so say which and how to get them.
+ifneq ($(filter-out deps deps-vm check demo check-vm clean uninstall,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) xtables 2>/dev/null && echo ok),ok)
+$(error libnetfilter_queue, libmnl, libnftnl or xtables not found by $(PKG_CONFIG): run `make deps` as root first (or `make check` / `make demo`, which do))
+endif
+endif
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(B)/libkmodfree.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -68,7 +86,7 @@ $(B)/ipsecguard: $(CLI_OBJS) $(B)/libkmodfree.a
 $(B)/libxt_%.so: xt_plugin/libxt_%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(XT_CFLAGS) -fPIC -shared -o $@ $< $(XT_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(XT_CFLAGS) -fPIC -shared -o $@ $< $(XT_LIBS)
 
 # the daemon's parts, for unit tests of its judgement
 $(B)/libdaemon.a: $(filter-out %/main.o,$(DAEMON_OBJS))
@@ -78,18 +96,18 @@ $(B)/libdaemon.a: $(filter-out %/main.o,$(DAEMON_OBJS))
 $(B)/tests/%: tests/unit/%.c $(B)/libdaemon.a $(B)/libkmodfree.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Infqd/daemon -o $@ $< $(B)/libdaemon.a $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/unit -Infqd/daemon -o $@ $< $(B)/libdaemon.a $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
 
 # Test-only drivers of the netns suites (tests/netns/*_tool.c).
 $(B)/tests/%_tool: tests/netns/%_tool.c $(B)/libkmodfree.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
 
 $(B)/tests/bench_%: tests/bench/bench_%.c $(B)/libkmodfree.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
 
 # libFuzzer harnesses: the library sources rebuilt with sanitizers.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ikmod-free -fsanitize=fuzzer,address,undefined
@@ -100,18 +118,23 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 
 tests: all $(UNIT_BINS) $(BENCH_BINS) $(NETNS_TOOLS)
 
-# Installs the Debian packages the build and the tests need, only those missing.
+# Install the missing Debian packages of tests/deps.list (the one list: CI uses it
+# too) and check that every program and library they promise is there.
 deps:
-	$(Q)sh tests/deps.sh
+	$(Q)sh tests/deps.sh build test
+
+deps-vm:
+	$(Q)sh tests/deps.sh build test vm
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory tests $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory WERROR=1 tests $(FUZZ_BINS)
 	$(Q)sh tests/run.sh
 
 check-unit: tests
 	$(Q)sh tests/run.sh unit
 
-check-vm: deps all
+check-vm: deps-vm
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/vm/run.sh
 
 fuzz: $(FUZZ_BINS)

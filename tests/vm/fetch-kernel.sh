@@ -62,7 +62,7 @@ dpkg -x "$deb" "$root.tmp"
 if [ ! -s "$root.tmp/lib/modules/$ver/modules.dep" ]; then
 	PATH=$PATH:/usr/sbin:/sbin
 	command -v depmod >/dev/null 2>&1 ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q kmod >&2
+		{ echo "fetch-kernel: depmod missing (make deps-vm)" >&2; exit 1; }
 	depmod -b "$root.tmp" "$ver"
 fi
 touch "$root.tmp/.unpacked"

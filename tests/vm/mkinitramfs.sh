@@ -20,18 +20,9 @@ kver=$(ls "$kroot/lib/modules" | head -n 1)
 kmods="$kroot/lib/modules/$kver"
 PATH=$PATH:/usr/sbin:/sbin
 
-# Host packages the image is made of.  The project's own test dependencies
-# (iproute2, nftables, iptables, conntrack, tcpdump, iperf3, socat) come from
-# `make deps`; these are the lab's own.
-need=""
-for p in busybox-static iputils-ping cpio kmod; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		need="$need $p"
-done
-if [ -n "$need" ]; then
-	echo "mkinitramfs: installing$need" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >&2
-fi
+# Host packages the image is made of (busybox-static, iputils-ping, cpio, kmod and
+# the test tools) come from tests/deps.list through `make deps-vm`.
+sh "$here/../deps.sh" build test vm >&2 || exit 1
 
 # Host programs (by name; resolved through PATH).  Missing optional ones are skipped.
 PROGS_REQUIRED="ip tc nft xtables-nft-multi xtables-legacy-multi conntrack tcpdump ping"

@@ -30,12 +30,8 @@ die() {
 	exit 1
 }
 
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	[ "$(id -u)" = 0 ] || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
-	echo "vm: installing qemu-system-x86" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		qemu-system-x86 >/dev/null || die "cannot install qemu-system-x86"
-fi
+# qemu, busybox-static, cpio: tests/deps.list's vm group (make deps-vm)
+sh tests/deps.sh build test vm >&2 || die "missing packages (run make deps-vm as root)"
 
 t_start=$(date +%s)
 kroot=$(sh $vm/fetch-kernel.sh) || die "no kernel (tests/vm/fetch-kernel.sh failed)"
