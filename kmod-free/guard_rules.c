@@ -7,6 +7,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/xfrm.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
@@ -34,7 +35,18 @@ static uint32_t guard_alen(uint32_t nfproto)
 	return nfproto == NFPROTO_IPV6 ? 16 : 4;
 }
 
-static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t nfproto)
+static const char *const guard_set_names[IGD_GUARD_NSETS] = {
+	[IGD_GUARD_PROTECTED] = "protected",
+	[IGD_GUARD_REQUIRED] = "required",
+};
+
+static uint32_t guard_set_id(enum igd_guard_set set, uint32_t nfproto)
+{
+	return GUARD_SET_ID_BASE + 0x10 * set + nfproto;
+}
+
+static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t nfproto,
+				       enum igd_guard_set set)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
@@ -42,8 +54,8 @@ static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t
 		return NULL;
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_set_set_str(s, NFTNL_SET_NAME, IGD_GUARD_SET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, GUARD_SET_ID_BASE + nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, guard_set_names[set]);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, guard_set_id(set, nfproto));
 	/* nft's datatypes: 7 ipv4_addr, 8 ipv6_addr */
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, nfproto == NFPROTO_IPV6 ? 8 : 7);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, guard_alen(nfproto));
@@ -52,7 +64,8 @@ static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t
 }
 
 static int guard_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			   uint32_t nfproto, const struct igd_set_elem *e, int n)
+			   uint32_t nfproto, enum igd_guard_set set,
+			   const struct igd_set_elem *e, int n)
 {
 	struct nftnl_set *s;
 	struct nftnl_set_elem *se;
@@ -61,7 +74,7 @@ static int guard_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *
 	for (i = 0; i < n && !ret; ) {
 		int k;
 
-		s = guard_set_new(cfg, nfproto);
+		s = guard_set_new(cfg, nfproto, set);
 		if (!s)
 			return -ENOMEM;
 		for (k = 0; k < GUARD_MAX_ELEMS / 4 && i < n; k++, i++) {
@@ -83,16 +96,19 @@ static int guard_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *
 	return ret;
 }
 
-/* Flushes (when @flush) and fills the set of one family. */
+/* Flushes (when @flush) and fills one set of one family. */
 static int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-				 uint32_t nfproto, struct igd_prefix *pfx, size_t n, int flush)
+				 uint32_t nfproto, enum igd_guard_set set,
+				 const struct igd_guard_sets *sets, int flush)
 {
+	struct igd_prefix *pfx = sets->v[set];
+	size_t n = sets->n[set];
 	struct igd_set_elem *e;
 	struct nftnl_set *s;
 	int cnt, ret = 0;
 
 	if (flush) {
-		s = guard_set_new(cfg, nfproto);
+		s = guard_set_new(cfg, nfproto, set);
 		if (!s)
 			return -ENOMEM;
 		ret = igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s);
@@ -104,22 +120,29 @@ static int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard
 	if (!e)
 		return -ENOMEM;
 	cnt = igd_prefix_set_elems(pfx, n, guard_fam(nfproto), e, 2 * n + 1);
-	ret = cnt < 0 ? cnt : cnt ? guard_put_elems(b, cfg, nfproto, e, cnt) : 0;
+	ret = cnt < 0 ? cnt : cnt ? guard_put_elems(b, cfg, nfproto, set, e, cnt) : 0;
 	free(e);
 	return ret;
 }
 
 static int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			 uint32_t nfproto, struct igd_prefix *pfx, size_t n)
+			 uint32_t nfproto, enum igd_guard_set set,
+			 const struct igd_guard_sets *sets)
 {
-	struct nftnl_set *s = guard_set_new(cfg, nfproto);
+	struct nftnl_set *s = guard_set_new(cfg, nfproto, set);
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
 	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
 	nftnl_set_free(s);
-	return ret ?: guard_put_set_content(b, cfg, nfproto, pfx, n, 0);
+	return ret ?: guard_put_set_content(b, cfg, nfproto, set, sets, 0);
+}
+
+static int guard_lookup(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
+{
+	return igd_nft_expr_lookup(r, NFT_REG_1, guard_set_names[set],
+				   guard_set_id(set, nfproto), 0);
 }
 
 /* ip saddr/daddr @protected (payload offset 12/16 for IPv4, 8/24 for IPv6) */
@@ -129,8 +152,7 @@ static int guard_match_set(struct nftnl_rule *r, uint32_t nfproto, int dst)
 
 	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, guard_alen(nfproto),
 				    NFT_REG_1) ?:
-	       igd_nft_expr_lookup(r, NFT_REG_1, IGD_GUARD_SET,
-				   GUARD_SET_ID_BASE + nfproto, 0);
+	       guard_lookup(r, nfproto, IGD_GUARD_PROTECTED);
 }
 
 /* meta mark & mask (op) value */
@@ -199,12 +221,14 @@ static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg
 	return guard_put_rule(b, r, ret);
 }
 
-/* The queue rule of one tap chain. */
+/* The queue rule of one tap chain (the outbound taps of scope "protected" are
+ * guard_put_pre_nat_tap and guard_put_suspects). */
 static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto, enum igd_hook h, enum igd_hooks_queue q)
 {
 	const char *chain = igd_hook_spec_get(h)->chain;
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t zero = 0;
 	int ret = 0;
 
 	if (!r)
@@ -213,11 +237,122 @@ static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 		ret = guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0);
 	else if (cfg->scope != IGD_SCOPE_ALL)
 		ret = igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+	/* inbound: cleartext only (decapsulated packets have their own rules) */
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED && h == IGD_HOOK_PREROUTING)
+		ret = igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 1);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED && h != IGD_HOOK_POSTROUTING)
 		ret = guard_match_set(r, nfproto, h != IGD_HOOK_PREROUTING);
 	if (!ret)
 		ret = guard_queue(r, cfg, q);
 	return guard_put_rule(b, r, ret);
+}
+
+/* ct mark & MASK == @value */
+static int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
+{
+	uint32_t zero = 0;
+
+	return igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &mask, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &value, 4);
+}
+
+/* A connection the daemon judged: healthy ones pass, flagged ones are counted and,
+ * when enforcing, dropped.  Both before any suspect test: judged flows are never
+ * queued again. */
+static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, const char *chain)
+{
+	struct nftnl_rule *r;
+	int ret;
+
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_flag) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_verdict(r, cfg->enforce ? NF_DROP : NF_ACCEPT) : -ENOMEM;
+	ret = guard_put_rule(b, r, ret);
+	if (ret)
+		return ret;
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+/* ct direction original, ct original ip daddr @SET */
+static int guard_match_orig_dst(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
+{
+	uint8_t orig = IP_CT_DIR_ORIGINAL;
+	uint32_t key = nfproto == NFPROTO_IPV6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP;
+
+	return igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+	       igd_nft_expr_ct(r, key, IP_CT_DIR_ORIGINAL, NFT_REG_1) ?:
+	       guard_lookup(r, nfproto, set);
+}
+
+/* The suspects, at postrouting after source NAT, of connections not yet judged (the
+ * judged ones left the chain above), by the pre-NAT destination conntrack remembers:
+ * a flow towards a protected prefix that source NAT translated (nat-before-ipsec,
+ * nat-changed-sp), or one towards a prefix an SP with a required template protects
+ * (or --protect) that leaves untransformed (sp-miss-out, a bypass SP, NAT again).
+ * Optional templates (level use) allow cleartext, so their flows are suspects only
+ * when translated.  The sets may cover more than the SPs' selectors: a false suspect
+ * is judged once and remembered healthy. */
+static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, enum igd_hooks_queue q, bool snat)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct igd_hooks_cfg hooks = cfg->hooks;
+	uint32_t status = IPS_SRC_NAT, zero = 0;
+	uint8_t none = 0;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	if (snat)
+		ret = igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &status, &zero, 4) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &zero, 4);
+	else
+		ret = igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1);
+	ret = ret ?: guard_match_orig_dst(r, nfproto, snat ? IGD_GUARD_PROTECTED :
+						   IGD_GUARD_REQUIRED);
+	/* a suspect the daemon cannot judge (dead, flooded) is dropped when enforcing */
+	hooks.bypass = cfg->suspects_bypass;
+	ret = ret ?: igd_hooks_put_queue(r, &hooks, q);
+	return guard_put_rule(b, r, ret);
+}
+
+/* The pre-NAT taps' tokens of flows that turned out not to be suspects: cleared. */
+static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	int ret;
+
+	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0) ?:
+		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		  guard_field_set(r, cfg->mark_mask, 0) ?:
+		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, enum igd_hooks_queue q)
+{
+	int ret;
+
+	ret = guard_put_judged(b, cfg, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain) ?:
+	      guard_put_suspect(b, cfg, nfproto, q, true) ?:
+	      guard_put_suspect(b, cfg, nfproto, q, false);
+	if (!ret && cfg->pre_nat_tap)
+		ret = guard_put_token_clear(b, cfg, nfproto);
+	return ret;
 }
 
 /* meta l4proto tcp; tcp flags & (syn|ack) == syn|ack */
@@ -322,9 +457,10 @@ static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 
 /* At the top of @chain: a packet the daemon gave back with @value in the mark field
  * and NF_REPEAT (the chain runs again) has @value written into the conntrack mark and
- * the field cleared, and is accepted.  No extra base chain on every packet's path. */
+ * the field cleared, and is accepted when @accept.  No extra base chain on every packet's path. */
 static int guard_put_tag_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			      uint32_t nfproto, const char *chain, uint32_t value)
+			      uint32_t nfproto, const char *chain, uint32_t value,
+			      bool accept)
 {
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	int ret;
@@ -336,35 +472,48 @@ static int guard_put_tag_rule(struct igd_nft_batch *b, const struct igd_guard_cf
 		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) ?:
 		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
 		  guard_field_set(r, cfg->mark_mask, 0) ?:
-		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) ?:
-		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) : -ENOMEM;
+	/* or it goes on to the judged rules (a flagged packet is dropped when enforcing) */
+	if (!ret && accept)
+		ret = igd_nft_expr_verdict(r, NF_ACCEPT);
 	return guard_put_rule(b, r, ret);
 }
 
 static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			    uint32_t nfproto, struct igd_prefix *pfx, size_t n,
+			    uint32_t nfproto, const struct igd_guard_sets *sets,
 			    enum igd_hooks_queue q)
 {
+	const char *post = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
 	unsigned int h;
 	int ret;
 
-	ret = guard_put_set(b, cfg, nfproto, pfx, n);
+	ret = guard_put_set(b, cfg, nfproto, IGD_GUARD_PROTECTED, sets) ?:
+	      guard_put_set(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets);
 	/* a connection whose decapsulated packets passed the check, and a flagged flow,
 	 * are remembered in the conntrack mark */
 	if (!ret && cfg->mark_decap_ok)
 		ret = guard_put_tag_rule(b, cfg, nfproto,
 					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
-					 cfg->mark_decap_ok);
+					 cfg->mark_decap_ok, true);
 	if (!ret)
-		ret = guard_put_tag_rule(b, cfg, nfproto,
-					 igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
-					 cfg->mark_flag);
+		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_flag,
+					 cfg->scope != IGD_SCOPE_PROTECTED);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_ok, true);
 	if (!ret && cfg->mark_secreq)
 		ret = guard_put_secpath(b, cfg, nfproto, q, true);
 	if (!ret && cfg->mark_secpath)
 		ret = guard_put_secpath(b, cfg, nfproto, q, false);
-	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
-		ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+	for (h = 0; h < IGD_HOOK_MAX && !ret; h++) {
+		bool outbound = h == IGD_HOOK_FORWARD || h == IGD_HOOK_OUTPUT;
+
+		if (cfg->scope != IGD_SCOPE_PROTECTED)
+			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+		else if (h == IGD_HOOK_POSTROUTING)
+			ret = guard_put_suspects(b, cfg, nfproto, q);
+		else if (!outbound || cfg->pre_nat_tap)
+			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+	}
 	if (!ret && cfg->mss_chain)
 		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_MSS_CHAIN, NF_INET_FORWARD,
 				      GUARD_MSS_PRIO);
@@ -384,7 +533,7 @@ static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *
 	return ret;
 }
 
-int igd_guard_install(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 		      char *err, size_t errlen)
 {
 	enum igd_hooks_queue q = cfg->hooks.queue;
@@ -407,11 +556,11 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, s
 	}
 	ret = igd_hooks_put_tables(b, &cfg->hooks);
 	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_family(b, cfg, guard_families[i], pfx, n, q);
+		ret = guard_put_family(b, cfg, guard_families[i], sets, q);
 	return guard_send(b, ret, "guard tables", err, errlen);
 }
 
-int igd_guard_set_update(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 			 char *err, size_t errlen)
 {
 	struct igd_nft_batch *b = igd_nft_batch_alloc();
@@ -423,6 +572,9 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx
 		return -ENOMEM;
 	}
 	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_set_content(b, cfg, guard_families[i], pfx, n, 1);
-	return guard_send(b, ret, "protected set update", err, errlen);
+		ret = guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_PROTECTED,
+					    sets, 1) ?:
+		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_REQUIRED,
+					    sets, 1);
+	return guard_send(b, ret, "set update", err, errlen);
 }

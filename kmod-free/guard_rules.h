@@ -40,7 +40,19 @@ enum igd_scope {
 	IGD_SCOPE_ALL,		/* every packet */
 };
 
-#define IGD_GUARD_SET	"protected"
+/* The sets, per family: "protected" holds the remote selectors of protecting SPs
+ * (out: destination, in/fwd: source) and --protect; "required" the destinations of
+ * protecting out SPs with a required template, and --protect. */
+enum igd_guard_set {
+	IGD_GUARD_PROTECTED,
+	IGD_GUARD_REQUIRED,
+	IGD_GUARD_NSETS,
+};
+
+struct igd_guard_sets {
+	struct igd_prefix *v[IGD_GUARD_NSETS];	/* reordered when written */
+	size_t n[IGD_GUARD_NSETS];
+};
 #define IGD_GUARD_MSS_CHAIN "mss"
 
 /* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's
@@ -61,14 +73,22 @@ struct igd_guard_cfg {
 	uint32_t mark_secreq;		/* ... whose mark field holds the SA's reqid */
 	uint32_t mark_decap_ok;		/* ct mark: this connection's decapsulated
 					 * packets passed the policy check */
+	uint32_t mark_ok;		/* ct mark: the daemon judged this connection
+					 * healthy (scope protected) */
 	bool mss_chain;			/* the mss chain for SYN/ACK clamping rules */
+	bool pre_nat_tap;		/* scope protected: queue protected flow heads
+					 * at forward and output too (kernels that do
+					 * not attach conntrack to queued packets; the
+					 * SYN's MSS clamp) */
+	bool enforce;			/* flagged connections are dropped */
+	bool suspects_bypass;		/* a suspect passes when no daemon listens */
 };
 
-/* Replaces the tables and installs everything with the set holding @pfx[0..n). */
-int igd_guard_install(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+/* Replaces the tables and installs everything with the sets holding @sets. */
+int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 		      char *err, size_t errlen);
-/* Replaces the set's contents (flush + add, one transaction). */
-int igd_guard_set_update(const struct igd_guard_cfg *cfg, struct igd_prefix *pfx, size_t n,
+/* Replaces the sets' contents (flush + add, one transaction). */
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 			 char *err, size_t errlen);
 /* Replaces the mss chain's rules (both families) in one transaction. */
 int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,

@@ -155,6 +155,17 @@ int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t 
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_rt(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nft_expr_new("rt");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_DREG, dreg);
+	return nft_expr_add(r, e);
+}
+
 #define NFT_TCPOPT_MAXSEG	2
 
 static int nft_expr_tcp_mss(struct nftnl_rule *r, uint32_t reg, bool set)

@@ -36,6 +36,8 @@ int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
  * XFRM_POLICY_IN (secpath) or _OUT (route) */
 int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t spnum,
 		      uint32_t dreg);
+/* rt KEY (NFT_RT_*) into @dreg, e.g. NFT_RT_XFRM: 1 when the route transforms. */
+int igd_nft_expr_rt(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 /* [ exthdr load tcpopt 2b @ 2 + 2 => reg @dreg ] : the TCP MSS option's value */
 int igd_nft_expr_tcp_mss_load(struct nftnl_rule *r, uint32_t dreg);
 /* [ exthdr write tcpopt reg @sreg => 2b @ 2 + 2 ] : the kernel fixes the checksum */

@@ -871,6 +871,16 @@ bool igd_sp_protecting(const struct igd_sp *sp)
 	return sp->action == IGD_SP_ALLOW && sp->ntmpl > 0;
 }
 
+bool igd_sp_requires_ipsec(const struct igd_sp *sp)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->ntmpl; i++)
+		if (!sp->tmpl[i].optional)
+			return true;
+	return false;
+}
+
 void igd_flow_set_icmp(struct igd_flow *flow, uint8_t type, uint8_t code)
 {
 	flow->sport = type;

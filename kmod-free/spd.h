@@ -153,6 +153,9 @@ uint64_t igd_spd_generation(const struct igd_spd *spd);
 bool igd_sel_match(const struct igd_sel *sel, const struct igd_flow *flow);
 /* A protecting policy: action allow with at least one template, whatever its level. */
 bool igd_sp_protecting(const struct igd_sp *sp);
+/* Whether cleartext fails the SP's templates: at least one is required (not level
+ * use). */
+bool igd_sp_requires_ipsec(const struct igd_sp *sp);
 /* Fills the ICMP fields of @flow the way the kernel maps them onto ports. */
 void igd_flow_set_icmp(struct igd_flow *flow, uint8_t type, uint8_t code);
 

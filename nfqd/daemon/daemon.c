@@ -118,7 +118,9 @@ static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 {
 	struct igd_queue_cfg cfg = {
 		.maxlen = d->opts.maxlen, .copy_range = d->opts.copy_range,
-		.rcvbuf = d->opts.rcvbuf, .fail_open = !d->opts.fail_closed,
+		.rcvbuf = d->opts.rcvbuf,
+		/* enforce and fix: a full queue drops (suspects only meet it) */
+		.fail_open = d->opts.mode == IGD_MODE_AUDIT && !d->opts.fail_closed,
 	};
 	uint32_t n;
 	int e;
@@ -143,6 +145,9 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e;
 
+	bool ct = d->nqueues && igd_queue_has_ct(d->queues[0]);
+	bool enforcing = d->opts.mode != IGD_MODE_AUDIT || d->opts.fail_closed;
+
 	d->guard = (struct igd_guard_cfg){
 		.hooks = {
 			.table = d->opts.table,
@@ -157,7 +162,13 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mark_secpath = igd_natguard_secpath(&d->judge.guard),
 		.mark_secreq = igd_natguard_secreq(&d->judge.guard),
 		.mark_decap_ok = igd_natguard_decap_ok(&d->judge.guard),
+		.mark_ok = igd_natguard_ok(&d->judge.guard),
 		.mss_chain = d->opts.mss_mode != IGD_MSS_OFF,
+		/* the SYN's clamp, and the pre-NAT tuple where conntrack does not
+		 * come with the queued packet, need the pre-NAT tap */
+		.pre_nat_tap = !ct || d->opts.mss_mode != IGD_MSS_OFF,
+		.enforce = d->opts.mode == IGD_MODE_ENFORCE,
+		.suspects_bypass = !enforcing,
 	};
 	if (d->opts.no_hooks)
 		return 0;
@@ -165,13 +176,13 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "protected prefixes: out of memory");
 		return -ENOMEM;
 	}
-	e = igd_guard_install(&d->guard, d->pfx.v, d->pfx.n, err, errlen);
+	e = igd_guard_install(&d->guard, igd_spdsync_sets(d), err, errlen);
 	if (e && d->guard.mark_secreq) {
 		/* a kernel without nft_xfrm: decapsulated packets without their reqid */
 		fprintf(stderr, "ipsecguardd: %s; retrying without the reqid of "
 			"decapsulated packets\n", err);
 		d->guard.mark_secreq = 0;
-		e = igd_guard_install(&d->guard, d->pfx.v, d->pfx.n, err, errlen);
+		e = igd_guard_install(&d->guard, igd_spdsync_sets(d), err, errlen);
 	}
 	if (!e)
 		d->hooks_installed = true;
@@ -248,10 +259,19 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 
 int igd_daemon_run(struct igd_daemon *d)
 {
+	const char *how = "no hooks (external rules feed the queue)";
+
+	if (!d->opts.no_hooks && d->guard.scope != IGD_SCOPE_PROTECTED)
+		how = "own nf_tables hooks installed, every flow head or packet queued";
+	else if (!d->opts.no_hooks && !d->guard.pre_nat_tap)
+		how = "own nf_tables hooks installed, suspects judged by their conntrack entry";
+	else if (!d->opts.no_hooks)
+		how = d->nqueues && igd_queue_has_ct(d->queues[0]) ?
+		      "own nf_tables hooks installed, pre-NAT tap for the SYN's MSS clamp" :
+		      "own nf_tables hooks installed, pre-NAT tap (the kernel attaches no "
+		      "conntrack entry to queued packets)";
 	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s\n",
-		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi,
-		d->opts.no_hooks ? "no hooks (external rules feed the queue)" :
-		"own nf_tables hooks installed");
+		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi, how);
 	igd_sdnotify("READY=1");
 	return igd_loop_run(d->loop);
 }
@@ -262,8 +282,15 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	unsigned int i;
 
 	igd_sdnotify("STOPPING=1");
-	/* remove the hooks first: no new packets, then answer what is still queued */
-	if (d->hooks_installed && igd_hooks_remove(d->opts.table, err, sizeof(err)))
+	/* remove the hooks first: no new packets, then answer what is still queued.
+	 * Enforce keeps them: its suspects' queue has no bypass, so while no daemon
+	 * runs they are dropped, and a protected flow never leaks for want of one. */
+	if (d->hooks_installed && d->opts.mode == IGD_MODE_ENFORCE)
+		fprintf(stderr, "ipsecguardd: enforce: tables %s kept, suspects are dropped "
+			"until a daemon runs again (nft delete table ip %s; nft delete "
+			"table ip6 %s removes them)\n", d->opts.table, d->opts.table,
+			d->opts.table);
+	else if (d->hooks_installed && igd_hooks_remove(d->opts.table, err, sizeof(err)))
 		fprintf(stderr, "ipsecguardd: %s\n", err);
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_process(d->queues[i]);

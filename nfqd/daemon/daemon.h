@@ -44,6 +44,8 @@ struct igd_daemon {
 	uint64_t spd_gen;
 	struct igd_prefix_list pfx;	/* the protected set's contents */
 	struct igd_prefix_list protect;	/* what sp-miss-out guards */
+	struct igd_prefix_list req;	/* the required set's contents */
+	struct igd_guard_sets sets;	/* both, as the guard's rules take them */
 	struct igd_localaddr local;
 	struct igd_rl *rl;
 	struct igd_ow *ow;

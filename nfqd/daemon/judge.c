@@ -1,6 +1,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include "judge_int.h"
 #include "tap_role.h"
 
@@ -14,6 +15,7 @@ static const char *const reason_names[IGD_R_MAX] = {
 	[IGD_R_TMPL_MISMATCH] = "tmpl-mismatch",
 	[IGD_R_NO_SA] = "no-sa",
 	[IGD_R_MSS_CLAMP] = "mss-clamp",
+	[IGD_R_UNJUDGED] = "unjudged",
 };
 
 static const char *const hook_names[] = {
@@ -77,6 +79,10 @@ void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_j
 		jd->verdict = NF_DROP;
 		return;
 	case IGD_MODE_FIX:
+		if (reason == IGD_R_UNJUDGED) {
+			jd->verdict = NF_DROP;
+			return;
+		}
 		if (nat) {
 			/* this packet would leak: drop it; its retransmission takes
 			 * the repaired path once the exemption is in */
@@ -132,6 +138,20 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 	j->count[jd->reason][jd->verdict == NF_DROP]++;
 }
 
+/* A packet at postrouting that did not parse: its flow as conntrack has it. */
+static void judge_malformed_suspect(struct igd_judge *j, const struct igd_qpkt *qp,
+				    struct igd_judgement *jd)
+{
+	if (qp->has_ct && qp->ct.has_reply && qp->ctinfo < IP_CT_IS_REPLY) {
+		igd_flow_from_ct(&qp->ct, &qp->ct.reply, true, &jd->flow);
+		jd->flow.mark = igd_natguard_clear(&j->guard, qp->mark);
+		jd->flow.oif = (int32_t)qp->outdev;
+	}
+	igd_judge_post_nat(j, qp, NULL, jd);
+	if (jd->reason == IGD_R_PASS)
+		jd->reason = IGD_R_MALFORMED;
+}
+
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		      struct igd_judgement *jd)
 {
@@ -147,6 +167,13 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		jd->reason = IGD_R_MALFORMED;
 		if (jd->parse_err > 0 && jd->parse_err < IGD_PKT_ERR_MAX)
 			j->malformed[jd->parse_err]++;
+		/* a suspect is judged on what conntrack parsed, or not at all: what
+		 * our parser distrusts never decides that a protected flow passes */
+		if (qp->hook == NF_INET_POST_ROUTING) {
+			judge_malformed_suspect(j, qp, jd);
+			judge_count(j, jd);
+			return;
+		}
 		/* a token must not outlive the packet that carried it */
 		if (qp->mark & j->guard.mask) {
 			jd->set_mark = true;
@@ -161,7 +188,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		igd_judge_pre_nat(j, qp, p, jd);
 		break;
 	case NF_INET_POST_ROUTING:
-		igd_judge_post_nat(j, qp, jd);
+		igd_judge_post_nat(j, qp, p, jd);
 		break;
 	case NF_INET_PRE_ROUTING:
 		igd_judge_inbound(j, qp, p, jd);

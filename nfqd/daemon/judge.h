@@ -22,6 +22,8 @@ enum igd_reason {
 	IGD_R_TMPL_MISMATCH,
 	IGD_R_NO_SA,
 	IGD_R_MSS_CLAMP,
+	IGD_R_UNJUDGED,		/* a suspect without its pre-NAT tuple: dropped when
+				 * enforcing, flagged in audit */
 	IGD_R_MAX
 };
 
@@ -36,7 +38,9 @@ struct igd_judgement {
 					 * decrypted the packet), when known */
 	uint32_t in_reqid;		/* reqid of the decrypting SA, 0: unknown */
 	const struct igd_sp *rev_sp;	/* out SP of the reverse tuple (tmpl-mismatch) */
-	const struct igd_flow *pre;	/* the pre-NAT tuple, at the post-NAT tap */
+	const struct igd_flow *pre;	/* the pre-NAT tuple, at postrouting */
+	struct igd_flow pre_flow;	/* ... its storage */
+	struct igd_sp pre_sp;		/* the pre-NAT tap's SP (a copy) */
 	struct igd_flow flow;		/* the packet's own tuple */
 	bool set_mark;
 	uint32_t mark;

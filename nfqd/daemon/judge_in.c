@@ -13,17 +13,6 @@
 #include "judge_int.h"
 #include "tap_role.h"
 
-/* A cleartext packet passes the templates only when every one is optional. */
-static bool judge_requires_ipsec(const struct igd_sp *sp)
-{
-	unsigned int i;
-
-	for (i = 0; i < sp->ntmpl; i++)
-		if (!sp->tmpl[i].optional)
-			return true;
-	return false;
-}
-
 static int judge_in_dir(const struct igd_judge *j, const struct igd_pkt *p)
 {
 	if (j->local && igd_localaddr_is_local(j->local, p->family, &p->dst))
@@ -103,6 +92,6 @@ void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 			judge_decap_ok(j, qp, jd, secreq);
 		return;
 	}
-	if (sp && sp->action == IGD_SP_ALLOW && judge_requires_ipsec(sp))
+	if (sp && sp->action == IGD_SP_ALLOW && igd_sp_requires_ipsec(sp))
 		igd_judge_flag(j, qp, jd, IGD_R_TMPL_MISMATCH);
 }

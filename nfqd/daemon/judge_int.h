@@ -5,8 +5,11 @@
 
 void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd);
-void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp,
+/* @p is NULL for a packet that did not parse (its flow then comes from conntrack). */
+void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			struct igd_judgement *jd);
+void igd_flow_from_ct(const struct igd_ct *ct, const struct igd_ct_tuple *t, bool reply,
+		      struct igd_flow *f);
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd);
 void igd_flow_reverse(const struct igd_flow *f, struct igd_flow *r);

@@ -84,6 +84,20 @@ static void judge_sp_miss_out(struct igd_judge *j, const struct igd_qpkt *qp,
 	igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
 }
 
+/* A flow judged healthy: remembered in the conntrack mark by postrouting's tag rule,
+ * so the connection is not queued again (from the pre-NAT tap the packet carries the
+ * value there; at postrouting NF_REPEAT runs the chain again). */
+static void judge_healthy(struct igd_judge *j, const struct igd_qpkt *qp,
+			  struct igd_judgement *jd)
+{
+	if (j->opts->no_hooks || j->opts->scope != IGD_SCOPE_PROTECTED)
+		return;
+	jd->set_mark = true;
+	jd->mark = igd_natguard_clear(&j->guard, qp->mark) | igd_natguard_ok(&j->guard);
+	if (qp->hook == NF_INET_POST_ROUTING)
+		jd->verdict = NF_REPEAT;
+}
+
 /* Pre-NAT tap: remember protected flow heads for the post-NAT tap. */
 void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			  struct igd_judgement *jd)
@@ -100,6 +114,8 @@ void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 	sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &jd->flow);
 	if (!sp || !igd_sp_protecting(sp)) {
 		judge_sp_miss_out(j, qp, p, sp, jd);
+		if (jd->reason == IGD_R_PASS)
+			judge_healthy(j, qp, jd);
 		return;
 	}
 	jd->sp = sp;
@@ -112,25 +128,96 @@ void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 		judge_mss(j, qp, p, sp, &jd->flow, jd);
 }
 
-/* Post-NAT tap: was the packet translated out of its tunnel? */
-void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp,
-			   struct igd_judgement *jd)
+/* The flow the kernel's SP lookup sees for conntrack tuple @t (ICMP: type and code
+ * where the flow has ports). */
+void igd_flow_from_ct(const struct igd_ct *ct, const struct igd_ct_tuple *t, bool reply,
+		      struct igd_flow *f)
+{
+	bool icmp = t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6;
+
+	memset(f, 0, sizeof(*f));
+	f->family = ct->family;
+	f->proto = t->proto;
+	f->saddr = reply ? t->dst : t->src;
+	f->daddr = reply ? t->src : t->dst;
+	if (icmp) {
+		f->sport = t->dport >> 8;
+		f->dport = t->dport & 0xff;
+	} else if (t->has_ports) {
+		f->sport = reply ? t->dport : t->sport;
+		f->dport = reply ? t->sport : t->dport;
+	}
+}
+
+/* Whether the token's slot can belong to this packet: source NAT leaves the
+ * destination alone.  A slot reused by a later flow head fails this. */
+static bool judge_slot_fits(const struct igd_natguard_slot *s, const struct igd_flow *post)
+{
+	return s->flow.family == post->family && s->flow.proto == post->proto &&
+	       !memcmp(&s->flow.daddr, &post->daddr, sizeof(post->daddr));
+}
+
+/* The pre-NAT tuple and the SP it matched: from the pre-NAT tap's token, or from
+ * the conntrack entry the queue attached.  False when neither is there. */
+static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
+			       struct igd_judgement *jd)
 {
 	const struct igd_natguard_slot *s = igd_natguard_take(&j->guard, qp->mark);
+
+	if (qp->mark & j->guard.mask) {
+		jd->set_mark = true;
+		jd->mark = igd_natguard_clear(&j->guard, qp->mark);
+	}
+	if (s && judge_slot_fits(s, &jd->flow)) {
+		jd->pre_flow = s->flow;
+		jd->pre_sp = s->sp;
+		jd->pre = &jd->pre_flow;
+		jd->sp = &jd->pre_sp;
+		return true;
+	}
+	if (s)
+		j->guard.stale++;
+	if (!qp->has_ct || qp->ct.family != jd->flow.family || !j->spd)
+		return false;
+	igd_flow_from_ct(&qp->ct, &qp->ct.orig, false, &jd->pre_flow);
+	jd->pre_flow.mark = jd->flow.mark;
+	jd->pre_flow.oif = jd->flow.oif;
+	jd->pre = &jd->pre_flow;
+	jd->sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, jd->pre);
+	return true;
+}
+
+/* Postrouting, after source NAT: a suspect the kernel picked out (scope protected),
+ * or a token of the pre-NAT tap.  Was the packet translated out of its tunnel, or
+ * does it leave in clear towards a protected prefix? */
+void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			struct igd_judgement *jd)
+{
+	bool suspect = j->opts->scope == IGD_SCOPE_PROTECTED && !j->opts->no_hooks;
 	enum igd_nat_outcome o;
 
-	if (!s)
+	if (!judge_pre_nat_flow(j, qp, jd)) {
+		/* a suspect the daemon cannot judge is never let through unjudged when
+		 * enforcing; in audit it is flagged, so the kernel counts it */
+		if (suspect)
+			igd_judge_flag(j, qp, jd, IGD_R_UNJUDGED);
 		return;
-	jd->set_mark = true;
-	jd->mark = igd_natguard_clear(&j->guard, qp->mark);
-	jd->sp = &s->sp;
-	jd->pre = &s->flow;
+	}
 	if (!j->spd)
 		return;
-	o = igd_natguard_judge(s, &jd->flow, j->spd, &jd->nat_sp);
-	if (o == IGD_NAT_NONE)
+	if (!jd->sp || !igd_sp_protecting(jd->sp)) {
+		if (!p || judge_is_ike_or_esp(p) ||
+		    !igd_judge_protected_dst(j, jd->pre->family, &jd->pre->daddr))
+			judge_healthy(j, qp, jd);
+		else
+			igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
 		return;
+	}
+	o = igd_natguard_judge(jd->pre, jd->sp, &jd->flow, j->spd, &jd->nat_sp);
+	if (o == IGD_NAT_NONE) {
+		judge_healthy(j, qp, jd);
+		return;
+	}
 	igd_judge_flag(j, qp, jd, o == IGD_NAT_LEAK ? IGD_R_NAT_BEFORE_IPSEC :
 		       IGD_R_NAT_CHANGED_SP);
 }
-

@@ -19,7 +19,8 @@ int igd_natguard_init(struct igd_natguard *g, uint32_t mask)
 	if (width < 4)
 		return -EINVAL;
 	g->mask = mask;
-	g->nslots = field - 4;		/* 0: none, field - 3: decap ok,
+	g->nslots = field - 5;		/* 0: none, field - 4: judged healthy,
+					 * field - 3: decap ok,
 					 * field - 2: secpath with reqid,
 					 * field - 1: secpath, field: flag */
 	if (g->nslots > IGD_NATGUARD_MAX_SLOTS)
@@ -40,6 +41,11 @@ bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark)
 uint32_t igd_natguard_decap_ok(const struct igd_natguard *g)
 {
 	return ((g->mask >> g->shift) - 3) << g->shift;
+}
+
+uint32_t igd_natguard_ok(const struct igd_natguard *g)
+{
+	return ((g->mask >> g->shift) - 4) << g->shift;
 }
 
 uint32_t igd_natguard_secreq(const struct igd_natguard *g)
@@ -114,20 +120,20 @@ bool igd_flow_translated(const struct igd_flow *pre, const struct igd_flow *post
 	return flow_has_ports(pre) && (pre->sport != post->sport || pre->dport != post->dport);
 }
 
-enum igd_nat_outcome igd_natguard_judge(const struct igd_natguard_slot *s,
+enum igd_nat_outcome igd_natguard_judge(const struct igd_flow *pre, const struct igd_sp *pre_sp,
 					const struct igd_flow *post, const struct igd_spd *spd,
 					const struct igd_sp **post_sp)
 {
 	const struct igd_sp *sp;
 
 	*post_sp = NULL;
-	if (!igd_flow_translated(&s->flow, post))
+	if (!igd_flow_translated(pre, post))
 		return IGD_NAT_NONE;
 	sp = igd_spd_lookup(spd, IGD_DIR_OUT, post);
 	*post_sp = sp;
 	if (!sp || !igd_sp_protecting(sp))
 		return IGD_NAT_LEAK;
-	if (sp->index != s->sp.index)
+	if (sp->index != pre_sp->index)
 		return IGD_NAT_OTHER_SP;
 	return IGD_NAT_NONE;
 }

@@ -9,9 +9,11 @@
  * (nf_xfrm_me_harder); no protecting SP then means the packet leaves in clear
  * (nat-before-ipsec), another one means the wrong tunnel (nat-changed-sp).
  *
- * The slots are a fixed ring: no allocation on the packet path.  A token is only in
- * flight between two consecutive hooks of one packet, so the ring never fills in
- * practice; a reused slot is detected by its sequence number and judged as unknown. */
+ * The tokens are needed only where the kernel does not attach the conntrack entry
+ * (with its original tuple) to queued packets.  The slots are a fixed ring: no
+ * allocation on the packet path.  More flow heads in flight than slots reuse a slot:
+ * its token then finds the slot taken (or already released), and the suspect is
+ * judged as unknown (dropped when enforcing), never as healthy. */
 #ifndef IGD_NATGUARD_H
 #define IGD_NATGUARD_H
 #include <stdbool.h>
@@ -47,6 +49,8 @@ bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark);
 /* ... and the value whose mark carries the decrypting SA's reqid outside the field
  * (the packet had no mark of its own). */
 uint32_t igd_natguard_secreq(const struct igd_natguard *g);
+/* The value meaning: the daemon judged this connection healthy (ct mark). */
+uint32_t igd_natguard_ok(const struct igd_natguard *g);
 /* The value meaning: this connection's decapsulated packets passed (ct mark). */
 uint32_t igd_natguard_decap_ok(const struct igd_natguard *g);
 bool igd_natguard_is_secreq(const struct igd_natguard *g, uint32_t mark);
@@ -68,9 +72,9 @@ enum igd_nat_outcome {
 	IGD_NAT_OTHER_SP,	/* it matches another protecting SP */
 };
 
-/* Judges the post-NAT @post against the pre-NAT slot @s; @post_sp gets the SP the
- * kernel picks for @post (NULL when none). */
-enum igd_nat_outcome igd_natguard_judge(const struct igd_natguard_slot *s,
+/* Judges the post-NAT @post against the pre-NAT @pre and the protecting SP @pre_sp
+ * it matched; @post_sp gets the SP the kernel picks for @post (NULL when none). */
+enum igd_nat_outcome igd_natguard_judge(const struct igd_flow *pre, const struct igd_sp *pre_sp,
 					const struct igd_flow *post, const struct igd_spd *spd,
 					const struct igd_sp **post_sp);
 /* Whether translation changed the tuple at all. */

@@ -61,18 +61,20 @@ static int spdsync_push_sel(struct igd_prefix_list *l, const struct igd_sel *s, 
 	return spdsync_push(l, &p);
 }
 
-/* The queue set: remote selectors of protecting SPs (out: destination, in/fwd:
- * source) and --protect; the sp-miss-out list: out destinations and --protect. */
+/* The protected set: remote selectors of protecting SPs (out: destination, in/fwd:
+ * source) and --protect; the sp-miss-out list: out destinations and --protect; the
+ * required set: out destinations of SPs with a required template, and --protect. */
 int igd_spdsync_prefixes(struct igd_daemon *d)
 {
 	const struct igd_sp *sp;
 	unsigned int i;
 	int e = 0;
 
-	d->pfx.n = d->protect.n = 0;
+	d->pfx.n = d->protect.n = d->req.n = 0;
 	for (i = 0; i < d->opts.nprotect && !e; i++)
 		e = spdsync_push(&d->pfx, &d->opts.protect[i]) ?:
-		    spdsync_push(&d->protect, &d->opts.protect[i]);
+		    spdsync_push(&d->protect, &d->opts.protect[i]) ?:
+		    spdsync_push(&d->req, &d->opts.protect[i]);
 	if (d->mirror) {
 		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, -1) {
 			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp))
@@ -80,11 +82,22 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 			e = spdsync_push_sel(&d->pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
 			if (!e && sp->dir == IGD_DIR_OUT)
 				e = spdsync_push_sel(&d->protect, &sp->sel, true);
+			if (!e && sp->dir == IGD_DIR_OUT && igd_sp_requires_ipsec(sp))
+				e = spdsync_push_sel(&d->req, &sp->sel, true);
 		}
 	}
 	d->judge.protect = d->protect.v;
 	d->judge.nprotect = d->protect.n;
 	return e ? e : (int)d->pfx.n;
+}
+
+const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
+{
+	d->sets = (struct igd_guard_sets){
+		.v = { [IGD_GUARD_PROTECTED] = d->pfx.v, [IGD_GUARD_REQUIRED] = d->req.v },
+		.n = { [IGD_GUARD_PROTECTED] = d->pfx.n, [IGD_GUARD_REQUIRED] = d->req.n },
+	};
+	return &d->sets;
 }
 
 void igd_spdsync_refresh(struct igd_daemon *d)
@@ -110,8 +123,8 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 	igd_spdsync_mss(d);
 	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
 		return;
-	if (igd_guard_set_update(&d->guard, d->pfx.v, d->pfx.n, err, sizeof(err)))
-		fprintf(stderr, "ipsecguardd: protected set: %s\n", err);
+	if (igd_guard_set_update(&d->guard, igd_spdsync_sets(d), err, sizeof(err)))
+		fprintf(stderr, "ipsecguardd: sets: %s\n", err);
 }
 
 /* The SYN/ACK clamps follow the SPD, the SAs and the path MTU; the chain is only
@@ -149,6 +162,7 @@ void igd_spdsync_close(struct igd_daemon *d)
 	igd_xfrm_mirror_close(d->mirror);
 	d->mirror = NULL;
 	free(d->pfx.v);
+	free(d->req.v);
 	free(d->protect.v);
-	d->pfx = d->protect = (struct igd_prefix_list){ 0 };
+	d->pfx = d->protect = d->req = (struct igd_prefix_list){ 0 };
 }

@@ -13,6 +13,8 @@ int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen);
 void igd_spdsync_refresh(struct igd_daemon *d);
 /* Fills the daemon's prefix list from the SPD; returns how many (or -ENOMEM). */
 int igd_spdsync_prefixes(struct igd_daemon *d);
+/* The guard's sets as computed by the last igd_spdsync_prefixes(). */
+const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d);
 void igd_spdsync_tick(struct igd_daemon *d);
 /* Rewrites the SYN/ACK clamp rules when their values changed. */
 void igd_spdsync_mss(struct igd_daemon *d);

@@ -12,7 +12,7 @@ import sys
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 HOOKS = {"prerouting", "input", "forward", "output", "postrouting"}
 REASONS = {"pass", "malformed", "nat-before-ipsec", "nat-changed-sp", "sp-miss-out",
-           "sp-miss-in", "tmpl-mismatch", "no-sa", "mss-clamp"}
+           "sp-miss-in", "tmpl-mismatch", "no-sa", "mss-clamp", "unjudged"}
 
 
 def bad(n, line, why):

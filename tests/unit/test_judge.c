@@ -89,7 +89,8 @@ static void check_nat(void)
 	is_int(jd.mark & MASK, MASK, "audit tags the flow with the flag");
 	ok(jd.pre && jd.pre->saddr.a4 == htonl(0x0a000221), "the pre-NAT tuple comes back");
 	judge(&k, NF_INET_POST_ROUTING, tok, &jd, &p);
-	is_int(jd.reason, IGD_R_PASS, "a token is good once");
+	is_int(jd.reason, IGD_R_UNJUDGED, "a token is good once: a second use is unjudged");
+	is_int(jd.mark & MASK, MASK, "audit flags an unjudged suspect");
 
 	setup(IGD_MODE_ENFORCE);
 	syn(&k, "10.0.2.33", "192.168.1.10");
@@ -107,7 +108,8 @@ static void check_nat(void)
 	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
 	judge(&k, NF_INET_POST_ROUTING, jd.mark, &jd, &p);
 	is_int(jd.reason, IGD_R_PASS, "untranslated: nothing to say");
-	is_int(jd.mark & MASK, 0, "and the token is cleared");
+	is_int(jd.mark & MASK, igd_natguard_ok(&jg.guard), "the token becomes the healthy mark");
+	is_int(jd.verdict, NF_REPEAT, "which the chain takes into the ct mark");
 
 	setup(IGD_MODE_FIX);
 	syn(&k, "10.0.2.33", "192.168.1.10");
@@ -121,7 +123,79 @@ static void check_nat(void)
 	setup(IGD_MODE_AUDIT);
 	syn(&k, "10.0.9.9", "203.0.113.5");
 	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
-	ok(jd.reason == IGD_R_PASS && !jd.set_mark, "unprotected traffic: no token");
+	ok(jd.reason == IGD_R_PASS && jd.set_mark &&
+	   (jd.mark & MASK) == igd_natguard_ok(&jg.guard) && jd.verdict == NF_ACCEPT,
+	   "unprotected traffic: no token, the healthy mark travels to postrouting");
+}
+
+/* Where the queue attaches the conntrack entry, postrouting judges without a token. */
+static void ct_set(struct igd_qpkt *qp, const char *osrc, const char *odst, const char *rdst)
+{
+	qp->has_ct = true;
+	qp->ct.family = 4;
+	qp->ct.has_reply = true;
+	qp->ct.orig.proto = qp->ct.reply.proto = IPPROTO_TCP;
+	qp->ct.orig.has_ports = qp->ct.reply.has_ports = true;
+	a4(&qp->ct.orig.src, osrc);
+	a4(&qp->ct.orig.dst, odst);
+	qp->ct.orig.sport = 40000;
+	qp->ct.orig.dport = 22;
+	a4(&qp->ct.reply.src, odst);
+	a4(&qp->ct.reply.dst, rdst);
+	qp->ct.reply.sport = 22;
+	qp->ct.reply.dport = 40000;
+}
+
+static void judge_ct(struct pb *k, const char *osrc, const char *rdst, uint32_t mark,
+		     struct igd_judgement *jd, struct igd_pkt *p)
+{
+	struct igd_qpkt qp = { .data = k->b, .len = (uint32_t)k->n, .orig_len = (uint32_t)k->n,
+			       .hook = NF_INET_POST_ROUTING, .mark = mark, .hw_proto = 0x0800 };
+
+	ct_set(&qp, osrc, "192.168.1.10", rdst);
+	igd_judge_packet(&jg, &qp, p, jd);
+}
+
+static void check_suspects(void)
+{
+	static const uint8_t twice[] = { 2, 4, 5, 0xb4, 2, 4, 5, 0xb4 };
+	struct igd_judgement jd;
+	struct igd_pkt p;
+	struct pb k;
+
+	setup(IGD_MODE_ENFORCE);
+	syn(&k, "172.16.0.1", "192.168.1.10");	/* as it leaves, after MASQUERADE */
+	judge_ct(&k, "10.0.2.33", "172.16.0.1", 0, &jd, &p);
+	is_int(jd.reason, IGD_R_NAT_BEFORE_IPSEC, "ct: the pre-NAT tuple from conntrack");
+	is_int(jd.verdict, NF_DROP, "ct: enforce drops the leak");
+	ok(jd.pre && jd.pre->saddr.a4 == htonl(0x0a000221), "ct: and logs the pre-NAT source");
+
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge_ct(&k, "10.0.2.33", "10.0.2.33", 0, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "ct: an untranslated protected flow is healthy");
+	ok(jd.verdict == NF_REPEAT && (jd.mark & MASK) == igd_natguard_ok(&jg.guard),
+	   "ct: remembered healthy in the ct mark");
+
+	/* a SYN with its MSS option twice: our parser distrusts it, conntrack does not */
+	pb_ip4(&k, IPPROTO_TCP, NULL, 0, 0x4000);
+	pb_tcp(&k, 40000, 22, 0x02, twice, sizeof(twice));
+	inet_pton(AF_INET, "172.16.0.1", k.b + 12);
+	inet_pton(AF_INET, "192.168.1.10", k.b + 16);
+	pb_done(&k);
+	judge_ct(&k, "10.0.2.33", "172.16.0.1", 0, &jd, &p);
+	ok(jd.parse_err != IGD_PKT_OK, "ct: our parser distrusts a SYN with two MSS options");
+	is_int(jd.reason, IGD_R_NAT_BEFORE_IPSEC, "ct: a distrusted SYN is judged on conntrack's tuple");
+	is_int(jd.verdict, NF_DROP, "ct: and dropped when it leaks");
+
+	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
+	is_int(jd.verdict, NF_DROP, "no ct, no token: a distrusted suspect is dropped in enforce");
+	syn(&k, "172.16.0.1", "192.168.1.10");
+	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_UNJUDGED, "no ct, no token: unjudged");
+	is_int(jd.verdict, NF_DROP, "and dropped in enforce");
+	setup(IGD_MODE_FIX);
+	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
+	is_int(jd.verdict, NF_DROP, "and in fix mode");
 }
 
 static void check_inbound(void)
@@ -207,6 +281,7 @@ int main(void)
 	check_nat();
 	check_inbound();
 	check_miss_out_and_mss();
+	check_suspects();
 	igd_spd_free(spd);
 	return tap_done();
 }
