@@ -414,16 +414,20 @@ daemon_start() {
 	shift 2
 	case " $* " in *" --xfrm-stat-interval "*) ;; *) set -- --xfrm-stat-interval 1 "$@" ;; esac
 	bg_start "$_dn" "$_dns" ipsecguardd --log "$LAB_DIR/$_dn.json" "$@"
-	wait_for 20 _daemon_table "$_dns" || {
+	wait_for 20 _daemon_ready "$_dn" "$_dns" || {
 		sed 's/^/    /' "$LAB_DIR/$_dn.out"
 		fail "ipsecguardd ($_dn) did not install its table in $_dns"
 	}
 	log "ipsecguardd ($_dn) runs in $_dns: $*"
 }
-_daemon_table() {
-	nsx "$1" nft list table ip ipsecguard >/dev/null 2>&1
+# ready: its start line is out (an enforce daemon's tables outlive it, so their
+# presence says nothing about the new one)
+_daemon_ready() {
+	grep -q 'ipsecguardd: mode' "$LAB_DIR/$1.out" 2>/dev/null &&
+		nsx "$2" nft list table ip ipsecguard >/dev/null 2>&1
 }
-# daemon_stop NAME: SIGINT (the daemon writes its stats event and removes its table).
+# daemon_stop NAME: SIGINT (the daemon writes its stats event and removes its table,
+# but in enforce mode).
 daemon_stop() {
 	bg_stop "$1"
 	grep -q '"event":"stats"' "$LAB_DIR/$1.json" 2>/dev/null || {
