@@ -24,6 +24,7 @@ static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 
 static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
 		      size_t errlen);
+static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
 
 static int guard_fam(uint32_t nfproto)
 {
@@ -137,6 +138,118 @@ static int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
 	nftnl_set_free(s);
 	return ret ?: guard_put_set_content(b, cfg, nfproto, set, sets, 0);
+}
+
+/* The decap_ok set: source . destination . reqid, each an interval (nft_set_pipapo). */
+#define GUARD_DECAP_SET		"decap_ok"
+#define GUARD_DECAP_ID_BASE	0x6780
+
+static struct nftnl_set *guard_decap_set_new(const struct igd_guard_cfg *cfg,
+					     uint32_t nfproto)
+{
+	uint32_t alen = guard_alen(nfproto);
+	uint8_t fields[3] = { (uint8_t)alen, (uint8_t)alen, 4 };
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, GUARD_DECAP_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, GUARD_DECAP_ID_BASE + nfproto);
+	/* nft's concatenated datatype: addr << 12 | addr << 6 | mark (19: a 32-bit
+	 * integer in host order, as the reqid is), with
+	 * nft's ipv4_addr 7 and ipv6_addr 8 */
+	uint32_t t = nfproto == NFPROTO_IPV6 ? 8 : 7;
+
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, t << 12 | t << 6 | 19);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 2 * alen + 4);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
+	return s;
+}
+
+/* addr . addr . reqid, in the layout of the registers the rule loads */
+static void guard_decap_key(uint8_t *k, uint32_t alen, const union igd_addr *s,
+			    const union igd_addr *d, uint32_t reqid)
+{
+	memcpy(k, s->b, alen);
+	memcpy(k + alen, d->b, alen);
+	memcpy(k + 2 * alen, &reqid, 4);	/* ipsec in reqid: host order */
+}
+
+static int guard_put_decap_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	uint32_t alen = guard_alen(nfproto);
+	struct nftnl_set *s = guard_decap_set_new(cfg, nfproto);
+	struct nftnl_set_elem *se;
+	uint8_t k[40];
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < sets->ndecap && !ret; i++) {
+		const struct igd_decap_elem *e = &sets->decap[i];
+
+		if (e->family != guard_fam(nfproto))
+			continue;
+		se = nftnl_set_elem_alloc();
+		if (!se) {
+			ret = -ENOMEM;
+			break;
+		}
+		guard_decap_key(k, alen, &e->s_lo, &e->d_lo, e->reqid_lo);
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, k, 2 * alen + 4);
+		guard_decap_key(k, alen, &e->s_hi, &e->d_hi, e->reqid_hi);
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY_END, k, 2 * alen + 4);
+		nftnl_set_elem_add(s, se);
+		n++;
+	}
+	if (!ret && n)
+		ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret;
+}
+
+static int guard_put_decap_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto, const struct igd_guard_sets *sets, bool flush)
+{
+	struct nftnl_set *s = guard_decap_set_new(cfg, nfproto);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = flush ? igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s) :
+		      igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret ?: guard_put_decap_elems(b, cfg, nfproto, sets);
+}
+
+/* A decapsulated packet the in/fwd check surely accepts needs no judgement:
+ * meta secpath exists  ip saddr . ip daddr . ipsec in reqid @decap_ok  accept */
+static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
+	uint32_t rreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_08 : NFT_REG32_02;
+	uint8_t one = 1;
+	int ret;
+
+	ret = r ? igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
+		  igd_nft_expr_xfrm(r, NFT_XFRM_KEY_REQID, XFRM_POLICY_IN, 0, rreg) ?:
+		  igd_nft_expr_lookup(r, NFT_REG32_00, GUARD_DECAP_SET,
+				      GUARD_DECAP_ID_BASE + nfproto, 0) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
 }
 
 static int guard_lookup(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
@@ -355,38 +468,47 @@ static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cf
 	return ret;
 }
 
-/* meta l4proto tcp; tcp flags & (syn|ack) == syn|ack */
-static int guard_match_synack(struct nftnl_rule *r)
+/* meta l4proto tcp; tcp flags & (syn|ack) == @flags */
+static int guard_match_syn(struct nftnl_rule *r, uint8_t flags)
 {
-	uint8_t tcp = IPPROTO_TCP, flags = 0x12, zero = 0;
+	uint8_t tcp = IPPROTO_TCP, mask = 0x12, zero = 0;
 
 	return igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &tcp, 1) ?:
 	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG32_00) ?:
-	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &flags, &zero, 1) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &mask, &zero, 1) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &flags, 1);
 }
 
-/* The far side's SYN/ACK of @m's flows: MSS above the limit is set to it. */
+/* One direction of @m's flows: the SYN (@synack false: from the SP's source to its
+ * destination) or the far side's SYN/ACK; an MSS above the limit is set to it, and
+ * with a log group the packet is copied there first, so the daemon logs each clamp
+ * without holding the packet. */
 static int guard_put_mss_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			      uint32_t nfproto, const struct igd_mss_rule *m)
+			      uint32_t nfproto, const struct igd_mss_rule *m, bool synack)
 {
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
 						IGD_GUARD_MSS_CHAIN);
 	uint32_t alen = guard_alen(nfproto);
 	uint32_t soff = nfproto == NFPROTO_IPV6 ? 8 : 12, doff = soff + alen;
+	const union igd_addr *from = synack ? &m->dst : &m->src, *to = synack ? &m->src : &m->dst;
+	uint8_t plen_from = synack ? m->plen_d : m->plen_s, plen_to = synack ? m->plen_s : m->plen_d;
 	uint16_t v = htons(m->mss);
+	char prefix[64];
 	int ret;
 
 	if (!r)
 		return -ENOMEM;
-	ret = igd_nft_expr_prefix(r, soff, alen, m->dst.b, m->plen_d) ?:
-	      igd_nft_expr_prefix(r, doff, alen, m->src.b, m->plen_s) ?:
-	      guard_match_synack(r) ?:
+	snprintf(prefix, sizeof(prefix), IGD_GUARD_MSS_PREFIX "%u", m->mss);
+	ret = igd_nft_expr_prefix(r, soff, alen, from->b, plen_from) ?:
+	      igd_nft_expr_prefix(r, doff, alen, to->b, plen_to) ?:
+	      guard_match_syn(r, synack ? 0x12 : 0x02) ?:
 	      igd_nft_expr_tcp_mss_load(r, NFT_REG32_00) ?:
 	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &v, 2) ?:
-	      igd_nft_expr_counter(r) ?:
-	      igd_nft_expr_immediate(r, NFT_REG32_00, &v, 2) ?:
+	      igd_nft_expr_counter(r);
+	if (!ret && cfg->log_group)
+		ret = igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN, prefix);
+	ret = ret ?: igd_nft_expr_immediate(r, NFT_REG32_00, &v, 2) ?:
 	      igd_nft_expr_tcp_mss_set(r, NFT_REG32_00);
 	return guard_put_rule(b, r, ret);
 }
@@ -422,7 +544,8 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 		ret = guard_flush_mss(b, cfg, guard_families[i]);
 		for (k = 0; k < n && !ret; k++)
 			if (m[k].family == guard_fam(guard_families[i]))
-				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k]);
+				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k], false) ?:
+				      guard_put_mss_rule(b, cfg, guard_families[i], &m[k], true);
 	}
 	return guard_send(b, ret, "mss rules", err, errlen);
 }
@@ -500,6 +623,10 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 					 cfg->scope != IGD_SCOPE_PROTECTED);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_ok, true);
+	/* the reqid of decapsulated packets (nft_xfrm): healthy ones pass at once */
+	if (!ret && cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_decap_set(b, cfg, nfproto, sets, false) ?:
+		      guard_put_decap_ok(b, cfg, nfproto);
 	if (!ret && cfg->mark_secreq)
 		ret = guard_put_secpath(b, cfg, nfproto, q, true);
 	if (!ret && cfg->mark_secpath)
@@ -575,6 +702,8 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard
 		ret = guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_PROTECTED,
 					    sets, 1) ?:
 		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_REQUIRED,
-					    sets, 1);
+					    sets, 1) ?:
+		      (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
+		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0);
 	return guard_send(b, ret, "set update", err, errlen);
 }

@@ -1,6 +1,7 @@
-/* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6):
+/* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6).  The
+ * kernel picks out suspects; only those meet the queue (scope "protected"):
  *
- *   set protected     the remote selectors of protecting out SPs (interval)
+ *   sets protected, required   see enum igd_guard_set
  *   prerouting  -150  meta mark & MASK == DECAP_OK  ct mark set ... | DECAP_OK,
  *                         field cleared, accept     (back from the daemon)
  *                     meta secpath exists  ct mark & MASK != DECAP_OK
@@ -8,30 +9,40 @@
  *                         meta mark set ipsec in reqid & ~MASK | SECREQ  queue
  *                     meta secpath exists  ct mark & MASK != DECAP_OK
  *                         ip saddr @protected  meta mark set ... | SECPATH  queue
- *                     [ct state new] ip saddr @protected   queue   (inbound tap)
- *   forward        0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
- *   mss            1  per protecting out SP, the far side's SYN/ACK:
- *                     ip saddr DST ip daddr SRC tcp flags syn,ack
- *                     tcp option maxseg size > V  tcp option maxseg size set V
- *   output         0  [ct state new] ip daddr @protected   queue   (pre-NAT tap)
- *   postrouting  101  meta mark & MASK == FLAG  ct mark set ... | FLAG,
- *                         field cleared, accept     (back from the daemon)
- *                     meta mark & MASK != 0                queue   (post-NAT tap)
+ *                     ct state new  meta secpath missing  ip saddr @protected  queue
+ *   forward        0  ct state new  ip daddr @protected  queue    (pre-NAT tap, only
+ *   output         0  ct state new  ip daddr @protected  queue     with pre_nat_tap)
+ *   mss            1  per protecting out SP, the SYN and the far side's SYN/ACK:
+ *                     ip saddr SRC ip daddr DST tcp flags syn (and the reverse
+ *                     with syn,ack)  tcp option maxseg size > V  counter
+ *                     log group G prefix "ipsecguard mss-clamp V"
+ *                     tcp option maxseg size set V
+ *   postrouting  101  meta mark & MASK == FLAG  ct mark set ... | FLAG, field cleared
+ *                     meta mark & MASK == OK    ct mark set ... | OK, field cleared,
+ *                         accept                 (both: back from the daemon)
+ *                     ct mark & MASK == FLAG  counter  drop (enforce) | accept
+ *                     ct mark & MASK == OK    accept
+ *                     ct direction original  ct status snat
+ *                         ct original ip daddr @protected        queue (suspect)
+ *                     ct direction original  rt ipsec missing
+ *                         ct original ip daddr @required         queue (suspect)
+ *                     meta mark & MASK != 0  field cleared   (an unneeded token)
  *
- * The pre-NAT taps hand a flow head back with a token in the packet mark field
- * (MASK); only packets carrying one are queued after source NAT.  Where the daemon
- * wants something remembered in the conntrack mark (a flagged flow; a connection
- * whose decapsulated packets passed the in/fwd check) it answers NF_REPEAT with the
- * value in the field: the chain runs again and its first rule does the rest.  Every
- * decapsulated packet of a connection is judged until one passes, so replies that
- * keep arriving through the wrong SA are judged each time.  Scope "heads" queues
- * every flow head at every tap, "all" every packet (no set lookups).  Everything is
- * one transaction. */
+ * The suspects' queue has no bypass when enforcing: a suspect no daemon judges is
+ * dropped.  The pre-NAT tap (bypass always) hands flow heads back with a token in
+ * the packet mark field (MASK) that brings their pre-NAT tuple to postrouting, for
+ * kernels that attach no conntrack entry to queued packets.  Where the daemon wants
+ * something remembered in the conntrack mark it answers NF_REPEAT with the value in
+ * the field: the chain runs again and its first rules do the rest.  Every
+ * decapsulated packet of a connection is judged until one passes.  Scopes "heads"
+ * and "all" queue every flow head or every packet at every hook instead (diagnosis).
+ * Everything is one transaction. */
 #ifndef IGD_GUARD_RULES_H
 #define IGD_GUARD_RULES_H
 #include <stddef.h>
 #include <stdint.h>
 #include "nft_hooks.h"
+#include "decap_set.h"
 #include "prefix_set.h"
 
 enum igd_scope {
@@ -52,8 +63,13 @@ enum igd_guard_set {
 struct igd_guard_sets {
 	struct igd_prefix *v[IGD_GUARD_NSETS];	/* reordered when written */
 	size_t n[IGD_GUARD_NSETS];
+	const struct igd_decap_elem *decap;	/* the decap_ok set (both families) */
+	size_t ndecap;
 };
 #define IGD_GUARD_MSS_CHAIN "mss"
+/* The log prefix of the MSS rules: this, then the value they clamp to. */
+#define IGD_GUARD_MSS_PREFIX "ipsecguard mss-clamp "
+#define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 
 /* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's
  * selector, seen from the far side) get at most @mss. */
@@ -75,7 +91,9 @@ struct igd_guard_cfg {
 					 * packets passed the policy check */
 	uint32_t mark_ok;		/* ct mark: the daemon judged this connection
 					 * healthy (scope protected) */
-	bool mss_chain;			/* the mss chain for SYN/ACK clamping rules */
+	bool mss_chain;			/* the mss chain: SYN and SYN/ACK clamps */
+	uint16_t log_group;		/* nfnetlink_log group of the clamps' copies,
+					 * 0: none */
 	bool pre_nat_tap;		/* scope protected: queue protected flow heads
 					 * at forward and output too (kernels that do
 					 * not attach conntrack to queued packets; the

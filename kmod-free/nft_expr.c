@@ -155,6 +155,21 @@ int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t 
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_log(struct nftnl_rule *r, uint16_t group, uint32_t snaplen,
+		     const char *prefix)
+{
+	struct nftnl_expr *e = nft_expr_new("log");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, snaplen);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix) < 0)
+		return nft_expr_fail(e);
+	return nft_expr_add(r, e);
+}
+
 int igd_nft_expr_rt(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 {
 	struct nftnl_expr *e = nft_expr_new("rt");

@@ -36,6 +36,10 @@ int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
  * XFRM_POLICY_IN (secpath) or _OUT (route) */
 int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t spnum,
 		      uint32_t dreg);
+/* log group @group snaplen @snaplen queue-threshold 1 prefix @prefix: a copy of the
+ * packet as it is now to nfnetlink_log */
+int igd_nft_expr_log(struct nftnl_rule *r, uint16_t group, uint32_t snaplen,
+		     const char *prefix);
 /* rt KEY (NFT_RT_*) into @dreg, e.g. NFT_RT_XFRM: 1 when the route transforms. */
 int igd_nft_expr_rt(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 /* [ exthdr load tcpopt 2b @ 2 + 2 => reg @dreg ] : the TCP MSS option's value */

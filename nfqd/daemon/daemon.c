@@ -8,6 +8,8 @@
 #include "caps.h"
 #include "daemon.h"
 #include "nft_hooks.h"
+#include "num.h"
+#include "verdict_log.h"
 #include "diag.h"
 #include "ratelimit.h"
 #include "sdnotify.h"
@@ -58,6 +60,58 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		igd_vlog_line(d->log, d->line, (size_t)n);
 }
 
+/* A copy of a SYN or SYN/ACK that the mss chain clamped: its log line.  The packet
+ * itself went on long ago. */
+static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
+{
+	struct igd_daemon *d = arg;
+	struct igd_qpkt qp = {
+		.data = (uint8_t *)c->data, .len = c->len, .orig_len = c->len,
+		.hook = c->hook, .hw_proto = c->hw_proto, .mark = c->mark,
+		.indev = c->indev, .outdev = c->outdev, .copy = true,
+		.queue = (uint16_t)d->opts.log_group,
+	};
+	size_t plen = strlen(IGD_GUARD_MSS_PREFIX);
+	struct igd_judgement jd;
+	uint64_t suppressed;
+	struct igd_pkt p;
+	uint32_t to = 0;
+	int n;
+
+	/* the prefix is our rule's, never the packet's: "... mss-clamp V" */
+	if (!strncmp(c->prefix, IGD_GUARD_MSS_PREFIX, plen) &&
+	    igd_num_u32(c->prefix + plen, 1, 65535, &to))
+		to = 0;
+	igd_judge_mss_copy(&d->judge, &qp, &p, (uint16_t)to, &jd);
+	if (!igd_diag_log_ok(d, qp.hook, &jd, &suppressed))
+		return;
+	n = igd_verdict_line(d->line, sizeof(d->line), &qp, &p, &jd, suppressed);
+	if (n > 0)
+		igd_vlog_line(d->log, d->line, (size_t)n);
+}
+
+static int daemon_on_nflog(int fd, void *arg)
+{
+	struct igd_daemon *d = arg;
+
+	return igd_nflog_process(d->nflog);
+}
+
+/* The clamp rules' copies come through an nfnetlink_log group: only with our own
+ * tables (they hold the rules) and clamping on. */
+static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
+{
+	int e;
+
+	if (d->opts.no_hooks || d->opts.mss_mode == IGD_MSS_OFF)
+		return 0;
+	e = igd_nflog_open(&d->nflog, (uint16_t)d->opts.log_group, IGD_GUARD_LOG_SNAPLEN,
+			   daemon_on_copy, d, err, errlen);
+	if (!e)
+		e = igd_loop_add_fd(d->loop, igd_nflog_fd(d->nflog), daemon_on_nflog, d);
+	return e;
+}
+
 static int daemon_on_queue(int fd, void *arg)
 {
 	struct igd_queue *q = arg;
@@ -72,7 +126,8 @@ static int daemon_on_queue(int fd, void *arg)
 void igd_daemon_log_stats(struct igd_daemon *d)
 {
 	uint64_t sup = d->rl ? igd_rl_stats(d->rl)->suppressed : 0;
-	int n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues, sup);
+	int n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues,
+			       d->nflog, sup);
 
 	if (n > 0)
 		igd_vlog_line(d->log, d->line, (size_t)n);
@@ -164,9 +219,10 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mark_decap_ok = igd_natguard_decap_ok(&d->judge.guard),
 		.mark_ok = igd_natguard_ok(&d->judge.guard),
 		.mss_chain = d->opts.mss_mode != IGD_MSS_OFF,
-		/* the SYN's clamp, and the pre-NAT tuple where conntrack does not
-		 * come with the queued packet, need the pre-NAT tap */
-		.pre_nat_tap = !ct || d->opts.mss_mode != IGD_MSS_OFF,
+		.log_group = d->nflog ? (uint16_t)d->opts.log_group : 0,
+		/* the pre-NAT tuple where conntrack does not come with the queued
+		 * packet needs the pre-NAT tap */
+		.pre_nat_tap = !ct,
 		.enforce = d->opts.mode == IGD_MODE_ENFORCE,
 		.suspects_bypass = !enforcing,
 	};
@@ -248,6 +304,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	    daemon_diag_init(d, err, errlen) ?:
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
+	    daemon_open_nflog(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
 	    igd_caps_drop(d->opts.user != NULL, uid, gid, err, errlen);
 	if (e)
@@ -266,9 +323,7 @@ int igd_daemon_run(struct igd_daemon *d)
 	else if (!d->opts.no_hooks && !d->guard.pre_nat_tap)
 		how = "own nf_tables hooks installed, suspects judged by their conntrack entry";
 	else if (!d->opts.no_hooks)
-		how = d->nqueues && igd_queue_has_ct(d->queues[0]) ?
-		      "own nf_tables hooks installed, pre-NAT tap for the SYN's MSS clamp" :
-		      "own nf_tables hooks installed, pre-NAT tap (the kernel attaches no "
+		how = "own nf_tables hooks installed, pre-NAT tap (the kernel attaches no "
 		      "conntrack entry to queued packets)";
 	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s\n",
 		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi, how);
@@ -298,6 +353,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 		igd_daemon_log_stats(d);
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
+	igd_nflog_close(d->nflog);
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);
 	igd_diag_free(d);

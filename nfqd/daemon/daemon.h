@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "guard_rules.h"
 #include "judge.h"
+#include "nflog.h"
 #include "loop.h"
 #include "opts.h"
 #include "queue.h"
@@ -22,6 +23,8 @@ struct igd_ow;
 #define IGD_MAX_FIXES 64
 #define IGD_MAX_MSS_RULES 256
 
+#define IGD_MAX_DECAP	1024	/* SP pairs whose decapsulated packets skip the queue */
+
 struct igd_prefix_list {
 	struct igd_prefix *v;
 	size_t n, cap;
@@ -33,6 +36,7 @@ struct igd_daemon {
 	struct igd_queue *queues[IGD_MAX_QUEUES];
 	unsigned int nqueues;
 	struct igd_vlog *log;
+	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped */
 	struct igd_judge judge;
 	struct igd_mss mss;
 	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */
@@ -45,7 +49,9 @@ struct igd_daemon {
 	struct igd_prefix_list pfx;	/* the protected set's contents */
 	struct igd_prefix_list protect;	/* what sp-miss-out guards */
 	struct igd_prefix_list req;	/* the required set's contents */
-	struct igd_guard_sets sets;	/* both, as the guard's rules take them */
+	struct igd_decap_elem decap[IGD_MAX_DECAP];	/* the decap_ok set's */
+	size_t ndecap;
+	struct igd_guard_sets sets;	/* all, as the guard's rules take them */
 	struct igd_localaddr local;
 	struct igd_rl *rl;
 	struct igd_ow *ow;

@@ -64,12 +64,17 @@ struct igd_judge {
 	uint64_t count[IGD_R_MAX][2];		/* [reason][0 accept, 1 drop] */
 	uint64_t malformed[IGD_PKT_ERR_MAX];	/* by parse error */
 	uint64_t hooks[5];			/* packets per NF_INET hook */
+	uint64_t copies_unread;			/* clamp copies we could not parse */
 };
 
 int igd_judge_init(struct igd_judge *j, const struct igd_opts *o);
 /* Judges @qp; fills @p (the parsed packet) and @jd. */
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		      struct igd_judgement *jd);
+/* A copy of a SYN or SYN/ACK the kernel's rule clamped to @to: names its SP and the
+ * values for the mss-clamp line. */
+void igd_judge_mss_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			uint16_t to, struct igd_judgement *jd);
 const char *igd_reason_name(enum igd_reason r);
 /* Whether @a lies in one of the protected prefixes. */
 bool igd_judge_protected_dst(const struct igd_judge *j, int family, const union igd_addr *a);

@@ -12,6 +12,8 @@ void igd_flow_from_ct(const struct igd_ct *ct, const struct igd_ct_tuple *t, boo
 		      struct igd_flow *f);
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd);
+/* The out SP of a clamped SYN's flow (a SYN/ACK's: of the reverse flow). */
+void igd_judge_mss_sp(struct igd_judge *j, const struct igd_pkt *p, struct igd_judgement *jd);
 void igd_flow_reverse(const struct igd_flow *f, struct igd_flow *r);
 /* The verdict for a flagged packet in the configured mode (audit tags it). */
 void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_judgement *jd,

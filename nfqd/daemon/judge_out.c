@@ -20,8 +20,8 @@ static void judge_mss(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 {
 	uint16_t lim;
 
-	if (!j->mss || j->mss->mode == IGD_MSS_OFF)
-		return;
+	if (!j->mss || j->mss->mode == IGD_MSS_OFF || !j->opts->no_hooks)
+		return;		/* with our tables, the mss chain's rules clamp */
 	if (!(p->flags & IGD_PKT_F_TCP_MSS)) {
 		j->mss_no_option++;	/* the peer assumes 536 (IPv4) / 1220 (IPv6) */
 		return;
@@ -64,6 +64,21 @@ static void judge_synack(struct igd_judge *j, const struct igd_qpkt *qp, struct 
 		return;
 	jd->sp = sp;
 	judge_mss(j, qp, p, sp, &rev, jd);
+}
+
+void igd_judge_mss_sp(struct igd_judge *j, const struct igd_pkt *p, struct igd_judgement *jd)
+{
+	struct igd_flow rev;
+	const struct igd_sp *sp;
+
+	if (p->tcp_flags & TCP_ACK) {
+		igd_flow_reverse(&jd->flow, &rev);
+		sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &rev);
+	} else {
+		sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &jd->flow);
+	}
+	if (sp && igd_sp_protecting(sp))
+		jd->sp = sp;
 }
 
 /* Key exchange and ESP itself travel outside the SPs by design (socket policies). */

@@ -16,20 +16,29 @@ static const char usage[] =
 "                [--log -|FILE|syslog] [--no-hooks] [options]\n"
 "\n"
 "DESCRIPTION\n"
-"    ipsecguardd reads packets from NFQUEUE at prerouting, forward, output and\n"
-"    postrouting (after source NAT), judges each against the kernel's IPsec\n"
-"    security policies, and writes one JSON object per verdict.  By default it\n"
-"    installs its own nf_tables table (ip and ip6 families) that queues only flow\n"
-"    heads (conntrack state new), and removes it on SIGTERM or SIGINT.  A table\n"
-"    left behind by a killed run is replaced at start.\n"
+"    ipsecguardd installs its own nf_tables tables (ip and ip6) whose rules pick\n"
+"    out suspects: flows towards the remote selectors of protecting SPs that\n"
+"    source NAT translated or that leave untransformed.  Only those are queued;\n"
+"    it judges each against the kernel's IPsec security policies, remembers the\n"
+"    answer in the conntrack mark and writes one JSON object per verdict.  The\n"
+"    tables are removed on SIGTERM or SIGINT, except in enforce mode; tables\n"
+"    left behind are replaced at start, in one transaction.\n"
 "\n"
 "OPTIONS\n"
 "    -q, --queue N|A-B     queue number, or a range bound one socket each\n"
 "                          (default 0)\n"
 "    -m, --mode MODE       audit: tag and log, always accept (default);\n"
-"                          enforce: drop packets that would leak or miss policy;\n"
-"                          fix: like audit, and repair the ruleset (NAT exemptions)\n"
-"        --mss off|auto|N  TCP MSS clamping of tunnelled SYNs (default off)\n"
+"                          enforce: drop packets that would leak or miss policy,\n"
+"                          and every suspect no daemon can judge (the tables stay\n"
+"                          on exit);\n"
+"                          fix: drop the packet that reveals a NAT leak, insert\n"
+"                          the NAT exemption that repairs it, flush its flows\n"
+"        --mss off|auto|N  TCP MSS clamping of the SYN and SYN/ACK of protected\n"
+"                          flows (default off), by rules in the daemon's table\n"
+"                          kept in step with the SAs and the path MTU\n"
+"        --log-group N     nfnetlink_log group through which the kernel's clamp\n"
+"                          rules copy each clamped packet to the daemon for its\n"
+"                          log line (default 4700)\n"
 "    -l, --log DEST        '-' for standard output (default), 'syslog', or a file\n"
 "                          (appended; reopened on SIGHUP for log rotation)\n"
 "        --no-hooks        install no nf_tables table: rules of your own (rules/,\n"
@@ -80,7 +89,9 @@ static const char usage[] =
 "    Strings are escaped so that packet contents cannot forge a line.\n"
 "\n"
 "SIGNALS\n"
-"    SIGTERM, SIGINT  answer every queued packet, remove the table, exit 0\n"
+"    SIGTERM, SIGINT  answer every queued packet, remove the tables (enforce\n"
+"                     mode keeps them: suspects are dropped until a daemon runs\n"
+"                     again), exit 0\n"
 "    SIGHUP           reopen the log file\n"
 "    SIGUSR1          log a stats event (verdict counters per reason, kernel queue\n"
 "                     drops)\n"
@@ -92,6 +103,7 @@ enum {
 	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
 	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
 	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
+	OPT_LOG_GROUP,
 };
 
 static const struct option longopts[] = {
@@ -112,6 +124,7 @@ static const struct option longopts[] = {
 	{ "copy-range", required_argument, NULL, OPT_COPY_RANGE },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "log-group", required_argument, NULL, OPT_LOG_GROUP },
 	{ "user", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -266,6 +279,7 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_RCVBUF: return opts_u32("rcvbuf", arg, 65536, 1u << 30, &o->rcvbuf);
 	case OPT_STATS_INTERVAL:
 		return opts_u32("stats-interval", arg, 0, 86400, &o->stats_interval);
+	case OPT_LOG_GROUP: return opts_u32("log-group", arg, 1, 65535, &o->log_group);
 	case 'u':
 		o->user = arg;
 		return 0;
@@ -278,7 +292,7 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
 	int c, err;
 
 	*o = (struct igd_opts){
-		.log = "-", .table = "ipsecguard", .log_pass = true,
+		.log = "-", .table = "ipsecguard", .log_pass = true, .log_group = 4700,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
 		.mark_mask = 0x00ff0000, .xstat_interval = 5, .oneway_hold = 30,
 	};

@@ -25,6 +25,7 @@ struct igd_opts {
 	const char *table;
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
+	uint32_t log_group;		/* nfnetlink_log group of the clamp copies */
 	const char *user;
 	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
 	unsigned int nprotect;

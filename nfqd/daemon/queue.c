@@ -9,6 +9,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
+#include "nl_talk.h"
 #include "queue.h"
 
 #define QUEUE_BURST		32	/* messages per recvmmsg */
@@ -45,26 +46,9 @@ static int queue_err(char *err, size_t errlen, int e, const char *fmt, uint16_t 
 	return -e;
 }
 
-/* Sends one config message and waits for its ack. */
 static int queue_cfg_talk(struct igd_queue *q, struct nlmsghdr *nlh)
 {
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t n;
-
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = (uint32_t)random();
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		n = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, q->portid, NULL, NULL);
-		if (n < 0)
-			return -errno;
-		if (n == MNL_CB_STOP || n == MNL_CB_OK)
-			return 0;
-	}
+	return igd_nl_talk(q->nl, nlh);
 }
 
 static int queue_cfg_flags(struct igd_queue *q, uint8_t *buf, const struct igd_queue_cfg *cfg,

@@ -34,6 +34,8 @@ struct igd_qpkt {
 	bool has_ct;
 	struct igd_ct ct;
 	uint32_t ctinfo;
+	bool copy;		/* an asynchronous copy (nfnetlink_log group in queue),
+				 * not a queued packet: no verdict */
 };
 
 /* The handler's answer.  A mangle is honoured only when the whole packet was copied. */

@@ -75,7 +75,12 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 		e = spdsync_push(&d->pfx, &d->opts.protect[i]) ?:
 		    spdsync_push(&d->protect, &d->opts.protect[i]) ?:
 		    spdsync_push(&d->req, &d->opts.protect[i]);
+	d->ndecap = 0;
 	if (d->mirror) {
+		/* too many pairs: an empty set, every decapsulated packet a suspect */
+		e = igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->decap, IGD_MAX_DECAP);
+		d->ndecap = e > 0 ? (size_t)e : 0;
+		e = 0;
 		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, -1) {
 			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp))
 				continue;
@@ -96,6 +101,7 @@ const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
 	d->sets = (struct igd_guard_sets){
 		.v = { [IGD_GUARD_PROTECTED] = d->pfx.v, [IGD_GUARD_REQUIRED] = d->req.v },
 		.n = { [IGD_GUARD_PROTECTED] = d->pfx.n, [IGD_GUARD_REQUIRED] = d->req.n },
+		.decap = d->decap, .ndecap = d->ndecap,
 	};
 	return &d->sets;
 }

@@ -189,7 +189,7 @@ int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		igd_json_uint(&j, "to", jd->mss_to);
 		igd_json_obj_close(&j);
 	}
-	igd_json_uint(&j, "queue", qp->queue);
+	igd_json_uint(&j, qp->copy ? "nflog" : "queue", qp->queue);
 	if (jd->tap >= 0)
 		igd_json_str(&j, "tap", igd_tap_role_names[jd->tap]);
 	if (suppressed)
@@ -221,7 +221,8 @@ static void vl_queue_stats(struct igd_json *j, struct igd_queue *q)
 }
 
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
-		   struct igd_queue *const *q, unsigned int nq, uint64_t suppressed)
+		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
+		   uint64_t suppressed)
 {
 	struct igd_json j;
 	unsigned int i;
@@ -252,5 +253,14 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 	for (i = 0; i < nq; i++)
 		vl_queue_stats(&j, q[i]);
 	igd_json_arr_close(&j);
+	if (nflog) {
+		const struct igd_nflog_stats *ls = igd_nflog_stats(nflog);
+
+		igd_json_obj_open(&j, "nflog");
+		igd_json_uint(&j, "copies", ls->packets);
+		igd_json_uint(&j, "unread", jg->copies_unread + ls->bad_msgs);
+		igd_json_uint(&j, "overruns", ls->overruns);
+		igd_json_obj_close(&j);
+	}
 	return vl_end(&j);
 }

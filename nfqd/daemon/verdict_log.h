@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "judge.h"
+#include "nflog.h"
 #include "queue.h"
 
 #define IGD_LINE_MAX 2048
@@ -21,5 +22,6 @@ struct igd_queue;
 /* Formats a stats event: counters per reason, per hook, verdict lines the rate
  * limiter held back, and each queue's own and the kernel's counters. */
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
-		   struct igd_queue *const *q, unsigned int nq, uint64_t suppressed);
+		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
+		   uint64_t suppressed);
 #endif

@@ -3,9 +3,12 @@
 # SYN and a SYN/ACK to clamp), measured in one run:
 #   none     no clamping, no daemon
 #   kernel   a static nft rule: tcp flags syn tcp option maxseg size set 1300
-#   guard    ipsecguardd without --mss: the NAT guard's own queue trips per flow head
-#   daemon   ipsecguardd --mss 1300: the SYN clamped in the daemon (it sees it anyway),
-#            the SYN/ACK by the per-SP rule it keeps in its mss chain
+#   guard    ipsecguardd in audit mode without --mss: a healthy protected flow (no NAT)
+#            is no suspect; where the kernel attaches no conntrack entry to queued
+#            packets the pre-NAT tap still queues its head once
+#   enforce  the same in enforce mode
+#   daemon   ipsecguardd --mss 1300: SYN and SYN/ACK clamped by the per-SP rules it
+#            keeps in its mss chain, each clamp copied to it through nflog
 # Usage: bench_mss.sh [CONNECTIONS per run, default 3000] [ROUNDS, default 2]
 . "$(dirname "$0")/../netns/lib.sh"
 need_root
@@ -45,8 +48,13 @@ for r in $(seq "$rounds"); do
 	daemon_start --queue 80 --no-log-pass
 	echo "guard $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
+	daemon_start --queue 80 --mode enforce --no-log-pass
+	echo "enforce $(rate)" >>"$TMPD/r"
+	daemon_stop >/dev/null
+	in_gw nft delete table ip ipsecguard; in_gw nft delete table ip6 ipsecguard
 	daemon_start --queue 80 --mss 1300 --no-log-pass
 	echo "daemon $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
 done
-python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard daemon
+info "$(grep 'ipsecguardd: mode' "$DAEMON_ERR")"
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard enforce daemon

@@ -20,9 +20,12 @@ def bad(n, line, why):
 
 
 def check_verdict(n, line, o):
-    for k in ("hook", "verdict", "reason", "queue"):
+    for k in ("hook", "verdict", "reason"):
         if k not in o:
             bad(n, line, "missing " + k)
+    # a queued packet names its queue, a kernel rule's copy its nflog group
+    if ("queue" in o) == ("nflog" in o):
+        bad(n, line, "wants exactly one of queue and nflog")
     if o["hook"] not in HOOKS:
         bad(n, line, "bad hook")
     if o["verdict"] not in ("accept", "drop"):

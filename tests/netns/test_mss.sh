@@ -30,7 +30,7 @@ check "without clamping the 5 MB upload stalls (PMTUD blackhole)" \
 
 # the mss chain's rule for the far side's SYN/ACKs: "set V" and its packet counter
 mss_rule() {
-	in_gw nft list chain "$1" ipsecguard mss |
+	in_gw nft list chain "$1" ipsecguard mss | grep "flags syn,ack / syn,ack" |
 		sed -n "s/.*counter packets \([0-9]*\) .*maxseg size set $2.*/\1/p" | head -n 1
 }
 
@@ -46,6 +46,12 @@ n=$(log_count reason=mss-clamp hook=forward dport=5021 mss.to=1300 mss.from=1460
 check "the host's SYN was clamped 1460 -> 1300 ($n)" [ "$n" -ge 1 ]
 n=$(log_count reason=mss-clamp family=6 dport=5022 mss.to=1300)
 check "the IPv6 SYN was clamped ($n)" [ "$n" -ge 1 ]
+n=$(log_count reason=mss-clamp hook=forward sport=5021 mss.to=1300 mss.from=1460 sp.reqid=1)
+check "the peer's SYN/ACK clamp has its own line, naming the SP ($n)" [ "$n" = 1 ]
+n=$(log_count reason=mss-clamp hook=forward dport=5021 nflog=4700)
+check "the SYN's line comes from the kernel rule's copy, one per connection ($n)" [ "$n" = 1 ]
+n=$(log_count reason=mss-clamp queue=50)
+check "no clamp needed a queue trip ($n)" [ "$n" = 0 ]
 
 daemon_start --queue 50 --mss auto
 check "--mss auto: the 5 MB upload arrives byte-exact" xfer 192.168.1.10 5023 5000000

@@ -250,6 +250,11 @@ static void check_miss_out_and_mss(void)
 	jg.mss = &mss;
 	syn(&k, "10.0.2.33", "192.168.1.10");
 	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
+	ok(jd.mss_to == 0 && jd.reason == IGD_R_PASS,
+	   "with its own tables the daemon leaves the SYN to the mss chain's rule");
+	opts.no_hooks = true;	/* rules of the user's feed the queue: the daemon clamps */
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
 	is_int(jd.reason, IGD_R_MSS_CLAMP, "the SYN of a protected flow is clamped");
 	is_int(jd.mss_from, 1460, "from 1460");
 	is_int(jd.mss_to, 1300, "to 1300");

@@ -1,0 +1,34 @@
+#!/bin/sh
+# A healthy tunnel costs no queue trip: gw1 and gw2 run an AES-GCM tunnel between
+# 10.0.2.0/24 and 192.168.0.0/16 with in/fwd/out SPs of one reqid and no NAT.  With
+# ipsecguardd on gw1 in audit and in enforce mode, pings and a TCP transfer from host
+# to host2 (both directions of the tunnel) pass, and the daemon's queue sees not one
+# packet: outbound nothing is suspect (transformed, not translated), inbound every
+# decapsulated packet matches the decap_ok set (selectors . reqid of the SP pair).
+. /scenarios/lib.sh
+
+lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
+lab_up
+lab_tunnel gcm
+
+for mode in audit enforce; do
+	daemon_start "$mode" gw1 --mode "$mode" --queue 7
+	expect_eq "$mode: tunnel pings" "$(pings host $LAB_HOST2 5)" 5
+	bg_start "srv-$mode" host2 socat -u TCP-LISTEN:5901,reuseaddr OPEN:/dev/null,creat
+	wait_for 10 sh -c "nsx host2 ss -Hltn 'sport = :5901' | grep -q ." ||
+		fail "nothing listens on host2:5901"
+	nsx host sh -c "head -c 2000000 /dev/zero | timeout -s KILL 30 socat -u - TCP:$LAB_HOST2:5901"
+	expect_eq "$mode: a 2 MB TCP transfer through the tunnel" "$?" 0
+	bg_stop "srv-$mode"
+	log "$mode: queue 7: $(nsx gw1 cat /proc/net/netfilter/nfnetlink_queue)"
+	decap=$(nsx gw1 nft list chain ip ipsecguard prerouting | grep '@decap_ok' |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	expect_ge "$mode: decapsulated packets passed through the decap_ok set" "${decap:-0}" 10
+	daemon_stop "$mode"
+	L=$(daemon_log "$mode")
+	expect_eq "$mode: the daemon judged no packet (stats)" \
+		"$(log_last "$L" queues.packets event=stats)" 0
+	expect_eq "$mode: no verdict line" "$(log_count "$L" event=verdict)" 0
+	nsx gw1 nft delete table ip ipsecguard 2>/dev/null
+	nsx gw1 nft delete table ip6 ipsecguard 2>/dev/null
+done
