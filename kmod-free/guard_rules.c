@@ -248,7 +248,8 @@ static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cf
 		  igd_nft_expr_lookup(r, NFT_REG32_00, GUARD_DECAP_SET,
 				      GUARD_DECAP_ID_BASE + nfproto, 0) ?:
 		  igd_nft_expr_counter(r) ?:
-		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+		  igd_nft_expr_verdict(r, NF_ACCEPT) ?:
+		  igd_nft_rule_comment(r, IGD_GUARD_CTR_DECAP_OK) : -ENOMEM;
 	return guard_put_rule(b, r, ret);
 }
 
@@ -383,7 +384,8 @@ static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_flag) ?:
 		  igd_nft_expr_counter(r) ?:
-		  igd_nft_expr_verdict(r, cfg->enforce ? NF_DROP : NF_ACCEPT) : -ENOMEM;
+		  igd_nft_expr_verdict(r, cfg->enforce ? NF_DROP : NF_ACCEPT) ?:
+		  igd_nft_rule_comment(r, IGD_GUARD_CTR_FLAGGED) : -ENOMEM;
 	ret = guard_put_rule(b, r, ret);
 	if (ret)
 		return ret;
@@ -436,7 +438,8 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 						   IGD_GUARD_REQUIRED);
 	/* a suspect the daemon cannot judge (dead, flooded) is dropped when enforcing */
 	hooks.bypass = cfg->suspects_bypass;
-	ret = ret ?: igd_hooks_put_queue(r, &hooks, q);
+	ret = ret ?: igd_hooks_put_queue(r, &hooks, q) ?:
+	      igd_nft_rule_comment(r, snat ? IGD_GUARD_CTR_SUSPECT_NAT : IGD_GUARD_CTR_SUSPECT_CLEAR);
 	return guard_put_rule(b, r, ret);
 }
 
@@ -509,16 +512,16 @@ static int guard_put_mss_rule(struct igd_nft_batch *b, const struct igd_guard_cf
 	if (!ret && cfg->log_group)
 		ret = igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN, prefix);
 	ret = ret ?: igd_nft_expr_immediate(r, NFT_REG32_00, &v, 2) ?:
-	      igd_nft_expr_tcp_mss_set(r, NFT_REG32_00);
+	      igd_nft_expr_tcp_mss_set(r, NFT_REG32_00) ?:
+	      igd_nft_rule_comment(r, IGD_GUARD_CTR_MSS);
 	return guard_put_rule(b, r, ret);
 }
 
-/* Flushes the mss chain of one family. */
-static int guard_flush_mss(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			   uint32_t nfproto)
+/* Flushes @chain of one family. */
+static int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		       uint32_t nfproto, const char *chain)
 {
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
-						IGD_GUARD_MSS_CHAIN);
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	int ret;
 
 	if (!r)
@@ -541,7 +544,7 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 		return -ENOMEM;
 	}
 	for (i = 0; i < 2 && !ret; i++) {
-		ret = guard_flush_mss(b, cfg, guard_families[i]);
+		ret = guard_flush(b, cfg, guard_families[i], IGD_GUARD_MSS_CHAIN);
 		for (k = 0; k < n && !ret; k++)
 			if (m[k].family == guard_fam(guard_families[i]))
 				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k], false) ?:
@@ -602,6 +605,63 @@ static int guard_put_tag_rule(struct igd_nft_batch *b, const struct igd_guard_cf
 	return guard_put_rule(b, r, ret);
 }
 
+/* The count chain: per protecting out SP (in lookup order), the new tunnelled flows
+ * it carries, `ip saddr S ip daddr D counter return comment "sp N"`. */
+static int guard_put_count_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+	char comment[32];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sets->ncount && !ret; i++) {
+		const struct igd_guard_count *c = &sets->count[i];
+		struct nftnl_rule *r;
+
+		if (c->family != guard_fam(nfproto))
+			continue;
+		r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), IGD_GUARD_COUNT_CHAIN);
+		snprintf(comment, sizeof(comment), IGD_GUARD_CTR_SP "%u", c->index);
+		ret = r ? igd_nft_expr_prefix(r, soff, alen, c->src.b, c->plen_s) ?:
+			  igd_nft_expr_prefix(r, soff + alen, alen, c->dst.b, c->plen_d) ?:
+			  igd_nft_expr_counter(r) ?:
+			  igd_nft_expr_verdict(r, NFT_RETURN) ?:
+			  igd_nft_rule_comment(r, comment) : -ENOMEM;
+		ret = guard_put_rule(b, r, ret);
+	}
+	return ret;
+}
+
+/* The chain (no hook) and, at the end of postrouting, the jump to it of every new
+ * flow the route transforms: ct state new rt ipsec exists jump count. */
+static int guard_put_count(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	const char *post = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_rule *r;
+	uint8_t one = 1;
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, IGD_GUARD_COUNT_CHAIN);
+	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
+	nftnl_chain_free(c);
+	ret = ret ?: guard_put_count_rules(b, cfg, nfproto, sets);
+	if (ret)
+		return ret;
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), post);
+	ret = r ? igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)) ?:
+		  igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
+		  igd_nft_expr_jump(r, IGD_GUARD_COUNT_CHAIN) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
 static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			    uint32_t nfproto, const struct igd_guard_sets *sets,
 			    enum igd_hooks_queue q)
@@ -637,7 +697,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		if (cfg->scope != IGD_SCOPE_PROTECTED)
 			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 		else if (h == IGD_HOOK_POSTROUTING)
-			ret = guard_put_suspects(b, cfg, nfproto, q);
+			ret = guard_put_suspects(b, cfg, nfproto, q) ?:
+			      guard_put_count(b, cfg, nfproto, sets);
 		else if (!outbound || cfg->pre_nat_tap)
 			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 	}
@@ -704,6 +765,9 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard
 		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_REQUIRED,
 					    sets, 1) ?:
 		      (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
-		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0);
+		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0) ?:
+		      (cfg->scope == IGD_SCOPE_PROTECTED ?
+		       guard_flush(b, cfg, guard_families[i], IGD_GUARD_COUNT_CHAIN) ?:
+		       guard_put_count_rules(b, cfg, guard_families[i], sets) : 0);
 	return guard_send(b, ret, "set update", err, errlen);
 }

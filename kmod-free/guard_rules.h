@@ -60,16 +60,34 @@ enum igd_guard_set {
 	IGD_GUARD_NSETS,
 };
 
+/* One protecting out SP whose new tunnelled flows the count chain counts. */
+struct igd_guard_count {
+	union igd_addr src, dst;
+	uint8_t plen_s, plen_d;
+	uint8_t family;
+	uint32_t index;
+};
+
 struct igd_guard_sets {
 	struct igd_prefix *v[IGD_GUARD_NSETS];	/* reordered when written */
 	size_t n[IGD_GUARD_NSETS];
 	const struct igd_decap_elem *decap;	/* the decap_ok set (both families) */
 	size_t ndecap;
+	const struct igd_guard_count *count;	/* the count chain, in lookup order */
+	size_t ncount;
 };
 #define IGD_GUARD_MSS_CHAIN "mss"
 /* The log prefix of the MSS rules: this, then the value they clamp to. */
 #define IGD_GUARD_MSS_PREFIX "ipsecguard mss-clamp "
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
+/* The comments that name the rules whose counters the stats event reports. */
+#define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"
+#define IGD_GUARD_CTR_SUSPECT_CLEAR	"suspect: untransformed"
+#define IGD_GUARD_CTR_FLAGGED		"judged: flagged"
+#define IGD_GUARD_CTR_DECAP_OK		"decap ok"
+#define IGD_GUARD_CTR_MSS		"mss clamp"
+#define IGD_GUARD_CTR_SP		"sp "	/* then the SP's index */
+#define IGD_GUARD_COUNT_CHAIN		"count"
 
 /* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's
  * selector, seen from the far side) get at most @mss. */

@@ -15,10 +15,9 @@
 #include <libnftnl/rule.h>
 
 #include "natfix_int.h"
+#include "nl_talk.h"
 #include "nft_batch.h"
 
-#define NATFIX_DUMP_BUF		(64 * 1024)
-#define NATFIX_DUMP_TRIES	4
 
 static void natfix_seterr(char *err, size_t errlen, const char *what, int ret)
 {
@@ -27,77 +26,6 @@ static void natfix_seterr(char *err, size_t errlen, const char *what, int ret)
 }
 
 /* ---- one nf_tables dump ---- */
-
-struct natfix_dump {
-	mnl_cb_t cb;
-	void *data;
-	bool intr;			/* NLM_F_DUMP_INTR seen: the ruleset changed */
-};
-
-static int natfix_dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct natfix_dump *d = data;
-
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->intr = true;
-	return d->cb(nlh, d->data);
-}
-
-static int natfix_dump_recv(struct mnl_socket *nl, uint32_t seq, struct natfix_dump *d)
-{
-	uint32_t portid = mnl_socket_get_portid(nl);
-	char *buf = malloc(NATFIX_DUMP_BUF);
-	ssize_t n;
-	int ret;
-
-	if (!buf)
-		return -ENOMEM;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, NATFIX_DUMP_BUF);
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, natfix_dump_cb, d);
-		if (ret < 0)
-			ret = -(errno ? errno : EPROTO);
-	} while (ret > 0);
-	free(buf);
-	return ret;
-}
-
-/* Runs a dump of @nlh (built by the caller, seq filled in here); @cb sees each
- * message.  Retries when the kernel flags the dump as interrupted. */
-static int natfix_dump_run(struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-			   void (*reset)(void *data))
-{
-	struct natfix_dump d = { cb, data, false };
-	struct mnl_socket *nl;
-	int ret = -EINTR, tries;
-
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	for (tries = 0; tries < NATFIX_DUMP_TRIES && ret == -EINTR; tries++) {
-		d.intr = false;
-		reset(data);
-		nlh->nlmsg_seq = (uint32_t)time(NULL) + (uint32_t)tries;
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			ret = -errno;
-			break;
-		}
-		ret = natfix_dump_recv(nl, nlh->nlmsg_seq, &d);
-		if (!ret && d.intr)
-			ret = -EINTR;
-	}
-out:
-	mnl_socket_close(nl);
-	return ret;
-}
 
 /* ---- chains ---- */
 
@@ -188,7 +116,7 @@ static int natfix_dump_chains(struct natfix_scan *s)
 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC,
 				    NLM_F_DUMP, 0);
-	return natfix_dump_run(nlh, natfix_chain_cb, s, natfix_chains_reset);
+	return igd_nl_dump(nlh, natfix_chain_cb, s, natfix_chains_reset);
 }
 
 /* ---- rules ---- */
@@ -267,7 +195,7 @@ static int natfix_dump_rules(struct natfix_scan *s, const struct natfix_chain *c
 				    NLM_F_DUMP, 0);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
-	ret = natfix_dump_run(nlh, natfix_rule_cb, &ctx, natfix_rules_reset);
+	ret = igd_nl_dump(nlh, natfix_rule_cb, &ctx, natfix_rules_reset);
 	return ret == -ENOENT ? 0 : ret;	/* chain gone meanwhile */
 }
 

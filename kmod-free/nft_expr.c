@@ -8,6 +8,7 @@
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
 #include <libnftnl/expr.h>
 
 #include "nft_expr.h"
@@ -155,6 +156,47 @@ int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t 
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_rule_comment(struct nftnl_rule *r, const char *comment)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	int ret = 0;
+
+	if (!u)
+		return -ENOMEM;
+	if (!nftnl_udata_put_strz(u, NFTNL_UDATA_RULE_COMMENT, comment) ||
+	    nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u),
+				nftnl_udata_buf_len(u)) < 0)
+		ret = -ENOMEM;
+	nftnl_udata_buf_free(u);
+	return ret;
+}
+
+static int nft_comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	const char **out = data;
+	const char *v = nftnl_udata_get(attr);
+	uint8_t len = nftnl_udata_len(attr);
+
+	/* read only a NUL-terminated string */
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && len && !v[len - 1])
+		*out = v;
+	return 0;
+}
+
+const char *igd_nft_rule_get_comment(const struct nftnl_rule *r)
+{
+	const char *comment = NULL;
+	const void *ud;
+	uint32_t len;
+
+	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
+		return NULL;
+	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+	if (ud)
+		nftnl_udata_parse(ud, len, nft_comment_cb, &comment);
+	return comment;
+}
+
 int igd_nft_expr_log(struct nftnl_rule *r, uint16_t group, uint32_t snaplen,
 		     const char *prefix)
 {
@@ -273,6 +315,19 @@ int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	return nft_expr_add(r, e);
+}
+
+int igd_nft_expr_jump(struct nftnl_rule *r, const char *chain)
+{
+	struct nftnl_expr *e = nft_expr_new("immediate");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0)
+		return nft_expr_fail(e);
 	return nft_expr_add(r, e);
 }
 

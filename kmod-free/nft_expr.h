@@ -36,6 +36,11 @@ int igd_nft_expr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
  * XFRM_POLICY_IN (secpath) or _OUT (route) */
 int igd_nft_expr_xfrm(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t spnum,
 		      uint32_t dreg);
+/* A comment on @r, as `nft list` shows it (rule userdata); the counters of the
+ * daemon's rules are found by it. */
+int igd_nft_rule_comment(struct nftnl_rule *r, const char *comment);
+/* The comment of @r, or NULL (valid while @r lives). */
+const char *igd_nft_rule_get_comment(const struct nftnl_rule *r);
 /* log group @group snaplen @snaplen queue-threshold 1 prefix @prefix: a copy of the
  * packet as it is now to nfnetlink_log */
 int igd_nft_expr_log(struct nftnl_rule *r, uint16_t group, uint32_t snaplen,
@@ -61,6 +66,8 @@ int igd_nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set,
 			uint32_t set_id, int invert);
 /* [ immediate reg 0 @verdict ] ; NF_ACCEPT, NF_DROP, NFT_RETURN, ... */
 int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict);
+/* [ immediate reg 0 jump -> @chain ] */
+int igd_nft_expr_jump(struct nftnl_rule *r, const char *chain);
 
 /* Queue flags, identical for the native expression and xt NFQUEUE v3. */
 #define IGD_NFT_QUEUE_BYPASS	0x01

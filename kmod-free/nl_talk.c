@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include "nl_talk.h"
 
 int igd_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
@@ -25,4 +27,77 @@ int igd_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 		if (ret == MNL_CB_STOP)
 			return 0;
 	}
+}
+
+#define NL_DUMP_BUF	(64 * 1024)
+#define NL_DUMP_TRIES	4
+
+struct nl_dump {
+	mnl_cb_t cb;
+	void *data;
+	bool intr;			/* NLM_F_DUMP_INTR seen */
+};
+
+static int nl_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_dump *d = data;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		d->intr = true;
+	return d->cb(nlh, d->data);
+}
+
+static int nl_dump_recv(struct mnl_socket *nl, uint32_t seq, struct nl_dump *d)
+{
+	uint32_t portid = mnl_socket_get_portid(nl);
+	char *buf = malloc(NL_DUMP_BUF);
+	ssize_t n;
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, NL_DUMP_BUF);
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, nl_dump_cb, d);
+		if (ret < 0)
+			ret = -(errno ? errno : EPROTO);
+	} while (ret > 0);
+	free(buf);
+	return ret;
+}
+
+int igd_nl_dump(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(void *data))
+{
+	static uint32_t seq;
+	struct nl_dump d = { cb, data, false };
+	struct mnl_socket *nl;
+	int ret = -EINTR, tries;
+
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (tries = 0; tries < NL_DUMP_TRIES && ret == -EINTR; tries++) {
+		d.intr = false;
+		if (reset)
+			reset(data);
+		nlh->nlmsg_seq = ++seq;
+		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = nl_dump_recv(nl, nlh->nlmsg_seq, &d);
+		if (!ret && d.intr)
+			ret = -EINTR;
+	}
+out:
+	mnl_socket_close(nl);
+	return ret;
 }

@@ -8,4 +8,11 @@
 
 /* Sends @nlh on @nl and waits for its ack.  0, or -errno (the kernel's error). */
 int igd_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh);
+
+/* Runs the nfnetlink dump request @nlh (NLM_F_DUMP set by the caller; the sequence
+ * number is filled in here) on a socket of its own; @cb sees each message.  When the
+ * kernel flags the dump as interrupted (NLM_F_DUMP_INTR: the table changed under it)
+ * @reset(@data) is called and the dump runs again, a bounded number of times.
+ * Returns 0, -EINTR when every try was interrupted, or -errno. */
+int igd_nl_dump(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(void *data));
 #endif

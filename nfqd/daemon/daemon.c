@@ -123,11 +123,22 @@ static int daemon_on_queue(int fd, void *arg)
 	return err == -ENOBUFS ? 0 : err;
 }
 
+/* The counters of our own rules, while our tables are there to read. */
+static void daemon_read_kernel(struct igd_daemon *d)
+{
+	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
+		return;
+	d->kc_ok = igd_guard_counters_read(d->opts.table, &d->kc) == 0;
+}
+
 void igd_daemon_log_stats(struct igd_daemon *d)
 {
 	uint64_t sup = d->rl ? igd_rl_stats(d->rl)->suppressed : 0;
-	int n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues,
-			       d->nflog, sup);
+	int n;
+
+	daemon_read_kernel(d);
+	n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues,
+			   d->nflog, d->kc_ok ? &d->kc : NULL, sup);
 
 	if (n > 0)
 		igd_vlog_line(d->log, d->line, (size_t)n);
@@ -287,8 +298,10 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	}
 	d->judge.mss = &d->mss;
 	e = igd_caps_lookup(d->opts.user, &uid, &gid, err, errlen);
-	if (e)
+	if (e) {
+		d->bad_option = true;	/* --user names no user */
 		return e;
+	}
 	d->loop = igd_loop_new();
 	if (!d->loop) {
 		snprintf(err, errlen, "event loop: %s", strerror(errno));
@@ -299,8 +312,12 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "signals: %s", strerror(-e));
 		return e;
 	}
-	e = igd_vlog_open(&d->log, d->opts.log, err, errlen) ?:
-	    (d->opts.user ? igd_vlog_chown(d->log, uid, gid) : 0) ?:
+	e = igd_vlog_open(&d->log, d->opts.log, err, errlen);
+	if (e) {
+		d->bad_option = true;	/* --log names a file we cannot open */
+		return e;
+	}
+	e = (d->opts.user ? igd_vlog_chown(d->log, uid, gid) : 0) ?:
 	    daemon_diag_init(d, err, errlen) ?:
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
@@ -340,6 +357,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	/* remove the hooks first: no new packets, then answer what is still queued.
 	 * Enforce keeps them: its suspects' queue has no bypass, so while no daemon
 	 * runs they are dropped, and a protected flow never leaks for want of one. */
+	daemon_read_kernel(d);		/* the last stats line needs them */
 	if (d->hooks_installed && d->opts.mode == IGD_MODE_ENFORCE)
 		fprintf(stderr, "ipsecguardd: enforce: tables %s kept, suspects are dropped "
 			"until a daemon runs again (nft delete table ip %s; nft delete "
@@ -347,6 +365,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 			d->opts.table);
 	else if (d->hooks_installed && igd_hooks_remove(d->opts.table, err, sizeof(err)))
 		fprintf(stderr, "ipsecguardd: %s\n", err);
+	d->hooks_installed = false;
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_process(d->queues[i]);
 	if (d->log && d->nqueues)

@@ -6,6 +6,7 @@
 #include "guard_rules.h"
 #include "judge.h"
 #include "nflog.h"
+#include "guard_counters.h"
 #include "loop.h"
 #include "opts.h"
 #include "queue.h"
@@ -51,6 +52,8 @@ struct igd_daemon {
 	struct igd_prefix_list req;	/* the required set's contents */
 	struct igd_decap_elem decap[IGD_MAX_DECAP];	/* the decap_ok set's */
 	size_t ndecap;
+	struct igd_guard_count count[IGD_GUARD_MAX_SP_CTR];	/* the count chain's */
+	size_t ncount;
 	struct igd_guard_sets sets;	/* all, as the guard's rules take them */
 	struct igd_localaddr local;
 	struct igd_rl *rl;
@@ -64,6 +67,9 @@ struct igd_daemon {
 	unsigned int nfix_done;
 	uint64_t fixes_applied;
 	unsigned int ticks;
+	bool bad_option;		/* setup failed on an option's value: exit 2 */
+	struct igd_guard_counters kc;	/* our rules' counters, last read */
+	bool kc_ok;
 	char line[IGD_LINE_MAX];
 };
 

@@ -16,8 +16,10 @@ int main(int argc, char **argv)
 	rc = igd_daemon_setup(&d, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ipsecguardd: %s\n", err);
+		if (d.bad_option)
+			fprintf(stderr, "Try 'ipsecguardd --help'.\n");
 		igd_daemon_teardown(&d);
-		return 1;
+		return d.bad_option ? 2 : 1;
 	}
 	rc = igd_daemon_run(&d);
 	if (rc)

@@ -61,6 +61,40 @@ static int spdsync_push_sel(struct igd_prefix_list *l, const struct igd_sel *s, 
 	return spdsync_push(l, &p);
 }
 
+/* The count chain's SPs: protecting out SPs without a protocol selector, in lookup
+ * order (lowest priority value first, then the older, lower index), so a flow counts
+ * for the first of them that covers its addresses. */
+static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
+{
+	struct { uint32_t prio; struct igd_guard_count c; } tmp[IGD_GUARD_MAX_SP_CTR];
+	const struct igd_sp *sp;
+	size_t n = 0, i, j;
+
+	igd_spd_for_each(spd, sp, IGD_DIR_OUT) {
+		if (!igd_sp_protecting(sp) || sp->sel.proto || n == IGD_GUARD_MAX_SP_CTR)
+			continue;
+		tmp[n].prio = sp->priority;
+		tmp[n].c = (struct igd_guard_count){
+			.src = sp->sel.saddr, .dst = sp->sel.daddr, .plen_s = sp->sel.plen_s,
+			.plen_d = sp->sel.plen_d, .family = sp->sel.family, .index = sp->index,
+		};
+		n++;
+	}
+	/* insertion sort by (priority, index): small n, no allocation */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && (tmp[j - 1].prio > tmp[j].prio ||
+				      (tmp[j - 1].prio == tmp[j].prio &&
+				       tmp[j - 1].c.index > tmp[j].c.index)); j--) {
+			__typeof__(tmp[0]) t = tmp[j];
+
+			tmp[j] = tmp[j - 1];
+			tmp[j - 1] = t;
+		}
+	for (i = 0; i < n; i++)
+		d->count[i] = tmp[i].c;
+	d->ncount = n;
+}
+
 /* The protected set: remote selectors of protecting SPs (out: destination, in/fwd:
  * source) and --protect; the sp-miss-out list: out destinations and --protect; the
  * required set: out destinations of SPs with a required template, and --protect. */
@@ -81,6 +115,7 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 		e = igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->decap, IGD_MAX_DECAP);
 		d->ndecap = e > 0 ? (size_t)e : 0;
 		e = 0;
+		spdsync_count(d, igd_xfrm_mirror_spd(d->mirror));
 		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, -1) {
 			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp))
 				continue;
@@ -102,6 +137,7 @@ const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
 		.v = { [IGD_GUARD_PROTECTED] = d->pfx.v, [IGD_GUARD_REQUIRED] = d->req.v },
 		.n = { [IGD_GUARD_PROTECTED] = d->pfx.n, [IGD_GUARD_REQUIRED] = d->req.n },
 		.decap = d->decap, .ndecap = d->ndecap,
+		.count = d->count, .ncount = d->ncount,
 	};
 	return &d->sets;
 }

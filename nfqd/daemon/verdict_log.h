@@ -4,10 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "judge.h"
+#include "guard_counters.h"
 #include "nflog.h"
 #include "queue.h"
 
-#define IGD_LINE_MAX 2048
+#define IGD_LINE_MAX 16384	/* a stats line with every SP's counter */
 
 /* Formats the verdict of @qp into @buf; returns the length or -1. */
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
@@ -23,5 +24,5 @@ struct igd_queue;
  * limiter held back, and each queue's own and the kernel's counters. */
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
-		   uint64_t suppressed);
+		   const struct igd_guard_counters *kernel, uint64_t suppressed);
 #endif

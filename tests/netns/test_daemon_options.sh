@@ -32,8 +32,14 @@ for section in NAME SYNOPSIS DESCRIPTION OPTIONS LOG SIGNALS "EXIT STATUS" --no-
 done
 check "--version" sh -c "'$D' --version | grep -q '^ipsecguardd [0-9]'"
 if [ "$(id -u)" = 0 ]; then
-	out=$(ip netns add igd-opt-$$ && ip netns exec igd-opt-$$ "$D" --log /nonexistent/dir/x.log 2>&1); rc=$?
-	ip netns del igd-opt-$$
-	check "unwritable log file fails at start, naming it (exit $rc)" \
-		sh -c "[ $rc -eq 1 ] && echo '$out' | grep -q '/nonexistent/dir/x.log'"
+	ip netns add igd-opt-$$
+	trap 'ip netns del igd-opt-$$ 2>/dev/null' EXIT
+	out=$(ip netns exec igd-opt-$$ "$D" --log /nonexistent/dir/x.log 2>&1); rc=$?
+	check "unwritable log file: a bad option, exit 2 naming it (exit $rc)" \
+		sh -c "[ $rc -eq 2 ] && echo '$out' | grep -q '/nonexistent/dir/x.log'"
+	out=$(ip netns exec igd-opt-$$ "$D" --user nosuchuser-igd 2>&1); rc=$?
+	check "unknown --user: exit 2 naming it (exit $rc)" \
+		sh -c "[ $rc -eq 2 ] && echo '$out' | grep -q 'nosuchuser-igd'"
+	check "neither left a table behind" \
+		sh -c "! ip netns exec igd-opt-$$ nft list tables | grep -q ipsecguard"
 fi

@@ -97,6 +97,13 @@ raw 7 mss-twice 3
 sleep 0.3
 check "in audit the hostile SYNs reach the peer translated ($(seen natted))" \
 	[ "$(seen natted)" -ge 3 ]
+n=$(in_host "$BUILD/tests/synflood_tool" 10.0.2.33 192.168.1.10 9 20000)
+sleep 1
 check "daemon exits 0" daemon_stop
+last=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats)
+info "audit flood of $n: $(echo "$last" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["kernel"], s["reasons"])')"
+check "audit: the kernel's suspect counter counts every leaking flow of the flood" python3 -c "
+import json,sys; s=json.loads(sys.argv[1])
+assert s['kernel']['suspects_translated'] >= 20003, s['kernel']" "$last"
 check "audit removes its tables when stopped ($(tables))" [ "$(tables)" = 0 ]
 check "the log keeps the contract" python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG"

@@ -11,12 +11,13 @@ lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
 lab_up
 lab_tunnel gcm
 
+_listens() { nsx host2 ss -Hltn "sport = :5901" | grep -q .; }
+
 for mode in audit enforce; do
 	daemon_start "$mode" gw1 --mode "$mode" --queue 7
 	expect_eq "$mode: tunnel pings" "$(pings host $LAB_HOST2 5)" 5
 	bg_start "srv-$mode" host2 socat -u TCP-LISTEN:5901,reuseaddr OPEN:/dev/null,creat
-	wait_for 10 sh -c "nsx host2 ss -Hltn 'sport = :5901' | grep -q ." ||
-		fail "nothing listens on host2:5901"
+	wait_for 10 _listens || fail "nothing listens on host2:5901"
 	nsx host sh -c "head -c 2000000 /dev/zero | timeout -s KILL 30 socat -u - TCP:$LAB_HOST2:5901"
 	expect_eq "$mode: a 2 MB TCP transfer through the tunnel" "$?" 0
 	bg_stop "srv-$mode"
@@ -29,6 +30,10 @@ for mode in audit enforce; do
 	expect_eq "$mode: the daemon judged no packet (stats)" \
 		"$(log_last "$L" queues.packets event=stats)" 0
 	expect_eq "$mode: no verdict line" "$(log_count "$L" event=verdict)" 0
+	expect_ge "$mode: the kernel counted the tunnelled flows of gw1's out SP (stats)" \
+		"$(log_last "$L" sp_flows.flows event=stats)" 2
+	expect_eq "$mode: and no suspect (stats)" \
+		"$(log_last "$L" kernel.suspects_translated event=stats)" 0
 	nsx gw1 nft delete table ip ipsecguard 2>/dev/null
 	nsx gw1 nft delete table ip6 ipsecguard 2>/dev/null
 done
