@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <linux/netfilter.h>
@@ -23,6 +24,8 @@
 #define LEGACY_OUT_MAX		(16 * 1024 * 1024)
 #define LEGACY_ERR_MAX		512
 #define LEGACY_CHAIN		"POSTROUTING"
+#define LEGACY_LOCK_WAIT	"5"	/* seconds iptables waits for the xtables lock */
+#define LEGACY_CHILD_MS		10000	/* then the child is killed */
 
 static const char *const legacy_dirs[] = {
 	"/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin", NULL,
@@ -109,16 +112,30 @@ static void legacy_err_put(struct legacy_out *o, const char *data, size_t n)
 	o->err[o->errlen] = '\0';
 }
 
-/* Reads both pipes until both are closed. */
+static int64_t legacy_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads both pipes until both are closed, or -ETIMEDOUT after LEGACY_CHILD_MS. */
 static int legacy_collect(int fdout, int fderr, struct legacy_out *o)
 {
 	struct pollfd p[2] = { { fdout, POLLIN, 0 }, { fderr, POLLIN, 0 } };
+	int64_t deadline = legacy_now_ms() + LEGACY_CHILD_MS;
 	char buf[4096];
-	int open = 2, ret = 0, i;
+	int open = 2, ret = 0, i, r;
 	ssize_t n;
 
 	while (open > 0) {
-		if (poll(p, 2, -1) < 0) {
+		int64_t left = deadline - legacy_now_ms();
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(p, 2, (int)left);
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -145,12 +162,18 @@ static int legacy_collect(int fdout, int fderr, struct legacy_out *o)
 static void legacy_child(const char *path, char *const argv[], int out[2], int err[2])
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	sigset_t none;
 
 	if (null >= 0)
 		dup2(null, STDIN_FILENO);
 	dup2(out[1], STDOUT_FILENO);
 	dup2(err[1], STDERR_FILENO);
+	/* the mask and ignored signals survive exec: iptables' -w times out by SIGALRM,
+	 * which a thread that blocks every signal would pass on blocked */
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv(path, argv);
 	_exit(127);
 }
@@ -179,6 +202,8 @@ static int legacy_run(const char *path, char *const argv[], struct legacy_out *o
 	close(err[0]);
 	if (pid < 0)
 		return ret;
+	if (ret == -ETIMEDOUT)
+		kill(pid, SIGKILL);	/* a tool that hangs does not hang the fixer */
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
@@ -187,7 +212,7 @@ static int legacy_run(const char *path, char *const argv[], struct legacy_out *o
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* Runs "<bin> -w -t nat <args...>"; 0, or -errno with the tool's stderr in @err. */
+/* Runs "<bin> -w 5 -t nat <args...>"; 0, or -errno with the tool's stderr in @err. */
 static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 		       struct legacy_out *o, char *err, size_t errlen)
 {
@@ -201,10 +226,11 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 			snprintf(err, errlen, "natfix: %s not found", legacy_bin_name(family));
 		return -ENOENT;
 	}
-	if (nargs + 5 > LEGACY_ARGV_MAX)
+	if (nargs + 6 > LEGACY_ARGV_MAX)
 		return -E2BIG;
 	argv[n++] = path;
-	argv[n++] = (char *)"-w";
+	argv[n++] = (char *)"-w";	/* wait for the xtables lock, not for ever */
+	argv[n++] = (char *)LEGACY_LOCK_WAIT;
 	argv[n++] = (char *)"-t";
 	argv[n++] = (char *)"nat";
 	for (i = 0; i < nargs; i++)

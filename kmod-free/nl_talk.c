@@ -12,7 +12,7 @@ int igd_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 	int ret;
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = ++seq;
+	nlh->nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -88,7 +88,8 @@ int igd_nl_dump(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(voi
 		d.intr = false;
 		if (reset)
 			reset(data);
-		nlh->nlmsg_seq = ++seq;
+		/* the fix thread dumps too: the counter is shared */
+		nlh->nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
 		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 			ret = -errno;
 			break;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -26,12 +27,12 @@ int igd_caps_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t 
 	return 0;
 }
 
-static int caps_bounding_clear(void)
+static int caps_bounding_clear(uint32_t keep)
 {
 	unsigned long c;
 
 	for (c = 0; c <= 63; c++) {
-		if (c == CAP_NET_ADMIN)
+		if (c < 32 && (keep & (1u << c)))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
@@ -39,18 +40,21 @@ static int caps_bounding_clear(void)
 	return 0;
 }
 
-static int caps_set_net_admin(void)
+static int caps_set(uint32_t keep)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
+	unsigned long c;
 
 	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = data[0].inheritable = 1u << CAP_NET_ADMIN;
+	data[0].effective = data[0].permitted = data[0].inheritable = keep;
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
-	/* fix mode runs iptables-legacy on hosts that use it: the child needs it too */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN, 0, 0) < 0)
-		return -errno;
+	/* fix mode runs iptables-legacy on hosts that use it: the child needs them too */
+	for (c = 0; c < 32; c++)
+		if ((keep & (1u << c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -62,11 +66,13 @@ static int caps_switch_user(uid_t uid, gid_t gid)
 	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ? -errno : 0;
 }
 
-int igd_caps_drop(int user_set, uid_t uid, gid_t gid, char *err, size_t errlen)
+int igd_caps_drop(int fix, int user_set, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
+	/* iptables-legacy opens a raw socket to reach its tables: fix mode keeps that */
+	uint32_t keep = 1u << CAP_NET_ADMIN | (fix ? 1u << CAP_NET_RAW : 0);
 	int e;
 
-	e = caps_bounding_clear();
+	e = caps_bounding_clear(keep);
 	if (e) {
 		snprintf(err, errlen, "clear capability bounding set: %s", strerror(-e));
 		return e;
@@ -79,10 +85,11 @@ int igd_caps_drop(int user_set, uid_t uid, gid_t gid, char *err, size_t errlen)
 			return e;
 		}
 	}
-	e = caps_set_net_admin();
+	e = caps_set(keep);
 	if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		e = -errno;
 	if (e)
-		snprintf(err, errlen, "keep only CAP_NET_ADMIN: %s", strerror(-e));
+		snprintf(err, errlen, "keep only CAP_NET_ADMIN%s: %s", fix ? " and CAP_NET_RAW" : "",
+			 strerror(-e));
 	return e;
 }

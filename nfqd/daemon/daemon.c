@@ -16,26 +16,6 @@
 #include "spdsync.h"
 
 
-static bool daemon_fix_known(const struct igd_daemon *d, uint32_t index)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->nfix_done; i++)
-		if (d->fix_done[i] == index)
-			return true;
-	for (i = 0; i < d->nfix_pending; i++)
-		if (d->fix_pending[i].index == index)
-			return true;
-	return false;
-}
-
-static void daemon_fix_request(struct igd_daemon *d, const struct igd_sp *sp)
-{
-	if (daemon_fix_known(d, sp->index) || d->nfix_pending >= IGD_MAX_FIXES)
-		return;
-	d->fix_pending[d->nfix_pending++] = *sp;
-}
-
 static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, void *arg)
 {
 	struct igd_daemon *d = arg;
@@ -49,8 +29,8 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 	v->mangled = jd.mss_to != 0;
 	v->set_mark = jd.set_mark;
 	v->mark = jd.mark;
-	if (jd.want_fix && jd.sp)
-		daemon_fix_request(d, jd.sp);
+	if (jd.want_fix && jd.sp && d->fixes.worker)
+		igd_fixes_request(&d->fixes, jd.sp);
 	if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
 		return;
 	if (!igd_diag_log_ok(d, qp->hook, &jd, &suppressed))
@@ -90,6 +70,29 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 		igd_vlog_line(d->log, d->line, (size_t)n);
 }
 
+static int daemon_on_fixes(int fd, void *arg)
+{
+	struct igd_daemon *d = arg;
+
+	igd_fixes_on_results(&d->fixes);
+	return 0;
+}
+
+/* Fix mode's thread, and its pipe in the loop. */
+static int daemon_start_fixes(struct igd_daemon *d, char *err, size_t errlen)
+{
+	int e;
+
+	if (d->opts.mode != IGD_MODE_FIX)
+		return 0;
+	e = igd_fixes_init(&d->fixes, d->log);
+	if (!e)
+		e = igd_loop_add_fd(d->loop, igd_fixes_fd(&d->fixes), daemon_on_fixes, d);
+	if (e)
+		snprintf(err, errlen, "fix thread: %s", strerror(-e));
+	return e;
+}
+
 static int daemon_on_nflog(int fd, void *arg)
 {
 	struct igd_daemon *d = arg;
@@ -118,8 +121,9 @@ static int daemon_on_queue(int fd, void *arg)
 	struct igd_daemon *d = igd_queue_arg(q);
 	int err = igd_queue_process(q);
 
-	if (d->nfix_pending)
-		igd_daemon_apply_fixes(d);
+	/* fix requests of the burst go to the fix thread: nothing here waits */
+	if (d->fixes.worker)
+		igd_fixes_kick(&d->fixes);
 	return err == -ENOBUFS ? 0 : err;
 }
 
@@ -169,6 +173,8 @@ static void daemon_on_tick(void *arg)
 	struct igd_daemon *d = arg;
 
 	igd_spdsync_tick(d);
+	if (d->fixes.worker)
+		igd_fixes_kick(&d->fixes);	/* retries that came due */
 	d->ticks++;
 	if (d->ticks % IGD_TICKS_PER_S)
 		return;
@@ -323,7 +329,10 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_open_nflog(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
-	    igd_caps_drop(d->opts.user != NULL, uid, gid, err, errlen);
+	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user != NULL, uid, gid,
+			  err, errlen) ?:
+	    /* capabilities are per thread: the fix thread starts with the reduced set */
+	    daemon_start_fixes(d, err, errlen);
 	if (e)
 		return e;
 	igd_loop_set_tick(d->loop, IGD_TICK_MS, daemon_on_tick, d);
@@ -373,6 +382,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
 	igd_nflog_close(d->nflog);
+	igd_fixes_free(&d->fixes);
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);
 	igd_diag_free(d);

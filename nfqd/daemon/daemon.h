@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "guard_rules.h"
 #include "judge.h"
+#include "fixes.h"
 #include "nflog.h"
 #include "guard_counters.h"
 #include "loop.h"
@@ -21,7 +22,6 @@
 struct igd_rl;
 struct igd_ow;
 
-#define IGD_MAX_FIXES 64
 #define IGD_MAX_MSS_RULES 256
 
 #define IGD_MAX_DECAP	1024	/* SP pairs whose decapsulated packets skip the queue */
@@ -60,12 +60,7 @@ struct igd_daemon {
 	struct igd_ow *ow;
 	struct igd_xstat_snap xstat_base;
 	bool xstat_ok;
-	/* fix mode: SPs whose selector wants a NAT exemption, applied after a burst */
-	struct igd_sp fix_pending[IGD_MAX_FIXES];
-	unsigned int nfix_pending;
-	uint32_t fix_done[IGD_MAX_FIXES];	/* SP indexes already exempted */
-	unsigned int nfix_done;
-	uint64_t fixes_applied;
+	struct igd_fixes fixes;		/* fix mode (worker NULL otherwise) */
 	unsigned int ticks;
 	bool bad_option;		/* setup failed on an option's value: exit 2 */
 	struct igd_guard_counters kc;	/* our rules' counters, last read */
@@ -77,6 +72,4 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen);
 int igd_daemon_run(struct igd_daemon *d);
 void igd_daemon_teardown(struct igd_daemon *d);
 void igd_daemon_log_stats(struct igd_daemon *d);
-/* Fix mode: applies the NAT exemptions requested during the last burst. */
-void igd_daemon_apply_fixes(struct igd_daemon *d);
 #endif

@@ -1,14 +1,21 @@
 /* Fix mode: NAT exemptions for SPs whose traffic source NAT pushed out of the
- * tunnel, applied outside the packet path (after the burst that asked for them):
- * a RETURN rule for the SP's selector at the top of every NAT postrouting chain,
- * then the conntrack entries of the selector are deleted so that its flows bind
- * again, this time without NAT.  Each rule and the flush are logged as events. */
+ * tunnel.  The packet path only asks (igd_fixes_request: a copy into a fixed table);
+ * the fix thread does the work: a RETURN rule for the SP's selector at the top of
+ * every NAT postrouting chain, then the deletion of the selector's conntrack entries
+ * so that its flows bind again without NAT.  Each rule, flush and failure is logged
+ * as an event.  A failed exemption is tried again with a doubling delay; an SP counts
+ * as fixed only once its exemption is in. */
 #include <stdio.h>
 #include <string.h>
-#include "ct_nl.h"
-#include "daemon.h"
+#include <time.h>
+#include "fixes.h"
 #include "json.h"
-#include "natfix.h"
+#include "verdict_log.h"
+
+#define FIX_RETRY_FIRST_MS	1000
+#define FIX_RETRY_MAX_MS	60000
+
+enum fix_state { FIX_WANTED, FIX_INFLIGHT, FIX_RETRY, FIX_DONE };
 
 static const char *const fix_kinds[] = {
 	[IGD_NATFIX_NFT] = "nft",
@@ -16,13 +23,21 @@ static const char *const fix_kinds[] = {
 	[IGD_NATFIX_IPT_LEGACY] = "iptables-legacy",
 };
 
-static void fix_begin(struct igd_daemon *d, struct igd_json *j, const char *action,
+static int64_t fix_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void fix_begin(struct igd_fixes *f, struct igd_json *j, const char *action,
 		      const struct igd_sp *sp)
 {
 	char ts[40];
 
 	igd_log_ts(ts, sizeof(ts));
-	igd_json_init(j, d->line, sizeof(d->line));
+	igd_json_init(j, f->line, sizeof(f->line));
 	igd_json_obj_open(j, NULL);
 	igd_json_str(j, "ts", ts);
 	igd_json_str(j, "event", "fix");
@@ -30,75 +45,142 @@ static void fix_begin(struct igd_daemon *d, struct igd_json *j, const char *acti
 	igd_log_sp(j, "sp", sp);
 }
 
-static void fix_end(struct igd_daemon *d, struct igd_json *j)
+static void fix_end(struct igd_fixes *f, struct igd_json *j)
 {
 	igd_json_obj_close(j);
 	if (igd_json_finish(j))
-		igd_vlog_line(d->log, d->line, igd_json_len(j));
+		igd_vlog_line(f->log, f->line, igd_json_len(j));
 }
 
-static void fix_log_rule(struct igd_daemon *d, const struct igd_sp *sp,
+static void fix_log_rule(struct igd_fixes *f, const struct igd_sp *sp,
 			 const struct igd_natfix_rule *r)
 {
 	struct igd_json j;
 
-	fix_begin(d, &j, "nat-exemption", sp);
+	fix_begin(f, &j, "nat-exemption", sp);
 	igd_json_str(&j, "ruleset", fix_kinds[r->kind]);
 	igd_json_uint(&j, "nfproto", r->family);
 	igd_json_str(&j, "table", r->table);
 	igd_json_str(&j, "chain", r->chain);
 	igd_json_uint(&j, "handle", r->handle);
 	igd_json_str(&j, "rule", r->sel_str);
-	fix_end(d, &j);
+	fix_end(f, &j);
 }
 
-static void fix_log_error(struct igd_daemon *d, const struct igd_sp *sp, const char *action,
-			  const char *err)
+static void fix_log_error(struct igd_fixes *f, const struct igd_sp *sp, const char *action,
+			  const char *err, unsigned int retry_ms)
 {
 	struct igd_json j;
 
-	fix_begin(d, &j, action, sp);
+	fix_begin(f, &j, action, sp);
 	igd_json_str(&j, "error", err);
-	fix_end(d, &j);
+	if (retry_ms)
+		igd_json_uint(&j, "retry_in_ms", retry_ms);
+	fix_end(f, &j);
 }
 
-static void fix_log_flush(struct igd_daemon *d, const struct igd_sp *sp, unsigned int n)
+static void fix_log_flush(struct igd_fixes *f, const struct igd_sp *sp, unsigned int n)
 {
 	struct igd_json j;
 
-	fix_begin(d, &j, "conntrack-flush", sp);
+	fix_begin(f, &j, "conntrack-flush", sp);
 	igd_json_uint(&j, "deleted", n);
-	fix_end(d, &j);
+	fix_end(f, &j);
 }
 
-static void fix_one(struct igd_daemon *d, const struct igd_sp *sp)
+int igd_fixes_init(struct igd_fixes *f, struct igd_vlog *log)
 {
-	struct igd_natfix_result res;
-	unsigned int i, n = 0;
-	char err[256];
-
-	if (igd_natfix_apply(&sp->sel, sp->index, &res, err, sizeof(err)) < 0) {
-		fix_log_error(d, sp, "nat-exemption", err);
-		return;
-	}
-	for (i = 0; i < res.n; i++)
-		fix_log_rule(d, sp, &res.rules[i]);
-	if (igd_ct_flush_selector(&sp->sel, &n, err, sizeof(err)) < 0)
-		fix_log_error(d, sp, "conntrack-flush", err);
-	else
-		fix_log_flush(d, sp, n);
-	d->fixes_applied += res.inserted;
+	memset(f, 0, sizeof(*f));
+	f->log = log;
+	return igd_fixer_start(&f->worker);
 }
 
-void igd_daemon_apply_fixes(struct igd_daemon *d)
+void igd_fixes_free(struct igd_fixes *f)
+{
+	igd_fixer_stop(f->worker);
+	f->worker = NULL;
+}
+
+int igd_fixes_fd(const struct igd_fixes *f)
+{
+	return igd_fixer_fd(f->worker);
+}
+
+void igd_fixes_request(struct igd_fixes *f, const struct igd_sp *sp)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->nfix_pending; i++) {
-		fix_one(d, &d->fix_pending[i]);
-		if (d->nfix_done < IGD_MAX_FIXES)
-			d->fix_done[d->nfix_done++] = d->fix_pending[i].index;
+	for (i = 0; i < f->n; i++)
+		if (f->e[i].sp.index == sp->index)
+			return;		/* known: done, in hand or waiting to retry */
+	if (f->n == IGD_MAX_FIXES)
+		return;
+	f->e[f->n].sp = *sp;
+	f->e[f->n].state = FIX_WANTED;
+	f->e[f->n].backoff_ms = FIX_RETRY_FIRST_MS;
+	f->n++;
+}
+
+void igd_fixes_kick(struct igd_fixes *f)
+{
+	int64_t now = fix_now_ms();
+	unsigned int i;
+
+	for (i = 0; i < f->n; i++) {
+		struct igd_fix_entry *e = &f->e[i];
+
+		if (e->state == FIX_RETRY && now < e->next_ms)
+			continue;
+		if ((e->state == FIX_WANTED || e->state == FIX_RETRY) &&
+		    igd_fixer_submit(f->worker, &e->sp))
+			e->state = FIX_INFLIGHT;
 	}
-	d->nfix_pending = 0;
-	igd_vlog_flush(d->log);
+}
+
+static struct igd_fix_entry *fix_find(struct igd_fixes *f, uint32_t index)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->e[i].sp.index == index)
+			return &f->e[i];
+	return NULL;
+}
+
+static void fix_done(struct igd_fixes *f, const struct igd_fix_result *r)
+{
+	struct igd_fix_entry *e = fix_find(f, r->sp.index);
+	unsigned int i;
+
+	if (r->apply_err) {
+		/* never counted as fixed: tried again, later and later */
+		f->failures++;
+		if (e) {
+			e->state = FIX_RETRY;
+			e->next_ms = fix_now_ms() + e->backoff_ms;
+		}
+		fix_log_error(f, &r->sp, "nat-exemption", r->apply_msg, e ? e->backoff_ms : 0);
+		if (e && e->backoff_ms < FIX_RETRY_MAX_MS)
+			e->backoff_ms *= 2;
+		return;
+	}
+	if (e)
+		e->state = FIX_DONE;
+	for (i = 0; i < r->res.n; i++)
+		fix_log_rule(f, &r->sp, &r->res.rules[i]);
+	if (r->flush_err)
+		fix_log_error(f, &r->sp, "conntrack-flush", r->flush_msg, 0);
+	else
+		fix_log_flush(f, &r->sp, r->flushed);
+	f->applied += r->res.inserted;
+}
+
+void igd_fixes_on_results(struct igd_fixes *f)
+{
+	struct igd_fix_result *r = &f->result;
+
+	while (igd_fixer_result(f->worker, r))
+		fix_done(f, r);
+	igd_vlog_flush(f->log);
+	igd_fixes_kick(f);
 }
