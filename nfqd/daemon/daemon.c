@@ -7,6 +7,7 @@
 #include <linux/netfilter.h>
 #include "caps.h"
 #include "daemon.h"
+#include "json.h"
 #include "nft_hooks.h"
 #include "num.h"
 #include "verdict_log.h"
@@ -149,6 +150,33 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 	igd_vlog_flush(d->log);
 }
 
+/* SIGHUP (logrotate): a new file at the same path.  When it cannot be opened (a
+ * --user that may not create files in the log's directory) the daemon goes on with
+ * the old file and says so in it, where the operator looks. */
+static void daemon_reopen_log(struct igd_daemon *d)
+{
+	struct igd_json j;
+	char ts[40];
+	int e = igd_vlog_reopen(d->log);
+
+	if (!e)
+		return;
+	fprintf(stderr, "ipsecguardd: reopen log %s: %s\n", d->opts.log, strerror(-e));
+	igd_log_ts(ts, sizeof(ts));
+	igd_json_init(&j, d->line, sizeof(d->line));
+	igd_json_obj_open(&j, NULL);
+	igd_json_str(&j, "ts", ts);
+	igd_json_str(&j, "event", "log-reopen");
+	igd_json_str(&j, "path", d->opts.log);
+	igd_json_str(&j, "error", strerror(-e));
+	igd_json_str(&j, "hint", "give the daemon's user the log directory, or rotate "
+		     "with copytruncate");
+	igd_json_obj_close(&j);
+	if (igd_json_finish(&j))
+		igd_vlog_line(d->log, d->line, igd_json_len(&j));
+	igd_vlog_flush(d->log);
+}
+
 static void daemon_on_signal(int signo, void *arg)
 {
 	struct igd_daemon *d = arg;
@@ -159,8 +187,7 @@ static void daemon_on_signal(int signo, void *arg)
 		igd_loop_stop(d->loop);
 		break;
 	case SIGHUP:
-		if (igd_vlog_reopen(d->log))
-			fprintf(stderr, "ipsecguardd: reopen log: %s\n", strerror(errno));
+		daemon_reopen_log(d);
 		break;
 	case SIGUSR1:
 		igd_daemon_log_stats(d);
