@@ -725,6 +725,7 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_se
 		      char *err, size_t errlen)
 {
 	enum igd_hooks_queue q = cfg->hooks.queue;
+	struct igd_hooks_cfg hooks;
 	struct igd_nft_batch *b;
 	unsigned int i;
 	int ret;
@@ -742,7 +743,10 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_se
 		snprintf(err, errlen, "nft: out of memory");
 		return -ENOMEM;
 	}
-	ret = igd_hooks_put_tables(b, &cfg->hooks);
+	hooks = cfg->hooks;
+	if (cfg->scope == IGD_SCOPE_PROTECTED && !cfg->pre_nat_tap)
+		hooks.skip_hooks = 1u << IGD_HOOK_FORWARD | 1u << IGD_HOOK_OUTPUT;
+	ret = igd_hooks_put_tables(b, &hooks);
 	for (i = 0; i < 2 && !ret; i++)
 		ret = guard_put_family(b, cfg, guard_families[i], sets, q);
 	return guard_send(b, ret, "guard tables", err, errlen);

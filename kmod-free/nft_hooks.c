@@ -116,7 +116,7 @@ out:
 }
 
 static int hooks_put_family_tables(struct igd_nft_batch *b, uint32_t family,
-				   const char *table)
+				   const char *table, uint32_t skip)
 {
 	unsigned int h;
 	int ret;
@@ -127,7 +127,8 @@ static int hooks_put_family_tables(struct igd_nft_batch *b, uint32_t family,
 	if (!ret)
 		ret = hooks_put_table(b, NFT_MSG_NEWTABLE, family, table);
 	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
-		ret = hooks_put_chain(b, family, table, &hook_specs[h]);
+		if (!(skip & (1u << h)))
+			ret = hooks_put_chain(b, family, table, &hook_specs[h]);
 	return ret;
 }
 
@@ -139,7 +140,8 @@ int igd_hooks_put_tables(struct igd_nft_batch *b, const struct igd_hooks_cfg *cf
 	for_each_family(i) {
 		if (ret)
 			break;
-		ret = hooks_put_family_tables(b, hook_families[i], igd_hooks_table(cfg));
+		ret = hooks_put_family_tables(b, hook_families[i], igd_hooks_table(cfg),
+					      cfg->skip_hooks);
 	}
 	return ret;
 }

@@ -38,6 +38,8 @@ struct igd_hooks_cfg {
 	bool bypass;			/* fail open when no listener */
 	bool fanout;			/* pick the queue by CPU, not by flow hash */
 	bool all_packets;		/* queue every packet, not only ct state new */
+	uint32_t skip_hooks;		/* 1 << IGD_HOOK_*: base chains not created (an
+					 * empty base chain still costs every packet) */
 	enum igd_hooks_queue queue;	/* 0: probe */
 };
 

@@ -266,7 +266,8 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.log_group = d->nflog ? (uint16_t)d->opts.log_group : 0,
 		/* the pre-NAT tuple where conntrack does not come with the queued
 		 * packet needs the pre-NAT tap */
-		.pre_nat_tap = !ct,
+		.pre_nat_tap = d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_ON ||
+			       (d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_AUTO && !ct),
 		.enforce = d->opts.mode == IGD_MODE_ENFORCE,
 		.suspects_bypass = !enforcing,
 	};
@@ -373,6 +374,10 @@ int igd_daemon_run(struct igd_daemon *d)
 
 	if (!d->opts.no_hooks && d->guard.scope != IGD_SCOPE_PROTECTED)
 		how = "own nf_tables hooks installed, every flow head or packet queued";
+	else if (!d->opts.no_hooks && !d->guard.pre_nat_tap && d->nqueues &&
+		 !igd_queue_has_ct(d->queues[0]))
+		how = "own nf_tables hooks installed, no pre-NAT tap and no conntrack entry "
+		      "with queued packets: suspects are unjudged";
 	else if (!d->opts.no_hooks && !d->guard.pre_nat_tap)
 		how = "own nf_tables hooks installed, suspects judged by their conntrack entry";
 	else if (!d->opts.no_hooks)

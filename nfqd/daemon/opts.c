@@ -53,6 +53,12 @@ static const char usage[] =
 "                          default; the set follows the SPD), every flow head\n"
 "                          (heads), or every packet (all: diagnosis, costs\n"
 "                          throughput)\n"
+"        --pre-nat-tap auto|on|off\n"
+"                          queue protected flow heads before NAT too, to learn\n"
+"                          their pre-NAT tuple: auto (default) only where the\n"
+"                          kernel attaches no conntrack entry to queued packets;\n"
+"                          off: never (a suspect without its pre-NAT tuple is then\n"
+"                          unjudged: dropped when enforcing, flagged in audit)\n"
 "        --protect PREFIX  a destination that must only be reached through a\n"
 "                          tunnel, in addition to the remote selectors of the\n"
 "                          protecting out SPs (repeatable, up to 64): cleartext\n"
@@ -103,7 +109,7 @@ enum {
 	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
 	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
 	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
-	OPT_LOG_GROUP,
+	OPT_LOG_GROUP, OPT_PRE_NAT_TAP,
 };
 
 static const struct option longopts[] = {
@@ -125,6 +131,7 @@ static const struct option longopts[] = {
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "log-group", required_argument, NULL, OPT_LOG_GROUP },
+	{ "pre-nat-tap", required_argument, NULL, OPT_PRE_NAT_TAP },
 	{ "user", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -183,6 +190,19 @@ static int opts_mss(struct igd_opts *o, const char *val)
 	if (igd_num_u32(val, 88, 65535, &o->mss) == 0)
 		return 0;
 	return opts_bad("mss", val, "expected off, auto, or a number from 88 to 65535");
+}
+
+static int opts_pre_nat_tap(struct igd_opts *o, const char *val)
+{
+	static const char *const names[] = { "auto", "on", "off" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(val, names[i])) {
+			o->pre_nat_tap = (int)i;	/* enum igd_pre_nat_tap order */
+			return 0;
+		}
+	return opts_bad("pre-nat-tap", val, "expected auto, on or off");
 }
 
 static int opts_scope(struct igd_opts *o, const char *val)
@@ -280,6 +300,7 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_STATS_INTERVAL:
 		return opts_u32("stats-interval", arg, 0, 86400, &o->stats_interval);
 	case OPT_LOG_GROUP: return opts_u32("log-group", arg, 1, 65535, &o->log_group);
+	case OPT_PRE_NAT_TAP: return opts_pre_nat_tap(o, arg);
 	case 'u':
 		o->user = arg;
 		return 0;

@@ -10,6 +10,7 @@
 
 enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
 enum igd_mss_mode { IGD_MSS_OFF, IGD_MSS_AUTO, IGD_MSS_FIXED };
+enum igd_pre_nat_tap { IGD_PRE_NAT_TAP_AUTO, IGD_PRE_NAT_TAP_ON, IGD_PRE_NAT_TAP_OFF };
 
 struct igd_opts {
 	uint32_t queue_lo, queue_hi;
@@ -26,6 +27,7 @@ struct igd_opts {
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
 	uint32_t log_group;		/* nfnetlink_log group of the clamp copies */
+	int pre_nat_tap;		/* enum igd_pre_nat_tap */
 	const char *user;
 	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
 	unsigned int nprotect;

@@ -7,14 +7,18 @@
 #            is no suspect; where the kernel attaches no conntrack entry to queued
 #            packets the pre-NAT tap still queues its head once
 #   enforce  the same in enforce mode
+#   notap    audit with --pre-nat-tap off: what the kernel's suspect rules alone cost
+#            (on kernels that attach conntrack to queued packets this is the default)
+#   idle     the daemon with --no-hooks: no rules, but it reads the kernel's XFRM
+#            events, here an ACQUIRE per connection (the SP's template has no SA)
 #   daemon   ipsecguardd --mss 1300: SYN and SYN/ACK clamped by the per-SP rules it
 #            keeps in its mss chain, each clamp copied to it through nflog
-# Usage: bench_mss.sh [CONNECTIONS per run, default 3000] [ROUNDS, default 2]
+# Usage: bench_mss.sh [CONNECTIONS per run, default 20000] [ROUNDS, default 3]
 . "$(dirname "$0")/../netns/lib.sh"
 need_root
 need_bin ipsecguardd
-conns=${1:-3000}
-rounds=${2:-2}
+conns=${1:-20000}
+rounds=${2:-3}
 lab_up
 in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
@@ -27,6 +31,9 @@ while True:
 sleep 0.5
 
 rate() {
+	# every run starts from an empty conntrack table: earlier runs' entries would
+	# slow the later ones in a round
+	in_gw conntrack -F >/dev/null 2>&1
 	in_host python3 -c '
 import socket, struct, sys, time
 n = int(sys.argv[1]); t = time.time()
@@ -52,9 +59,15 @@ for r in $(seq "$rounds"); do
 	echo "enforce $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
 	in_gw nft delete table ip ipsecguard; in_gw nft delete table ip6 ipsecguard
+	daemon_start --queue 80 --no-log-pass --pre-nat-tap off
+	echo "notap $(rate)" >>"$TMPD/r"
+	daemon_stop >/dev/null
+	daemon_start --queue 80 --no-log-pass --no-hooks
+	echo "idle $(rate)" >>"$TMPD/r"
+	daemon_stop >/dev/null
 	daemon_start --queue 80 --mss 1300 --no-log-pass
 	echo "daemon $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
 done
 info "$(grep 'ipsecguardd: mode' "$DAEMON_ERR")"
-python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard enforce daemon
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard enforce notap idle daemon
