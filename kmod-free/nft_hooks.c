@@ -188,22 +188,6 @@ static int hooks_put_queue_rule(struct igd_nft_batch *b, uint32_t family,
 	return ret;
 }
 
-int igd_hooks_put_queue_rules(struct igd_nft_batch *b, const struct igd_hooks_cfg *cfg,
-			      enum igd_hooks_queue queue)
-{
-	unsigned int i, h;
-	int ret = igd_hooks_cfg_check(cfg);
-
-	if (!ret && queue != IGD_HOOKS_QUEUE_NATIVE && queue != IGD_HOOKS_QUEUE_XT)
-		ret = -EINVAL;
-	for_each_family(i) {
-		for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
-			ret = hooks_put_queue_rule(b, hook_families[i], cfg,
-						   hook_specs[h].chain, queue);
-	}
-	return ret;
-}
-
 int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table)
 {
 	unsigned int i;
@@ -287,53 +271,6 @@ static void hooks_seterr(char *err, size_t errlen, const char *what, int ret)
 {
 	if (err && errlen)
 		snprintf(err, errlen, "nft: %s: %s", what, strerror(-ret));
-}
-
-static int hooks_queue_pick(const struct igd_hooks_cfg *cfg, char *err, size_t errlen,
-			    enum igd_hooks_queue *queue)
-{
-	int ret;
-
-	*queue = cfg->queue;
-	if (*queue != IGD_HOOKS_QUEUE_AUTO)
-		return 0;
-	ret = igd_hooks_probe();
-	if (ret < 0) {
-		hooks_seterr(err, errlen, "probe queue support", ret);
-		return ret;
-	}
-	*queue = ret ? IGD_HOOKS_QUEUE_NATIVE : IGD_HOOKS_QUEUE_XT;
-	return 0;
-}
-
-int igd_hooks_install(const struct igd_hooks_cfg *cfg, char *err, size_t errlen)
-{
-	enum igd_hooks_queue queue;
-	struct igd_nft_batch *b;
-	int ret;
-
-	ret = igd_hooks_cfg_check(cfg);
-	if (ret) {
-		hooks_seterr(err, errlen, "hooks configuration", ret);
-		return ret;
-	}
-	ret = hooks_queue_pick(cfg, err, errlen, &queue);
-	if (ret)
-		return ret;
-	b = igd_nft_batch_alloc();
-	if (!b) {
-		hooks_seterr(err, errlen, "build batch", -ENOMEM);
-		return -ENOMEM;
-	}
-	ret = igd_hooks_put_tables(b, cfg);
-	if (!ret)
-		ret = igd_hooks_put_queue_rules(b, cfg, queue);
-	if (ret)
-		hooks_seterr(err, errlen, "build batch", ret);
-	else
-		ret = igd_nft_batch_send(b, true, err, errlen);
-	igd_nft_batch_free(b);
-	return ret;
 }
 
 int igd_hooks_remove(const char *table, char *err, size_t errlen)

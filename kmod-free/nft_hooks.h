@@ -66,10 +66,6 @@ const struct igd_hook_spec *igd_hook_spec_get(enum igd_hook h);
  * transaction (no commit), so nothing is created, not even for an instant. */
 int igd_hooks_probe(void);
 
-/* Replaces (or creates) the tables and installs the queue rules in one transaction.
- * Returns 0 or -errno with a message naming what failed in @err. */
-int igd_hooks_install(const struct igd_hooks_cfg *cfg, char *err, size_t errlen);
-
 /* Removes both tables in one transaction; absent tables are not an error. */
 int igd_hooks_remove(const char *table, char *err, size_t errlen);
 
@@ -80,9 +76,6 @@ int igd_hooks_cfg_check(const struct igd_hooks_cfg *cfg);
 const char *igd_hooks_table(const struct igd_hooks_cfg *cfg);
 /* add table; delete table; add table; add the four base chains — per family */
 int igd_hooks_put_tables(struct igd_nft_batch *b, const struct igd_hooks_cfg *cfg);
-/* the queue rule appended to each base chain of both families */
-int igd_hooks_put_queue_rules(struct igd_nft_batch *b, const struct igd_hooks_cfg *cfg,
-			      enum igd_hooks_queue queue);
 /* counter, then the queue expression (native or xt) with cfg's numbers and flags */
 struct nftnl_rule;
 int igd_hooks_put_queue(struct nftnl_rule *r, const struct igd_hooks_cfg *cfg,
