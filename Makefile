@@ -36,8 +36,9 @@ IGD_LDFLAGS := -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(IGD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(IGD_LDFLAGS) $(LDFLAGS)
-# Objects remember the flags they were built with: other flags, a fresh build.
-FLAGS_STAMP := $(B)/.flags-$(shell printf '%s' '$(ALL_CFLAGS) $(ALL_LDFLAGS)' | cksum | cut -d' ' -f1)
+# Objects remember the flags they were built with: other flags, a fresh build
+# (-Werror changes no object).
+FLAGS_STAMP := $(B)/.flags-$(shell printf '%s' '$(filter-out -Werror,$(ALL_CFLAGS)) $(ALL_LDFLAGS)' | cksum | cut -d' ' -f1)
 
 # Debian keeps ip, nft, iptables and conntrack in sbin; a user's PATH may not.
 export PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin

@@ -11,8 +11,8 @@
 #include <libmnl/libmnl.h>
 
 #include "ct_nl.h"
+#include "nl_talk.h"
 
-#define CT_DUMP_BUF	(64 * 1024)
 #define CT_REQ_BUF	1024
 
 /* One entry to delete: its original tuple as the kernel sent it, zone and id. */
@@ -29,7 +29,6 @@ struct ct_dump {
 	int family;
 	struct ct_victim *v;
 	unsigned int n, cap;
-	bool intr;
 };
 
 static void ct_seterr(char *err, size_t errlen, const char *what, int ret)
@@ -100,8 +99,6 @@ static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
 	uint8_t family;
 	int ret;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->intr = true;
 	if (igd_ct_attrs_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX) < 0)
 		goto bad;
 	if ((tb[CTA_ZONE] && mnl_attr_validate(tb[CTA_ZONE], MNL_TYPE_U16) < 0) ||
@@ -139,47 +136,26 @@ static struct nlmsghdr *ct_msg_start(char *buf, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
-/* Reads replies to @seq until the dump ends or the ack arrives. */
-static int ct_recv(struct mnl_socket *nl, uint32_t seq, mnl_cb_t cb, void *data)
+static void ct_dump_reset(void *data)
 {
-	uint32_t portid = mnl_socket_get_portid(nl);
-	char *buf = malloc(CT_DUMP_BUF);
-	ssize_t n;
-	int ret;
-
-	if (!buf)
-		return -ENOMEM;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, CT_DUMP_BUF);
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (ret < 0)
-			ret = -(errno ? errno : EPROTO);
-	} while (ret > 0);
-	free(buf);
-	return ret;
+	((struct ct_dump *)data)->n = 0;
 }
 
-static int ct_dump(struct mnl_socket *nl, uint32_t seq, struct ct_dump *d)
+/* The entries of the selector; the dump runs again when the kernel flags it as
+ * interrupted, and when every try was, what the last one saw is still deleted. */
+static int ct_dump(struct ct_dump *d)
 {
 	char buf[CT_REQ_BUF];
-	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP,
-					    d->family, seq);
+	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, d->family, 0);
+	int ret = igd_nl_dump(nlh, ct_dump_cb, d, ct_dump_reset);
 
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	return ct_recv(nl, seq, ct_dump_cb, d);
+	return ret == -EINTR ? 0 : ret;
 }
 
-static int ct_delete(struct mnl_socket *nl, uint32_t seq, int family,
-		     const struct ct_victim *v)
+static int ct_delete(struct mnl_socket *nl, int family, const struct ct_victim *v)
 {
 	char buf[CT_REQ_BUF];
-	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
-					    family, seq);
+	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_DELETE, 0, family, 0);
 	struct nlattr *a = (struct nlattr *)((char *)nlh + nlh->nlmsg_len);
 
 	memcpy(a, v->tuple, v->tuple_len);
@@ -188,27 +164,23 @@ static int ct_delete(struct mnl_socket *nl, uint32_t seq, int family,
 		mnl_attr_put_u16(nlh, CTA_ZONE, v->zone);
 	if (v->has_id)
 		mnl_attr_put_u32(nlh, CTA_ID, v->id);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	return ct_recv(nl, seq, NULL, NULL);
+	return igd_nl_talk(nl, nlh);
 }
 
-static int ct_flush_family(struct mnl_socket *nl, struct ct_dump *d, uint32_t *seq,
-			   unsigned int *deleted, char *err, size_t errlen)
+static int ct_flush_family(struct mnl_socket *nl, struct ct_dump *d, unsigned int *deleted,
+			   char *err, size_t errlen)
 {
 	unsigned int i;
 	int ret;
 
-	d->n = 0;
-	d->intr = false;
-	ret = ct_dump(nl, (*seq)++, d);
+	ret = ct_dump(d);
 	if (ret < 0) {
 		ct_seterr(err, errlen, d->family == 6 ? "dump ipv6 entries" :
 				       "dump ipv4 entries", ret);
 		return ret;
 	}
 	for (i = 0; i < d->n; i++) {
-		ret = ct_delete(nl, (*seq)++, d->family, &d->v[i]);
+		ret = ct_delete(nl, d->family, &d->v[i]);
 		if (ret == -ENOENT)
 			continue;	/* timed out or deleted meanwhile */
 		if (ret < 0) {
@@ -217,17 +189,16 @@ static int ct_flush_family(struct mnl_socket *nl, struct ct_dump *d, uint32_t *s
 		}
 		(*deleted)++;
 	}
-	return d->intr ? -EINTR : 0;
+	return 0;
 }
 
 int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
 			  char *err, size_t errlen)
 {
 	struct ct_dump d = { .sel = sel, .family = sel->family };
-	uint32_t seq = (uint32_t)time(NULL);
 	unsigned int n = 0;
 	struct mnl_socket *nl;
-	int ret, tries = 0;
+	int ret;
 
 	if (sel->family != 4 && sel->family != 6) {
 		ct_seterr(err, errlen, "selector", -EINVAL);
@@ -244,12 +215,7 @@ int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
 		ct_seterr(err, errlen, "bind netlink socket", ret);
 		goto out;
 	}
-	/* an interrupted dump may have missed entries: go again (deleted ones are gone) */
-	do
-		ret = ct_flush_family(nl, &d, &seq, &n, err, errlen);
-	while (ret == -EINTR && ++tries < 4);
-	if (ret == -EINTR)
-		ret = 0;
+	ret = ct_flush_family(nl, &d, &n, err, errlen);
 out:
 	free(d.v);
 	mnl_socket_close(nl);

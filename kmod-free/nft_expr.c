@@ -307,7 +307,8 @@ int igd_nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set,
 	return nft_expr_add(r, e);
 }
 
-int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict)
+/* [ immediate reg 0 VERDICT [-> CHAIN] ] */
+static int nft_expr_imm_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 {
 	struct nftnl_expr *e = nft_expr_new("immediate");
 
@@ -315,21 +316,21 @@ int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (chain && nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0)
+		return nft_expr_fail(e);
 	return nft_expr_add(r, e);
+}
+
+int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict)
+{
+	return nft_expr_imm_verdict(r, verdict, NULL);
 }
 
 int igd_nft_expr_jump(struct nftnl_rule *r, const char *chain)
 {
-	struct nftnl_expr *e = nft_expr_new("immediate");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
-	if (nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0)
-		return nft_expr_fail(e);
-	return nft_expr_add(r, e);
+	return nft_expr_imm_verdict(r, NFT_JUMP, chain);
 }
+
 
 int igd_nft_expr_queue(struct nftnl_rule *r, uint16_t num, uint16_t total,
 		       uint16_t flags)
