@@ -1,4 +1,4 @@
-/* NAT exemptions for IPsec selectors (the "fix" of NAT-before-IPsec, seed 004).
+/* NAT exemptions for IPsec selectors (the "fix" of NAT-before-IPsec).
  *
  * When SNAT/MASQUERADE runs in postrouting before the kernel hands a packet to IPsec,
  * the translated tuple no longer matches the out SP and the packet leaves in clear.

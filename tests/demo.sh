@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make demo`: the seed-004 gateway in network namespaces with ipsecguardd on it, in
+# `make demo`: a NAT-before-IPsec gateway in network namespaces with ipsecguardd on it, in
 # each of its modes, and what it catches.  Everything is removed at the end.
 #
 #   host 10.0.2.33 --- gw 10.0.2.1 | 172.16.0.1 --- peer 172.16.0.2, 192.168.0.0/16 behind

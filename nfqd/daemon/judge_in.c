@@ -6,7 +6,7 @@
  *                  that no in/fwd SP accepts (XfrmInNoPols)
  * and, when our rule could carry it (the packet had no mark), the reqid of the SA
  * that decrypted the packet: a decapsulated packet whose SA the SP's templates do
- * not accept is tmpl-mismatch too (seed 000: the reply took the other tunnel). */
+ * not accept is tmpl-mismatch too (asymmetric tunnels: the reply took the other one). */
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
@@ -36,8 +36,8 @@ static bool judge_tmpl_accepts(const struct igd_sp *sp, uint32_t reqid)
 	return !required;
 }
 
-/* The arriving SA of @reqid, and what the reverse direction uses: the seed-000
- * diagnosis names both. */
+/* The arriving SA of @reqid, and what the reverse direction uses: the diagnosis of
+ * asymmetric tunnels names both. */
 static void judge_decap_mismatch(struct igd_judge *j, const struct igd_qpkt *qp,
 				 struct igd_judgement *jd, uint32_t reqid)
 {

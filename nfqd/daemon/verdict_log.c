@@ -87,7 +87,7 @@ void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
 	igd_json_obj_close(j);
 }
 
-/* Seed 000: the packet came through the SA of one tunnel, the SP it needs belongs to
+/* Asymmetric tunnels: the packet came through the SA of one tunnel, the SP it needs belongs to
  * another; name what the reverse direction uses, and the usual cures. */
 static void vl_asymmetry(struct igd_json *j, const struct igd_judgement *jd)
 {

@@ -1,4 +1,4 @@
-/* The JSON line of one verdict (DESIGN.md's contract) and of the stats event. */
+/* The JSON line of one verdict (the format the README documents) and of the stats event. */
 #ifndef IGD_VERDICT_LOG_H
 #define IGD_VERDICT_LOG_H
 #include <stddef.h>

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Suspects judged per second: COUNT SYNs of new flows (each its own source port, a
-# C raw-socket sender) through the seed-004 gateway, whose MASQUERADE pushes every one
+# C raw-socket sender) through the NAT-before-IPsec gateway, whose MASQUERADE pushes every one
 # out of its SP, with ipsecguardd in audit mode.  Prints the rate at which the daemon
 # judged them and what the kernel dropped on the way (a full queue is fail-open in
 # audit: what it drops is passed unjudged, and counted here).

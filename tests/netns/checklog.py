@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks a verdict log against the contract (DESIGN.md) and answers questions about it.
+"""Checks a verdict log against the README's log format and answers questions about it.
 
   checklog.py LOG                      every line is one JSON object with its fields
   checklog.py LOG count KEY=VAL ...    prints how many verdict lines match all KEY=VAL

@@ -3,7 +3,7 @@
 #
 #   host (10.0.2.33/24, fd00:2::33/64) --- gw (10.0.2.1 | 172.16.0.1) --- peer (172.16.0.2)
 #                                          (fd00:2::1 | fd00:16::1)       (fd00:16::2)
-#   peer also owns 192.168.1.10/16 and fd00:168::10/64 (the far subnet of seed 004).
+#   peer also owns 192.168.1.10/16 and fd00:168::10/64 (the far subnet).
 #
 # Nothing here touches the host's own namespace beyond creating veth pairs that are
 # moved into the lab at once.

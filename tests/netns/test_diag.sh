@@ -1,5 +1,5 @@
 #!/bin/sh
-# Policy misses and tunnel diagnostics (issue 5), against the kernel's own counters:
+# Policy misses and tunnel diagnostics, against the kernel's own counters:
 #   tmpl-mismatch  cleartext from the peer subnet on a fwd SP that requires ESP: the
 #                  daemon's count equals the kernel's XfrmInTmplMismatch delta
 #   sp-miss-out    a destination inside a protected prefix with no covering SP

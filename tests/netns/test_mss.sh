@@ -1,5 +1,5 @@
 #!/bin/sh
-# A PMTUD blackhole (seed 004, MTU section): the WAN link carries 1400 bytes and the
+# A PMTUD blackhole: the WAN link carries 1400 bytes and the
 # gateway's ICMP "fragmentation needed" never leaves it (the peer itself has 1500).
 # A 5 MB upload from the host into the protected subnet stalls without clamping, and
 # arrives byte-exact with --mss N and with --mss auto: the host's SYN is clamped by

@@ -1,5 +1,5 @@
 #!/bin/sh
-# NAT before IPsec (seed 004): an out SP protects 10.0.2.0/24 -> 192.168.0.0/16 and the
+# NAT before IPsec: an out SP protects 10.0.2.0/24 -> 192.168.0.0/16 and the
 # gateway masquerades everything leaving its WAN.  This kernel has no ESP, so the SP's
 # template is optional transport mode ("level use"): traffic flows, and what the peer
 # receives shows whether NAT pushed it out of the SP.

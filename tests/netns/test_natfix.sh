@@ -1,5 +1,5 @@
 #!/bin/sh
-# NAT exemptions (ipsecguard fixes) on the seed-004 lab: the gateway masquerades on its
+# NAT exemptions (ipsecguard fixes) on the NAT-before-IPsec lab: the gateway masquerades on its
 # WAN through iptables-nft, a native nft table, an inet nft table and iptables-legacy
 # in turn.  For each: before the fix the peer sees the host's pings (a long-running one
 # and new ones) from 172.16.0.1; after `fixes apply` for 10.0.2.0/24 -> 192.168.0.0/16

@@ -217,7 +217,7 @@ static void check_inbound(void)
 	   "the carried reqid leaves the mark; the connection is marked as checked");
 	is_int(jd.verdict, NF_REPEAT, "by the chain's first rule, run again");
 	judge(&k, NF_INET_PRE_ROUTING, secreq | 6, &jd, &p);
-	is_int(jd.reason, IGD_R_TMPL_MISMATCH, "decrypted by reqid 6: the other tunnel (seed 000)");
+	is_int(jd.reason, IGD_R_TMPL_MISMATCH, "decrypted by reqid 6: the other tunnel (asymmetric tunnels)");
 	is_int(jd.in_reqid, 6, "names the reqid that decrypted it");
 	ok(jd.rev_sp && jd.rev_sp->index == 1, "and the out SP of the reverse tuple");
 	syn(&k, "198.51.100.1", "10.0.2.33");

@@ -316,8 +316,8 @@ static void test_limits(void)
 	igd_ow_end(ow, NULL, NULL);
 	is_int(igd_ow_stats(ow)->sas_dropped, 2, "both counted as dropped");
 	igd_ow_free(ow);
+	/* free(NULL) is a no-op: a crash here ends the test with an error */
 	igd_ow_free(NULL);
-	ok(1, "free(NULL) is a no-op");
 }
 
 static void test_add_sa_and_json(void)

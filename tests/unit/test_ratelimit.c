@@ -129,8 +129,8 @@ static void test_cfg(void)
 	is_int(igd_rl_new(&rl, NULL), 0, "defaults");
 	ok(igd_rl_check(rl, 5, 0, NULL), "default table works");
 	igd_rl_free(rl);
+	/* free(NULL) is a no-op: a crash here ends the test with an error */
 	igd_rl_free(NULL);
-	ok(1, "free(NULL) is a no-op");
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Seed 004's silent leak with real ESP, and the leak guard of DESIGN.md that holds
+# The silent NAT-before-IPsec leak with real ESP, and a kernel-only leak guard that holds
 # without the daemon:
 #   1. tunnel only: pings go as ESP;
 #   2. MASQUERADE on gw1's WAN: the pings still succeed, but in clear (the translated

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Seed 004 with real ESP under ipsecguardd: static AES-GCM tunnel gw1 <-> gw2 for
+# NAT before IPsec with real ESP under ipsecguardd: static AES-GCM tunnel gw1 <-> gw2 for
 # 10.0.2.0/24 <-> 192.168.0.0/16 and MASQUERADE (iptables-nft, as in the seed) on gw1's WAN.
 #   audit    the pings still succeed in clear (the wire shows the translated source);
 #            the daemon logs nat-before-ipsec with the pre- and post-NAT tuples and the SP

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Seed 000 with real ESP: two tunnels between gw1 and gw2 with two reqids,
+# Asymmetric tunnels with real ESP: two tunnels between gw1 and gw2 with two reqids,
 #   reqid 1  10.0.2.0/24 <-> 192.168.1.0/24  spi 0x1001 (gw1->gw2) / 0x2001 (gw2->gw1)
 #   reqid 2  10.0.2.0/24 <-> 192.168.2.0/24  spi 0x1002 (gw1->gw2) / 0x2002 (gw2->gw1)
 # and gw2's out SP for 192.168.1.0/24 -> 10.0.2.0/24 naming reqid 2 (the return path of

@@ -1,5 +1,5 @@
 #!/bin/sh
-# MSS with real ESP overhead (seed 004, MTU section): AES-GCM and AES-CBC/HMAC-SHA256
+# MSS with real ESP overhead: AES-GCM and AES-CBC/HMAC-SHA256
 # tunnels over 1500 and 1400 byte WAN paths, with the gateways' ICMP "fragmentation
 # needed" dropped (a PMTUD blackhole: the hosts never learn the tunnel's MTU).
 #   - without clamping a 3 MB upload stalls (first configuration only);

@@ -1,6 +1,6 @@
 # Shared by the lab's scenarios (sourced; runs inside the VM, busybox sh).
 #
-# The lab is seed 004's network, one namespace per box:
+# The lab is a NAT-before-IPsec network, one namespace per box:
 #
 #   host 10.0.2.33 --lan-- gw1 10.0.2.1 | 172.16.0.1 ==wan== 172.16.0.2 gw2 | 192.168.1.1 --lan-- host2 192.168.1.10
 #
