@@ -78,9 +78,13 @@ say "enforce mode: no plaintext of a protected flow leaves"
 in_peer nft reset counters table inet seen >/dev/null
 daemon_start --queue 0 --mode enforce --no-log-pass
 in_host ping -c2 -i0.2 -W1 192.168.1.10 >/dev/null 2>&1
-daemon_stop
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 show
 echo "  the peer received $(peer_saw translated) translated packets"
+echo "  the daemon killed with SIGKILL, its tables stay and drop the suspects:"
+in_host ping -c3 -i0.2 -W1 192.168.1.10 | grep -E 'transmitted' | sed 's/^/  ping: /'
+echo "  the peer received $(peer_saw translated) translated packets"
+in_gw nft delete table ip ipsecguard; in_gw nft delete table ip6 ipsecguard
 
 say "fix mode: insert the NAT exemption, flush the flows, let them re-bind"
 in_peer nft reset counters table inet seen >/dev/null
