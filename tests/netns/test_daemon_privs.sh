@@ -23,8 +23,16 @@ check "permitted capabilities: CAP_NET_ADMIN only" [ "$(capf CapPrm)" = 00000000
 check "bounding set: CAP_NET_ADMIN only" [ "$(capf CapBnd)" = 0000000000001000 ]
 check "runs as nobody" [ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = "$(id -u nobody)" ]
 check "no new privileges" [ "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$pid/status)" = 1 ]
+# the log is written out every second: wait for a line, up to 5 s
+wait_grep() {
+	i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 50 ] || return 1
+		sleep 0.1
+	done
+}
 check "traffic is judged" in_host ping -c1 -W2 192.168.1.10
-sleep 1.2	# the log is flushed every second
+wait_grep '"dst":"192.168.1.10"' "$DAEMON_LOG"
 mv "$DAEMON_LOG" "$DAEMON_LOG.1"
 kill -HUP "$pid"; sleep 0.3
 check "SIGHUP reopen works as nobody" kill -0 "$pid"
@@ -32,8 +40,7 @@ check "rotation: a new file at the path" [ -f "$DAEMON_LOG" ]
 check "owned by the daemon's user" [ "$(stat -c %U "$DAEMON_LOG")" = nobody ]
 in_host ping -c1 -W2 -p 0102 192.168.1.10 >/dev/null
 in_host python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.168.1.10", 5999))'
-sleep 1.2
-check "rotation: new verdicts in the new file" grep -q '"dport":5999' "$DAEMON_LOG"
+check "rotation: new verdicts in the new file" wait_grep '"dport":5999' "$DAEMON_LOG"
 check "rotation: the old file keeps the old ones" grep -q '"dst":"192.168.1.10"' "$DAEMON_LOG.1"
 check "daemon exits 0" daemon_stop
 check "the rotated file got no new lines" sh -c "! grep -q 5999 '$DAEMON_LOG.1'"
@@ -45,10 +52,10 @@ DAEMON_LOG=$TMPD/root.jsonl
 pid=$(ip netns pids "$NS_GW" | while read p; do
 	[ "$(cat /proc/$p/comm 2>/dev/null)" = ipsecguardd ] && echo "$p"; done | head -n 1)
 in_host python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.168.1.10", 6001))'
-sleep 1.2
+wait_grep '"dport":6001' "$DAEMON_LOG"
 cp "$DAEMON_LOG" "$DAEMON_LOG.1" && : >"$DAEMON_LOG"	# logrotate's copytruncate
 in_host python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.168.1.10", 6002))'
-sleep 1.2
+wait_grep '"dport":6002' "$DAEMON_LOG"
 check "copytruncate: new verdicts at the start of the same file" \
 	sh -c "head -n 1 '$DAEMON_LOG' | grep -q '\"dport\":6002'"
 mv "$DAEMON_LOG" "$DAEMON_LOG.2"
