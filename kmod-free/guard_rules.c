@@ -25,6 +25,8 @@ static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
 		      size_t errlen);
 static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
+static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio);
 
 static int guard_fam(uint32_t nfproto)
 {
@@ -553,6 +555,10 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 	return guard_send(b, ret, "mss rules", err, errlen);
 }
 
+/* A chain of our table: a base chain on @hook at @prio, or a regular one (only
+ * reached by a jump) when @hook is GUARD_NO_HOOK. */
+#define GUARD_NO_HOOK	UINT32_MAX
+
 static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
 {
@@ -564,10 +570,12 @@ static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (hook != GUARD_NO_HOOK) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
 	nftnl_chain_free(c);
 	return ret;
@@ -639,19 +647,12 @@ static int guard_put_count(struct igd_nft_batch *b, const struct igd_guard_cfg *
 			   uint32_t nfproto, const struct igd_guard_sets *sets)
 {
 	const char *post = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
-	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nftnl_rule *r;
 	uint8_t one = 1;
 	int ret;
 
-	if (!c)
-		return -ENOMEM;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, IGD_GUARD_COUNT_CHAIN);
-	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
-	nftnl_chain_free(c);
-	ret = ret ?: guard_put_count_rules(b, cfg, nfproto, sets);
+	ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_COUNT_CHAIN, GUARD_NO_HOOK, 0) ?:
+	      guard_put_count_rules(b, cfg, nfproto, sets);
 	if (ret)
 		return ret;
 	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), post);

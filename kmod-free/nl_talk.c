@@ -3,16 +3,23 @@
 #include <stdlib.h>
 #include "nl_talk.h"
 
-int igd_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
+/* Sequence numbers of every request and dump, whichever thread sends it. */
+static uint32_t nl_seq(void)
 {
 	static uint32_t seq;
+
+	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+}
+
+int igd_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
+{
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 	int ret;
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+	nlh->nlmsg_seq = nl_seq();
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -72,7 +79,6 @@ static int nl_dump_recv(struct mnl_socket *nl, uint32_t seq, struct nl_dump *d)
 
 int igd_nl_dump(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(void *data))
 {
-	static uint32_t seq;
 	struct nl_dump d = { cb, data, false };
 	struct mnl_socket *nl;
 	int ret = -EINTR, tries;
@@ -88,8 +94,7 @@ int igd_nl_dump(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(voi
 		d.intr = false;
 		if (reset)
 			reset(data);
-		/* the fix thread dumps too: the counter is shared */
-		nlh->nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+		nlh->nlmsg_seq = nl_seq();
 		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 			ret = -errno;
 			break;
