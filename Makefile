@@ -49,7 +49,7 @@ else
 Q := @
 endif
 
-LIB_SRCS   := $(wildcard kmod-free/*.c)
+LIB_SRCS   := $(wildcard kmod-free/*/*.c)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 DAEMON_SRCS := $(wildcard nfqd/daemon/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)

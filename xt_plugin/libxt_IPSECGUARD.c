@@ -9,14 +9,14 @@
  *  - fail-open by default: --queue-bypass is implied, so a gateway keeps
  *    forwarding while the daemon is down.  --fail-closed drops instead.
  *  - --role: the tap's role, encoded in the queue number (the kernel keeps
- *    no other free bits in NFQUEUE's data); see kmod-free/tap_role.h.
+ *    no other free bits in NFQUEUE's data); see kmod-free/packet/tap_role.h.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <xtables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 
-#include "tap_role.h"
+#include "packet/tap_role.h"
 
 enum {
 	O_QUEUE_NUM = 0,

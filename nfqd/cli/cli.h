@@ -4,10 +4,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "json.h"
-#include "sad.h"
-#include "spd.h"
-#include "xfrm_nl.h"
+#include "util/json.h"
+#include "xfrm/sad.h"
+#include "xfrm/spd.h"
+#include "xfrm/xfrm_nl.h"
 
 #define CLI_EXIT_USAGE	2	/* bad options */
 #define CLI_EXIT_FAIL	1	/* the system said no */
@@ -37,9 +37,8 @@ int cli_usage_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Unsigned number in decimal or 0x-hex, within [0, max].  0 or -EINVAL (reported). */
 int cli_parse_u32(const char *what, const char *s, uint32_t max, uint32_t *out);
-/* Protocol name (tcp, udp, icmp, ipv6-icmp, sctp, gre, esp, ah...) or number. */
+/* Protocol name (igd_proto_parse) or number 0-255; 0 or -EINVAL (reported). */
 int cli_parse_proto(const char *what, const char *s, uint8_t *out);
-const char *cli_proto_str(uint8_t proto, char *buf, size_t len);
 /* Opens a mirror; reports failures on stderr. */
 int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg *cfg);
 

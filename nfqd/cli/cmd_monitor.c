@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "util/clock.h"
 
 struct mon {
 	bool json, acquire_only;
@@ -146,14 +147,6 @@ static const struct option mon_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int cmd_monitor(int argc, char **argv)
 {
 	struct mon mon = { 0 };
@@ -194,12 +187,12 @@ int cmd_monitor(int argc, char **argv)
 	rc = cli_mirror_open(&m, &cfg);
 	if (rc)
 		return rc;
-	start = now_ms();
+	start = igd_now_ms();
 	while (!mon.count || mon.seen < mon.count) {
 		struct pollfd pfd = { .fd = igd_xfrm_mirror_fd(m), .events = POLLIN };
 		int tmo = igd_xfrm_mirror_timeout_ms(m);
 
-		if (timeout && now_ms() - start >= timeout)
+		if (timeout && igd_now_ms() - start >= timeout)
 			break;
 		if (tmo < 0 || tmo > 100)
 			tmo = 100;

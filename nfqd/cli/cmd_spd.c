@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "util/clock.h"
 
 struct spd_opts {
 	bool json, watch, no_sa;
@@ -90,31 +91,23 @@ static void print_text(const struct igd_spd *spd, const struct igd_sad *sad,
 		cli_print_sa(stdout, sa);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void watch_count(const struct igd_xfrm_event *ev, void *data)
 {
 	uint64_t *last = data;
 
 	(void)ev;
-	*last = now_ms();
+	*last = igd_now_ms();
 }
 
 /* Runs the mirror until it is in sync and quiet.  0, or CLI_EXIT_FAIL. */
 static int watch(struct igd_xfrm_mirror *m, const struct spd_opts *o, uint64_t *last)
 {
-	uint64_t start = now_ms();
+	uint64_t start = igd_now_ms();
 
 	for (;;) {
 		struct pollfd pfd = { .fd = igd_xfrm_mirror_fd(m), .events = POLLIN };
 		int tmo = igd_xfrm_mirror_timeout_ms(m), err;
-		uint64_t now = now_ms();
+		uint64_t now = igd_now_ms();
 
 		if (igd_xfrm_mirror_synced(m) && tmo < 0 && now - *last >= o->idle_ms)
 			return 0;
@@ -206,7 +199,7 @@ int cmd_spd(int argc, char **argv)
 	struct spd_opts o = { .dir = -1 };
 	struct igd_xfrm_mirror_cfg cfg = { .no_events = true };
 	struct igd_xfrm_mirror *m;
-	uint64_t last = now_ms();
+	uint64_t last = igd_now_ms();
 	int rc = spd_parse(argc, argv, &o);
 
 	if (rc)

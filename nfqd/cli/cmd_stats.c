@@ -4,7 +4,8 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
-#include "xfrm_stat.h"
+#include "xfrm/xfrm_stat.h"
+#include "util/clock.h"
 
 struct stats_opts {
 	bool json, all;
@@ -147,18 +148,6 @@ static void stats_print_text(const struct stats_opts *o, const struct igd_xstat_
 		       stats_path(o));
 }
 
-static void stats_ts(char *buf, size_t size)
-{
-	struct timespec ts;
-	char base[32];
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%.19s.%06dZ", base, (int)(ts.tv_nsec / 1000));
-}
-
 static void stats_print_delta(const struct stats_opts *o, const char *ts,
 			      const struct igd_xstat_delta *d)
 {
@@ -204,7 +193,7 @@ static int stats_watch(const struct stats_opts *o)
 		if (rc)
 			return rc;
 		n = igd_xstat_diff(&base, &cur, d, IGD_XSTAT_MAX);
-		stats_ts(ts, sizeof(ts));
+		igd_utc_stamp(ts, sizeof(ts));
 		for (i = 0; i < n && i < IGD_XSTAT_MAX; i++)
 			stats_print_delta(o, ts, &d[i]);
 		fflush(stdout);

@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <linux/xfrm.h>
 #include "cli.h"
+#include "util/num.h"
+#include "util/proto.h"
 
 int cli_usage_error(const char *what, const char *fmt, ...)
 {
@@ -21,64 +23,21 @@ int cli_usage_error(const char *what, const char *fmt, ...)
 
 int cli_parse_u32(const char *what, const char *s, uint32_t max, uint32_t *out)
 {
-	unsigned long long v;
-	char *end;
+	int err = igd_num_u32(s, 0, max, out);
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') {
-		cli_usage_error(what, "'%s' is not a number", s ? s : "");
-		return -EINVAL;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end) {
-		cli_usage_error(what, "'%s' is not a number", s);
-		return -EINVAL;
-	}
-	if (v > max) {
+	if (err == -ERANGE)
 		cli_usage_error(what, "'%s' out of range 0-%u", s, max);
-		return -EINVAL;
-	}
-	*out = (uint32_t)v;
-	return 0;
+	else if (err)
+		cli_usage_error(what, "'%s' is not a number", s ? s : "");
+	return err;
 }
-
-static const struct {
-	const char *name;
-	uint8_t proto;
-} protos[] = {
-	{ "any", 0 }, { "icmp", IPPROTO_ICMP }, { "tcp", IPPROTO_TCP },
-	{ "udp", IPPROTO_UDP }, { "gre", IPPROTO_GRE }, { "esp", IPPROTO_ESP },
-	{ "ah", IPPROTO_AH }, { "ipv6-icmp", IPPROTO_ICMPV6 }, { "icmpv6", IPPROTO_ICMPV6 },
-	{ "sctp", IPPROTO_SCTP }, { "udplite", IPPROTO_UDPLITE }, { "mh", IPPROTO_MH },
-	{ "comp", IPPROTO_COMP },
-};
 
 int cli_parse_proto(const char *what, const char *s, uint8_t *out)
 {
-	uint32_t v;
-	size_t i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
-		if (!strcmp(s, protos[i].name)) {
-			*out = protos[i].proto;
-			return 0;
-		}
-	}
-	if (cli_parse_u32(what, s, 255, &v))
-		return -EINVAL;
-	*out = (uint8_t)v;
-	return 0;
-}
-
-const char *cli_proto_str(uint8_t proto, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 1; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].proto == proto)
-			return protos[i].name;
-	snprintf(buf, len, "%u", proto);
-	return buf;
+	if (igd_proto_parse(s, out) == 0)
+		return 0;
+	cli_usage_error(what, "'%s' is not a protocol name or number 0-255", s ? s : "");
+	return -EINVAL;
 }
 
 int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg *cfg)
@@ -220,7 +179,7 @@ static void print_sel(FILE *f, const struct igd_sel *s)
 	fprintf(f, "src %s", igd_prefix_str(s->family, &s->saddr, s->plen_s, pb, sizeof(pb)));
 	fprintf(f, " dst %s", igd_prefix_str(s->family, &s->daddr, s->plen_d, pb, sizeof(pb)));
 	if (s->proto)
-		fprintf(f, " proto %s", cli_proto_str(s->proto, nb, sizeof(nb)));
+		fprintf(f, " proto %s", igd_proto_name(s->proto, nb, sizeof(nb)));
 	if (s->sport_mask)
 		fprintf(f, s->sport_mask == 0xffff ? " sport %u" : " sport %u/0x%x", s->sport,
 			s->sport_mask);

@@ -7,12 +7,12 @@
 #include <linux/netfilter.h>
 #include "caps.h"
 #include "daemon.h"
-#include "json.h"
-#include "nft_hooks.h"
-#include "num.h"
+#include "util/json.h"
+#include "nft/nft_hooks.h"
+#include "util/num.h"
 #include "verdict_log.h"
 #include "diag.h"
-#include "ratelimit.h"
+#include "util/ratelimit.h"
 #include "sdnotify.h"
 #include "spdsync.h"
 
@@ -38,7 +38,7 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		return;
 	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd, suppressed);
 	if (n > 0)
-		igd_vlog_line(d->log, d->line, (size_t)n);
+		igd_logdest_line(d->log, d->line, (size_t)n);
 }
 
 /* A copy of a SYN or SYN/ACK that the mss chain clamped: its log line.  The packet
@@ -68,7 +68,7 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 		return;
 	n = igd_verdict_line(d->line, sizeof(d->line), &qp, &p, &jd, suppressed);
 	if (n > 0)
-		igd_vlog_line(d->log, d->line, (size_t)n);
+		igd_logdest_line(d->log, d->line, (size_t)n);
 }
 
 static int daemon_on_fixes(int fd, void *arg)
@@ -146,8 +146,8 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 			   d->nflog, d->kc_ok ? &d->kc : NULL, sup);
 
 	if (n > 0)
-		igd_vlog_line(d->log, d->line, (size_t)n);
-	igd_vlog_flush(d->log);
+		igd_logdest_line(d->log, d->line, (size_t)n);
+	igd_logdest_flush(d->log);
 }
 
 /* SIGHUP (logrotate): a new file at the same path.  When it cannot be opened (a
@@ -157,12 +157,12 @@ static void daemon_reopen_log(struct igd_daemon *d)
 {
 	struct igd_json j;
 	char ts[40];
-	int e = igd_vlog_reopen(d->log);
+	int e = igd_logdest_reopen(d->log);
 
 	if (!e)
 		return;
 	fprintf(stderr, "ipsecguardd: reopen log %s: %s\n", d->opts.log, strerror(-e));
-	igd_log_ts(ts, sizeof(ts));
+	igd_utc_stamp(ts, sizeof(ts));
 	igd_json_init(&j, d->line, sizeof(d->line));
 	igd_json_obj_open(&j, NULL);
 	igd_json_str(&j, "ts", ts);
@@ -173,8 +173,8 @@ static void daemon_reopen_log(struct igd_daemon *d)
 		     "with copytruncate");
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
-		igd_vlog_line(d->log, d->line, igd_json_len(&j));
-	igd_vlog_flush(d->log);
+		igd_logdest_line(d->log, d->line, igd_json_len(&j));
+	igd_logdest_flush(d->log);
 }
 
 static void daemon_on_signal(int signo, void *arg)
@@ -206,7 +206,7 @@ static void daemon_on_tick(void *arg)
 	if (d->ticks % IGD_TICKS_PER_S)
 		return;
 	igd_diag_tick(d);
-	igd_vlog_flush(d->log);
+	igd_logdest_flush(d->log);
 	igd_sdnotify("WATCHDOG=1");
 	if (d->opts.stats_interval &&
 	    (d->ticks / IGD_TICKS_PER_S) % d->opts.stats_interval == 0)
@@ -346,12 +346,12 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "signals: %s", strerror(-e));
 		return e;
 	}
-	e = igd_vlog_open(&d->log, d->opts.log, err, errlen);
+	e = igd_logdest_open(&d->log, d->opts.log, err, errlen);
 	if (e) {
 		d->bad_option = true;	/* --log names a file we cannot open */
 		return e;
 	}
-	e = (d->opts.user ? igd_vlog_chown(d->log, uid, gid) : 0) ?:
+	e = (d->opts.user ? igd_logdest_chown(d->log, uid, gid) : 0) ?:
 	    daemon_diag_init(d, err, errlen) ?:
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
@@ -418,6 +418,6 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);
 	igd_diag_free(d);
-	igd_vlog_close(d->log);
+	igd_logdest_close(d->log);
 	igd_loop_free(d->loop);
 }

@@ -3,18 +3,18 @@
 #define IGD_DAEMON_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "guard_rules.h"
+#include "nft/guard_rules.h"
 #include "judge.h"
 #include "fixes.h"
-#include "nflog.h"
-#include "guard_counters.h"
+#include "nl/nflog.h"
+#include "nft/guard_counters.h"
 #include "loop.h"
 #include "opts.h"
 #include "queue.h"
 #include "verdict_log.h"
-#include "vlog.h"
-#include "xfrm_nl.h"
-#include "xfrm_stat.h"
+#include "log_dest.h"
+#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_stat.h"
 
 #define IGD_TICK_MS 100
 #define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
@@ -36,7 +36,7 @@ struct igd_daemon {
 	struct igd_loop *loop;
 	struct igd_queue *queues[IGD_MAX_QUEUES];
 	unsigned int nqueues;
-	struct igd_vlog *log;
+	struct igd_logdest *log;
 	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped */
 	struct igd_judge judge;
 	struct igd_mss mss;

@@ -5,18 +5,11 @@
 #include "daemon.h"
 #include "diag.h"
 #include "spdsync.h"
-#include "json.h"
-#include "oneway.h"
-#include "ratelimit.h"
-#include "xfrm_stat.h"
-
-static uint64_t diag_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "util/json.h"
+#include "xfrm/oneway.h"
+#include "util/ratelimit.h"
+#include "xfrm/xfrm_stat.h"
+#include "util/clock.h"
 
 int igd_diag_init(struct igd_daemon *d)
 {
@@ -62,11 +55,11 @@ static void diag_xstat(struct igd_daemon *d)
 	n = igd_xstat_diff(&d->xstat_base, &cur, dl, IGD_XSTAT_MAX);
 	if (n > IGD_XSTAT_MAX)
 		n = IGD_XSTAT_MAX;
-	igd_log_ts(ts, sizeof(ts));
+	igd_utc_stamp(ts, sizeof(ts));
 	for (i = 0; i < n; i++) {
 		len = igd_xstat_json_delta(d->line, sizeof(d->line), ts, &dl[i]);
 		if (len > 0)
-			igd_vlog_line(d->log, d->line, (size_t)len);
+			igd_logdest_line(d->log, d->line, (size_t)len);
 	}
 	d->xstat_base = cur;	/* after logging: the deltas point into cur */
 }
@@ -77,10 +70,10 @@ static void diag_ow_event(const struct igd_ow_event *ev, void *arg)
 	char ts[40];
 	int n;
 
-	igd_log_ts(ts, sizeof(ts));
+	igd_utc_stamp(ts, sizeof(ts));
 	n = igd_ow_json(d->line, sizeof(d->line), ts, ev);
 	if (n > 0)
-		igd_vlog_line(d->log, d->line, (size_t)n);
+		igd_logdest_line(d->log, d->line, (size_t)n);
 }
 
 /* An SA whose source is ours sends; one whose destination is ours receives. */
@@ -100,7 +93,7 @@ static void diag_ow_sa(const struct igd_sa *sa, void *arg)
 /* One-way tunnels: SA counters sampled every few seconds. */
 static void diag_oneway(struct igd_daemon *d)
 {
-	igd_ow_begin(d->ow, diag_now_ms());
+	igd_ow_begin(d->ow, igd_now_ms());
 	if (igd_xfrm_mirror_sa_walk(d->mirror, diag_ow_sa, d))
 		return;		/* an interrupted dump: the next tick samples again */
 	igd_ow_end(d->ow, diag_ow_event, d);
@@ -126,7 +119,7 @@ static void diag_acquire(struct igd_daemon *d, const struct igd_xfrm_acquire *a)
 	char ts[40], pb[IGD_ADDRSTRLEN];
 
 	d->judge.count[IGD_R_NO_SA][0]++;
-	igd_log_ts(ts, sizeof(ts));
+	igd_utc_stamp(ts, sizeof(ts));
 	igd_json_init(&j, d->line, sizeof(d->line));
 	igd_json_obj_open(&j, NULL);
 	igd_json_str(&j, "ts", ts);
@@ -144,7 +137,7 @@ static void diag_acquire(struct igd_daemon *d, const struct igd_xfrm_acquire *a)
 	igd_log_sp(&j, "sp", &a->policy);
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
-		igd_vlog_line(d->log, d->line, igd_json_len(&j));
+		igd_logdest_line(d->log, d->line, igd_json_len(&j));
 }
 
 void igd_diag_on_xfrm(const struct igd_xfrm_event *ev, void *arg)
@@ -161,5 +154,5 @@ bool igd_diag_log_ok(struct igd_daemon *d, unsigned int hook, const struct igd_j
 	uint64_t key = igd_rl_hash(&jd->flow, sizeof(jd->flow), (uint64_t)jd->reason << 8 | hook);
 
 	*suppressed = 0;
-	return igd_rl_check(d->rl, key, diag_now_ms(), suppressed);
+	return igd_rl_check(d->rl, key, igd_now_ms(), suppressed);
 }

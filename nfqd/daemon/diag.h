@@ -5,7 +5,7 @@
 #define IGD_DIAG_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "xfrm_nl.h"
+#include "xfrm/xfrm_nl.h"
 
 #define IGD_OW_SAMPLE_S 5	/* seconds between SA counter samples */
 

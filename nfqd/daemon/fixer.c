@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "ct_nl.h"
+#include "nl/ct_nl.h"
 #include "fixer.h"
 
 struct igd_fixer {

@@ -6,8 +6,8 @@
 #ifndef IGD_FIXER_H
 #define IGD_FIXER_H
 #include <stdbool.h>
-#include "natfix.h"
-#include "spd.h"
+#include "natfix/natfix.h"
+#include "xfrm/spd.h"
 
 #define IGD_FIXER_RING	16
 

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include "fixes.h"
-#include "json.h"
+#include "util/json.h"
 #include "verdict_log.h"
+#include "util/clock.h"
 
 #define FIX_RETRY_FIRST_MS	1000
 #define FIX_RETRY_MAX_MS	60000
@@ -23,20 +24,12 @@ static const char *const fix_kinds[] = {
 	[IGD_NATFIX_IPT_LEGACY] = "iptables-legacy",
 };
 
-static int64_t fix_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void fix_begin(struct igd_fixes *f, struct igd_json *j, const char *action,
 		      const struct igd_sp *sp)
 {
 	char ts[40];
 
-	igd_log_ts(ts, sizeof(ts));
+	igd_utc_stamp(ts, sizeof(ts));
 	igd_json_init(j, f->line, sizeof(f->line));
 	igd_json_obj_open(j, NULL);
 	igd_json_str(j, "ts", ts);
@@ -49,7 +42,7 @@ static void fix_end(struct igd_fixes *f, struct igd_json *j)
 {
 	igd_json_obj_close(j);
 	if (igd_json_finish(j))
-		igd_vlog_line(f->log, f->line, igd_json_len(j));
+		igd_logdest_line(f->log, f->line, igd_json_len(j));
 }
 
 static void fix_log_rule(struct igd_fixes *f, const struct igd_sp *sp,
@@ -88,7 +81,7 @@ static void fix_log_flush(struct igd_fixes *f, const struct igd_sp *sp, unsigned
 	fix_end(f, &j);
 }
 
-int igd_fixes_init(struct igd_fixes *f, struct igd_vlog *log)
+int igd_fixes_init(struct igd_fixes *f, struct igd_logdest *log)
 {
 	memset(f, 0, sizeof(*f));
 	f->log = log;
@@ -123,7 +116,7 @@ void igd_fixes_request(struct igd_fixes *f, const struct igd_sp *sp)
 
 void igd_fixes_kick(struct igd_fixes *f)
 {
-	int64_t now = fix_now_ms();
+	int64_t now = (int64_t)igd_now_ms();
 	unsigned int i;
 
 	for (i = 0; i < f->n; i++) {
@@ -157,7 +150,7 @@ static void fix_done(struct igd_fixes *f, const struct igd_fix_result *r)
 		f->failures++;
 		if (e) {
 			e->state = FIX_RETRY;
-			e->next_ms = fix_now_ms() + e->backoff_ms;
+			e->next_ms = (int64_t)igd_now_ms() + e->backoff_ms;
 		}
 		fix_log_error(f, &r->sp, "nat-exemption", r->apply_msg, e ? e->backoff_ms : 0);
 		if (e && e->backoff_ms < FIX_RETRY_MAX_MS)
@@ -181,6 +174,6 @@ void igd_fixes_on_results(struct igd_fixes *f)
 
 	while (igd_fixer_result(f->worker, r))
 		fix_done(f, r);
-	igd_vlog_flush(f->log);
+	igd_logdest_flush(f->log);
 	igd_fixes_kick(f);
 }

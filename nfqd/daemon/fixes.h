@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "fixer.h"
 #include "verdict_log.h"
-#include "vlog.h"
+#include "log_dest.h"
 
 #define IGD_MAX_FIXES 64
 
@@ -19,7 +19,7 @@ struct igd_fix_entry {
 
 struct igd_fixes {
 	struct igd_fixer *worker;
-	struct igd_vlog *log;
+	struct igd_logdest *log;
 	struct igd_fix_entry e[IGD_MAX_FIXES];
 	unsigned int n;
 	uint64_t applied;		/* exemption rules inserted */
@@ -29,7 +29,7 @@ struct igd_fixes {
 };
 
 /* Starts the fix thread; fix events go to @log.  0 or -errno. */
-int igd_fixes_init(struct igd_fixes *f, struct igd_vlog *log);
+int igd_fixes_init(struct igd_fixes *f, struct igd_logdest *log);
 void igd_fixes_free(struct igd_fixes *f);
 /* Readable when the fix thread has results: call igd_fixes_on_results. */
 int igd_fixes_fd(const struct igd_fixes *f);

@@ -3,7 +3,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include "judge_int.h"
-#include "tap_role.h"
+#include "packet/tap_role.h"
 
 static const char *const reason_names[IGD_R_MAX] = {
 	[IGD_R_PASS] = "pass",

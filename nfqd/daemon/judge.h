@@ -6,11 +6,11 @@
 #include "mss.h"
 #include "localaddr.h"
 #include "natguard.h"
-#include "prefix_set.h"
+#include "nft/prefix_set.h"
 #include "opts.h"
-#include "pkt.h"
+#include "packet/pkt.h"
 #include "queue.h"
-#include "spd.h"
+#include "xfrm/spd.h"
 
 enum igd_reason {
 	IGD_R_PASS,		/* nothing wrong */

@@ -11,7 +11,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "judge_int.h"
-#include "tap_role.h"
+#include "packet/tap_role.h"
 
 static int judge_in_dir(const struct igd_judge *j, const struct igd_pkt *p)
 {

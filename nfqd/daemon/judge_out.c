@@ -6,7 +6,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <libnetfilter_queue/linux_nfnetlink_queue.h>
-#include "csum.h"
+#include "packet/csum.h"
 #include "judge_int.h"
 
 #define TCP_SYN 0x02

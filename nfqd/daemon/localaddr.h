@@ -4,7 +4,7 @@
 #ifndef IGD_LOCALADDR_H
 #define IGD_LOCALADDR_H
 #include <stdbool.h>
-#include "addr.h"
+#include "packet/addr.h"
 
 #define IGD_LOCAL_MAX 256
 

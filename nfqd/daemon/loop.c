@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "loop.h"
+#include "util/clock.h"
 
 #define IGD_LOOP_MAX_SIGS 8
 
@@ -151,14 +152,6 @@ static void loop_drain_signals(struct igd_loop *l)
 	}
 }
 
-static uint64_t loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int loop_dispatch(struct igd_loop *l)
 {
 	unsigned int i;
@@ -178,14 +171,14 @@ static int loop_dispatch(struct igd_loop *l)
 
 int igd_loop_run(struct igd_loop *l)
 {
-	uint64_t next_tick = loop_now_ms() + l->tick_ms, now;
+	uint64_t next_tick = igd_now_ms() + l->tick_ms, now;
 	int n, timeout, err;
 
 	l->stop = false;
 	while (!l->stop) {
 		timeout = -1;
 		if (l->tick_cb) {
-			now = loop_now_ms();
+			now = igd_now_ms();
 			timeout = next_tick > now ? (int)(next_tick - now) : 0;
 		}
 		n = poll(l->pfd, l->nfds + 1, timeout);
@@ -197,9 +190,9 @@ int igd_loop_run(struct igd_loop *l)
 				return err;
 			l->progress++;
 		}
-		if (l->tick_cb && loop_now_ms() >= next_tick) {
+		if (l->tick_cb && igd_now_ms() >= next_tick) {
 			l->tick_cb(l->tick_arg);
-			next_tick = loop_now_ms() + l->tick_ms;
+			next_tick = igd_now_ms() + l->tick_ms;
 		}
 	}
 	return 0;

@@ -2,16 +2,9 @@
 #include <string.h>
 #include <time.h>
 #include <linux/xfrm.h>
-#include "esp_mtu.h"
+#include "mtu/esp_mtu.h"
 #include "mss.h"
-
-static uint64_t mss_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 int igd_mss_init(struct igd_mss *m, enum igd_mss_mode mode, uint32_t fixed)
 {
@@ -84,7 +77,7 @@ uint16_t igd_mss_limit(struct igd_mss *m, const struct igd_sp *sp, const struct 
 		return m->fixed;
 	if (m->mode != IGD_MSS_AUTO)
 		return 0;
-	now = mss_now_ms();
+	now = igd_now_ms();
 	e = mss_cached(m, sp->index, now);
 	if (e)
 		return e->mss;

@@ -18,7 +18,7 @@
 #define IGD_NATGUARD_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "spd.h"
+#include "xfrm/spd.h"
 
 struct igd_natguard_slot {
 	struct igd_flow flow;		/* the pre-NAT tuple */

@@ -1,7 +1,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "num.h"
+#include "util/num.h"
 #include "opts.h"
 
 #define IGD_VERSION "0.1.0"

@@ -3,7 +3,7 @@
 #define IGD_OPTS_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "prefix_set.h"
+#include "nft/prefix_set.h"
 
 #define IGD_MAX_QUEUES 16
 #define IGD_MAX_PROTECT 64

@@ -9,7 +9,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
-#include "nl_talk.h"
+#include "nl/nl_talk.h"
 #include "queue.h"
 
 #define QUEUE_BURST		32	/* messages per recvmmsg */

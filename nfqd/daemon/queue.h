@@ -7,7 +7,7 @@
 #define IGD_QUEUE_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "ct_attr.h"
+#include "packet/ct_attr.h"
 
 struct igd_queue;
 

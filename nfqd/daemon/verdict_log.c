@@ -3,29 +3,18 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <stdio.h>
 #include <time.h>
-#include "json.h"
-#include "tap_role.h"
+#include "util/json.h"
+#include "packet/tap_role.h"
 #include "verdict_log.h"
-
-/* RFC 3339 UTC with microseconds: 2026-11-22T11:31:14.123456Z */
-void igd_log_ts(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%.19s.%06dZ", base, (int)(ts.tv_nsec / 1000));
-}
+#include "util/clock.h"
+#include "util/proto.h"
 
 /* Opens the line's object with its timestamp and event name. */
 static void vl_begin(struct igd_json *j, char *buf, size_t size, const char *event)
 {
 	char ts[40];
 
-	igd_log_ts(ts, sizeof(ts));
+	igd_utc_stamp(ts, sizeof(ts));
 	igd_json_init(j, buf, size);
 	igd_json_obj_open(j, NULL);
 	igd_json_str(j, "ts", ts);

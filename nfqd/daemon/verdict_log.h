@@ -4,19 +4,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "judge.h"
-#include "guard_counters.h"
-#include "nflog.h"
+#include "nft/guard_counters.h"
+#include "nl/nflog.h"
 #include "queue.h"
+#include "util/clock.h"
 
 #define IGD_LINE_MAX 16384	/* a stats line with every SP's counter */
 
 /* Formats the verdict of @qp into @buf; returns the length or -1. */
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed);
-/* RFC 3339 UTC timestamp with microseconds (at least 32 bytes). */
-void igd_log_ts(char *buf, size_t size);
 struct igd_json;
-/* The contract's SP object: index, dir, priority, src, dst, reqid. */
+/* The SP object: index, dir, priority, src, dst, reqid. */
 void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 
 struct igd_queue;

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include "spd.h"
+#include "xfrm/spd.h"
 
 static uint64_t rs = 88172645463325252ull;
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json.h"
+#include "util/json.h"
 
 static int hexval(char c)
 {

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <linux/xfrm.h>
-#include "ct_attr.h"
-#include "xfrm_nl.h"
+#include "packet/ct_attr.h"
+#include "xfrm/xfrm_nl.h"
 
 static const uint16_t fuzz_types[] = {
 	XFRM_MSG_NEWPOLICY, XFRM_MSG_UPDPOLICY, XFRM_MSG_DELPOLICY, XFRM_MSG_POLEXPIRE,

@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pkt.h"
-#include "csum.h"
+#include "packet/pkt.h"
+#include "packet/csum.h"
 #include "../unit/pkt_build.h"
+#include "util/proto.h"
 
 #define FUZZ_CHECK(cond) do {						\
 	if (!(cond)) {							\

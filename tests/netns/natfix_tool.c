@@ -11,8 +11,8 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "ct_nl.h"
-#include "natfix.h"
+#include "nl/ct_nl.h"
+#include "natfix/natfix.h"
 
 static int tool_prefix(const char *s, union igd_addr *a, uint8_t *plen)
 {

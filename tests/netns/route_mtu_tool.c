@@ -1,4 +1,4 @@
-/* Test driver for kmod-free/route_mtu: the MTU the kernel uses towards a destination.
+/* Test driver for kmod-free/mtu/route_mtu: the MTU the kernel uses towards a destination.
  *
  *   route_mtu_tool route DST [from SRC] [oif IFNAME] [mark N] [flags lookup|fibmatch]
  *                            [repeat N]
@@ -13,9 +13,9 @@
 #include <net/if.h>
 #include <linux/rtnetlink.h>
 
-#include "addr.h"
-#include "num.h"
-#include "route_mtu.h"
+#include "packet/addr.h"
+#include "util/num.h"
+#include "mtu/route_mtu.h"
 
 static char tool_buf[IGD_RTNL_BUF_SIZE];
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# kmod-free/route_mtu against `ip route get` in the three-namespace lab (lib.sh), all
+# kmod-free/mtu/route_mtu against `ip route get` in the three-namespace lab (lib.sh), all
 # queries made from the host namespace of the lab:
 #   - links of different MTUs (eth0 1500; big0 9000 with an IPv6 mtu6 of 8000),
 #   - routes with `mtu lock 1400` and `mtu 1450` (IPv4) and `mtu 1400` (IPv6),

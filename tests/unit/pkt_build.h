@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <netinet/in.h>
-#include "pkt.h"
-#include "csum.h"
+#include "packet/pkt.h"
+#include "packet/csum.h"
 
 struct pb {
 	uint8_t b[512];

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <linux/xfrm.h>
-#include "decap_set.h"
+#include "nft/decap_set.h"
 #include "tap.h"
 
 static struct igd_spd *spd;

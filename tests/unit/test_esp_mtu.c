@@ -8,8 +8,8 @@
 #include <linux/udp.h>
 #include <linux/xfrm.h>
 #include "tap.h"
-#include "esp_mtu.h"
-#include "sad.h"
+#include "mtu/esp_mtu.h"
+#include "xfrm/sad.h"
 
 static struct igd_sa sa_make(const char *aead, const char *crypt, const char *auth,
 			     unsigned int trunc_bits)

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/xfrm.h>
-#include "csum.h"
+#include "packet/csum.h"
 #include "judge.h"
 #include "pkt_build.h"
 #include "tap.h"

@@ -1,4 +1,4 @@
-/* kmod-free/natfix and ct_nl without a kernel: tags, prefix masks, selector checks,
+/* kmod-free/natfix and nl/ct_nl without a kernel: tags, prefix masks, selector checks,
  * the rule layout (compared with what `nft --debug=netlink` shows for the rules
  * iptables-nft 1.8.9 writes) and reading rules back. */
 #include <errno.h>
@@ -11,9 +11,9 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/udata.h>
 
-#include "ct_nl.h"
-#include "natfix.h"
-#include "nft_expr.h"
+#include "nl/ct_nl.h"
+#include "natfix/natfix.h"
+#include "nft/nft_expr.h"
 #include "tap.h"
 
 static struct igd_sel sel_make(const char *s, unsigned int ps, const char *d,

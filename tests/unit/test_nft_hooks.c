@@ -1,4 +1,4 @@
-/* kmod-free/nft_hooks, nft_batch, nft_expr without a kernel: the messages a
+/* kmod-free/nft: nft_hooks, nft_batch, nft_expr without a kernel: the messages a
  * transaction carries, how they parse back, and how acks become error text. */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,9 +12,9 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 
-#include "nft_batch.h"
-#include "nft_expr.h"
-#include "nft_hooks.h"
+#include "nft/nft_batch.h"
+#include "nft/nft_expr.h"
+#include "nft/nft_hooks.h"
 #include "tap.h"
 
 #define PORTID	4242

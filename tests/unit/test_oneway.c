@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "tap.h"
-#include "oneway.h"
+#include "xfrm/oneway.h"
 
 #define MAX_EV 64
 

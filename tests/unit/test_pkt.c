@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "tap.h"
 #include "pkt_build.h"
+#include "util/proto.h"
 
 static const char *addr_s(const struct igd_pkt *p, const union igd_addr *a)
 {

@@ -1,7 +1,7 @@
 /* Interval-set elements from prefixes: the same element list nft itself sends. */
 #include <errno.h>
 #include <arpa/inet.h>
-#include "prefix_set.h"
+#include "nft/prefix_set.h"
 #include "tap.h"
 
 static struct igd_prefix pfx4(const char *a, int plen)

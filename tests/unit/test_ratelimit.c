@@ -2,7 +2,7 @@
  * independent keys, eviction accounting, and exact totals. */
 #include <errno.h>
 #include "tap.h"
-#include "ratelimit.h"
+#include "util/ratelimit.h"
 
 static struct igd_rl *mk(unsigned int keys, uint32_t interval, uint32_t burst)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include "spd.h"
+#include "xfrm/spd.h"
 #include "tap.h"
 
 static uint32_t next_index = 8;

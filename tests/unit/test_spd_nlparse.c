@@ -7,8 +7,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/udp.h>
 #include <linux/xfrm.h>
-#include "json.h"
-#include "xfrm_nl.h"
+#include "util/json.h"
+#include "xfrm/xfrm_nl.h"
 #include "tap.h"
 
 static char buf[8192];

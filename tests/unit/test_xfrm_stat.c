@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "tap.h"
-#include "xfrm_stat.h"
+#include "xfrm/xfrm_stat.h"
 
 /* The file as kernel 6.18 prints it: name padded with spaces, then a tab. */
 static const char sample_618[] =

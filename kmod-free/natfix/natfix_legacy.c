@@ -1,0 +1,656 @@
+/* NAT exemptions on hosts that run iptables-legacy: the kernel's x_tables have no
+ * netlink interface and their blob format belongs to libiptc, so this side drives the
+ * iptables-legacy / ip6tables-legacy binaries (found by absolute path, run without a
+ * shell).  A family is touched only when its legacy nat table already exists in this
+ * network namespace (/proc/net/ip{,6}_tables_names), so listing never instantiates it.
+ * See natfix.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <linux/netfilter.h>
+
+#include "natfix_int.h"
+#include "util/clock.h"
+#include "util/proto.h"
+
+#define LEGACY_ARGV_MAX		40
+#define LEGACY_OUT_MAX		(16 * 1024 * 1024)
+#define LEGACY_ERR_MAX		512
+#define LEGACY_CHAIN		"POSTROUTING"
+#define LEGACY_LOCK_WAIT	"5"	/* seconds iptables waits for the xtables lock */
+#define LEGACY_CHILD_MS		10000	/* then the child is killed */
+
+static const char *const legacy_dirs[] = {
+	"/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin", NULL,
+};
+
+struct legacy_out {
+	char *buf;			/* stdout, NUL-terminated */
+	size_t len, cap;
+	char err[LEGACY_ERR_MAX];	/* the first bytes of stderr */
+	size_t errlen;
+};
+
+static void legacy_out_free(struct legacy_out *o)
+{
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
+}
+
+static const char *legacy_bin_name(int family)
+{
+	return family == 6 ? "ip6tables-legacy" : "iptables-legacy";
+}
+
+static int legacy_bin_find(int family, char *path, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; legacy_dirs[i]; i++) {
+		snprintf(path, len, "%s/%s", legacy_dirs[i], legacy_bin_name(family));
+		if (access(path, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* Whether the legacy nat table of @family exists in this namespace. */
+static bool legacy_nat_exists(int family)
+{
+	const char *p = family == 6 ? "/proc/net/ip6_tables_names" :
+				      "/proc/net/ip_tables_names";
+	char line[64];
+	bool found = false;
+	FILE *f = fopen(p, "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "nat\n") || !strcmp(line, "nat");
+	fclose(f);
+	return found;
+}
+
+static int legacy_out_put(struct legacy_out *o, const char *data, size_t n)
+{
+	char *nb;
+	size_t cap;
+
+	if (o->len + n + 1 > o->cap) {
+		cap = o->cap ? o->cap : 4096;
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		if (cap > LEGACY_OUT_MAX)
+			return -EFBIG;
+		nb = realloc(o->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		o->buf = nb;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, data, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+	return 0;
+}
+
+static void legacy_err_put(struct legacy_out *o, const char *data, size_t n)
+{
+	size_t room = sizeof(o->err) - 1 - o->errlen;
+
+	if (n > room)
+		n = room;
+	memcpy(o->err + o->errlen, data, n);
+	o->errlen += n;
+	o->err[o->errlen] = '\0';
+}
+
+/* Reads both pipes until both are closed, or -ETIMEDOUT after LEGACY_CHILD_MS. */
+static int legacy_collect(int fdout, int fderr, struct legacy_out *o)
+{
+	struct pollfd p[2] = { { fdout, POLLIN, 0 }, { fderr, POLLIN, 0 } };
+	int64_t deadline = (int64_t)igd_now_ms() + LEGACY_CHILD_MS;
+	char buf[4096];
+	int open = 2, ret = 0, i, r;
+	ssize_t n;
+
+	while (open > 0) {
+		int64_t left = deadline - (int64_t)igd_now_ms();
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(p, 2, (int)left);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				p[i].fd = -1;
+				open--;
+			} else if (i == 0 && !ret) {
+				ret = legacy_out_put(o, buf, (size_t)n);
+			} else if (i == 1) {
+				legacy_err_put(o, buf, (size_t)n);
+			}
+		}
+	}
+	return ret;
+}
+
+static void legacy_child(const char *path, char *const argv[], int out[2], int err[2])
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	sigset_t none;
+
+	if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	dup2(out[1], STDOUT_FILENO);
+	dup2(err[1], STDERR_FILENO);
+	/* the mask and ignored signals survive exec: iptables' -w times out by SIGALRM,
+	 * which a thread that blocks every signal would pass on blocked */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(path, argv);
+	_exit(127);
+}
+
+/* Runs @path with @argv; returns its exit status (0..255) or -errno. */
+static int legacy_run(const char *path, char *const argv[], struct legacy_out *o)
+{
+	int out[2], err[2], status, ret;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		ret = -errno;
+		close(out[0]);
+		close(out[1]);
+		return ret;
+	}
+	pid = fork();
+	if (pid == 0)
+		legacy_child(path, argv, out, err);
+	close(out[1]);
+	close(err[1]);
+	ret = pid < 0 ? -errno : legacy_collect(out[0], err[0], o);
+	close(out[0]);
+	close(err[0]);
+	if (pid < 0)
+		return ret;
+	if (ret == -ETIMEDOUT)
+		kill(pid, SIGKILL);	/* a tool that hangs does not hang the fixer */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (ret < 0)
+		return ret;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs "<bin> -w 5 -t nat <args...>"; 0, or -errno with the tool's stderr in @err. */
+static int legacy_exec(int family, const char *const args[], unsigned int nargs,
+		       struct legacy_out *o, char *err, size_t errlen)
+{
+	char path[128];
+	char *argv[LEGACY_ARGV_MAX];
+	unsigned int n = 0, i;
+	int ret;
+
+	if (legacy_bin_find(family, path, sizeof(path)) < 0) {
+		if (errlen)
+			snprintf(err, errlen, "natfix: %s not found", legacy_bin_name(family));
+		return -ENOENT;
+	}
+	if (nargs + 6 > LEGACY_ARGV_MAX)
+		return -E2BIG;
+	argv[n++] = path;
+	argv[n++] = (char *)"-w";	/* wait for the xtables lock, not for ever */
+	argv[n++] = (char *)LEGACY_LOCK_WAIT;
+	argv[n++] = (char *)"-t";
+	argv[n++] = (char *)"nat";
+	for (i = 0; i < nargs; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	ret = legacy_run(path, argv, o);
+	if (ret == 0)
+		return 0;
+	if (errlen)
+		snprintf(err, errlen, "natfix: %s %s %s: %s", path, args[0],
+			 nargs > 1 ? args[1] : "",
+			 ret < 0 ? strerror(-ret) : o->errlen ? o->err : "failed");
+	if (ret > 0) {
+		size_t l = errlen ? strlen(err) : 0;
+
+		while (l && isspace((unsigned char)err[l - 1]))
+			err[--l] = '\0';
+	}
+	return ret < 0 ? ret : -EIO;
+}
+
+/* ---- the -S lines ---- */
+
+struct legacy_line {
+	char *tok[LEGACY_ARGV_MAX];
+	unsigned int n;
+	char buf[1024];
+};
+
+/* Splits one -S line the way a shell would split what iptables quoted. */
+static int legacy_tokenize(const char *line, struct legacy_line *l)
+{
+	const char *p = line;
+	size_t o = 0;
+
+	l->n = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '\n')
+			return 0;
+		if (l->n == LEGACY_ARGV_MAX - 1)
+			return -E2BIG;
+		l->tok[l->n++] = &l->buf[o];
+		while (*p && *p != '\n' && *p != ' ' && *p != '\t') {
+			if (*p == '"') {
+				for (p++; *p && *p != '"'; p++) {
+					if (*p == '\\' && p[1])
+						p++;
+					if (o + 2 >= sizeof(l->buf))
+						return -E2BIG;
+					l->buf[o++] = *p;
+				}
+				if (*p != '"')
+					return -EINVAL;
+				p++;
+				continue;
+			}
+			if (o + 2 >= sizeof(l->buf))
+				return -E2BIG;
+			l->buf[o++] = *p++;
+		}
+		l->buf[o++] = '\0';
+	}
+}
+
+static int legacy_parse_prefix(int family, const char *s, union igd_addr *a, uint8_t *plen)
+{
+	char buf[IGD_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long v;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	if (igd_addr_parse(buf, a) != family)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || v > (family == 6 ? 128u : 32u))
+		return -EINVAL;
+	*plen = (uint8_t)v;
+	return 0;
+}
+
+/* iptables -S prints the protocol by name (its own table or the system's), or by
+ * number; 0 ("all") is never part of one of our rules. */
+static int legacy_parse_proto(const char *s, uint8_t *proto)
+{
+	return igd_proto_parse(s, proto) == 0 && *proto ? 0 : -EINVAL;
+}
+
+static int legacy_parse_port(const char *s, uint16_t *port, uint16_t *mask)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	*mask = 0xffff;
+	return 0;
+}
+
+/* One option of a tagged rule with its value. */
+static int legacy_decode_opt(const char *opt, const char *val, struct igd_natfix_rule *r,
+			     bool *tagged, bool *ret_seen)
+{
+	struct igd_sel *sel = &r->sel;
+
+	if (!strcmp(opt, "-s"))
+		return legacy_parse_prefix(sel->family, val, &sel->saddr, &sel->plen_s);
+	if (!strcmp(opt, "-d"))
+		return legacy_parse_prefix(sel->family, val, &sel->daddr, &sel->plen_d);
+	if (!strcmp(opt, "-p"))
+		return legacy_parse_proto(val, &sel->proto);
+	if (!strcmp(opt, "-m"))
+		return strcmp(val, "comment") && strcmp(val, "tcp") && strcmp(val, "udp") ?
+		       -EINVAL : 0;
+	if (!strcmp(opt, "--sport"))
+		return legacy_parse_port(val, &sel->sport, &sel->sport_mask);
+	if (!strcmp(opt, "--dport"))
+		return legacy_parse_port(val, &sel->dport, &sel->dport_mask);
+	if (!strcmp(opt, "--comment")) {
+		*tagged = igd_natfix_tag_parse(val, &r->sp_index) == 0;
+		return *tagged ? 0 : -EINVAL;
+	}
+	if (!strcmp(opt, "-j")) {
+		*ret_seen = !strcmp(val, "RETURN");
+		return *ret_seen ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* 0 when line @l ("-A POSTROUTING ...") is one of ours, with @r filled in. */
+static int legacy_decode(const struct legacy_line *l, int family, struct igd_natfix_rule *r)
+{
+	bool tagged = false, ret_seen = false;
+	struct igd_sel norm;
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	r->sel.family = (uint8_t)family;
+	if (l->n < 2 || strcmp(l->tok[0], "-A") || strcmp(l->tok[1], LEGACY_CHAIN) ||
+	    l->n % 2)
+		return -ENOENT;
+	for (i = 2; i + 1 < l->n; i += 2)
+		if (legacy_decode_opt(l->tok[i], l->tok[i + 1], r, &tagged, &ret_seen) < 0)
+			return -ENOENT;
+	if (!tagged || !ret_seen || igd_natfix_sel_norm(&r->sel, &norm, NULL, 0) < 0 ||
+	    !igd_natfix_sel_equal(&norm, &r->sel))
+		return -ENOENT;
+	r->kind = IGD_NATFIX_IPT_LEGACY;
+	r->family = family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	snprintf(r->table, sizeof(r->table), "nat");
+	snprintf(r->chain, sizeof(r->chain), LEGACY_CHAIN);
+	igd_natfix_sel_str(&r->sel, r->sel_str, sizeof(r->sel_str));
+	return 0;
+}
+
+/* Walks the POSTROUTING rules of the legacy nat table of @family: @fn sees every
+ * rule line with its number, a non-zero return stops the walk and is returned.
+ * *@nrules gets the number of rules seen. */
+typedef int (*legacy_line_fn)(const struct legacy_line *l, unsigned int num, void *data);
+
+static int legacy_walk(int family, legacy_line_fn fn, void *data, unsigned int *nrules,
+		       char *err, size_t errlen)
+{
+	static const char *const args[] = { "-S", LEGACY_CHAIN };
+	struct legacy_out o = { 0 };
+	struct legacy_line *l = malloc(sizeof(*l));
+	unsigned int num = 0;
+	char *line, *save = NULL;
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	ret = legacy_exec(family, args, 2, &o, err, errlen);
+	for (line = ret ? NULL : strtok_r(o.buf, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "-A ", 3))
+			continue;
+		num++;
+		if (legacy_tokenize(line, l) < 0)
+			continue;	/* longer than any of ours */
+		ret = fn(l, num, data);
+	}
+	legacy_out_free(&o);
+	free(l);
+	*nrules = num;
+	return ret;
+}
+
+/* ---- apply ---- */
+
+struct legacy_find {
+	const struct igd_sel *sel;
+	int family;
+	bool found;
+};
+
+static int legacy_find_fn(const struct legacy_line *l, unsigned int num, void *data)
+{
+	struct legacy_find *f = data;
+	struct igd_natfix_rule r;
+
+	if (legacy_decode(l, f->family, &r) == 0 && igd_natfix_sel_equal(&r.sel, f->sel))
+		f->found = true;
+	return 0;
+}
+
+static const char *legacy_proto_arg(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6:		return "tcp";
+	case 17:	return "udp";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+static int legacy_insert(const struct igd_sel *sel, uint32_t sp_index,
+			 char *err, size_t errlen)
+{
+	char src[IGD_ADDRSTRLEN + 8], dst[IGD_ADDRSTRLEN + 8], a[IGD_ADDRSTRLEN];
+	char pbuf[8], sp[8], dp[8], tag[IGD_NATFIX_COMMENT_MAX];
+	const char *args[LEGACY_ARGV_MAX];
+	struct legacy_out o = { 0 };
+	unsigned int n = 0;
+	int ret;
+
+	args[n++] = "-I";
+	args[n++] = LEGACY_CHAIN;
+	args[n++] = "1";
+	if (sel->plen_s) {
+		snprintf(src, sizeof(src), "%s/%u",
+			 igd_addr_str(sel->family, &sel->saddr, a, sizeof(a)), sel->plen_s);
+		args[n++] = "-s";
+		args[n++] = src;
+	}
+	if (sel->plen_d) {
+		snprintf(dst, sizeof(dst), "%s/%u",
+			 igd_addr_str(sel->family, &sel->daddr, a, sizeof(a)), sel->plen_d);
+		args[n++] = "-d";
+		args[n++] = dst;
+	}
+	if (sel->proto) {
+		args[n++] = "-p";
+		args[n++] = legacy_proto_arg(sel->proto, pbuf, sizeof(pbuf));
+	}
+	if (sel->sport_mask || sel->dport_mask) {
+		args[n++] = "-m";
+		args[n++] = sel->proto == 6 ? "tcp" : "udp";
+	}
+	if (sel->sport_mask) {
+		snprintf(sp, sizeof(sp), "%u", sel->sport);
+		args[n++] = "--sport";
+		args[n++] = sp;
+	}
+	if (sel->dport_mask) {
+		snprintf(dp, sizeof(dp), "%u", sel->dport);
+		args[n++] = "--dport";
+		args[n++] = dp;
+	}
+	args[n++] = "-m";
+	args[n++] = "comment";
+	args[n++] = "--comment";
+	args[n++] = igd_natfix_tag_format(sp_index, tag, sizeof(tag));
+	args[n++] = "-j";
+	args[n++] = "RETURN";
+	ret = legacy_exec(sel->family, args, n, &o, err, errlen);
+	legacy_out_free(&o);
+	return ret;
+}
+
+static void legacy_res_fill(struct igd_natfix_rule *r, const struct igd_sel *sel,
+			    uint32_t sp_index)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = IGD_NATFIX_IPT_LEGACY;
+	r->family = sel->family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	snprintf(r->table, sizeof(r->table), "nat");
+	snprintf(r->chain, sizeof(r->chain), LEGACY_CHAIN);
+	r->handle = 1;
+	r->sp_index = sp_index;
+	r->sel = *sel;
+	igd_natfix_sel_str(sel, r->sel_str, sizeof(r->sel_str));
+}
+
+int natfix_legacy_apply(const struct igd_sel *sel, uint32_t sp_index,
+			struct igd_natfix_result *res, char *err, size_t errlen)
+{
+	struct legacy_find f = { sel, sel->family, false };
+	struct igd_natfix_rule r;
+	unsigned int nrules = 0;
+	int ret;
+
+	if (!legacy_nat_exists(sel->family))
+		return 0;
+	ret = legacy_walk(sel->family, legacy_find_fn, &f, &nrules, err, errlen);
+	if (ret < 0 || nrules == 0)
+		return ret;		/* an error, or no rule: nothing to exempt from */
+	if (f.found) {
+		res->present++;
+		return 0;
+	}
+	ret = legacy_insert(sel, sp_index, err, errlen);
+	if (ret < 0)
+		return ret;
+	res->inserted++;
+	legacy_res_fill(&r, sel, sp_index);
+	natfix_res_add(res, &r);
+	return 1;
+}
+
+/* ---- list ---- */
+
+struct legacy_list {
+	igd_natfix_cb cb;
+	void *data;
+	int family;
+	unsigned int n;
+};
+
+static int legacy_list_fn(const struct legacy_line *l, unsigned int num, void *data)
+{
+	struct legacy_list *ll = data;
+	struct igd_natfix_rule r;
+
+	if (legacy_decode(l, ll->family, &r) < 0)
+		return 0;
+	r.handle = num;
+	ll->n++;
+	return ll->cb(&r, ll->data);
+}
+
+int natfix_legacy_list(igd_natfix_cb cb, void *data, char *err, size_t errlen)
+{
+	struct legacy_list ll = { cb, data, 4, 0 };
+	unsigned int nrules;
+	int ret = 0;
+
+	for (ll.family = 4; ll.family <= 6 && !ret; ll.family += 2)
+		if (legacy_nat_exists(ll.family))
+			ret = legacy_walk(ll.family, legacy_list_fn, &ll, &nrules,
+					  err, errlen);
+	return ret ? ret : (int)ll.n;
+}
+
+/* ---- revert ---- */
+
+/* Collected first, deleted after: deleting while walking would renumber the lines. */
+struct legacy_del {
+	const uint32_t *sp;
+	int family;
+	struct legacy_line *lines;
+	unsigned int n, cap;
+};
+
+static int legacy_del_fn(const struct legacy_line *l, unsigned int num, void *data)
+{
+	struct legacy_del *d = data;
+	struct igd_natfix_rule r;
+	struct legacy_line *nl;
+
+	if (legacy_decode(l, d->family, &r) < 0 || (d->sp && r.sp_index != *d->sp))
+		return 0;
+	if (d->n == d->cap) {
+		unsigned int cap = d->cap ? 2 * d->cap : 4;
+
+		nl = realloc(d->lines, cap * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		d->lines = nl;
+		d->cap = cap;
+	}
+	nl = &d->lines[d->n++];
+	memcpy(nl->buf, l->buf, sizeof(nl->buf));
+	for (nl->n = 0; nl->n < l->n; nl->n++)
+		nl->tok[nl->n] = nl->buf + (l->tok[nl->n] - l->buf);
+	return 0;
+}
+
+/* "-D POSTROUTING <the rule's own spec>": deletes that rule and no other. */
+static int legacy_delete(int family, const struct legacy_line *l, char *err, size_t errlen)
+{
+	const char *args[LEGACY_ARGV_MAX];
+	struct legacy_out o = { 0 };
+	unsigned int i;
+	int ret;
+
+	args[0] = "-D";
+	for (i = 1; i < l->n; i++)
+		args[i] = l->tok[i];
+	ret = legacy_exec(family, args, l->n, &o, err, errlen);
+	legacy_out_free(&o);
+	return ret;
+}
+
+static int legacy_revert_family(int family, const uint32_t *sp, unsigned int *count,
+				char *err, size_t errlen)
+{
+	struct legacy_del d = { sp, family, NULL, 0, 0 };
+	unsigned int i, nrules;
+	int ret;
+
+	ret = legacy_walk(family, legacy_del_fn, &d, &nrules, err, errlen);
+	for (i = 0; ret >= 0 && i < d.n; i++) {
+		ret = legacy_delete(family, &d.lines[i], err, errlen);
+		if (ret == 0)
+			(*count)++;
+	}
+	free(d.lines);
+	return ret < 0 ? ret : 0;
+}
+
+int natfix_legacy_revert(const uint32_t *sp, unsigned int *count,
+			 char *err, size_t errlen)
+{
+	int family, ret = 0;
+
+	for (family = 4; family <= 6 && !ret; family += 2)
+		if (legacy_nat_exists(family))
+			ret = legacy_revert_family(family, sp, count, err, errlen);
+	return ret;
+}

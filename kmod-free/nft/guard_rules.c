@@ -1,0 +1,778 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
+#include <linux/xfrm.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include "nft/guard_rules.h"
+#include "nft/nft_batch.h"
+#include "nft/nft_expr.h"
+
+#define GUARD_SET_ID_BASE	0x6700
+#define GUARD_MSS_PRIO		1	/* filter + 1: after the pre-NAT tap */
+#define GUARD_MAX_ELEMS		1024	/* per message; more go in further messages */
+
+static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+
+static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
+		      size_t errlen);
+static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
+static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio);
+
+static int guard_fam(uint32_t nfproto)
+{
+	return nfproto == NFPROTO_IPV6 ? 6 : 4;
+}
+
+static uint32_t guard_alen(uint32_t nfproto)
+{
+	return nfproto == NFPROTO_IPV6 ? 16 : 4;
+}
+
+static const char *const guard_set_names[IGD_GUARD_NSETS] = {
+	[IGD_GUARD_PROTECTED] = "protected",
+	[IGD_GUARD_REQUIRED] = "required",
+};
+
+static uint32_t guard_set_id(enum igd_guard_set set, uint32_t nfproto)
+{
+	return GUARD_SET_ID_BASE + 0x10 * set + nfproto;
+}
+
+static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t nfproto,
+				       enum igd_guard_set set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, guard_set_names[set]);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, guard_set_id(set, nfproto));
+	/* nft's datatypes: 7 ipv4_addr, 8 ipv6_addr */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, nfproto == NFPROTO_IPV6 ? 8 : 7);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, guard_alen(nfproto));
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	return s;
+}
+
+static int guard_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, enum igd_guard_set set,
+			   const struct igd_set_elem *e, int n)
+{
+	struct nftnl_set *s;
+	struct nftnl_set_elem *se;
+	int i, ret = 0;
+
+	for (i = 0; i < n && !ret; ) {
+		int k;
+
+		s = guard_set_new(cfg, nfproto, set);
+		if (!s)
+			return -ENOMEM;
+		for (k = 0; k < GUARD_MAX_ELEMS / 4 && i < n; k++, i++) {
+			se = nftnl_set_elem_alloc();
+			if (!se) {
+				ret = -ENOMEM;
+				break;
+			}
+			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e[i].key.b, guard_alen(nfproto));
+			if (e[i].end)
+				nftnl_set_elem_set_u32(se, NFTNL_SET_ELEM_FLAGS,
+						       NFT_SET_ELEM_INTERVAL_END);
+			nftnl_set_elem_add(s, se);
+		}
+		if (!ret)
+			ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
+		nftnl_set_free(s);
+	}
+	return ret;
+}
+
+/* Flushes (when @flush) and fills one set of one family. */
+static int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, enum igd_guard_set set,
+				 const struct igd_guard_sets *sets, int flush)
+{
+	struct igd_prefix *pfx = sets->v[set];
+	size_t n = sets->n[set];
+	struct igd_set_elem *e;
+	struct nftnl_set *s;
+	int cnt, ret = 0;
+
+	if (flush) {
+		s = guard_set_new(cfg, nfproto, set);
+		if (!s)
+			return -ENOMEM;
+		ret = igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s);
+		nftnl_set_free(s);
+		if (ret)
+			return ret;
+	}
+	e = calloc(2 * n + 1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	cnt = igd_prefix_set_elems(pfx, n, guard_fam(nfproto), e, 2 * n + 1);
+	ret = cnt < 0 ? cnt : cnt ? guard_put_elems(b, cfg, nfproto, set, e, cnt) : 0;
+	free(e);
+	return ret;
+}
+
+static int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			 uint32_t nfproto, enum igd_guard_set set,
+			 const struct igd_guard_sets *sets)
+{
+	struct nftnl_set *s = guard_set_new(cfg, nfproto, set);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret ?: guard_put_set_content(b, cfg, nfproto, set, sets, 0);
+}
+
+/* The decap_ok set: source . destination . reqid, each an interval (nft_set_pipapo). */
+#define GUARD_DECAP_SET		"decap_ok"
+#define GUARD_DECAP_ID_BASE	0x6780
+
+static struct nftnl_set *guard_decap_set_new(const struct igd_guard_cfg *cfg,
+					     uint32_t nfproto)
+{
+	uint32_t alen = guard_alen(nfproto);
+	uint8_t fields[3] = { (uint8_t)alen, (uint8_t)alen, 4 };
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, GUARD_DECAP_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, GUARD_DECAP_ID_BASE + nfproto);
+	/* nft's concatenated datatype: addr << 12 | addr << 6 | mark (19: a 32-bit
+	 * integer in host order, as the reqid is), with
+	 * nft's ipv4_addr 7 and ipv6_addr 8 */
+	uint32_t t = nfproto == NFPROTO_IPV6 ? 8 : 7;
+
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, t << 12 | t << 6 | 19);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 2 * alen + 4);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
+	return s;
+}
+
+/* addr . addr . reqid, in the layout of the registers the rule loads */
+static void guard_decap_key(uint8_t *k, uint32_t alen, const union igd_addr *s,
+			    const union igd_addr *d, uint32_t reqid)
+{
+	memcpy(k, s->b, alen);
+	memcpy(k + alen, d->b, alen);
+	memcpy(k + 2 * alen, &reqid, 4);	/* ipsec in reqid: host order */
+}
+
+static int guard_put_decap_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	uint32_t alen = guard_alen(nfproto);
+	struct nftnl_set *s = guard_decap_set_new(cfg, nfproto);
+	struct nftnl_set_elem *se;
+	uint8_t k[40];
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < sets->ndecap && !ret; i++) {
+		const struct igd_decap_elem *e = &sets->decap[i];
+
+		if (e->family != guard_fam(nfproto))
+			continue;
+		se = nftnl_set_elem_alloc();
+		if (!se) {
+			ret = -ENOMEM;
+			break;
+		}
+		guard_decap_key(k, alen, &e->s_lo, &e->d_lo, e->reqid_lo);
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, k, 2 * alen + 4);
+		guard_decap_key(k, alen, &e->s_hi, &e->d_hi, e->reqid_hi);
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY_END, k, 2 * alen + 4);
+		nftnl_set_elem_add(s, se);
+		n++;
+	}
+	if (!ret && n)
+		ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret;
+}
+
+static int guard_put_decap_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto, const struct igd_guard_sets *sets, bool flush)
+{
+	struct nftnl_set *s = guard_decap_set_new(cfg, nfproto);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = flush ? igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s) :
+		      igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret ?: guard_put_decap_elems(b, cfg, nfproto, sets);
+}
+
+/* A decapsulated packet the in/fwd check surely accepts needs no judgement:
+ * meta secpath exists  ip saddr . ip daddr . ipsec in reqid @decap_ok  accept */
+static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
+	uint32_t rreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_08 : NFT_REG32_02;
+	uint8_t one = 1;
+	int ret;
+
+	ret = r ? igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
+		  igd_nft_expr_xfrm(r, NFT_XFRM_KEY_REQID, XFRM_POLICY_IN, 0, rreg) ?:
+		  igd_nft_expr_lookup(r, NFT_REG32_00, GUARD_DECAP_SET,
+				      GUARD_DECAP_ID_BASE + nfproto, 0) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) ?:
+		  igd_nft_rule_comment(r, IGD_GUARD_CTR_DECAP_OK) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+static int guard_lookup(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
+{
+	return igd_nft_expr_lookup(r, NFT_REG_1, guard_set_names[set],
+				   guard_set_id(set, nfproto), 0);
+}
+
+/* ip saddr/daddr @protected (payload offset 12/16 for IPv4, 8/24 for IPv6) */
+static int guard_match_set(struct nftnl_rule *r, uint32_t nfproto, int dst)
+{
+	uint32_t off = nfproto == NFPROTO_IPV6 ? (dst ? 24 : 8) : (dst ? 16 : 12);
+
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, guard_alen(nfproto),
+				    NFT_REG_1) ?:
+	       guard_lookup(r, nfproto, IGD_GUARD_PROTECTED);
+}
+
+/* meta mark & mask (op) value */
+static int guard_match_mark(struct nftnl_rule *r, uint32_t mask, uint32_t op, uint32_t value)
+{
+	uint32_t zero = 0;
+
+	return igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &mask, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, op, &value, 4);
+}
+
+static int guard_queue(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
+		       enum igd_hooks_queue q)
+{
+	return igd_hooks_put_queue(r, &cfg->hooks, q);
+}
+
+static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret)
+{
+	if (!r)
+		return -ENOMEM;
+	if (!ret)
+		ret = igd_nft_batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
+	nftnl_rule_free(r);
+	return ret;
+}
+
+static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value);
+
+/* Decapsulated packets are queued with SECPATH in the mark field: a queue reader is
+ * not told about the secpath otherwise.  When the packet had no mark, the rest of the
+ * mark carries the reqid of the SA that decrypted it (field SECREQ). */
+static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, enum igd_hooks_queue q, bool reqid)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint32_t zero = 0;
+	uint8_t one = 1;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	/* the cheapest test first: most packets were never encrypted */
+	ret = igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1);
+	/* every decapsulated packet of a connection until one passed the check */
+	if (!ret && cfg->scope != IGD_SCOPE_ALL)
+		ret = igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask,
+					   &zero, 4) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_decap_ok, 4);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_match_set(r, nfproto, 0);
+	if (!ret && reqid)
+		ret = igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+		      igd_nft_expr_xfrm(r, NFT_XFRM_KEY_REQID, XFRM_POLICY_IN, 0, NFT_REG32_00) ?:
+		      guard_field_set(r, cfg->mark_mask, cfg->mark_secreq);
+	else if (!ret)
+		ret = igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		      guard_field_set(r, cfg->mark_mask, cfg->mark_secpath);
+	ret = ret ?: igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) ?:
+	      guard_queue(r, cfg, q);
+	return guard_put_rule(b, r, ret);
+}
+
+/* The queue rule of one tap chain (the outbound taps of scope "protected" are
+ * guard_put_pre_nat_tap and guard_put_suspects). */
+static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			 uint32_t nfproto, enum igd_hook h, enum igd_hooks_queue q)
+{
+	const char *chain = igd_hook_spec_get(h)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t zero = 0;
+	int ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	if (cfg->scope == IGD_SCOPE_PROTECTED && h == IGD_HOOK_POSTROUTING)
+		ret = guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0);
+	else if (cfg->scope != IGD_SCOPE_ALL)
+		ret = igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+	/* inbound: cleartext only (decapsulated packets have their own rules) */
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED && h == IGD_HOOK_PREROUTING)
+		ret = igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 1);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED && h != IGD_HOOK_POSTROUTING)
+		ret = guard_match_set(r, nfproto, h != IGD_HOOK_PREROUTING);
+	if (!ret)
+		ret = guard_queue(r, cfg, q);
+	return guard_put_rule(b, r, ret);
+}
+
+/* ct mark & MASK == @value */
+static int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
+{
+	uint32_t zero = 0;
+
+	return igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &mask, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &value, 4);
+}
+
+/* A connection the daemon judged: healthy ones pass, flagged ones are counted and,
+ * when enforcing, dropped.  Both before any suspect test: judged flows are never
+ * queued again. */
+static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, const char *chain)
+{
+	struct nftnl_rule *r;
+	int ret;
+
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_flag) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_verdict(r, cfg->enforce ? NF_DROP : NF_ACCEPT) ?:
+		  igd_nft_rule_comment(r, IGD_GUARD_CTR_FLAGGED) : -ENOMEM;
+	ret = guard_put_rule(b, r, ret);
+	if (ret)
+		return ret;
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+/* ct direction original, ct original ip daddr @SET */
+static int guard_match_orig_dst(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
+{
+	uint8_t orig = IP_CT_DIR_ORIGINAL;
+	uint32_t key = nfproto == NFPROTO_IPV6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP;
+
+	return igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+	       igd_nft_expr_ct(r, key, IP_CT_DIR_ORIGINAL, NFT_REG_1) ?:
+	       guard_lookup(r, nfproto, set);
+}
+
+/* The suspects, at postrouting after source NAT, of connections not yet judged (the
+ * judged ones left the chain above), by the pre-NAT destination conntrack remembers:
+ * a flow towards a protected prefix that source NAT translated (nat-before-ipsec,
+ * nat-changed-sp), or one towards a prefix an SP with a required template protects
+ * (or --protect) that leaves untransformed (sp-miss-out, a bypass SP, NAT again).
+ * Optional templates (level use) allow cleartext, so their flows are suspects only
+ * when translated.  The sets may cover more than the SPs' selectors: a false suspect
+ * is judged once and remembered healthy. */
+static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, enum igd_hooks_queue q, bool snat)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct igd_hooks_cfg hooks = cfg->hooks;
+	uint32_t status = IPS_SRC_NAT, zero = 0;
+	uint8_t none = 0;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	if (snat)
+		ret = igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &status, &zero, 4) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &zero, 4);
+	else
+		ret = igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1);
+	ret = ret ?: guard_match_orig_dst(r, nfproto, snat ? IGD_GUARD_PROTECTED :
+						   IGD_GUARD_REQUIRED);
+	/* a suspect the daemon cannot judge (dead, flooded) is dropped when enforcing */
+	hooks.bypass = cfg->suspects_bypass;
+	ret = ret ?: igd_hooks_put_queue(r, &hooks, q) ?:
+	      igd_nft_rule_comment(r, snat ? IGD_GUARD_CTR_SUSPECT_NAT : IGD_GUARD_CTR_SUSPECT_CLEAR);
+	return guard_put_rule(b, r, ret);
+}
+
+/* The pre-NAT taps' tokens of flows that turned out not to be suspects: cleared. */
+static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	int ret;
+
+	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0) ?:
+		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		  guard_field_set(r, cfg->mark_mask, 0) ?:
+		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, enum igd_hooks_queue q)
+{
+	int ret;
+
+	ret = guard_put_judged(b, cfg, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain) ?:
+	      guard_put_suspect(b, cfg, nfproto, q, true) ?:
+	      guard_put_suspect(b, cfg, nfproto, q, false);
+	if (!ret && cfg->pre_nat_tap)
+		ret = guard_put_token_clear(b, cfg, nfproto);
+	return ret;
+}
+
+/* meta l4proto tcp; tcp flags & (syn|ack) == @flags */
+static int guard_match_syn(struct nftnl_rule *r, uint8_t flags)
+{
+	uint8_t tcp = IPPROTO_TCP, mask = 0x12, zero = 0;
+
+	return igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &tcp, 1) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &mask, &zero, 1) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &flags, 1);
+}
+
+/* One direction of @m's flows: the SYN (@synack false: from the SP's source to its
+ * destination) or the far side's SYN/ACK; an MSS above the limit is set to it, and
+ * with a log group the packet is copied there first, so the daemon logs each clamp
+ * without holding the packet. */
+static int guard_put_mss_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, const struct igd_mss_rule *m, bool synack)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_MSS_CHAIN);
+	uint32_t alen = guard_alen(nfproto);
+	uint32_t soff = nfproto == NFPROTO_IPV6 ? 8 : 12, doff = soff + alen;
+	const union igd_addr *from = synack ? &m->dst : &m->src, *to = synack ? &m->src : &m->dst;
+	uint8_t plen_from = synack ? m->plen_d : m->plen_s, plen_to = synack ? m->plen_s : m->plen_d;
+	uint16_t v = htons(m->mss);
+	char prefix[64];
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	snprintf(prefix, sizeof(prefix), IGD_GUARD_MSS_PREFIX "%u", m->mss);
+	ret = igd_nft_expr_prefix(r, soff, alen, from->b, plen_from) ?:
+	      igd_nft_expr_prefix(r, doff, alen, to->b, plen_to) ?:
+	      guard_match_syn(r, synack ? 0x12 : 0x02) ?:
+	      igd_nft_expr_tcp_mss_load(r, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &v, 2) ?:
+	      igd_nft_expr_counter(r);
+	if (!ret && cfg->log_group)
+		ret = igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN, prefix);
+	ret = ret ?: igd_nft_expr_immediate(r, NFT_REG32_00, &v, 2) ?:
+	      igd_nft_expr_tcp_mss_set(r, NFT_REG32_00) ?:
+	      igd_nft_rule_comment(r, IGD_GUARD_CTR_MSS);
+	return guard_put_rule(b, r, ret);
+}
+
+/* Flushes @chain of one family. */
+static int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		       uint32_t nfproto, const char *chain)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = igd_nft_batch_rule(b, NFT_MSG_DELRULE, 0, r);
+	nftnl_rule_free(r);
+	return ret;
+}
+
+int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
+			 size_t n, char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	unsigned int i;
+	size_t k;
+	int ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !ret; i++) {
+		ret = guard_flush(b, cfg, guard_families[i], IGD_GUARD_MSS_CHAIN);
+		for (k = 0; k < n && !ret; k++)
+			if (m[k].family == guard_fam(guard_families[i]))
+				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k], false) ?:
+				      guard_put_mss_rule(b, cfg, guard_families[i], &m[k], true);
+	}
+	return guard_send(b, ret, "mss rules", err, errlen);
+}
+
+/* A chain of our table: a base chain on @hook at @prio, or a regular one (only
+ * reached by a jump) when @hook is GUARD_NO_HOOK. */
+#define GUARD_NO_HOOK	UINT32_MAX
+
+static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, nfproto);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (hook != GUARD_NO_HOOK) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
+	nftnl_chain_free(c);
+	return ret;
+}
+
+/* (reg & ~mask) ^ value into reg: clears the field, then sets @value in it */
+static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value)
+{
+	uint32_t keep = ~mask;
+
+	return igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &keep, &value, 4);
+}
+
+/* At the top of @chain: a packet the daemon gave back with @value in the mark field
+ * and NF_REPEAT (the chain runs again) has @value written into the conntrack mark and
+ * the field cleared, and is accepted when @accept.  No extra base chain on every packet's path. */
+static int guard_put_tag_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, const char *chain, uint32_t value,
+			      bool accept)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	int ret;
+
+	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_EQ, value) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		  guard_field_set(r, cfg->mark_mask, value) ?:
+		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) ?:
+		  igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+		  guard_field_set(r, cfg->mark_mask, 0) ?:
+		  igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00) : -ENOMEM;
+	/* or it goes on to the judged rules (a flagged packet is dropped when enforcing) */
+	if (!ret && accept)
+		ret = igd_nft_expr_verdict(r, NF_ACCEPT);
+	return guard_put_rule(b, r, ret);
+}
+
+/* The count chain: per protecting out SP (in lookup order), the new tunnelled flows
+ * it carries, `ip saddr S ip daddr D counter return comment "sp N"`. */
+static int guard_put_count_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+	char comment[32];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sets->ncount && !ret; i++) {
+		const struct igd_guard_count *c = &sets->count[i];
+		struct nftnl_rule *r;
+
+		if (c->family != guard_fam(nfproto))
+			continue;
+		r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), IGD_GUARD_COUNT_CHAIN);
+		snprintf(comment, sizeof(comment), IGD_GUARD_CTR_SP "%u", c->index);
+		ret = r ? igd_nft_expr_prefix(r, soff, alen, c->src.b, c->plen_s) ?:
+			  igd_nft_expr_prefix(r, soff + alen, alen, c->dst.b, c->plen_d) ?:
+			  igd_nft_expr_counter(r) ?:
+			  igd_nft_expr_verdict(r, NFT_RETURN) ?:
+			  igd_nft_rule_comment(r, comment) : -ENOMEM;
+		ret = guard_put_rule(b, r, ret);
+	}
+	return ret;
+}
+
+/* The chain (no hook) and, at the end of postrouting, the jump to it of every new
+ * flow the route transforms: ct state new rt ipsec exists jump count. */
+static int guard_put_count(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	const char *post = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r;
+	uint8_t one = 1;
+	int ret;
+
+	ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_COUNT_CHAIN, GUARD_NO_HOOK, 0) ?:
+	      guard_put_count_rules(b, cfg, nfproto, sets);
+	if (ret)
+		return ret;
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), post);
+	ret = r ? igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)) ?:
+		  igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
+		  igd_nft_expr_jump(r, IGD_GUARD_COUNT_CHAIN) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, const struct igd_guard_sets *sets,
+			    enum igd_hooks_queue q)
+{
+	const char *post = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	unsigned int h;
+	int ret;
+
+	ret = guard_put_set(b, cfg, nfproto, IGD_GUARD_PROTECTED, sets) ?:
+	      guard_put_set(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets);
+	/* a connection whose decapsulated packets passed the check, and a flagged flow,
+	 * are remembered in the conntrack mark */
+	if (!ret && cfg->mark_decap_ok)
+		ret = guard_put_tag_rule(b, cfg, nfproto,
+					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
+					 cfg->mark_decap_ok, true);
+	if (!ret)
+		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_flag,
+					 cfg->scope != IGD_SCOPE_PROTECTED);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_ok, true);
+	/* the reqid of decapsulated packets (nft_xfrm): healthy ones pass at once */
+	if (!ret && cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_decap_set(b, cfg, nfproto, sets, false) ?:
+		      guard_put_decap_ok(b, cfg, nfproto);
+	if (!ret && cfg->mark_secreq)
+		ret = guard_put_secpath(b, cfg, nfproto, q, true);
+	if (!ret && cfg->mark_secpath)
+		ret = guard_put_secpath(b, cfg, nfproto, q, false);
+	for (h = 0; h < IGD_HOOK_MAX && !ret; h++) {
+		bool outbound = h == IGD_HOOK_FORWARD || h == IGD_HOOK_OUTPUT;
+
+		if (cfg->scope != IGD_SCOPE_PROTECTED)
+			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+		else if (h == IGD_HOOK_POSTROUTING)
+			ret = guard_put_suspects(b, cfg, nfproto, q) ?:
+			      guard_put_count(b, cfg, nfproto, sets);
+		else if (!outbound || cfg->pre_nat_tap)
+			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
+	}
+	if (!ret && cfg->mss_chain)
+		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_MSS_CHAIN, NF_INET_FORWARD,
+				      GUARD_MSS_PRIO);
+	return ret;
+}
+
+static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
+		      size_t errlen)
+{
+	if (ret) {
+		snprintf(err, errlen, "nft: build %s: %s", what, strerror(-ret));
+		igd_nft_batch_free(b);
+		return ret;
+	}
+	ret = igd_nft_batch_send(b, true, err, errlen);
+	igd_nft_batch_free(b);
+	return ret;
+}
+
+int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+		      char *err, size_t errlen)
+{
+	enum igd_hooks_queue q = cfg->hooks.queue;
+	struct igd_hooks_cfg hooks;
+	struct igd_nft_batch *b;
+	unsigned int i;
+	int ret;
+
+	if (q == IGD_HOOKS_QUEUE_AUTO) {
+		ret = igd_hooks_probe();
+		if (ret < 0) {
+			snprintf(err, errlen, "nft: probe queue support: %s", strerror(-ret));
+			return ret;
+		}
+		q = ret ? IGD_HOOKS_QUEUE_NATIVE : IGD_HOOKS_QUEUE_XT;
+	}
+	b = igd_nft_batch_alloc();
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	hooks = cfg->hooks;
+	if (cfg->scope == IGD_SCOPE_PROTECTED && !cfg->pre_nat_tap)
+		hooks.skip_hooks = 1u << IGD_HOOK_FORWARD | 1u << IGD_HOOK_OUTPUT;
+	ret = igd_hooks_put_tables(b, &hooks);
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_family(b, cfg, guard_families[i], sets, q);
+	return guard_send(b, ret, "guard tables", err, errlen);
+}
+
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+			 char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	unsigned int i;
+	int ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_PROTECTED,
+					    sets, 1) ?:
+		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_REQUIRED,
+					    sets, 1) ?:
+		      (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
+		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0) ?:
+		      (cfg->scope == IGD_SCOPE_PROTECTED ?
+		       guard_flush(b, cfg, guard_families[i], IGD_GUARD_COUNT_CHAIN) ?:
+		       guard_put_count_rules(b, cfg, guard_families[i], sets) : 0);
+	return guard_send(b, ret, "set update", err, errlen);
+}

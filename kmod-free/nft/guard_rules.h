@@ -1,0 +1,132 @@
+/* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6).  The
+ * kernel picks out suspects; only those meet the queue (scope "protected"):
+ *
+ *   sets protected, required   see enum igd_guard_set
+ *   prerouting  -150  meta mark & MASK == DECAP_OK  ct mark set ... | DECAP_OK,
+ *                         field cleared, accept     (back from the daemon)
+ *                     meta secpath exists  ct mark & MASK != DECAP_OK
+ *                         ip saddr @protected  meta mark 0
+ *                         meta mark set ipsec in reqid & ~MASK | SECREQ  queue
+ *                     meta secpath exists  ct mark & MASK != DECAP_OK
+ *                         ip saddr @protected  meta mark set ... | SECPATH  queue
+ *                     ct state new  meta secpath missing  ip saddr @protected  queue
+ *   forward        0  ct state new  ip daddr @protected  queue    (pre-NAT tap, only
+ *   output         0  ct state new  ip daddr @protected  queue     with pre_nat_tap)
+ *   mss            1  per protecting out SP, the SYN and the far side's SYN/ACK:
+ *                     ip saddr SRC ip daddr DST tcp flags syn (and the reverse
+ *                     with syn,ack)  tcp option maxseg size > V  counter
+ *                     log group G prefix "ipsecguard mss-clamp V"
+ *                     tcp option maxseg size set V
+ *   postrouting  101  meta mark & MASK == FLAG  ct mark set ... | FLAG, field cleared
+ *                     meta mark & MASK == OK    ct mark set ... | OK, field cleared,
+ *                         accept                 (both: back from the daemon)
+ *                     ct mark & MASK == FLAG  counter  drop (enforce) | accept
+ *                     ct mark & MASK == OK    accept
+ *                     ct direction original  ct status snat
+ *                         ct original ip daddr @protected        queue (suspect)
+ *                     ct direction original  rt ipsec missing
+ *                         ct original ip daddr @required         queue (suspect)
+ *                     meta mark & MASK != 0  field cleared   (an unneeded token)
+ *
+ * The suspects' queue has no bypass when enforcing: a suspect no daemon judges is
+ * dropped.  The pre-NAT tap (bypass always) hands flow heads back with a token in
+ * the packet mark field (MASK) that brings their pre-NAT tuple to postrouting, for
+ * kernels that attach no conntrack entry to queued packets.  Where the daemon wants
+ * something remembered in the conntrack mark it answers NF_REPEAT with the value in
+ * the field: the chain runs again and its first rules do the rest.  Every
+ * decapsulated packet of a connection is judged until one passes.  Scopes "heads"
+ * and "all" queue every flow head or every packet at every hook instead (diagnosis).
+ * Everything is one transaction. */
+#ifndef IGD_GUARD_RULES_H
+#define IGD_GUARD_RULES_H
+#include <stddef.h>
+#include <stdint.h>
+#include "nft/nft_hooks.h"
+#include "nft/decap_set.h"
+#include "nft/prefix_set.h"
+
+enum igd_scope {
+	IGD_SCOPE_PROTECTED,	/* flow heads of traffic touching a protected prefix */
+	IGD_SCOPE_HEADS,	/* every flow head */
+	IGD_SCOPE_ALL,		/* every packet */
+};
+
+/* The sets, per family: "protected" holds the remote selectors of protecting SPs
+ * (out: destination, in/fwd: source) and --protect; "required" the destinations of
+ * protecting out SPs with a required template, and --protect. */
+enum igd_guard_set {
+	IGD_GUARD_PROTECTED,
+	IGD_GUARD_REQUIRED,
+	IGD_GUARD_NSETS,
+};
+
+/* One protecting out SP whose new tunnelled flows the count chain counts. */
+struct igd_guard_count {
+	union igd_addr src, dst;
+	uint8_t plen_s, plen_d;
+	uint8_t family;
+	uint32_t index;
+};
+
+struct igd_guard_sets {
+	struct igd_prefix *v[IGD_GUARD_NSETS];	/* reordered when written */
+	size_t n[IGD_GUARD_NSETS];
+	const struct igd_decap_elem *decap;	/* the decap_ok set (both families) */
+	size_t ndecap;
+	const struct igd_guard_count *count;	/* the count chain, in lookup order */
+	size_t ncount;
+};
+#define IGD_GUARD_MSS_CHAIN "mss"
+/* The log prefix of the MSS rules: this, then the value they clamp to. */
+#define IGD_GUARD_MSS_PREFIX "ipsecguard mss-clamp "
+#define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
+/* The comments that name the rules whose counters the stats event reports. */
+#define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"
+#define IGD_GUARD_CTR_SUSPECT_CLEAR	"suspect: untransformed"
+#define IGD_GUARD_CTR_FLAGGED		"judged: flagged"
+#define IGD_GUARD_CTR_DECAP_OK		"decap ok"
+#define IGD_GUARD_CTR_MSS		"mss clamp"
+#define IGD_GUARD_CTR_SP		"sp "	/* then the SP's index */
+#define IGD_GUARD_COUNT_CHAIN		"count"
+
+/* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's
+ * selector, seen from the far side) get at most @mss. */
+struct igd_mss_rule {
+	union igd_addr src, dst;
+	uint8_t plen_s, plen_d;
+	uint8_t family;
+	uint16_t mss;
+};
+
+struct igd_guard_cfg {
+	struct igd_hooks_cfg hooks;	/* table, queue numbers, bypass, fanout */
+	enum igd_scope scope;
+	uint32_t mark_mask;		/* the field in packet and conntrack marks */
+	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
+	uint32_t mark_secpath;		/* value given to decapsulated packets */
+	uint32_t mark_secreq;		/* ... whose mark field holds the SA's reqid */
+	uint32_t mark_decap_ok;		/* ct mark: this connection's decapsulated
+					 * packets passed the policy check */
+	uint32_t mark_ok;		/* ct mark: the daemon judged this connection
+					 * healthy (scope protected) */
+	bool mss_chain;			/* the mss chain: SYN and SYN/ACK clamps */
+	uint16_t log_group;		/* nfnetlink_log group of the clamps' copies,
+					 * 0: none */
+	bool pre_nat_tap;		/* scope protected: queue protected flow heads
+					 * at forward and output too (kernels that do
+					 * not attach conntrack to queued packets; the
+					 * SYN's MSS clamp) */
+	bool enforce;			/* flagged connections are dropped */
+	bool suspects_bypass;		/* a suspect passes when no daemon listens */
+};
+
+/* Replaces the tables and installs everything with the sets holding @sets. */
+int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+		      char *err, size_t errlen);
+/* Replaces the sets' contents (flush + add, one transaction). */
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+			 char *err, size_t errlen);
+/* Replaces the mss chain's rules (both families) in one transaction. */
+int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
+			 size_t n, char *err, size_t errlen);
+#endif

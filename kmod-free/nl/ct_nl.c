@@ -1,0 +1,225 @@
+/* Conntrack netlink: dump, match by selector, delete.  See ct_nl.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <libmnl/libmnl.h>
+
+#include "nl/ct_nl.h"
+#include "nl/nl_talk.h"
+
+#define CT_REQ_BUF	1024
+
+/* One entry to delete: its original tuple as the kernel sent it, zone and id. */
+struct ct_victim {
+	uint8_t tuple[512];
+	uint16_t tuple_len;		/* whole attribute, header included */
+	uint16_t zone;			/* network order, as sent */
+	uint32_t id;			/* network order, as sent */
+	bool has_zone, has_id;
+};
+
+struct ct_dump {
+	const struct igd_sel *sel;
+	int family;
+	struct ct_victim *v;
+	unsigned int n, cap;
+};
+
+static void ct_seterr(char *err, size_t errlen, const char *what, int ret)
+{
+	if (errlen)
+		snprintf(err, errlen, "conntrack: %s: %s", what, strerror(-ret));
+}
+
+bool igd_ct_sel_match(const struct igd_sel *sel, int family,
+		      const struct igd_ct_tuple *orig)
+{
+	uint16_t sp = orig->sport, dp = orig->dport;
+
+	if (family != sel->family ||
+	    !igd_addr_match(family, &orig->src, &sel->saddr, sel->plen_s) ||
+	    !igd_addr_match(family, &orig->dst, &sel->daddr, sel->plen_d))
+		return false;
+	if (sel->proto && orig->proto != sel->proto)
+		return false;
+	if (!sel->sport_mask && !sel->dport_mask)
+		return true;
+	if (!orig->has_ports)
+		return false;
+	if (orig->proto == IPPROTO_ICMP || orig->proto == IPPROTO_ICMPV6) {
+		sp = orig->dport >> 8;		/* type */
+		dp = orig->dport & 0xff;	/* code */
+	}
+	return ((sp ^ sel->sport) & sel->sport_mask) == 0 &&
+	       ((dp ^ sel->dport) & sel->dport_mask) == 0;
+}
+
+/* ---- parsing: ct_attr.c validates every attribute before it is read ---- */
+
+static int ct_victim_add(struct ct_dump *d, const struct nlattr **tb)
+{
+	const struct nlattr *orig = tb[CTA_TUPLE_ORIG];
+	struct ct_victim *v;
+
+	if (orig->nla_len > sizeof(v->tuple))
+		return -EMSGSIZE;
+	if (d->n == d->cap) {
+		unsigned int cap = d->cap ? 2 * d->cap : 16;
+
+		v = realloc(d->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		d->v = v;
+		d->cap = cap;
+	}
+	v = &d->v[d->n++];
+	memset(v, 0, sizeof(*v));
+	memcpy(v->tuple, orig, orig->nla_len);
+	v->tuple_len = orig->nla_len;
+	v->has_zone = tb[CTA_ZONE] != NULL;
+	if (v->has_zone)
+		v->zone = mnl_attr_get_u16(tb[CTA_ZONE]);
+	v->has_id = tb[CTA_ID] != NULL;
+	if (v->has_id)
+		v->id = mnl_attr_get_u32(tb[CTA_ID]);
+	return 0;
+}
+
+static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTA_MAX + 1];
+	struct ct_dump *d = data;
+	struct igd_ct_tuple orig;
+	uint8_t family;
+	int ret;
+
+	if (igd_ct_attrs_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX) < 0)
+		goto bad;
+	if ((tb[CTA_ZONE] && mnl_attr_validate(tb[CTA_ZONE], MNL_TYPE_U16) < 0) ||
+	    (tb[CTA_ID] && mnl_attr_validate(tb[CTA_ID], MNL_TYPE_U32) < 0) ||
+	    igd_ct_tuple_parse(tb[CTA_TUPLE_ORIG], &family, &orig) < 0 || family != d->family)
+		goto bad;
+	if (!igd_ct_sel_match(d->sel, d->family, &orig))
+		return MNL_CB_OK;
+	ret = ct_victim_add(d, tb);
+	if (ret < 0) {
+		errno = -ret;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+bad:
+	errno = EBADMSG;
+	return MNL_CB_ERROR;
+}
+
+/* ---- socket work ---- */
+
+static struct nlmsghdr *ct_msg_start(char *buf, uint16_t type, uint16_t flags,
+				     int family, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family == 6 ? AF_INET6 : AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+static void ct_dump_reset(void *data)
+{
+	((struct ct_dump *)data)->n = 0;
+}
+
+/* The entries of the selector; the dump runs again when the kernel flags it as
+ * interrupted, and when every try was, what the last one saw is still deleted. */
+static int ct_dump(struct ct_dump *d)
+{
+	char buf[CT_REQ_BUF];
+	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, d->family, 0);
+	int ret = igd_nl_dump(nlh, ct_dump_cb, d, ct_dump_reset);
+
+	return ret == -EINTR ? 0 : ret;
+}
+
+static int ct_delete(struct mnl_socket *nl, int family, const struct ct_victim *v)
+{
+	char buf[CT_REQ_BUF];
+	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_DELETE, 0, family, 0);
+	struct nlattr *a = (struct nlattr *)((char *)nlh + nlh->nlmsg_len);
+
+	memcpy(a, v->tuple, v->tuple_len);
+	nlh->nlmsg_len += MNL_ALIGN(v->tuple_len);
+	if (v->has_zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, v->zone);
+	if (v->has_id)
+		mnl_attr_put_u32(nlh, CTA_ID, v->id);
+	return igd_nl_talk(nl, nlh);
+}
+
+static int ct_flush_family(struct mnl_socket *nl, struct ct_dump *d, unsigned int *deleted,
+			   char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret;
+
+	ret = ct_dump(d);
+	if (ret < 0) {
+		ct_seterr(err, errlen, d->family == 6 ? "dump ipv6 entries" :
+				       "dump ipv4 entries", ret);
+		return ret;
+	}
+	for (i = 0; i < d->n; i++) {
+		ret = ct_delete(nl, d->family, &d->v[i]);
+		if (ret == -ENOENT)
+			continue;	/* timed out or deleted meanwhile */
+		if (ret < 0) {
+			ct_seterr(err, errlen, "delete entry", ret);
+			return ret;
+		}
+		(*deleted)++;
+	}
+	return 0;
+}
+
+int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
+			  char *err, size_t errlen)
+{
+	struct ct_dump d = { .sel = sel, .family = sel->family };
+	unsigned int n = 0;
+	struct mnl_socket *nl;
+	int ret;
+
+	if (sel->family != 4 && sel->family != 6) {
+		ct_seterr(err, errlen, "selector", -EINVAL);
+		return -EINVAL;
+	}
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl) {
+		ret = -errno;
+		ct_seterr(err, errlen, "open netlink socket", ret);
+		return ret;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		ct_seterr(err, errlen, "bind netlink socket", ret);
+		goto out;
+	}
+	ret = ct_flush_family(nl, &d, &n, err, errlen);
+out:
+	free(d.v);
+	mnl_socket_close(nl);
+	if (deleted)
+		*deleted = n;
+	return ret;
+}
