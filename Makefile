@@ -125,6 +125,11 @@ $(B)/tests/bench_%: tests/bench/bench_%.c $(B)/libkmodfree.a $(FLAGS_STAMP)
 
 # libFuzzer harnesses: the library sources rebuilt with sanitizers.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ikmod-free -fsanitize=fuzzer,address,undefined
+$(B)/fuzz/fuzz_opts: tests/fuzz/fuzz_opts.c nfqd/daemon/opts.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Infqd/daemon $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")

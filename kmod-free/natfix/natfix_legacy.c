@@ -7,7 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,13 +19,12 @@
 #include <linux/netfilter.h>
 
 #include "natfix_int.h"
+#include "natfix_legacy_line.h"
 #include "util/clock.h"
 #include "util/proto.h"
 
-#define LEGACY_ARGV_MAX		40
 #define LEGACY_OUT_MAX		(16 * 1024 * 1024)
 #define LEGACY_ERR_MAX		512
-#define LEGACY_CHAIN		"POSTROUTING"
 #define LEGACY_LOCK_WAIT	"5"	/* seconds iptables waits for the xtables lock */
 #define LEGACY_CHILD_MS		10000	/* then the child is killed */
 
@@ -211,7 +210,7 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 		       struct legacy_out *o, char *err, size_t errlen)
 {
 	char path[128];
-	char *argv[LEGACY_ARGV_MAX];
+	char *argv[NATFIX_LEGACY_ARGV_MAX];
 	unsigned int n = 0, i;
 	int ret;
 
@@ -220,7 +219,7 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 			snprintf(err, errlen, "natfix: %s not found", legacy_bin_name(family));
 		return -ENOENT;
 	}
-	if (nargs + 6 > LEGACY_ARGV_MAX)
+	if (nargs + 6 > NATFIX_LEGACY_ARGV_MAX)
 		return -E2BIG;
 	argv[n++] = path;
 	argv[n++] = (char *)"-w";	/* wait for the xtables lock, not for ever */
@@ -246,159 +245,17 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 	return ret < 0 ? ret : -EIO;
 }
 
-/* ---- the -S lines ---- */
-
-struct legacy_line {
-	char *tok[LEGACY_ARGV_MAX];
-	unsigned int n;
-	char buf[1024];
-};
-
-/* Splits one -S line the way a shell would split what iptables quoted. */
-static int legacy_tokenize(const char *line, struct legacy_line *l)
-{
-	const char *p = line;
-	size_t o = 0;
-
-	l->n = 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '\n')
-			return 0;
-		if (l->n == LEGACY_ARGV_MAX - 1)
-			return -E2BIG;
-		l->tok[l->n++] = &l->buf[o];
-		while (*p && *p != '\n' && *p != ' ' && *p != '\t') {
-			if (*p == '"') {
-				for (p++; *p && *p != '"'; p++) {
-					if (*p == '\\' && p[1])
-						p++;
-					if (o + 2 >= sizeof(l->buf))
-						return -E2BIG;
-					l->buf[o++] = *p;
-				}
-				if (*p != '"')
-					return -EINVAL;
-				p++;
-				continue;
-			}
-			if (o + 2 >= sizeof(l->buf))
-				return -E2BIG;
-			l->buf[o++] = *p++;
-		}
-		l->buf[o++] = '\0';
-	}
-}
-
-static int legacy_parse_prefix(int family, const char *s, union igd_addr *a, uint8_t *plen)
-{
-	char buf[IGD_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long v;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	if (igd_addr_parse(buf, a) != family)
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(slash + 1, &end, 10);
-	if (errno || *end || end == slash + 1 || v > (family == 6 ? 128u : 32u))
-		return -EINVAL;
-	*plen = (uint8_t)v;
-	return 0;
-}
-
-/* iptables -S prints the protocol by name (its own table or the system's), or by
- * number; 0 ("all") is never part of one of our rules. */
-static int legacy_parse_proto(const char *s, uint8_t *proto)
-{
-	return igd_proto_parse(s, proto) == 0 && *proto ? 0 : -EINVAL;
-}
-
-static int legacy_parse_port(const char *s, uint16_t *port, uint16_t *mask)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v > 65535)
-		return -EINVAL;
-	*port = (uint16_t)v;
-	*mask = 0xffff;
-	return 0;
-}
-
-/* One option of a tagged rule with its value. */
-static int legacy_decode_opt(const char *opt, const char *val, struct igd_natfix_rule *r,
-			     bool *tagged, bool *ret_seen)
-{
-	struct igd_sel *sel = &r->sel;
-
-	if (!strcmp(opt, "-s"))
-		return legacy_parse_prefix(sel->family, val, &sel->saddr, &sel->plen_s);
-	if (!strcmp(opt, "-d"))
-		return legacy_parse_prefix(sel->family, val, &sel->daddr, &sel->plen_d);
-	if (!strcmp(opt, "-p"))
-		return legacy_parse_proto(val, &sel->proto);
-	if (!strcmp(opt, "-m"))
-		return strcmp(val, "comment") && strcmp(val, "tcp") && strcmp(val, "udp") ?
-		       -EINVAL : 0;
-	if (!strcmp(opt, "--sport"))
-		return legacy_parse_port(val, &sel->sport, &sel->sport_mask);
-	if (!strcmp(opt, "--dport"))
-		return legacy_parse_port(val, &sel->dport, &sel->dport_mask);
-	if (!strcmp(opt, "--comment")) {
-		*tagged = igd_natfix_tag_parse(val, &r->sp_index) == 0;
-		return *tagged ? 0 : -EINVAL;
-	}
-	if (!strcmp(opt, "-j")) {
-		*ret_seen = !strcmp(val, "RETURN");
-		return *ret_seen ? 0 : -EINVAL;
-	}
-	return -EINVAL;
-}
-
-/* 0 when line @l ("-A POSTROUTING ...") is one of ours, with @r filled in. */
-static int legacy_decode(const struct legacy_line *l, int family, struct igd_natfix_rule *r)
-{
-	bool tagged = false, ret_seen = false;
-	struct igd_sel norm;
-	unsigned int i;
-
-	memset(r, 0, sizeof(*r));
-	r->sel.family = (uint8_t)family;
-	if (l->n < 2 || strcmp(l->tok[0], "-A") || strcmp(l->tok[1], LEGACY_CHAIN) ||
-	    l->n % 2)
-		return -ENOENT;
-	for (i = 2; i + 1 < l->n; i += 2)
-		if (legacy_decode_opt(l->tok[i], l->tok[i + 1], r, &tagged, &ret_seen) < 0)
-			return -ENOENT;
-	if (!tagged || !ret_seen || igd_natfix_sel_norm(&r->sel, &norm, NULL, 0) < 0 ||
-	    !igd_natfix_sel_equal(&norm, &r->sel))
-		return -ENOENT;
-	r->kind = IGD_NATFIX_IPT_LEGACY;
-	r->family = family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	snprintf(r->table, sizeof(r->table), "nat");
-	snprintf(r->chain, sizeof(r->chain), LEGACY_CHAIN);
-	igd_natfix_sel_str(&r->sel, r->sel_str, sizeof(r->sel_str));
-	return 0;
-}
-
 /* Walks the POSTROUTING rules of the legacy nat table of @family: @fn sees every
  * rule line with its number, a non-zero return stops the walk and is returned.
  * *@nrules gets the number of rules seen. */
-typedef int (*legacy_line_fn)(const struct legacy_line *l, unsigned int num, void *data);
+typedef int (*legacy_line_fn)(const struct natfix_legacy_line *l, unsigned int num, void *data);
 
 static int legacy_walk(int family, legacy_line_fn fn, void *data, unsigned int *nrules,
 		       char *err, size_t errlen)
 {
-	static const char *const args[] = { "-S", LEGACY_CHAIN };
+	static const char *const args[] = { "-S", NATFIX_LEGACY_CHAIN };
 	struct legacy_out o = { 0 };
-	struct legacy_line *l = malloc(sizeof(*l));
+	struct natfix_legacy_line *l = malloc(sizeof(*l));
 	unsigned int num = 0;
 	char *line, *save = NULL;
 	int ret;
@@ -411,7 +268,7 @@ static int legacy_walk(int family, legacy_line_fn fn, void *data, unsigned int *
 		if (strncmp(line, "-A ", 3))
 			continue;
 		num++;
-		if (legacy_tokenize(line, l) < 0)
+		if (natfix_legacy_split(line, l) < 0)
 			continue;	/* longer than any of ours */
 		ret = fn(l, num, data);
 	}
@@ -429,76 +286,25 @@ struct legacy_find {
 	bool found;
 };
 
-static int legacy_find_fn(const struct legacy_line *l, unsigned int num, void *data)
+static int legacy_find_fn(const struct natfix_legacy_line *l, unsigned int num, void *data)
 {
 	struct legacy_find *f = data;
 	struct igd_natfix_rule r;
 
-	if (legacy_decode(l, f->family, &r) == 0 && igd_natfix_sel_equal(&r.sel, f->sel))
+	if (natfix_legacy_decode(l, f->family, &r) == 0 && igd_natfix_sel_equal(&r.sel, f->sel))
 		f->found = true;
 	return 0;
-}
-
-static const char *legacy_proto_arg(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case 6:		return "tcp";
-	case 17:	return "udp";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
 }
 
 static int legacy_insert(const struct igd_sel *sel, uint32_t sp_index,
 			 char *err, size_t errlen)
 {
-	char src[IGD_ADDRSTRLEN + 8], dst[IGD_ADDRSTRLEN + 8], a[IGD_ADDRSTRLEN];
-	char pbuf[8], sp[8], dp[8], tag[IGD_NATFIX_COMMENT_MAX];
-	const char *args[LEGACY_ARGV_MAX];
+	struct natfix_legacy_args a;
 	struct legacy_out o = { 0 };
-	unsigned int n = 0;
 	int ret;
 
-	args[n++] = "-I";
-	args[n++] = LEGACY_CHAIN;
-	args[n++] = "1";
-	if (sel->plen_s) {
-		snprintf(src, sizeof(src), "%s/%u",
-			 igd_addr_str(sel->family, &sel->saddr, a, sizeof(a)), sel->plen_s);
-		args[n++] = "-s";
-		args[n++] = src;
-	}
-	if (sel->plen_d) {
-		snprintf(dst, sizeof(dst), "%s/%u",
-			 igd_addr_str(sel->family, &sel->daddr, a, sizeof(a)), sel->plen_d);
-		args[n++] = "-d";
-		args[n++] = dst;
-	}
-	if (sel->proto) {
-		args[n++] = "-p";
-		args[n++] = legacy_proto_arg(sel->proto, pbuf, sizeof(pbuf));
-	}
-	if (sel->sport_mask || sel->dport_mask) {
-		args[n++] = "-m";
-		args[n++] = sel->proto == 6 ? "tcp" : "udp";
-	}
-	if (sel->sport_mask) {
-		snprintf(sp, sizeof(sp), "%u", sel->sport);
-		args[n++] = "--sport";
-		args[n++] = sp;
-	}
-	if (sel->dport_mask) {
-		snprintf(dp, sizeof(dp), "%u", sel->dport);
-		args[n++] = "--dport";
-		args[n++] = dp;
-	}
-	args[n++] = "-m";
-	args[n++] = "comment";
-	args[n++] = "--comment";
-	args[n++] = igd_natfix_tag_format(sp_index, tag, sizeof(tag));
-	args[n++] = "-j";
-	args[n++] = "RETURN";
-	ret = legacy_exec(sel->family, args, n, &o, err, errlen);
+	natfix_legacy_args(&a, sel, sp_index);
+	ret = legacy_exec(sel->family, a.argv, a.argc, &o, err, errlen);
 	legacy_out_free(&o);
 	return ret;
 }
@@ -510,7 +316,7 @@ static void legacy_res_fill(struct igd_natfix_rule *r, const struct igd_sel *sel
 	r->kind = IGD_NATFIX_IPT_LEGACY;
 	r->family = sel->family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	snprintf(r->table, sizeof(r->table), "nat");
-	snprintf(r->chain, sizeof(r->chain), LEGACY_CHAIN);
+	snprintf(r->chain, sizeof(r->chain), NATFIX_LEGACY_CHAIN);
 	r->handle = 1;
 	r->sp_index = sp_index;
 	r->sel = *sel;
@@ -552,12 +358,12 @@ struct legacy_list {
 	unsigned int n;
 };
 
-static int legacy_list_fn(const struct legacy_line *l, unsigned int num, void *data)
+static int legacy_list_fn(const struct natfix_legacy_line *l, unsigned int num, void *data)
 {
 	struct legacy_list *ll = data;
 	struct igd_natfix_rule r;
 
-	if (legacy_decode(l, ll->family, &r) < 0)
+	if (natfix_legacy_decode(l, ll->family, &r) < 0)
 		return 0;
 	r.handle = num;
 	ll->n++;
@@ -583,17 +389,17 @@ int natfix_legacy_list(igd_natfix_cb cb, void *data, char *err, size_t errlen)
 struct legacy_del {
 	const uint32_t *sp;
 	int family;
-	struct legacy_line *lines;
+	struct natfix_legacy_line *lines;
 	unsigned int n, cap;
 };
 
-static int legacy_del_fn(const struct legacy_line *l, unsigned int num, void *data)
+static int legacy_del_fn(const struct natfix_legacy_line *l, unsigned int num, void *data)
 {
 	struct legacy_del *d = data;
 	struct igd_natfix_rule r;
-	struct legacy_line *nl;
+	struct natfix_legacy_line *nl;
 
-	if (legacy_decode(l, d->family, &r) < 0 || (d->sp && r.sp_index != *d->sp))
+	if (natfix_legacy_decode(l, d->family, &r) < 0 || (d->sp && r.sp_index != *d->sp))
 		return 0;
 	if (d->n == d->cap) {
 		unsigned int cap = d->cap ? 2 * d->cap : 4;
@@ -612,9 +418,9 @@ static int legacy_del_fn(const struct legacy_line *l, unsigned int num, void *da
 }
 
 /* "-D POSTROUTING <the rule's own spec>": deletes that rule and no other. */
-static int legacy_delete(int family, const struct legacy_line *l, char *err, size_t errlen)
+static int legacy_delete(int family, const struct natfix_legacy_line *l, char *err, size_t errlen)
 {
-	const char *args[LEGACY_ARGV_MAX];
+	const char *args[NATFIX_LEGACY_ARGV_MAX];
 	struct legacy_out o = { 0 };
 	unsigned int i;
 	int ret;

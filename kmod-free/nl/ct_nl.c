@@ -62,12 +62,11 @@ bool igd_ct_sel_match(const struct igd_sel *sel, int family,
 
 /* ---- parsing: ct_attr.c validates every attribute before it is read ---- */
 
-static int ct_victim_add(struct ct_dump *d, const struct nlattr **tb)
+static int ct_victim_add(struct ct_dump *d, const struct igd_ct_entry *e)
 {
-	const struct nlattr *orig = tb[CTA_TUPLE_ORIG];
 	struct ct_victim *v;
 
-	if (orig->nla_len > sizeof(v->tuple))
+	if (e->orig_nest->nla_len > sizeof(v->tuple))
 		return -EMSGSIZE;
 	if (d->n == d->cap) {
 		unsigned int cap = d->cap ? 2 * d->cap : 16;
@@ -80,42 +79,33 @@ static int ct_victim_add(struct ct_dump *d, const struct nlattr **tb)
 	}
 	v = &d->v[d->n++];
 	memset(v, 0, sizeof(*v));
-	memcpy(v->tuple, orig, orig->nla_len);
-	v->tuple_len = orig->nla_len;
-	v->has_zone = tb[CTA_ZONE] != NULL;
-	if (v->has_zone)
-		v->zone = mnl_attr_get_u16(tb[CTA_ZONE]);
-	v->has_id = tb[CTA_ID] != NULL;
-	if (v->has_id)
-		v->id = mnl_attr_get_u32(tb[CTA_ID]);
+	memcpy(v->tuple, e->orig_nest, e->orig_nest->nla_len);
+	v->tuple_len = e->orig_nest->nla_len;
+	v->has_zone = e->has_zone;
+	v->zone = e->zone;
+	v->has_id = e->has_id;
+	v->id = e->id;
 	return 0;
 }
 
 static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[CTA_MAX + 1];
 	struct ct_dump *d = data;
-	struct igd_ct_tuple orig;
-	uint8_t family;
+	struct igd_ct_entry e;
 	int ret;
 
-	if (igd_ct_attrs_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX) < 0)
-		goto bad;
-	if ((tb[CTA_ZONE] && mnl_attr_validate(tb[CTA_ZONE], MNL_TYPE_U16) < 0) ||
-	    (tb[CTA_ID] && mnl_attr_validate(tb[CTA_ID], MNL_TYPE_U32) < 0) ||
-	    igd_ct_tuple_parse(tb[CTA_TUPLE_ORIG], &family, &orig) < 0 || family != d->family)
-		goto bad;
-	if (!igd_ct_sel_match(d->sel, d->family, &orig))
+	if (igd_ct_entry_parse(nlh, &e) < 0 || e.family != d->family) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!igd_ct_sel_match(d->sel, d->family, &e.orig))
 		return MNL_CB_OK;
-	ret = ct_victim_add(d, tb);
+	ret = ct_victim_add(d, &e);
 	if (ret < 0) {
 		errno = -ret;
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_OK;
-bad:
-	errno = EBADMSG;
-	return MNL_CB_ERROR;
 }
 
 /* ---- socket work ---- */

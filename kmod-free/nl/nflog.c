@@ -108,11 +108,21 @@ fail:
 	return e;
 }
 
+struct nflog_tb {
+	const struct nlattr *tb[NFULA_MAX + 1];
+	const uint8_t *end;	/* of the message */
+};
+
 static int nflog_attr_cb(const struct nlattr *a, void *data)
 {
-	const struct nlattr **tb = data;
+	struct nflog_tb *t = data;
+	const struct nlattr **tb = t->tb;
 	int type = mnl_attr_get_type(a);
 
+	/* libmnl walks up to the length rounded up to 4: what ends in that padding
+	 * was not written by the sender */
+	if ((const uint8_t *)a + a->nla_len > t->end)
+		return MNL_CB_ERROR;
 	if (mnl_attr_type_valid(a, NFULA_MAX) < 0)
 		return MNL_CB_OK;	/* newer than us: skipped */
 	switch (type) {
@@ -141,30 +151,44 @@ static uint32_t nflog_u32(const struct nlattr *a)
 	return a ? ntohl(mnl_attr_get_u32(a)) : 0;
 }
 
+int igd_nflog_msg_parse(const struct nlmsghdr *nlh, struct igd_nflog_pkt *p)
+{
+	struct nflog_tb t = { .end = (const uint8_t *)nlh + nlh->nlmsg_len };
+	const struct nlattr **tb = t.tb;
+	const struct nfulnl_msg_packet_hdr *ph;
+
+	memset(p, 0, sizeof(*p));
+	p->prefix = "";
+	if ((nlh->nlmsg_type & 0xff) != NFULNL_MSG_PACKET)
+		return -ENOENT;
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nflog_attr_cb, &t) < 0 ||
+	    !tb[NFULA_PACKET_HDR] || !tb[NFULA_PAYLOAD])
+		return -EINVAL;
+	ph = mnl_attr_get_payload(tb[NFULA_PACKET_HDR]);
+	p->hw_proto = ntohs(ph->hw_protocol);
+	p->hook = ph->hook;
+	p->data = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
+	p->len = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
+	p->mark = nflog_u32(tb[NFULA_MARK]);
+	p->indev = nflog_u32(tb[NFULA_IFINDEX_INDEV]);
+	p->outdev = nflog_u32(tb[NFULA_IFINDEX_OUTDEV]);
+	if (tb[NFULA_PREFIX])
+		p->prefix = mnl_attr_get_str(tb[NFULA_PREFIX]);
+	return 0;
+}
+
 static int nflog_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct igd_nflog *l = data;
-	const struct nlattr *tb[NFULA_MAX + 1] = { 0 };
-	const struct nfulnl_msg_packet_hdr *ph;
-	struct igd_nflog_pkt p = { .prefix = "" };
+	struct igd_nflog_pkt p;
+	int ret = igd_nflog_msg_parse(nlh, &p);
 
-	if ((nlh->nlmsg_type & 0xff) != NFULNL_MSG_PACKET)
+	if (ret == -ENOENT)
 		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nflog_attr_cb, tb) < 0 ||
-	    !tb[NFULA_PACKET_HDR] || !tb[NFULA_PAYLOAD]) {
+	if (ret < 0) {
 		l->st.bad_msgs++;
 		return MNL_CB_OK;	/* one bad message does not end the batch */
 	}
-	ph = mnl_attr_get_payload(tb[NFULA_PACKET_HDR]);
-	p.hw_proto = ntohs(ph->hw_protocol);
-	p.hook = ph->hook;
-	p.data = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
-	p.len = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
-	p.mark = nflog_u32(tb[NFULA_MARK]);
-	p.indev = nflog_u32(tb[NFULA_IFINDEX_INDEV]);
-	p.outdev = nflog_u32(tb[NFULA_IFINDEX_OUTDEV]);
-	if (tb[NFULA_PREFIX])
-		p.prefix = mnl_attr_get_str(tb[NFULA_PREFIX]);
 	l->st.packets++;
 	l->handler(&p, l->arg);
 	return MNL_CB_OK;

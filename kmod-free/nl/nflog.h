@@ -19,6 +19,12 @@ struct igd_nflog_pkt {
 	const char *prefix;	/* the rule's prefix, "" when none */
 };
 
+/* One NFULNL_MSG_PACKET message into @p (pointing into the message): 0, -ENOENT for
+ * another message type, -EINVAL when malformed (header or payload missing, an
+ * attribute of the wrong size, a prefix without its NUL). */
+struct nlmsghdr;
+int igd_nflog_msg_parse(const struct nlmsghdr *nlh, struct igd_nflog_pkt *p);
+
 typedef void (*igd_nflog_handler)(const struct igd_nflog_pkt *p, void *arg);
 
 struct igd_nflog_stats {

@@ -7,13 +7,23 @@
 struct ct_tb {
 	const struct nlattr **tb;
 	int max;
+	const uint8_t *end;	/* of the message; NULL inside a nest */
 };
+
+/* libmnl walks a message's attributes up to its length rounded up to 4: an attribute
+ * ending in that padding lies outside what the sender wrote. */
+static bool ct_attr_past(const struct nlattr *a, const uint8_t *end)
+{
+	return end && (const uint8_t *)a + a->nla_len > end;
+}
 
 static int ct_attr_collect(const struct nlattr *a, void *data)
 {
 	struct ct_tb *t = data;
 	int type = mnl_attr_get_type(a);
 
+	if (ct_attr_past(a, t->end))
+		return MNL_CB_ERROR;
 	if (mnl_attr_type_valid(a, t->max) < 0)
 		return MNL_CB_OK;	/* newer kernel: skip */
 	t->tb[type] = a;
@@ -23,7 +33,7 @@ static int ct_attr_collect(const struct nlattr *a, void *data)
 int igd_ct_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
 		       int max)
 {
-	struct ct_tb t = { .tb = tb, .max = max };
+	struct ct_tb t = { tb, max, (const uint8_t *)nlh + nlh->nlmsg_len };
 
 	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
 	return mnl_attr_parse(nlh, (unsigned int)hdrlen, ct_attr_collect, &t) < 0 ? -EINVAL : 0;
@@ -176,4 +186,24 @@ bool igd_ct_dnat(const struct igd_ct *ct)
 	return memcmp(&ct->orig.dst, &ct->reply.src, sizeof(ct->orig.dst)) ||
 	       (ct->orig.has_ports && ct->orig.proto != IPPROTO_ICMP &&
 		ct->orig.proto != IPPROTO_ICMPV6 && ct->orig.dport != ct->reply.sport);
+}
+
+int igd_ct_entry_parse(const struct nlmsghdr *nlh, struct igd_ct_entry *e)
+{
+	const struct nlattr *tb[CTA_MAX + 1];
+
+	memset(e, 0, sizeof(*e));
+	if (igd_ct_attrs_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX) < 0 ||
+	    (tb[CTA_ZONE] && mnl_attr_validate(tb[CTA_ZONE], MNL_TYPE_U16) < 0) ||
+	    (tb[CTA_ID] && mnl_attr_validate(tb[CTA_ID], MNL_TYPE_U32) < 0) ||
+	    igd_ct_tuple_parse(tb[CTA_TUPLE_ORIG], &e->family, &e->orig) < 0)
+		return -EINVAL;
+	e->orig_nest = tb[CTA_TUPLE_ORIG];
+	e->has_zone = tb[CTA_ZONE] != NULL;
+	if (e->has_zone)
+		e->zone = mnl_attr_get_u16(tb[CTA_ZONE]);
+	e->has_id = tb[CTA_ID] != NULL;
+	if (e->has_id)
+		e->id = mnl_attr_get_u32(tb[CTA_ID]);
+	return 0;
 }

@@ -35,6 +35,21 @@ int igd_ct_tuple_parse(const struct nlattr *nest, uint8_t *family, struct igd_ct
 struct nlmsghdr;
 int igd_ct_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
 		       int max);
+/* One entry of a conntrack dump (IPCTNL_MSG_CT_NEW after a struct nfgenmsg): its
+ * original tuple parsed, and as the kernel sent it (@orig_nest, pointing into the
+ * message) to name the entry back in a delete; zone and id in network order. */
+struct igd_ct_entry {
+	const struct nlattr *orig_nest;
+	struct igd_ct_tuple orig;
+	uint8_t family;
+	bool has_zone, has_id;
+	uint16_t zone;
+	uint32_t id;
+};
+
+/* 0, or -EINVAL when the message or an attribute read is malformed or the original
+ * tuple is missing. */
+int igd_ct_entry_parse(const struct nlmsghdr *nlh, struct igd_ct_entry *e);
 /* Whether the entry's source (SNAT/MASQUERADE) or destination (DNAT) was translated:
  * the reply tuple is not the inverse of the original one. */
 bool igd_ct_snat(const struct igd_ct *ct);

@@ -109,6 +109,9 @@ static int xfrm_attr_cb(const struct nlattr *attr, void *data)
 static int xfrm_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen,
 			    const struct nlattr **tb)
 {
+	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
+	int i;
+
 	memset(tb, 0, sizeof(*tb) * (XFRMA_MAX + 1));
 	if (mnl_nlmsg_get_payload_len(nlh) < hdrlen)
 		return -EBADMSG;
@@ -116,6 +119,11 @@ static int xfrm_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen,
 		return 0;
 	if (mnl_attr_parse(nlh, (unsigned int)hdrlen, xfrm_attr_cb, tb) != MNL_CB_OK)
 		return -EBADMSG;
+	/* libmnl walks up to the length rounded up to 4: an attribute ending in that
+	 * padding was not written by the sender */
+	for (i = 0; i <= XFRMA_MAX; i++)
+		if (tb[i] && (const uint8_t *)tb[i] + tb[i]->nla_len > end)
+			return -EBADMSG;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "nl/ct_nl.h"
 #include "natfix/natfix.h"
+#include "natfix/natfix_legacy_line.h"
 #include "nft/nft_expr.h"
 #include "tap.h"
 
@@ -338,8 +339,53 @@ static void test_ct_match(void)
 	ok(igd_ct_sel_match(&sel, 4, &t), "icmp type 8 selector matches echo");
 }
 
+/* iptables -S lines: ours are recognised with their selector and SP, others are not;
+ * the words the fixer inserts are the words -S prints back. */
+static void test_legacy_lines(void)
+{
+	static struct natfix_legacy_line l;
+	struct natfix_legacy_args a;
+	struct igd_natfix_rule r;
+	char back[512] = "-A POSTROUTING";
+	unsigned int i;
+
+	is_int(natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -p tcp "
+				   "-m tcp --dport 22 -m comment --comment \"ipsecguard-fix sp=3\" "
+				   "-j RETURN", &l), 0, "legacy: split ours");
+	is_int(l.n, 18, "legacy: 18 words");
+	is_str(l.tok[15], "ipsecguard-fix sp=3", "legacy: quoted comment is one word");
+	is_int(natfix_legacy_decode(&l, 4, &r), 0, "legacy: ours decodes");
+	is_int(r.sp_index, 3, "legacy: sp 3");
+	is_str(r.sel_str, "10.0.2.0/24 -> 192.168.0.0/16 proto tcp dport 22", "legacy: selector");
+	is_int(natfix_legacy_decode(&l, 6, &r), -ENOENT, "legacy: not ours in the other family");
+	natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -m comment --comment "
+			    "\"ipsecguard-fix sp=3\" -j MASQUERADE", &l);
+	is_int(natfix_legacy_decode(&l, 4, &r), -ENOENT, "legacy: tagged MASQUERADE is not ours");
+	natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -i eth0 -m comment --comment "
+			    "\"ipsecguard-fix sp=3\" -j RETURN", &l);
+	is_int(natfix_legacy_decode(&l, 4, &r), -ENOENT, "legacy: an option we never write");
+	is_int(natfix_legacy_split("-A POSTROUTING -m comment --comment \"open", &l), -EINVAL,
+	       "legacy: unterminated quote");
+	natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -p tcp -m tcp "
+			    "--dport 22 -m comment --comment \"ipsecguard-fix sp=3\" -j RETURN", &l);
+	natfix_legacy_decode(&l, 4, &r);
+	natfix_legacy_args(&a, &r.sel, r.sp_index);
+	is_str(a.argv[0], "-I", "legacy args: insert");
+	is_str(a.argv[2], "1", "legacy args: at the top");
+	for (i = 3; i < a.argc; i++) {
+		bool q = strchr(a.argv[i], ' ') != NULL;
+
+		snprintf(back + strlen(back), sizeof(back) - strlen(back), q ? " \"%s\"" : " %s",
+			 a.argv[i]);
+	}
+	is_str(back, "-A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -p tcp -m tcp --dport 22 "
+	       "-m comment --comment \"ipsecguard-fix sp=3\" -j RETURN",
+	       "legacy args: what -S prints back");
+}
+
 int main(void)
 {
+	test_legacy_lines();
 	test_tags();
 	test_masks();
 	test_norm();
