@@ -601,39 +601,12 @@ static int natfix_dec_expr(struct natfix_dec *d, const struct nftnl_expr *e)
 	return -ENOENT;
 }
 
-struct natfix_udata {
-	const char *comment;
-};
-
-static int natfix_udata_cb(const struct nftnl_udata *attr, void *data)
-{
-	struct natfix_udata *u = data;
-	const char *v = nftnl_udata_get(attr);
-	uint8_t len = nftnl_udata_len(attr);
-
-	if (nftnl_udata_type(attr) != NFTNL_UDATA_RULE_COMMENT)
-		return 0;
-	if (len == 0 || v[len - 1] != '\0')
-		return -1;
-	u->comment = v;
-	return 0;
-}
-
 static int natfix_dec_udata(struct natfix_dec *d, const struct nftnl_rule *r)
 {
-	struct natfix_udata u = { NULL };
-	const void *data;
-	uint32_t len = 0;
+	const char *comment = igd_nft_rule_get_comment(r);
 
-	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
-		return 0;
-	data = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
-	if (!data || nftnl_udata_parse(data, len, natfix_udata_cb, &u) < 0)
-		return -ENOENT;
-	if (!u.comment)
-		return 0;
-	if (igd_natfix_tag_parse(u.comment, &d->out->sp_index) < 0)
-		return 0;		/* someone else's comment: the match may tag it */
+	if (!comment || igd_natfix_tag_parse(comment, &d->out->sp_index) < 0)
+		return 0;		/* none, or someone else's: the match may tag it */
 	d->tagged = true;
 	d->out->kind = IGD_NATFIX_NFT;
 	return 0;

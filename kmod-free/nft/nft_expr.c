@@ -171,30 +171,36 @@ int igd_nft_rule_comment(struct nftnl_rule *r, const char *comment)
 	return ret;
 }
 
-static int nft_comment_cb(const struct nftnl_udata *attr, void *data)
+/* The comment TLV of a rule's user data (a type byte, a length byte, the value: the
+ * layout nft writes), walked with every length checked: the user data is whatever the
+ * rule's author stored, and libnftnl's own walk trusts the lengths.  NULL when there
+ * is no comment, it is not NUL-terminated, or the TLVs do not fit. */
+static const char *nft_udata_comment(const uint8_t *p, uint32_t len)
 {
-	const char **out = data;
-	const char *v = nftnl_udata_get(attr);
-	uint8_t len = nftnl_udata_len(attr);
+	const char *comment = NULL;
+	uint32_t off = 0;
+	uint8_t l;
 
-	/* read only a NUL-terminated string */
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && len && !v[len - 1])
-		*out = v;
-	return 0;
+	while (off < len) {
+		if (len - off < 2 || len - off - 2 < p[off + 1])
+			return NULL;
+		l = p[off + 1];
+		if (p[off] == NFTNL_UDATA_RULE_COMMENT)
+			comment = l && !p[off + 2 + l - 1] ? (const char *)p + off + 2 : NULL;
+		off += 2u + l;
+	}
+	return comment;
 }
 
 const char *igd_nft_rule_get_comment(const struct nftnl_rule *r)
 {
-	const char *comment = NULL;
 	const void *ud;
-	uint32_t len;
+	uint32_t len = 0;
 
 	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
 		return NULL;
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
-	if (ud)
-		nftnl_udata_parse(ud, len, nft_comment_cb, &comment);
-	return comment;
+	return ud ? nft_udata_comment(ud, len) : NULL;
 }
 
 int igd_nft_expr_log(struct nftnl_rule *r, uint16_t group, uint32_t snaplen,

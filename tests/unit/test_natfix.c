@@ -383,9 +383,31 @@ static void test_legacy_lines(void)
 	       "legacy args: what -S prints back");
 }
 
+/* Rule user data is what the rule's author stored: lengths that overrun it are not
+ * followed (the walk checks every TLV; under SANITIZE=1 an over-read would abort). */
+static void test_udata_hostile(void)
+{
+	static const uint8_t over[] = { NFTNL_UDATA_RULE_COMMENT, 200, 'a', 'b', 0 };
+	static const uint8_t unterminated[] = { NFTNL_UDATA_RULE_COMMENT, 3, 'a', 'b', 'c' };
+	static const uint8_t good[] = { 7, 1, 9, NFTNL_UDATA_RULE_COMMENT, 3, 'o', 'k', 0 };
+	static const uint8_t torn[] = { NFTNL_UDATA_RULE_COMMENT, 3, 'o', 'k', 0, 5 };
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, over, sizeof(over));
+	ok(igd_nft_rule_get_comment(r) == NULL, "udata: a length past the end is refused");
+	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, unterminated, sizeof(unterminated));
+	ok(igd_nft_rule_get_comment(r) == NULL, "udata: a comment without NUL is refused");
+	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, torn, sizeof(torn));
+	ok(igd_nft_rule_get_comment(r) == NULL, "udata: a torn TLV after the comment is refused");
+	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, good, sizeof(good));
+	is_str(igd_nft_rule_get_comment(r), "ok", "udata: the comment after another TLV");
+	nftnl_rule_free(r);
+}
+
 int main(void)
 {
 	test_legacy_lines();
+	test_udata_hostile();
 	test_tags();
 	test_masks();
 	test_norm();
