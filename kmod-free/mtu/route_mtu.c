@@ -9,6 +9,7 @@
 #include <linux/ipv6.h>
 #include <linux/rtnetlink.h>
 #include "mtu/route_mtu.h"
+#include "nl/nl_talk.h"
 
 /* --- socket ------------------------------------------------------------------------- */
 
@@ -25,8 +26,6 @@ int igd_rtnl_open(struct igd_rtnl *r)
 		r->nl = NULL;
 		return err;
 	}
-	r->portid = mnl_socket_get_portid(r->nl);
-	r->seq = (uint32_t)getpid() << 8;
 	return 0;
 }
 
@@ -38,27 +37,10 @@ void igd_rtnl_close(struct igd_rtnl *r)
 	r->nl = NULL;
 }
 
-/* Sends the request in @buf and runs @cb on the answer carrying its sequence number.
- * A datagram of an earlier, abandoned request (another sequence) is skipped. */
 static int rtnl_talk(struct igd_rtnl *r, struct nlmsghdr *nlh, void *buf, size_t len,
 		     mnl_cb_t cb, void *data)
 {
-	uint32_t seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int ret;
-
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(r->nl, buf, len);
-		if (n < 0)
-			return -errno;
-		if ((size_t)n >= sizeof(struct nlmsghdr) &&
-		    ((const struct nlmsghdr *)buf)->nlmsg_seq != seq)
-			continue;
-		ret = mnl_cb_run(buf, (size_t)n, seq, r->portid, cb, data);
-		return ret < 0 ? -errno : 0;
-	}
+	return igd_nl_exchange(r->nl, nlh, buf, len, cb, data);
 }
 
 static struct nlmsghdr *rtnl_msg_start(struct igd_rtnl *r, void *buf, uint16_t type)
@@ -67,7 +49,6 @@ static struct nlmsghdr *rtnl_msg_start(struct igd_rtnl *r, void *buf, uint16_t t
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++r->seq;
 	return nlh;
 }
 

@@ -27,8 +27,6 @@ struct mnl_socket;
 
 struct igd_rtnl {
 	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
 };
 
 /* Opens a NETLINK_ROUTE socket into @r (caller-owned).  0 or -errno. */

@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/xfrm.h>
 #include "xfrm/xfrm_nl.h"
+#include "nl/nl_talk.h"
 
 #define MIRROR_BUF		(64 * 1024)
 #define RCVBUF_DEFAULT		(1u << 20)
@@ -461,8 +462,6 @@ int igd_xfrm_parse_acquire(const struct nlmsghdr *nlh, struct igd_xfrm_acquire *
 
 struct igd_xfrm_mirror {
 	struct mnl_socket *ev, *dump;
-	unsigned int dump_portid;
-	uint32_t seq;
 	struct igd_spd *spd;
 	struct igd_sad *sad;
 	struct igd_xfrm_mirror_cfg cfg;
@@ -816,25 +815,12 @@ static int dump_run(struct igd_xfrm_mirror *m, uint16_t type, uint16_t flags,
 		    const void *body, size_t blen, mnl_cb_t cb)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(m->buf);
-	int ret;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++m->seq;
 	if (blen)
 		memcpy(mnl_nlmsg_put_extra_header(nlh, blen), body, blen);
-	if (mnl_socket_sendto(m->dump, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(m->dump, m->buf, MIRROR_BUF);
-
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(m->buf, (size_t)n, m->seq, m->dump_portid, cb, m);
-	} while (ret == MNL_CB_OK && (flags & NLM_F_DUMP));
-	if (ret < 0)
-		return errno == EINTR ? -EINTR : -(errno ? errno : EPROTO);
-	return 0;
+	return igd_nl_exchange(m->dump, nlh, m->buf, MIRROR_BUF, cb, m);
 }
 
 static int tables_build(struct igd_xfrm_mirror *m, struct igd_spd **spdp,
@@ -953,7 +939,6 @@ static int sockets_open(struct igd_xfrm_mirror *m)
 	m->dump = mnl_socket_open(NETLINK_XFRM);
 	if (!m->dump || mnl_socket_bind(m->dump, 0, MNL_SOCKET_AUTOPID) < 0)
 		return -errno;
-	m->dump_portid = mnl_socket_get_portid(m->dump);
 	if (m->cfg.no_events)
 		return 0;
 	m->ev = mnl_socket_open2(NETLINK_XFRM, SOCK_NONBLOCK | SOCK_CLOEXEC);
