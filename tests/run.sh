@@ -1,9 +1,13 @@
 #!/bin/sh
 # The test runner behind `make check`.  Runs, in order:
-#   unit   build/tests/test_*          TAP lines ("ok" / "not ok"), one count each
-#   suites tests/{xt,netns,fuzz}/test_*.sh   one count each: exit 0 pass, 77 skipped,
-#                                        anything else fail
-# Logs go to build/test-logs/.  Ends with "N passed, N failed[, N skipped]".
+#   unit   build/tests/test_*          programs printing TAP lines ("ok" / "not ok");
+#                                        a program passes when all its lines are ok
+#                                        and it exits 0
+#   suites tests/{xt,netns,fuzz}/test_*.sh   exit 0 pass, 77 skipped, anything else
+#                                        fail (a script stops at its first failed check)
+# Logs go to build/test-logs/.  Ends with the assertions of the unit programs on one
+# line, then the tests (unit programs and scripts, one count each) on the last:
+# "N passed, N failed[, N skipped]".
 # Usage: tests/run.sh [unit|xt|netns|fuzz ...] [-k PATTERN]
 cd "$(dirname "$0")/.." || exit 2
 suites="" pattern=""
@@ -18,6 +22,7 @@ done
 logs=build/test-logs
 mkdir -p $logs
 pass=0 fail=0 skip=0 failed_names=""
+apass=0 afail=0		# assertions of the unit programs
 
 note_fail() { fail=$((fail + 1)); failed_names="$failed_names $1"; }
 
@@ -30,13 +35,13 @@ run_unit() {
 		rc=$?
 		p=$(grep -c '^ok ' "$logs/$name.log")
 		f=$(grep -c '^not ok ' "$logs/$name.log")
-		pass=$((pass + p)); fail=$((fail + f))
-		if [ "$f" -gt 0 ] || [ $rc -ne 0 ]; then
-			[ "$f" -gt 0 ] || note_fail "$name(exit $rc)"
-			[ "$f" -gt 0 ] && failed_names="$failed_names $name"
+		apass=$((apass + p)); afail=$((afail + f))
+		if [ "$f" -gt 0 ] || [ $rc -ne 0 ] || [ "$p" -eq 0 ]; then
+			note_fail "unit/$name"
 			echo "FAIL  unit/$name: $p ok, $f not ok, exit $rc"
 			grep -A3 '^not ok ' "$logs/$name.log" | head -20 | sed 's/^/      /'
 		else
+			pass=$((pass + 1))
 			echo "PASS  unit/$name: $p checks"
 		fi
 	done
@@ -69,6 +74,7 @@ for s in $suites; do
 	esac
 done
 [ -n "$failed_names" ] && echo "failed:$failed_names"
+[ $((apass + afail)) -gt 0 ] && echo "unit assertions: $apass passed, $afail failed"
 if [ $skip -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else

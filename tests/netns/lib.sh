@@ -16,15 +16,10 @@ NS_GW=igd-g-$LAB_ID
 NS_PEER=igd-p-$LAB_ID
 TMPD=$(mktemp -d /tmp/igd-test.XXXXXX)
 LAB_PIDS=""
+trap lab_cleanup EXIT	# TMPD goes even when the test ends before lab_up
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+. "$TOP/tests/check.sh"
 info() { echo "# $*"; }
-check() {	# check "what" command...: one assertion, fails the test
-	what=$1; shift
-	if "$@"; then echo "ok - $what"; else echo "not ok - $what"; exit 1; fi
-}
-
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	ip netns add igd-probe-$LAB_ID 2>/dev/null || skip "cannot create network namespaces"

@@ -2,22 +2,19 @@
 # Differential test: ipsecguard's SP lookup against the kernel's, read from the ACQUIRE
 # the kernel sends for each probe packet.  Everything happens in a fresh namespace.
 # Extra arguments go to spd_diff.py (e.g. --seed N to replay a run).
-cd "$(dirname "$0")/../.." || exit 2
-[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
-command -v ip >/dev/null || { echo "skip: no iproute2"; exit 77; }
-[ -x build/ipsecguard ] || { echo "skip: build/ipsecguard not built"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+need_root
+need_bin ipsecguard
+command -v python3 >/dev/null || skip "no python3"
 
-NS=igd-spd-$$
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ip netns add "$NS" || { echo "skip: cannot create a network namespace"; exit 77; }
+# one namespace of the lab's (lab_cleanup removes it, whatever happens)
+NS=$NS_GW
+trap lab_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+ip netns add "$NS" || skip "cannot create a network namespace"
 ip -n "$NS" link set lo up
-ip -n "$NS" link add d0 type veth peer name d1 || { echo "skip: no veth"; exit 77; }
+ip -n "$NS" link add d0 type veth peer name d1 || skip "no veth"
 ip -n "$NS" link set d1 up
 ip -n "$NS" link set d0 up
 ip -n "$NS" addr add 198.18.0.1/24 dev d0
@@ -26,7 +23,8 @@ ip -n "$NS" route add default dev d0
 ip -n "$NS" -6 route add default dev d0
 ip -n "$NS" xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out \
 	tmpl proto esp reqid 1 mode transport 2>/dev/null ||
-	{ echo "skip: this kernel takes no XFRM policies"; exit 77; }
+	skip "this kernel takes no XFRM policies"
 ip -n "$NS" xfrm policy flush
 
-ip netns exec "$NS" python3 tests/netns/spd_diff.py --bin build/ipsecguard "$@"
+check "ipsecguard's SP lookup agrees with the kernel's on every probe" \
+	ip netns exec "$NS" python3 tests/netns/spd_diff.py --bin build/ipsecguard "$@"

@@ -48,7 +48,7 @@ resolve_prog() {
 hash_inputs() {
 	echo "kernel $kver"
 	cat "$here/mkinitramfs.sh" "$here/init"
-	for f in "$here"/scenarios/*; do
+	for f in "$here"/scenarios/* "$here/../check.sh"; do
 		[ -f "$f" ] && { echo "== $f"; cat "$f"; }
 	done
 	for p in $PROGS_REQUIRED $PROGS_OPTIONAL; do
@@ -238,6 +238,7 @@ chmod 0755 "$st/init"
 for f in "$here"/scenarios/*; do
 	[ -f "$f" ] && cp "$f" "$st/scenarios/"
 done
+cp "$here/../check.sh" "$st/scenarios/check.sh"	# the assertions, shared with tests/netns
 
 tmpimg="$img.tmp"
 (cd "$st" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |

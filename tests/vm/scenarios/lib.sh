@@ -13,7 +13,8 @@
 # "wan" inside each gateway, "eth0" inside each host.
 #
 # Helpers: lab_up, lab_tunnel, nsx, capture_start/capture_stop/capture_count,
-# sa_packets, xfrm_stat, pings, and the assertions ok/fail/check/expect_eq.
+# sa_packets, xfrm_stat, pings; the assertions (ok/fail/check/expect_eq/expect_ge)
+# are tests/check.sh, copied into the image as /scenarios/check.sh.
 # Every scenario runs in /tmp/scenario (emptied between scenarios) with a fresh
 # set of namespaces; exit 0 = pass, 77 = skipped, anything else = fail.
 
@@ -34,29 +35,8 @@ log() {
 	printf '[%6s] %s\n' \
 		"$(awk -v a="$LAB_T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')" "$*"
 }
-ok() { log "ok: $*"; }
-fail() {
-	log "FAIL: $*"
-	exit 1
-}
-skip() {
-	log "skipped: $*"
-	exit 77
-}
-# check "description" command...: the command must succeed.
-check() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else fail "$_d"; fi
-}
-# expect_eq "description" got want
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
-}
-# expect_ge "description" got min
-expect_ge() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; fi
-}
+. /scenarios/check.sh
+note() { log "$*"; }
 
 # nsx NS COMMAND...: runs COMMAND (a program, looked up in PATH) in namespace NS.
 # (nsx is a function: "VAR=value nsx ..." does not export VAR; use nsx NS env VAR=...)
