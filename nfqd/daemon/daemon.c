@@ -34,7 +34,7 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		igd_fixes_request(&d->fixes, jd.sp);
 	if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
 		return;
-	if (!igd_diag_log_ok(d, qp->hook, &jd, &suppressed))
+	if (!igd_diag_log_ok(&d->diag, qp->hook, &jd, &suppressed))
 		return;
 	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd, suppressed);
 	if (n > 0)
@@ -64,7 +64,7 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 	    igd_num_u32(c->prefix + plen, 1, 65535, &to))
 		to = 0;
 	igd_judge_mss_copy(&d->judge, &qp, &p, (uint16_t)to, &jd);
-	if (!igd_diag_log_ok(d, qp.hook, &jd, &suppressed))
+	if (!igd_diag_log_ok(&d->diag, qp.hook, &jd, &suppressed))
 		return;
 	n = igd_verdict_line(d->line, sizeof(d->line), &qp, &p, &jd, suppressed);
 	if (n > 0)
@@ -138,7 +138,7 @@ static void daemon_read_kernel(struct igd_daemon *d)
 
 void igd_daemon_log_stats(struct igd_daemon *d)
 {
-	uint64_t sup = d->rl ? igd_rl_stats(d->rl)->suppressed : 0;
+	uint64_t sup = igd_diag_suppressed(&d->diag);
 	int n;
 
 	daemon_read_kernel(d);
@@ -205,7 +205,11 @@ static void daemon_on_tick(void *arg)
 	d->ticks++;
 	if (d->ticks % IGD_TICKS_PER_S)
 		return;
-	igd_diag_tick(d);
+	if ((d->ticks / IGD_TICKS_PER_S) % 5 == 0) {
+		igd_localaddr_refresh(&d->local);
+		igd_spdsync_mss(d);	/* path MTUs change */
+	}
+	igd_diag_tick(&d->diag, d->ticks / IGD_TICKS_PER_S);
 	igd_logdest_flush(d->log);
 	igd_sdnotify("WATCHDOG=1");
 	if (d->opts.stats_interval &&
@@ -292,7 +296,15 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 
 static int daemon_diag_init(struct igd_daemon *d, char *err, size_t errlen)
 {
-	int e = igd_diag_init(d);
+	struct igd_diag_cfg cfg = {
+		.log = d->log, .local = &d->local, .no_sa = &d->judge.count[IGD_R_NO_SA][0],
+		.xstat_interval = d->opts.xstat_interval, .oneway_hold = d->opts.oneway_hold,
+	};
+	int e;
+
+	igd_localaddr_refresh(&d->local);
+	d->judge.local = &d->local;
+	e = igd_diag_init(&d->diag, &cfg);
 
 	if (e)
 		snprintf(err, errlen, "diagnostics: %s", strerror(-e));
@@ -319,7 +331,11 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	gid_t gid = 0;
 	int e;
 
-	e = igd_judge_init(&d->judge, &d->opts);
+	e = igd_judge_init(&d->judge, &(struct igd_judge_cfg){
+		.mode = d->opts.mode, .no_hooks = d->opts.no_hooks, .scope = d->opts.scope,
+		.queue_lo = d->opts.queue_lo, .queue_hi = d->opts.queue_hi,
+		.mark_mask = d->opts.mark_mask,
+	});
 	if (e) {
 		snprintf(err, errlen, "mark mask 0x%08x: not one run of at least 4 bits",
 			 d->opts.mark_mask);
@@ -417,7 +433,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	igd_fixes_free(&d->fixes);
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);
-	igd_diag_free(d);
+	igd_diag_free(&d->diag);
 	igd_logdest_close(d->log);
 	igd_loop_free(d->loop);
 }

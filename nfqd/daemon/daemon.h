@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "nft/guard_rules.h"
+#include "diag.h"
 #include "judge.h"
 #include "fixes.h"
 #include "nl/nflog.h"
@@ -18,9 +19,6 @@
 
 #define IGD_TICK_MS 100
 #define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
-
-struct igd_rl;
-struct igd_ow;
 
 #define IGD_MAX_MSS_RULES 256
 
@@ -56,10 +54,7 @@ struct igd_daemon {
 	size_t ncount;
 	struct igd_guard_sets sets;	/* all, as the guard's rules take them */
 	struct igd_localaddr local;
-	struct igd_rl *rl;
-	struct igd_ow *ow;
-	struct igd_xstat_snap xstat_base;
-	bool xstat_ok;
+	struct igd_diag diag;
 	struct igd_fixes fixes;		/* fix mode (worker NULL otherwise) */
 	unsigned int ticks;
 	bool bad_option;		/* setup failed on an option's value: exit 2 */

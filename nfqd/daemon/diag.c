@@ -2,31 +2,30 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "daemon.h"
 #include "diag.h"
-#include "spdsync.h"
+#include "judge.h"
 #include "util/json.h"
 #include "xfrm/oneway.h"
 #include "util/ratelimit.h"
 #include "xfrm/xfrm_stat.h"
 #include "util/clock.h"
 
-int igd_diag_init(struct igd_daemon *d)
+int igd_diag_init(struct igd_diag *g, const struct igd_diag_cfg *cfg)
 {
 	struct igd_rl_cfg rc = { 0 };
-	struct igd_ow_cfg oc = { .hold_ms = d->opts.oneway_hold * 1000 };
+	struct igd_ow_cfg oc = { .hold_ms = cfg->oneway_hold * 1000 };
 	int e;
 
-	igd_localaddr_refresh(&d->local);
-	d->judge.local = &d->local;
-	e = igd_rl_new(&d->rl, &rc);
-	if (!e && d->opts.oneway_hold)
-		e = igd_ow_new(&d->ow, &oc);
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	e = igd_rl_new(&g->rl, &rc);
+	if (!e && cfg->oneway_hold)
+		e = igd_ow_new(&g->ow, &oc);
 	if (e)
 		return e;
-	if (d->opts.xstat_interval) {
-		e = igd_xstat_read(&d->xstat_base, NULL);
-		d->xstat_ok = e == 0;
+	if (cfg->xstat_interval) {
+		e = igd_xstat_read(&g->xstat_base, NULL);
+		g->xstat_ok = e == 0;
 		if (e)
 			fprintf(stderr, "ipsecguardd: /proc/net/xfrm_stat: %s; counters not "
 				"monitored\n", strerror(-e));
@@ -34,15 +33,20 @@ int igd_diag_init(struct igd_daemon *d)
 	return 0;
 }
 
-void igd_diag_free(struct igd_daemon *d)
+void igd_diag_free(struct igd_diag *g)
 {
-	igd_rl_free(d->rl);
-	d->rl = NULL;
-	igd_ow_free(d->ow);
-	d->ow = NULL;
+	igd_rl_free(g->rl);
+	g->rl = NULL;
+	igd_ow_free(g->ow);
+	g->ow = NULL;
 }
 
-static void diag_xstat(struct igd_daemon *d)
+uint64_t igd_diag_suppressed(const struct igd_diag *g)
+{
+	return g->rl ? igd_rl_stats(g->rl)->suppressed : 0;
+}
+
+static void diag_xstat(struct igd_diag *g)
 {
 	struct igd_xstat_delta dl[IGD_XSTAT_MAX];
 	struct igd_xstat_snap cur;
@@ -52,75 +56,70 @@ static void diag_xstat(struct igd_daemon *d)
 
 	if (igd_xstat_read(&cur, NULL))
 		return;
-	n = igd_xstat_diff(&d->xstat_base, &cur, dl, IGD_XSTAT_MAX);
+	n = igd_xstat_diff(&g->xstat_base, &cur, dl, IGD_XSTAT_MAX);
 	if (n > IGD_XSTAT_MAX)
 		n = IGD_XSTAT_MAX;
 	igd_utc_stamp(ts, sizeof(ts));
 	for (i = 0; i < n; i++) {
-		len = igd_xstat_json_delta(d->line, sizeof(d->line), ts, &dl[i]);
+		len = igd_xstat_json_delta(g->line, sizeof(g->line), ts, &dl[i]);
 		if (len > 0)
-			igd_logdest_line(d->log, d->line, (size_t)len);
+			igd_logdest_line(g->cfg.log, g->line, (size_t)len);
 	}
-	d->xstat_base = cur;	/* after logging: the deltas point into cur */
+	g->xstat_base = cur;	/* after logging: the deltas point into cur */
 }
 
 static void diag_ow_event(const struct igd_ow_event *ev, void *arg)
 {
-	struct igd_daemon *d = arg;
+	struct igd_diag *g = arg;
 	char ts[40];
 	int n;
 
 	igd_utc_stamp(ts, sizeof(ts));
-	n = igd_ow_json(d->line, sizeof(d->line), ts, ev);
+	n = igd_ow_json(g->line, sizeof(g->line), ts, ev);
 	if (n > 0)
-		igd_logdest_line(d->log, d->line, (size_t)n);
+		igd_logdest_line(g->cfg.log, g->line, (size_t)n);
 }
 
 /* An SA whose source is ours sends; one whose destination is ours receives. */
 static void diag_ow_sa(const struct igd_sa *sa, void *arg)
 {
-	struct igd_daemon *d = arg;
+	struct igd_diag *g = arg;
 	enum igd_ow_dir dir = IGD_OW_DIR_UNKNOWN;
 
-	if (igd_localaddr_is_local(&d->local, sa->family, &sa->saddr))
+	if (igd_localaddr_is_local(g->cfg.local, sa->family, &sa->saddr))
 		dir = IGD_OW_DIR_OUT;
-	else if (igd_localaddr_is_local(&d->local, sa->family, &sa->daddr))
+	else if (igd_localaddr_is_local(g->cfg.local, sa->family, &sa->daddr))
 		dir = IGD_OW_DIR_IN;
 	if (dir != IGD_OW_DIR_UNKNOWN)
-		igd_ow_add_sa(d->ow, sa, dir);
+		igd_ow_add_sa(g->ow, sa, dir);
 }
 
 /* One-way tunnels: SA counters sampled every few seconds. */
-static void diag_oneway(struct igd_daemon *d)
+static void diag_oneway(struct igd_diag *g)
 {
-	igd_ow_begin(d->ow, igd_now_ms());
-	if (igd_xfrm_mirror_sa_walk(d->mirror, diag_ow_sa, d))
+	igd_ow_begin(g->ow, igd_now_ms());
+	if (igd_xfrm_mirror_sa_walk(g->mirror, diag_ow_sa, g))
 		return;		/* an interrupted dump: the next tick samples again */
-	igd_ow_end(d->ow, diag_ow_event, d);
+	igd_ow_end(g->ow, diag_ow_event, g);
 }
 
-void igd_diag_tick(struct igd_daemon *d)
+void igd_diag_tick(struct igd_diag *g, unsigned int secs)
 {
-	unsigned int s = d->ticks / IGD_TICKS_PER_S;
-
-	if (s % 5 == 0) {
-		igd_localaddr_refresh(&d->local);
-		igd_spdsync_mss(d);	/* path MTUs change */
-	}
-	if (d->xstat_ok && d->opts.xstat_interval && s % d->opts.xstat_interval == 0)
-		diag_xstat(d);
-	if (d->ow && d->mirror && s % IGD_OW_SAMPLE_S == 0)
-		diag_oneway(d);
+	if (g->xstat_ok && g->cfg.xstat_interval && secs % g->cfg.xstat_interval == 0)
+		diag_xstat(g);
+	if (g->ow && g->mirror && secs % IGD_OW_SAMPLE_S == 0)
+		diag_oneway(g);
 }
 
-static void diag_acquire(struct igd_daemon *d, const struct igd_xfrm_acquire *a)
+static void diag_acquire(struct igd_diag *g, const struct igd_xfrm_acquire *a)
 {
 	struct igd_json j;
 	char ts[40], pb[IGD_ADDRSTRLEN];
 
-	d->judge.count[IGD_R_NO_SA][0]++;
+	if (g->cfg.no_sa)
+		(*g->cfg.no_sa)++;
 	igd_utc_stamp(ts, sizeof(ts));
-	igd_json_init(&j, d->line, sizeof(d->line));
+	igd_json_init(&j, g->line, sizeof(g->line));
 	igd_json_obj_open(&j, NULL);
 	igd_json_str(&j, "ts", ts);
 	igd_json_str(&j, "event", "acquire");
@@ -137,22 +136,22 @@ static void diag_acquire(struct igd_daemon *d, const struct igd_xfrm_acquire *a)
 	igd_log_sp(&j, "sp", &a->policy);
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
-		igd_logdest_line(d->log, d->line, igd_json_len(&j));
+		igd_logdest_line(g->cfg.log, g->line, igd_json_len(&j));
 }
 
 void igd_diag_on_xfrm(const struct igd_xfrm_event *ev, void *arg)
 {
-	struct igd_daemon *d = arg;
+	struct igd_diag *g = arg;
 
 	if (ev->type == IGD_XFRM_EV_ACQUIRE && ev->acq)
-		diag_acquire(d, ev->acq);
+		diag_acquire(g, ev->acq);
 }
 
-bool igd_diag_log_ok(struct igd_daemon *d, unsigned int hook, const struct igd_judgement *jd,
+bool igd_diag_log_ok(struct igd_diag *g, unsigned int hook, const struct igd_judgement *jd,
 		     uint64_t *suppressed)
 {
 	uint64_t key = igd_rl_hash(&jd->flow, sizeof(jd->flow), (uint64_t)jd->reason << 8 | hook);
 
 	*suppressed = 0;
-	return igd_rl_check(d->rl, key, igd_now_ms(), suppressed);
+	return igd_rl_check(g->rl, key, igd_now_ms(), suppressed);
 }

@@ -36,16 +36,16 @@ const char *igd_hook_name(unsigned int hook)
 	return hook < sizeof(hook_names) / sizeof(hook_names[0]) ? hook_names[hook] : "?";
 }
 
-int igd_judge_init(struct igd_judge *j, const struct igd_opts *o)
+int igd_judge_init(struct igd_judge *j, const struct igd_judge_cfg *cfg)
 {
-	uint32_t n = o->queue_hi - o->queue_lo + 1;
+	uint32_t n = cfg->queue_hi - cfg->queue_lo + 1;
 
 	memset(j, 0, sizeof(*j));
-	j->opts = o;
+	j->cfg = *cfg;
 	/* rules of the IPSECGUARD target encode their role in the queue number */
-	if (o->no_hooks && n % IGD_TAP_ROLES == 0)
+	if (cfg->no_hooks && n % IGD_TAP_ROLES == 0)
 		j->tap_width = n / IGD_TAP_ROLES;
-	return igd_natguard_init(&j->guard, o->mark_mask);
+	return igd_natguard_init(&j->guard, cfg->mark_mask);
 }
 
 /* The flow the kernel's policy lookup sees for @p (struct flowi). */
@@ -74,7 +74,7 @@ void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_j
 	bool nat = reason == IGD_R_NAT_BEFORE_IPSEC || reason == IGD_R_NAT_CHANGED_SP;
 
 	jd->reason = reason;
-	switch (j->opts->mode) {
+	switch (j->cfg.mode) {
 	case IGD_MODE_ENFORCE:
 		jd->verdict = NF_DROP;
 		return;
@@ -96,7 +96,7 @@ void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_j
 	}
 	/* tag: postrouting's first rule carries the flag into the ct mark (only our
 	 * table has it: with --no-hooks the mark is left alone) */
-	if (qp->hook != NF_INET_PRE_ROUTING && !j->opts->no_hooks) {
+	if (qp->hook != NF_INET_PRE_ROUTING && !j->cfg.no_hooks) {
 		jd->set_mark = true;
 		jd->mark = igd_natguard_flagged(&j->guard, qp->mark);
 		/* at postrouting the chain's first rule takes it into the ct mark; from
@@ -181,7 +181,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 {
 	*jd = (struct igd_judgement){ .reason = IGD_R_PASS, .verdict = NF_ACCEPT, .tap = -1 };
 	if (j->tap_width)
-		jd->tap = igd_tap_role_of_queue(j->opts->queue_lo, j->tap_width, qp->queue);
+		jd->tap = igd_tap_role_of_queue(j->cfg.queue_lo, j->tap_width, qp->queue);
 	if (qp->hook < 5)
 		j->hooks[qp->hook]++;
 	jd->parse_err = igd_pkt_parse_cap(p, qp->data, qp->len, qp->orig_len);

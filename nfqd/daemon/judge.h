@@ -48,8 +48,17 @@ struct igd_judgement {
 	int tap;			/* enum igd_tap_role of the queue, -1: none */
 };
 
+/* What the judge takes of the daemon's options. */
+struct igd_judge_cfg {
+	enum igd_mode mode;
+	bool no_hooks;			/* the user's rules feed the queues */
+	int scope;			/* enum igd_scope */
+	uint32_t queue_lo, queue_hi;
+	uint32_t mark_mask;		/* the ct mark field of tokens and flags */
+};
+
 struct igd_judge {
-	const struct igd_opts *opts;
+	struct igd_judge_cfg cfg;
 	const struct igd_spd *spd;	/* refreshed by the daemon after SPD changes */
 	const struct igd_sad *sad;
 	struct igd_mss *mss;		/* NULL or mode off: no clamping */
@@ -67,7 +76,7 @@ struct igd_judge {
 	uint64_t copies_unread;			/* clamp copies we could not parse */
 };
 
-int igd_judge_init(struct igd_judge *j, const struct igd_opts *o);
+int igd_judge_init(struct igd_judge *j, const struct igd_judge_cfg *cfg);
 /* Judges @qp; fills @p (the parsed packet) and @jd. */
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		      struct igd_judgement *jd);

@@ -20,7 +20,7 @@ static void judge_mss(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 {
 	uint16_t lim;
 
-	if (!j->mss || j->mss->mode == IGD_MSS_OFF || !j->opts->no_hooks)
+	if (!j->mss || j->mss->mode == IGD_MSS_OFF || !j->cfg.no_hooks)
 		return;		/* with our tables, the mss chain's rules clamp */
 	if (!(p->flags & IGD_PKT_F_TCP_MSS)) {
 		j->mss_no_option++;	/* the peer assumes 536 (IPv4) / 1220 (IPv6) */
@@ -105,7 +105,7 @@ static void judge_sp_miss_out(struct igd_judge *j, const struct igd_qpkt *qp,
 static void judge_healthy(struct igd_judge *j, const struct igd_qpkt *qp,
 			  struct igd_judgement *jd)
 {
-	if (j->opts->no_hooks || j->opts->scope != IGD_SCOPE_PROTECTED)
+	if (j->cfg.no_hooks || j->cfg.scope != IGD_SCOPE_PROTECTED)
 		return;
 	jd->set_mark = true;
 	jd->mark = igd_natguard_clear(&j->guard, qp->mark) | igd_natguard_ok(&j->guard);
@@ -135,7 +135,7 @@ void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 	}
 	jd->sp = sp;
 	/* the token needs our post-NAT tap and tag chain: not with --no-hooks */
-	if (!j->opts->no_hooks) {
+	if (!j->cfg.no_hooks) {
 		jd->set_mark = true;
 		jd->mark = igd_natguard_tag(&j->guard, qp->mark, &jd->flow, sp);
 	}
@@ -208,7 +208,7 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
 void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			struct igd_judgement *jd)
 {
-	bool suspect = j->opts->scope == IGD_SCOPE_PROTECTED && !j->opts->no_hooks;
+	bool suspect = j->cfg.scope == IGD_SCOPE_PROTECTED && !j->cfg.no_hooks;
 	enum igd_nat_outcome o;
 
 	if (!judge_pre_nat_flow(j, qp, jd)) {

@@ -19,7 +19,7 @@ static int spdsync_on_fd(int fd, void *arg)
 
 int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen)
 {
-	struct igd_xfrm_mirror_cfg cfg = { .cb = igd_diag_on_xfrm, .cb_data = d };
+	struct igd_xfrm_mirror_cfg cfg = { .cb = igd_diag_on_xfrm, .cb_data = &d->diag };
 	int e;
 
 	e = igd_xfrm_mirror_open(&d->mirror, &cfg);
@@ -27,6 +27,7 @@ int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "xfrm: read the SPD and SAD: %s", strerror(-e));
 		return e;
 	}
+	d->diag.mirror = d->mirror;	/* one-way detection samples its SAs */
 	e = igd_loop_add_fd(d->loop, igd_xfrm_mirror_fd(d->mirror), spdsync_on_fd, d);
 	if (e)
 		snprintf(err, errlen, "event loop: %s", strerror(-e));
@@ -203,6 +204,7 @@ void igd_spdsync_close(struct igd_daemon *d)
 {
 	igd_xfrm_mirror_close(d->mirror);
 	d->mirror = NULL;
+	d->diag.mirror = NULL;
 	free(d->pfx.v);
 	free(d->req.v);
 	free(d->protect.v);

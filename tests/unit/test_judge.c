@@ -11,7 +11,7 @@
 
 #define MASK 0x00ff0000u
 
-static struct igd_opts opts;
+static struct igd_judge_cfg cfg;
 static struct igd_judge jg;
 static struct igd_spd *spd;
 static struct igd_localaddr local;
@@ -58,10 +58,10 @@ static void judge(struct pb *k, unsigned int hook, uint32_t mark, struct igd_jud
 
 static void setup(enum igd_mode mode)
 {
-	memset(&opts, 0, sizeof(opts));
-	opts.mode = mode;
-	opts.mark_mask = MASK;
-	igd_judge_init(&jg, &opts);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = mode;
+	cfg.mark_mask = MASK;
+	igd_judge_init(&jg, &cfg);
 	jg.spd = spd;
 	jg.local = &local;
 }
@@ -252,7 +252,7 @@ static void check_miss_out_and_mss(void)
 	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
 	ok(jd.mss_to == 0 && jd.reason == IGD_R_PASS,
 	   "with its own tables the daemon leaves the SYN to the mss chain's rule");
-	opts.no_hooks = true;	/* rules of the user's feed the queue: the daemon clamps */
+	jg.cfg.no_hooks = true;	/* rules of the user's feed the queue: the daemon clamps */
 	syn(&k, "10.0.2.33", "192.168.1.10");
 	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
 	is_int(jd.reason, IGD_R_MSS_CLAMP, "the SYN of a protected flow is clamped");
