@@ -1,6 +1,6 @@
 /* One-way tunnel detector: the outbound SA of a tunnel keeps counting packets while the
  * inbound SA stays flat — ESP (IP protocol 50) or UDP 4500 blocked or translated in one
- * direction on the path, or the two ends disagreeing on the SA (seeds 001, 002).
+ * direction on the path, or the two ends disagreeing on the SA.
  *
  * Pure logic: fed periodic samples of the SAD's counters, it reports events through a
  * callback.  It knows nothing of sockets or clocks.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-way ESP (seeds 001, 002): the path (nft in the WAN bridge's namespace) drops IP
+# One-way ESP: the path (nft in the WAN bridge's namespace) drops IP
 # protocol 50 from gw2 to gw1; the tunnel's SAs stay installed, gw1's out SA counts,
 # its in SA does not.  ipsecguardd on both gateways with --oneway 10 (SA counters are
 # sampled every 5 s):
