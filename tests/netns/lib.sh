@@ -16,7 +16,9 @@ NS_GW=igd-g-$LAB_ID
 NS_PEER=igd-p-$LAB_ID
 TMPD=$(mktemp -d /tmp/igd-test.XXXXXX)
 LAB_PIDS=""
-trap lab_cleanup EXIT	# TMPD goes even when the test ends before lab_up
+# TMPD goes even when the script ends before lab_up (or never calls it: helpers run
+# by a test source this file too, and must leave the test's lab alone)
+trap 'rm -rf "$TMPD"' EXIT
 
 . "$TOP/tests/check.sh"
 info() { echo "# $*"; }
