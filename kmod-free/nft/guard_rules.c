@@ -15,6 +15,7 @@
 #include "nft/guard_rules.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
+#include "nft/prenat_map.h"
 
 #define GUARD_SET_ID_BASE	0x6700
 #define GUARD_MSS_PRIO		1	/* filter + 1: after the pre-NAT tap */
@@ -409,6 +410,93 @@ static int guard_match_orig_dst(struct nftnl_rule *r, uint32_t nfproto, enum igd
 	       guard_lookup(r, nfproto, set);
 }
 
+/* The prenat map (see prenat_map.h).  nft's datatypes: 7 ipv4_addr, 8 ipv6_addr,
+ * 12 inet_proto, 13 inet_service; a concatenation is their ids 6 bits apart. */
+#define GUARD_PRENAT_ID_BASE	0x67c0
+
+static struct nftnl_set *guard_prenat_set_new(const struct igd_guard_cfg *cfg,
+					      uint32_t nfproto)
+{
+	uint32_t a = nfproto == NFPROTO_IPV6 ? 8 : 7;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, IGD_PRENAT_MAP);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, GUARD_PRENAT_ID_BASE + nfproto);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, (((a << 6 | a) << 6 | 12) << 6 | 13) << 6 | 13);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)igd_prenat_key_len(guard_fam(nfproto)));
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, a << 6 | 13);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, (uint32_t)igd_prenat_data_len(guard_fam(nfproto)));
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP | NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, IGD_PRENAT_TIMEOUT_MS);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, IGD_PRENAT_SIZE);
+	return s;
+}
+
+static int guard_put_prenat_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				uint32_t nfproto)
+{
+	struct nftnl_set *s = guard_prenat_set_new(cfg, nfproto);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret;
+}
+
+static int guard_match_snat(struct nftnl_rule *r)
+{
+	uint32_t status = IPS_SRC_NAT, zero = 0;
+
+	return igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &status, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &zero, 4);
+}
+
+/* ct status snat  ct direction original  ct original ip daddr @protected
+ *   add @prenat { ip saddr . ip daddr . meta l4proto . th sport . th dport :
+ *                 ct original ip saddr . ct original proto-src } */
+static int guard_put_prenat_record(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				   uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	bool v6 = nfproto == NFPROTO_IPV6;
+	uint32_t alen = guard_alen(nfproto), soff = v6 ? 8 : 12, w = alen / 4;
+	int ret;
+
+	ret = r ? guard_match_snat(r) ?:
+		  guard_match_orig_dst(r, nfproto, IGD_GUARD_PROTECTED) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen,
+				       NFT_REG32_00 + w) ?:
+		  igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00 + 2 * w) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2,
+				       NFT_REG32_00 + 2 * w + 1) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+				       NFT_REG32_00 + 2 * w + 2) ?:
+		  igd_nft_expr_ct(r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, IP_CT_DIR_ORIGINAL,
+				  NFT_REG32_00 + 2 * w + 3) ?:
+		  igd_nft_expr_ct(r, NFT_CT_PROTO_SRC, IP_CT_DIR_ORIGINAL,
+				  NFT_REG32_00 + 3 * w + 3) ?:
+		  igd_nft_expr_dynset_add(r, IGD_PRENAT_MAP, GUARD_PRENAT_ID_BASE + nfproto,
+					  NFT_REG32_00, NFT_REG32_00 + 2 * w + 3) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+/* The marker of a queued suspect: meta mark set meta mark & ~MASK | @value */
+static int guard_mark_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
+{
+	return igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
+	       guard_field_set(r, mask, value) ?:
+	       igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG32_00);
+}
+
 /* The suspects, at postrouting after source NAT, of connections not yet judged (the
  * judged ones left the chain above), by the pre-NAT destination conntrack remembers:
  * a flow towards a protected prefix that source NAT translated (nat-before-ipsec,
@@ -417,27 +505,39 @@ static int guard_match_orig_dst(struct nftnl_rule *r, uint32_t nfproto, enum igd
  * Optional templates (level use) allow cleartext, so their flows are suspects only
  * when translated.  The sets may cover more than the SPs' selectors: a false suspect
  * is judged once and remembered healthy. */
+enum guard_suspect {
+	GUARD_SUSPECT_TRANSLATED,	/* ct status snat, towards @protected */
+	GUARD_SUSPECT_PLAIN,		/* untransformed, no NAT at all (marker) */
+	GUARD_SUSPECT_CLEAR,		/* untransformed, towards @required */
+};
+
 static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			     uint32_t nfproto, enum igd_hooks_queue q, bool snat)
+			     uint32_t nfproto, enum igd_hooks_queue q, enum guard_suspect kind)
 {
 	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	struct igd_hooks_cfg hooks = cfg->hooks;
-	uint32_t status = IPS_SRC_NAT, zero = 0;
+	uint32_t nat = IPS_SRC_NAT | IPS_DST_NAT, zero = 0;
+	bool snat = kind == GUARD_SUSPECT_TRANSLATED;
 	uint8_t none = 0;
 	int ret;
 
 	if (!r)
 		return -ENOMEM;
 	if (snat)
-		ret = igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &status, &zero, 4) ?:
-		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &zero, 4);
+		ret = guard_match_snat(r);
 	else
 		ret = igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1);
+	if (!ret && kind == GUARD_SUSPECT_PLAIN)
+		ret = igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
 	ret = ret ?: guard_match_orig_dst(r, nfproto, snat ? IGD_GUARD_PROTECTED :
 						   IGD_GUARD_REQUIRED);
+	if (!ret && cfg->prenat_map && kind != GUARD_SUSPECT_CLEAR)
+		ret = guard_mark_field(r, cfg->mark_mask, snat ? cfg->mark_translated :
+				       cfg->mark_plain);
 	/* a suspect the daemon cannot judge (dead, flooded) is dropped when enforcing */
 	hooks.bypass = cfg->suspects_bypass;
 	ret = ret ?: igd_hooks_put_queue(r, &hooks, q) ?:
@@ -465,9 +565,13 @@ static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cf
 {
 	int ret;
 
-	ret = guard_put_judged(b, cfg, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain) ?:
-	      guard_put_suspect(b, cfg, nfproto, q, true) ?:
-	      guard_put_suspect(b, cfg, nfproto, q, false);
+	ret = guard_put_judged(b, cfg, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain);
+	if (!ret && cfg->prenat_map)
+		ret = guard_put_prenat_record(b, cfg, nfproto);
+	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_TRANSLATED);
+	if (!ret && cfg->prenat_map)
+		ret = guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_PLAIN);
+	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_CLEAR);
 	if (!ret && cfg->pre_nat_tap)
 		ret = guard_put_token_clear(b, cfg, nfproto);
 	return ret;
@@ -673,6 +777,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 
 	ret = guard_put_set(b, cfg, nfproto, IGD_GUARD_PROTECTED, sets) ?:
 	      guard_put_set(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets);
+	if (!ret && cfg->prenat_map && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_prenat_set(b, cfg, nfproto);
 	/* a connection whose decapsulated packets passed the check, and a flagged flow,
 	 * are remembered in the conntrack mark */
 	if (!ret && cfg->mark_decap_ok)

@@ -26,6 +26,10 @@
  *                         ct original ip daddr @protected        queue (suspect)
  *                     ct direction original  rt ipsec missing
  *                         ct original ip daddr @required         queue (suspect)
+ *                     (with the prenat map, the first is preceded by the rule that
+ *                     adds the pre-NAT source to the map, both carry a marker in
+ *                     the mark field, and the second has a twin without marker
+ *                     for destination-translated flows, before it)
  *                     meta mark & MASK != 0  field cleared   (an unneeded token)
  *
  * The suspects' queue has no bypass when enforcing: a suspect no daemon judges is
@@ -116,6 +120,13 @@ struct igd_guard_cfg {
 					 * at forward and output too (kernels that do
 					 * not attach conntrack to queued packets; the
 					 * SYN's MSS clamp) */
+	bool prenat_map;		/* scope protected, kernels without NFQA_CT
+					 * and without the tap: translated suspects'
+					 * pre-NAT source in the prenat map (see
+					 * prenat_map.h); suspects carry a marker */
+	uint32_t mark_translated;	/* marker: the pre-NAT tuple is in the map */
+	uint32_t mark_plain;		/* marker: not translated, the packet's own
+					 * tuple is the pre-NAT one */
 	bool enforce;			/* flagged connections are dropped */
 	bool suspects_bypass;		/* a suspect passes when no daemon listens */
 };

@@ -327,6 +327,23 @@ static int nft_expr_imm_verdict(struct nftnl_rule *r, int verdict, const char *c
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_dynset_add(struct nftnl_rule *r, const char *set, uint32_t set_id,
+			    uint32_t sreg_key, uint32_t sreg_data)
+{
+	struct nftnl_expr *e = nft_expr_new("dynset");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, sreg_key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, sreg_data);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set) < 0)
+		return nft_expr_fail(e);
+	if (set_id)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	return nft_expr_add(r, e);
+}
+
 int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict)
 {
 	return nft_expr_imm_verdict(r, verdict, NULL);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "caps.h"
@@ -244,6 +246,33 @@ static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The judge's way into the prenat map: one request on the packet thread, answered
+ * by the kernel at once (bounded by the socket's receive timeout). */
+static int daemon_prenat_lookup(void *arg, int family, const uint8_t *key,
+				struct igd_prenat *out)
+{
+	struct igd_daemon *d = arg;
+
+	return igd_prenat_lookup(d->prenat_nl, d->prenat_buf, sizeof(d->prenat_buf),
+				 d->opts.table, family, key, out);
+}
+
+static int daemon_open_prenat(struct igd_daemon *d, char *err, size_t errlen)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+
+	d->prenat_nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!d->prenat_nl || mnl_socket_bind(d->prenat_nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(d->prenat_nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		       sizeof(tv)) < 0) {
+		snprintf(err, errlen, "prenat map: netlink socket: %s", strerror(errno));
+		return -errno;
+	}
+	d->judge.cfg.prenat_lookup = daemon_prenat_lookup;
+	d->judge.cfg.prenat_arg = d;
+	return 0;
+}
+
 static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e;
@@ -269,14 +298,23 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mss_chain = d->opts.mss_mode != IGD_MSS_OFF,
 		.log_group = d->nflog ? (uint16_t)d->opts.log_group : 0,
 		/* the pre-NAT tuple where conntrack does not come with the queued
-		 * packet needs the pre-NAT tap */
-		.pre_nat_tap = d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_ON ||
-			       (d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_AUTO && !ct),
+		 * packet: from the prenat map, or from the pre-NAT tap if asked for */
+		.pre_nat_tap = d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_ON,
+		.prenat_map = d->opts.scope == IGD_SCOPE_PROTECTED &&
+			      (d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_MAP ||
+			       (d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_AUTO && !ct)),
+		.mark_translated = igd_natguard_translated(&d->judge.guard),
+		.mark_plain = igd_natguard_plain(&d->judge.guard),
 		.enforce = d->opts.mode == IGD_MODE_ENFORCE,
 		.suspects_bypass = !enforcing,
 	};
 	if (d->opts.no_hooks)
 		return 0;
+	if (d->guard.prenat_map) {
+		e = daemon_open_prenat(d, err, errlen);
+		if (e)
+			return e;
+	}
 	if (igd_spdsync_prefixes(d) < 0) {
 		snprintf(err, errlen, "protected prefixes: out of memory");
 		return -ENOMEM;
@@ -390,10 +428,13 @@ int igd_daemon_run(struct igd_daemon *d)
 
 	if (!d->opts.no_hooks && d->guard.scope != IGD_SCOPE_PROTECTED)
 		how = "own nf_tables hooks installed, every flow head or packet queued";
+	else if (!d->opts.no_hooks && d->guard.prenat_map)
+		how = "own nf_tables hooks installed, suspects judged with the prenat map "
+		      "(the kernel attaches no conntrack entry to queued packets)";
 	else if (!d->opts.no_hooks && !d->guard.pre_nat_tap && d->nqueues &&
 		 !igd_queue_has_ct(d->queues[0]))
-		how = "own nf_tables hooks installed, no pre-NAT tap and no conntrack entry "
-		      "with queued packets: suspects are unjudged";
+		how = "own nf_tables hooks installed, no pre-NAT tap, no prenat map and no "
+		      "conntrack entry with queued packets: translated suspects are unjudged";
 	else if (!d->opts.no_hooks && !d->guard.pre_nat_tap)
 		how = "own nf_tables hooks installed, suspects judged by their conntrack entry";
 	else if (!d->opts.no_hooks)
@@ -430,6 +471,8 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
 	igd_nflog_close(d->nflog);
+	if (d->prenat_nl)
+		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);

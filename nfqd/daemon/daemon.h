@@ -18,6 +18,7 @@
 #include "xfrm/xfrm_stat.h"
 
 #define IGD_TICK_MS 100
+#define IGD_PRENAT_BUF 8192
 #define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
 
 #define IGD_MAX_MSS_RULES 256
@@ -36,6 +37,8 @@ struct igd_daemon {
 	unsigned int nqueues;
 	struct igd_logdest *log;
 	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped */
+	struct mnl_socket *prenat_nl;	/* lookups in the prenat map, when used */
+	uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_judge judge;
 	struct igd_mss mss;
 	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */

@@ -140,14 +140,14 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 
 /* A packet at postrouting that did not parse: its flow as conntrack has it. */
 static void judge_malformed_suspect(struct igd_judge *j, const struct igd_qpkt *qp,
-				    struct igd_judgement *jd)
+				    const struct igd_pkt *raw, struct igd_judgement *jd)
 {
 	if (qp->has_ct && qp->ct.has_reply && qp->ctinfo < IP_CT_IS_REPLY) {
 		igd_flow_from_ct(&qp->ct, &qp->ct.reply, true, &jd->flow);
 		jd->flow.mark = igd_natguard_clear(&j->guard, qp->mark);
 		jd->flow.oif = (int32_t)qp->outdev;
 	}
-	igd_judge_post_nat(j, qp, NULL, jd);
+	igd_judge_post_nat(j, qp, NULL, raw, jd);
 	if (jd->reason == IGD_R_PASS)
 		jd->reason = IGD_R_MALFORMED;
 }
@@ -194,7 +194,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		/* a suspect is judged on what conntrack parsed, or not at all: what
 		 * our parser distrusts never decides that a protected flow passes */
 		if (qp->hook == NF_INET_POST_ROUTING) {
-			judge_malformed_suspect(j, qp, jd);
+			judge_malformed_suspect(j, qp, p, jd);
 			judge_count(j, jd);
 			return;
 		}
@@ -212,7 +212,7 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 		igd_judge_pre_nat(j, qp, p, jd);
 		break;
 	case NF_INET_POST_ROUTING:
-		igd_judge_post_nat(j, qp, p, jd);
+		igd_judge_post_nat(j, qp, p, p, jd);
 		break;
 	case NF_INET_PRE_ROUTING:
 		igd_judge_inbound(j, qp, p, jd);

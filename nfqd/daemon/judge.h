@@ -8,6 +8,7 @@
 #include "natguard.h"
 #include "nft/prefix_set.h"
 #include "opts.h"
+#include "nft/prenat_map.h"
 #include "packet/pkt.h"
 #include "queue.h"
 #include "xfrm/spd.h"
@@ -55,6 +56,11 @@ struct igd_judge_cfg {
 	int scope;			/* enum igd_scope */
 	uint32_t queue_lo, queue_hi;
 	uint32_t mark_mask;		/* the ct mark field of tokens and flags */
+	/* the prenat map's lookup (nft/prenat_map.h), NULL without the map: 0 and
+	 * *@out, or -errno */
+	int (*prenat_lookup)(void *arg, int family, const uint8_t *key,
+			     struct igd_prenat *out);
+	void *prenat_arg;
 };
 
 struct igd_judge {
@@ -74,6 +80,7 @@ struct igd_judge {
 	uint64_t malformed[IGD_PKT_ERR_MAX];	/* by parse error */
 	uint64_t hooks[5];			/* packets per NF_INET hook */
 	uint64_t copies_unread;			/* clamp copies we could not parse */
+	uint64_t prenat_missed;			/* translated suspects the map lacked */
 };
 
 int igd_judge_init(struct igd_judge *j, const struct igd_judge_cfg *cfg);

@@ -5,9 +5,11 @@
 
 void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 		       struct igd_judgement *jd);
-/* @p is NULL for a packet that did not parse (its flow then comes from conntrack). */
+/* @p is NULL for a packet that did not parse (its flow then comes from conntrack);
+ * @raw is what the parser read of it all the same (addresses, the transport header's
+ * place), for the prenat map's key. */
 void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
-			struct igd_judgement *jd);
+			const struct igd_pkt *raw, struct igd_judgement *jd);
 void igd_flow_from_ct(const struct igd_ct *ct, const struct igd_ct_tuple *t, bool reply,
 		      struct igd_flow *f);
 void igd_judge_inbound(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,

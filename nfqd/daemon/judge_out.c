@@ -172,14 +172,65 @@ static bool judge_slot_fits(const struct igd_natguard_slot *s, const struct igd_
 	       !memcmp(&s->flow.daddr, &post->daddr, sizeof(post->daddr));
 }
 
-/* The pre-NAT tuple and the SP it matched: from the pre-NAT tap's token, or from
- * the conntrack entry the queue attached.  False when neither is there. */
-static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
-			       struct igd_judgement *jd)
+/* The first 4 bytes of the transport header, where the packet holds them. */
+static const uint8_t *judge_th(const struct igd_qpkt *qp, const struct igd_pkt *raw)
 {
+	if (!raw || (raw->family != 4 && raw->family != 6) || !raw->l4_off ||
+	    (size_t)raw->l4_off + 4 > qp->len)
+		return NULL;
+	return qp->data + raw->l4_off;
+}
+
+static bool judge_has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+	       proto == IPPROTO_UDPLITE || proto == IPPROTO_DCCP;
+}
+
+/* The pre-NAT tuple of a suspect the prenat map's rules marked: the packet's own
+ * (plain), or with the source the map holds (translated).  False when unmarked or
+ * the map has no element for it. */
+static bool judge_pre_nat_map(struct igd_judge *j, const struct igd_qpkt *qp,
+			      const struct igd_pkt *raw, struct igd_judgement *jd)
+{
+	uint32_t field = qp->mark & j->guard.mask;
+	const uint8_t *th = judge_th(qp, raw);
+	uint8_t key[IGD_PRENAT_KEY_MAX];
+	struct igd_prenat pn;
+
+	if (!j->cfg.prenat_lookup || !field || !jd->flow.family)
+		return false;
+	jd->pre_flow = jd->flow;
+	if (th && judge_has_ports(jd->flow.proto) && !(raw->flags & IGD_PKT_F_PORTS)) {
+		/* the parser distrusted the header after its ports: take them raw */
+		jd->pre_flow.sport = jd->flow.sport = (uint16_t)(th[0] << 8 | th[1]);
+		jd->pre_flow.dport = jd->flow.dport = (uint16_t)(th[2] << 8 | th[3]);
+	}
+	if (field == igd_natguard_plain(&j->guard))
+		return true;
+	if (field != igd_natguard_translated(&j->guard) || !th)
+		return false;
+	igd_prenat_key(key, jd->flow.family, &raw->src, &raw->dst, raw->proto, th);
+	if (j->cfg.prenat_lookup(j->cfg.prenat_arg, jd->flow.family, key, &pn)) {
+		j->prenat_missed++;
+		return false;
+	}
+	jd->pre_flow.saddr = pn.saddr;
+	if (judge_has_ports(jd->flow.proto))
+		jd->pre_flow.sport = pn.sport;
+	return true;
+}
+
+/* The pre-NAT tuple and the SP it matched: from the pre-NAT tap's token, the
+ * conntrack entry the queue attached, or the prenat map.  False when none is there. */
+static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
+			       const struct igd_pkt *raw, struct igd_judgement *jd)
+{
+	uint32_t field = qp->mark & j->guard.mask;
+
 	const struct igd_natguard_slot *s = igd_natguard_take(&j->guard, qp->mark);
 
-	if (qp->mark & j->guard.mask) {
+	if (field) {
 		jd->set_mark = true;
 		jd->mark = igd_natguard_clear(&j->guard, qp->mark);
 	}
@@ -192,7 +243,14 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
 	}
 	if (s)
 		j->guard.stale++;
-	if (!qp->has_ct || qp->ct.family != jd->flow.family || !j->spd)
+	if (!j->spd)
+		return false;
+	if (!qp->has_ct && judge_pre_nat_map(j, qp, raw, jd)) {
+		jd->pre = &jd->pre_flow;
+		jd->sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, jd->pre);
+		return true;
+	}
+	if (!qp->has_ct || qp->ct.family != jd->flow.family)
 		return false;
 	igd_flow_from_ct(&qp->ct, &qp->ct.orig, false, &jd->pre_flow);
 	jd->pre_flow.mark = jd->flow.mark;
@@ -206,12 +264,12 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
  * or a token of the pre-NAT tap.  Was the packet translated out of its tunnel, or
  * does it leave in clear towards a protected prefix? */
 void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
-			struct igd_judgement *jd)
+			const struct igd_pkt *raw, struct igd_judgement *jd)
 {
 	bool suspect = j->cfg.scope == IGD_SCOPE_PROTECTED && !j->cfg.no_hooks;
 	enum igd_nat_outcome o;
 
-	if (!judge_pre_nat_flow(j, qp, jd)) {
+	if (!judge_pre_nat_flow(j, qp, raw, jd)) {
 		/* a suspect the daemon cannot judge is never let through unjudged when
 		 * enforcing; in audit it is flagged, so the kernel counts it */
 		if (suspect)

@@ -19,7 +19,9 @@ int igd_natguard_init(struct igd_natguard *g, uint32_t mask)
 	if (width < 4)
 		return -EINVAL;
 	g->mask = mask;
-	g->nslots = field - 5;		/* 0: none, field - 4: judged healthy,
+	g->nslots = field - 7;		/* 0: none, field - 6: plain suspect,
+					 * field - 5: translated suspect,
+					 * field - 4: judged healthy,
 					 * field - 3: decap ok,
 					 * field - 2: secpath with reqid,
 					 * field - 1: secpath, field: flag */
@@ -46,6 +48,16 @@ uint32_t igd_natguard_decap_ok(const struct igd_natguard *g)
 uint32_t igd_natguard_ok(const struct igd_natguard *g)
 {
 	return ((g->mask >> g->shift) - 4) << g->shift;
+}
+
+uint32_t igd_natguard_translated(const struct igd_natguard *g)
+{
+	return ((g->mask >> g->shift) - 5) << g->shift;
+}
+
+uint32_t igd_natguard_plain(const struct igd_natguard *g)
+{
+	return ((g->mask >> g->shift) - 6) << g->shift;
 }
 
 uint32_t igd_natguard_secreq(const struct igd_natguard *g)

@@ -32,9 +32,10 @@ struct igd_natguard_slot {
 struct igd_natguard {
 	uint32_t mask;			/* the mark field */
 	unsigned int shift;
-	uint32_t nslots;		/* tokens 1..nslots; then decap-ok, the
-					 * secpath+reqid and the secpath markers, then
-					 * the flag (all ones) */
+	uint32_t nslots;		/* tokens 1..nslots; then the plain and
+					 * translated suspect markers, healthy,
+					 * decap-ok, the secpath+reqid and the secpath
+					 * markers, then the flag (all ones) */
 	uint32_t next, seq;
 	struct igd_natguard_slot slot[IGD_NATGUARD_MAX_SLOTS];
 	uint64_t stale;			/* tokens that came back to a reused slot */
@@ -51,6 +52,10 @@ bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark);
 uint32_t igd_natguard_secreq(const struct igd_natguard *g);
 /* The value meaning: the daemon judged this connection healthy (ct mark). */
 uint32_t igd_natguard_ok(const struct igd_natguard *g);
+/* The markers of suspects queued with the prenat map (see nft/prenat_map.h): the
+ * pre-NAT source is in the map; the packet was not translated at all. */
+uint32_t igd_natguard_translated(const struct igd_natguard *g);
+uint32_t igd_natguard_plain(const struct igd_natguard *g);
 /* The value meaning: this connection's decapsulated packets passed (ct mark). */
 uint32_t igd_natguard_decap_ok(const struct igd_natguard *g);
 bool igd_natguard_is_secreq(const struct igd_natguard *g, uint32_t mark);

@@ -53,12 +53,17 @@ static const char usage[] =
 "                          default; the set follows the SPD), every flow head\n"
 "                          (heads), or every packet (all: diagnosis, costs\n"
 "                          throughput)\n"
-"        --pre-nat-tap auto|on|off\n"
-"                          queue protected flow heads before NAT too, to learn\n"
-"                          their pre-NAT tuple: auto (default) only where the\n"
-"                          kernel attaches no conntrack entry to queued packets;\n"
-"                          off: never (a suspect without its pre-NAT tuple is then\n"
-"                          unjudged: dropped when enforcing, flagged in audit)\n"
+"        --pre-nat-tap auto|map|on|off\n"
+"                          where the kernel attaches no conntrack entry to queued\n"
+"                          packets, how a suspect's pre-NAT tuple is learnt:\n"
+"                          map: the kernel keeps it in the prenat map of the\n"
+"                          daemon's table, no flow head is queued before NAT;\n"
+"                          auto (default): the map where it is needed;\n"
+"                          on: queue every protected flow head before NAT\n"
+"                          too (diagnosis: also names cleartext towards prefixes\n"
+"                          only optional templates cover); off: neither (a\n"
+"                          translated suspect is then unjudged: dropped when\n"
+"                          enforcing, flagged in audit)\n"
 "        --protect PREFIX  a destination that must only be reached through a\n"
 "                          tunnel, in addition to the remote selectors of the\n"
 "                          protecting out SPs (repeatable, up to 64): cleartext\n"
@@ -194,7 +199,7 @@ static int opts_mss(struct igd_opts *o, const char *val)
 
 static int opts_pre_nat_tap(struct igd_opts *o, const char *val)
 {
-	static const char *const names[] = { "auto", "on", "off" };
+	static const char *const names[] = { "auto", "on", "off", "map" };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -202,7 +207,7 @@ static int opts_pre_nat_tap(struct igd_opts *o, const char *val)
 			o->pre_nat_tap = (int)i;	/* enum igd_pre_nat_tap order */
 			return 0;
 		}
-	return opts_bad("pre-nat-tap", val, "expected auto, on or off");
+	return opts_bad("pre-nat-tap", val, "expected auto, map, on or off");
 }
 
 static int opts_scope(struct igd_opts *o, const char *val)

@@ -10,7 +10,9 @@
 
 enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
 enum igd_mss_mode { IGD_MSS_OFF, IGD_MSS_AUTO, IGD_MSS_FIXED };
-enum igd_pre_nat_tap { IGD_PRE_NAT_TAP_AUTO, IGD_PRE_NAT_TAP_ON, IGD_PRE_NAT_TAP_OFF };
+enum igd_pre_nat_tap {
+	IGD_PRE_NAT_TAP_AUTO, IGD_PRE_NAT_TAP_ON, IGD_PRE_NAT_TAP_OFF, IGD_PRE_NAT_TAP_MAP,
+};
 
 struct igd_opts {
 	uint32_t queue_lo, queue_hi;

@@ -1,17 +1,20 @@
 /* libFuzzer harness for the netlink parsers that read kernel messages: XFRM policies,
  * SAs and ACQUIREs (xfrm_nl.c), the conntrack entry NFQUEUE attaches to a packet and
- * an entry of a conntrack dump (ct_attr.c), and the copies nfnetlink_log sends (nflog.c).  The first input byte picks the message
- * type; the rest is the message after its netlink header, whose length is set to the
- * input's. */
+ * an entry of a conntrack dump (ct_attr.c), the copies nfnetlink_log sends (nflog.c)
+ * and the prenat map's answers (prenat_map.c).  The first input byte picks the
+ * message type; the rest is the message after its netlink header, whose length is
+ * set to the input's. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nfnetlink_log.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/xfrm.h>
 #include "packet/ct_attr.h"
 #include "nl/nflog.h"
+#include "nft/prenat_map.h"
 #include "xfrm/xfrm_nl.h"
 
 static const uint16_t fuzz_types[] = {
@@ -20,6 +23,8 @@ static const uint16_t fuzz_types[] = {
 	0,	/* a conntrack nest */
 	1,	/* a conntrack dump entry */
 	2,	/* an nfnetlink_log packet */
+	3,	/* the prenat map's answer, IPv4 */
+	4,	/* ... IPv6 */
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct igd_ct ct;
 		struct igd_ct_entry ce;
 		struct igd_nflog_pkt lp;
+		struct igd_prenat pn;
 	} out;
 	uint16_t type;
 	bool hard;
@@ -65,6 +71,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (out.lp.data < buf || out.lp.data + out.lp.len > buf + nlh->nlmsg_len ||
 		     strlen(out.lp.prefix) > nlh->nlmsg_len))
 			abort();	/* the copy and the prefix lie inside the message */
+		break;
+	case 3:
+	case 4:
+		nlh->nlmsg_type = NFT_MSG_NEWSETELEM | NFNL_SUBSYS_NFTABLES << 8;
+		igd_prenat_reply_parse(nlh, type == 3 ? 4 : 6, &out.pn);
 		break;
 	case XFRM_MSG_ACQUIRE:
 		igd_xfrm_parse_acquire(nlh, &out.acq);

@@ -47,7 +47,21 @@ flagged() { in_gw conntrack -L -m 0x00ff0000/0x00ff0000 2>/dev/null | grep -c "$
 check "audit: the leaking flows are tagged in the conntrack mark ($(flagged dst=192.168.1.10))" \
 	[ "$(flagged dst=192.168.1.10)" -ge 2 ]
 check "audit: the unprotected flow is not tagged" [ "$(flagged dst=203.0.113.5)" = 0 ]
+# where the kernel attaches no conntrack entry to queued packets (the start line
+# says so), the pre-NAT source comes from the prenat map, not from a queue trip
+map=0
+grep -q "prenat map" "$DAEMON_ERR" && map=1
+if [ $map = 1 ]; then
+	check "audit: the prenat map holds the leaking TCP flow's pre-NAT source" \
+		sh -c "ip netns exec $NS_GW nft list map ip ipsecguard prenat | grep -q ' : 10.0.2.33 \. '"
+fi
 check "daemon exits 0" daemon_stop
+if [ $map = 1 ]; then
+	check "audit: no flow head was queued before NAT (forward, output: 0)" python3 -c "
+import json,sys; h=json.loads(sys.argv[1])['hooks']
+assert h['forward'] == 0 and h['output'] == 0 and h['postrouting'] > 0, h" \
+		"$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats)"
+fi
 check "the log keeps the contract" python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG"
 n=$(log_count reason=nat-before-ipsec hook=postrouting verdict=accept proto=icmp src=10.0.2.33 \
 	dst=192.168.1.10 nat_src=172.16.0.1 sp.index=1 sp.dir=out sp.src=10.0.2.0/24 \

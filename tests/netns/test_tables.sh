@@ -66,6 +66,8 @@ one() {	# one NAME OPTIONS...: the daemon's tables with OPTIONS against dumps/NA
 mkdir -p "$DUMPS"
 check "audit, pre-NAT tap on" one audit-tap --pre-nat-tap on
 check "audit, no pre-NAT tap (kernels that attach conntrack)" one audit --pre-nat-tap off
+check "audit, the prenat map (kernels that do not)" one audit-map --pre-nat-tap map
+check "enforce with the prenat map" one enforce-map --mode enforce --pre-nat-tap map
 check "enforce: flagged connections dropped, suspects without bypass" \
 	one enforce --mode enforce --pre-nat-tap off
 check "--mss 1300: SYN and SYN/ACK clamps, copied to the log group" \

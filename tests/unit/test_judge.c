@@ -1,6 +1,8 @@
 /* The daemon's judgement on hand-built queued packets and a hand-built SPD: the NAT
  * guard across its two taps, inbound checks of cleartext and decapsulated packets
- * (whose reqid our prerouting rule carries in the mark), sp-miss-out, MSS clamping. */
+ * (whose reqid our prerouting rule carries in the mark), sp-miss-out, MSS clamping,
+ * suspects whose pre-NAT source comes from the prenat map (its lookup faked). */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/xfrm.h>
@@ -198,6 +200,92 @@ static void check_suspects(void)
 	is_int(jd.verdict, NF_DROP, "and in fix mode");
 }
 
+/* The prenat map's lookup, faked: what the kernel's map would hold, and what it
+ * was asked. */
+static struct {
+	bool have;
+	struct igd_prenat v;
+	uint8_t key[IGD_PRENAT_KEY_MAX];
+	unsigned int asked;
+} fake_map;
+
+static int fake_lookup(void *arg, int family, const uint8_t *key, struct igd_prenat *out)
+{
+	(void)arg;
+	fake_map.asked++;
+	memcpy(fake_map.key, key, igd_prenat_key_len(family));
+	if (!fake_map.have)
+		return -ENOENT;
+	*out = fake_map.v;
+	return 0;
+}
+
+static void check_prenat_map(void)
+{
+	static const uint8_t twice[] = { 2, 4, 5, 0xb4, 2, 4, 5, 0xb4 };
+	uint8_t want[IGD_PRENAT_KEY_MAX];
+	struct igd_judgement jd;
+	union igd_addr s, d;
+	uint8_t th[4] = { 0x9c, 0x40, 0, 22 };	/* 40000 -> 22 */
+	struct igd_prefix pfx;
+	uint32_t tr, plain;
+	struct igd_pkt p;
+	struct pb k;
+
+	setup(IGD_MODE_ENFORCE);
+	jg.cfg.prenat_lookup = fake_lookup;
+	tr = igd_natguard_translated(&jg.guard);
+	plain = igd_natguard_plain(&jg.guard);
+	fake_map.have = true;
+	a4(&fake_map.v.saddr, "10.0.2.33");
+	fake_map.v.sport = 40000;
+	syn(&k, "172.16.0.1", "192.168.1.10");	/* after MASQUERADE */
+	judge(&k, NF_INET_POST_ROUTING, tr | 0x7, &jd, &p);
+	is_int(jd.reason, IGD_R_NAT_BEFORE_IPSEC, "map: the pre-NAT source from the prenat map");
+	is_int(jd.verdict, NF_DROP, "map: enforce drops the leak");
+	ok(jd.pre && jd.pre->saddr.a4 == htonl(0x0a000221) && jd.pre->sport == 40000,
+	   "map: and logs the pre-NAT source and port");
+	ok(jd.set_mark && jd.mark == 0x7, "map: the marker leaves the mark, the rest stays");
+	a4(&s, "172.16.0.1");
+	a4(&d, "192.168.1.10");
+	igd_prenat_key(want, 4, &s, &d, IPPROTO_TCP, th);
+	ok(!memcmp(fake_map.key, want, igd_prenat_key_len(4)),
+	   "map: asked with the post-NAT addresses, protocol and ports");
+
+	/* a SYN our parser distrusts: the key from what it read all the same */
+	pb_ip4(&k, IPPROTO_TCP, NULL, 0, 0x4000);
+	pb_tcp(&k, 40000, 22, 0x02, twice, sizeof(twice));
+	inet_pton(AF_INET, "172.16.0.1", k.b + 12);
+	inet_pton(AF_INET, "192.168.1.10", k.b + 16);
+	pb_done(&k);
+	judge(&k, NF_INET_POST_ROUTING, tr, &jd, &p);
+	is_int(jd.reason, IGD_R_NAT_BEFORE_IPSEC, "map: a distrusted SYN is judged too");
+	is_int(jd.verdict, NF_DROP, "map: and dropped");
+
+	fake_map.have = false;
+	syn(&k, "172.16.0.1", "192.168.1.10");
+	judge(&k, NF_INET_POST_ROUTING, tr, &jd, &p);
+	is_int(jd.reason, IGD_R_UNJUDGED, "map: no element (map full, timed out): unjudged");
+	is_int(jd.verdict, NF_DROP, "map: and dropped in enforce");
+	ok(jg.prenat_missed == 1, "map: counted as missed");
+
+	fake_map.asked = 0;
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "map: a plain suspect is judged on its own tuple");
+	ok(fake_map.asked == 0, "map: without asking the map");
+	syn(&k, "10.0.9.9", "192.168.1.10");	/* no SP covers the source */
+	pfx.family = 4;
+	pfx.plen = 16;
+	a4(&pfx.addr, "192.168.0.0");
+	jg.protect = &pfx;
+	jg.nprotect = 1;
+	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
+	is_int(jd.reason, IGD_R_SP_MISS_OUT, "map: a plain suspect no SP covers is sp-miss-out");
+	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_UNJUDGED, "map: an unmarked suspect (destination NAT) is unjudged");
+}
+
 static void check_inbound(void)
 {
 	struct igd_judgement jd;
@@ -284,6 +372,7 @@ int main(void)
 	local.addr[0].family = 4;
 	a4(&local.addr[0].a, "10.0.2.1");
 	check_nat();
+	check_prenat_map();
 	check_inbound();
 	check_miss_out_and_mss();
 	check_suspects();
