@@ -123,14 +123,25 @@ $(B)/tests/bench_%: tests/bench/bench_%.c $(B)/libkmodfree.a $(FLAGS_STAMP)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(B)/libkmodfree.a $(PKG_LIBS) $(LDLIBS)
 
-# libFuzzer harnesses: the library sources rebuilt with sanitizers.
+# libFuzzer harnesses: the library built once more with the fuzzer's sanitizers
+# (its own objects and archive), each harness linked against it.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ikmod-free -fsanitize=fuzzer,address,undefined
-$(B)/fuzz/fuzz_opts: tests/fuzz/fuzz_opts.c nfqd/daemon/opts.c $(LIB_SRCS)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/fuzzobj/%.o)
+$(B)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/libkmodfree-fuzz.a: $(FUZZ_LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/fuzz_opts: tests/fuzz/fuzz_opts.c nfqd/daemon/opts.c $(B)/libkmodfree-fuzz.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Infqd/daemon $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libkmodfree-fuzz.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -4,11 +4,13 @@
 #   none     no clamping, no daemon
 #   kernel   a static nft rule: tcp flags syn tcp option maxseg size set 1300
 #   guard    ipsecguardd in audit mode without --mss: a healthy protected flow (no NAT)
-#            is no suspect; where the kernel attaches no conntrack entry to queued
-#            packets the pre-NAT tap still queues its head once
+#            is no suspect and never queued (where the kernel attaches no conntrack
+#            entry to queued packets, the prenat map's rule stands before the suspect
+#            rule but does not match it)
 #   enforce  the same in enforce mode
-#   notap    audit with --pre-nat-tap off: what the kernel's suspect rules alone cost
-#            (on kernels that attach conntrack to queued packets this is the default)
+#   tap      audit with --pre-nat-tap on: every protected flow head queued once
+#            before NAT (this kernel's default before the prenat map)
+#   notap    audit with --pre-nat-tap off: the kernel's suspect rules alone
 #   idle     the daemon with --no-hooks: no rules, but it reads the kernel's XFRM
 #            events, here an ACQUIRE per connection (the SP's template has no SA)
 #   daemon   ipsecguardd --mss 1300: SYN and SYN/ACK clamped by the per-SP rules it
@@ -59,6 +61,9 @@ for r in $(seq "$rounds"); do
 	echo "enforce $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
 	in_gw nft delete table ip ipsecguard; in_gw nft delete table ip6 ipsecguard
+	daemon_start --queue 80 --no-log-pass --pre-nat-tap on
+	echo "tap $(rate)" >>"$TMPD/r"
+	daemon_stop >/dev/null
 	daemon_start --queue 80 --no-log-pass --pre-nat-tap off
 	echo "notap $(rate)" >>"$TMPD/r"
 	daemon_stop >/dev/null
@@ -70,4 +75,5 @@ for r in $(seq "$rounds"); do
 	daemon_stop >/dev/null
 done
 info "$(grep 'ipsecguardd: mode' "$DAEMON_ERR")"
-python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard enforce notap idle daemon
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard enforce tap notap \
+	idle daemon
