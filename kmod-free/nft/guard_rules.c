@@ -389,12 +389,43 @@ static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		  igd_nft_expr_counter(r) ?:
 		  igd_nft_expr_verdict(r, cfg->enforce ? NF_DROP : NF_ACCEPT) ?:
 		  igd_nft_rule_comment(r, IGD_GUARD_CTR_FLAGGED) : -ENOMEM;
-	ret = guard_put_rule(b, r, ret);
-	if (ret)
-		return ret;
-	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	return guard_put_rule(b, r, ret);
+}
+
+/* The first rule of postrouting: a connection judged healthy, by the daemon or by
+ * getting through every suspect rule, leaves at once. */
+static int guard_put_ok_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	int ret;
+
 	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
 		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+/* The last rule of postrouting: a packet of the original direction that no suspect
+ * rule took is healthy, and so is its connection (the suspect rules look at what
+ * conntrack fixed at its first packet, and at whether it is transformed); its
+ * conntrack mark says so, unless the field holds something already (decap ok):
+ *   ct direction original  ct mark & MASK == 0  ct mark set ct mark | OK */
+static int guard_put_ok_mark(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto)
+{
+	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t orig = IP_CT_DIR_ORIGINAL;
+	uint32_t keep = ~cfg->mark_mask;
+	int ret;
+
+	ret = r ? igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+		  guard_match_ct_field(r, cfg->mark_mask, 0) ?:
+		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &keep, &cfg->mark_ok, 4) ?:
+		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) : -ENOMEM;
 	return guard_put_rule(b, r, ret);
 }
 
@@ -785,6 +816,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		ret = guard_put_tag_rule(b, cfg, nfproto,
 					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
 					 cfg->mark_decap_ok, true);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_ok_accept(b, cfg, nfproto);
 	if (!ret)
 		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_flag,
 					 cfg->scope != IGD_SCOPE_PROTECTED);
@@ -805,7 +838,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 		else if (h == IGD_HOOK_POSTROUTING)
 			ret = guard_put_suspects(b, cfg, nfproto, q) ?:
-			      guard_put_count(b, cfg, nfproto, sets);
+			      guard_put_count(b, cfg, nfproto, sets) ?:
+			      guard_put_ok_mark(b, cfg, nfproto);
 		else if (!outbound || cfg->pre_nat_tap)
 			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 	}
