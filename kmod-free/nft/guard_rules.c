@@ -39,6 +39,13 @@ static uint32_t guard_alen(uint32_t nfproto)
 	return nfproto == NFPROTO_IPV6 ? 16 : 4;
 }
 
+/* A new rule for the postrouting chain of @nfproto's table. */
+static struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfproto)
+{
+	return igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+				igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain);
+}
+
 static const char *const guard_set_names[IGD_GUARD_NSETS] = {
 	[IGD_GUARD_PROTECTED] = "protected",
 	[IGD_GUARD_REQUIRED] = "required",
@@ -397,8 +404,7 @@ static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg 
 static int guard_put_ok_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			       uint32_t nfproto)
 {
-	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	int ret;
 
 	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
@@ -414,8 +420,7 @@ static int guard_put_ok_accept(struct igd_nft_batch *b, const struct igd_guard_c
 static int guard_put_ok_mark(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			     uint32_t nfproto)
 {
-	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	uint8_t orig = IP_CT_DIR_ORIGINAL;
 	uint32_t keep = ~cfg->mark_mask;
 	int ret;
@@ -495,8 +500,7 @@ static int guard_match_snat(struct nftnl_rule *r)
 static int guard_put_prenat_record(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				   uint32_t nfproto)
 {
-	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	bool v6 = nfproto == NFPROTO_IPV6;
 	uint32_t alen = guard_alen(nfproto), soff = v6 ? 8 : 12, w = alen / 4;
 	int ret;
@@ -545,8 +549,7 @@ enum guard_suspect {
 static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			     uint32_t nfproto, enum igd_hooks_queue q, enum guard_suspect kind)
 {
-	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	struct igd_hooks_cfg hooks = cfg->hooks;
 	uint32_t nat = IPS_SRC_NAT | IPS_DST_NAT, zero = 0;
 	bool snat = kind == GUARD_SUSPECT_TRANSLATED;
@@ -580,8 +583,7 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				 uint32_t nfproto)
 {
-	const char *chain = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
-	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	int ret;
 
 	ret = r ? guard_match_mark(r, cfg->mark_mask, NFT_CMP_NEQ, 0) ?:

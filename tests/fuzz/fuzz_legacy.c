@@ -9,13 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "natfix/natfix_legacy_line.h"
-
-#define FUZZ_CHECK(c) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz_legacy: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 /* Appends @w to @out as iptables -S quotes a word: in "..." with \" and \\ escaped
  * when it holds a space or a quote. */
@@ -53,20 +47,12 @@ static const char *const seeds[] = {
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *dir = getenv("IGD_FUZZ_SEEDS");
-	char path[4096];
 	unsigned int i;
-	FILE *f;
 
 	(void)argc;
 	(void)argv;
-	for (i = 0; dir && *dir && i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		snprintf(path, sizeof(path), "%s/seed-%02u", dir, i);
-		f = fopen(path, "wb");
-		if (!f)
-			continue;
-		fputs(seeds[i], f);
-		fclose(f);
-	}
+	for (i = 0; dir && *dir && i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		fuzz_seed_write(dir, (int)i, seeds[i], strlen(seeds[i]));
 	return 0;
 }
 

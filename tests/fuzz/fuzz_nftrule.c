@@ -21,13 +21,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include "natfix/natfix.h"
-
-#define FUZZ_CHECK(c) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz_nftrule: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 static const uint32_t families[] = { NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_INET, NFPROTO_IPV4 };
 
@@ -218,10 +212,8 @@ static void seed_write(const char *dir, int n, enum igd_natfix_kind kind, int fi
 	struct nftnl_rule *r = igd_natfix_rule_build(kind, families[fi], "nat", "POSTROUTING",
 						     sel, 7);
 	struct wr w = { .n = 0 };
-	char path[4096];
 	const void *u;
 	uint32_t len;
-	FILE *f;
 
 	if (!r)
 		return;
@@ -238,12 +230,7 @@ static void seed_write(const char *dir, int n, enum igd_natfix_kind kind, int fi
 		wr_bytes(&w, u, len);
 	}
 	nftnl_rule_free(r);
-	snprintf(path, sizeof(path), "%s/seed-%02d", dir, n);
-	f = fopen(path, "wb");
-	if (f) {
-		fwrite(w.b, 1, w.n, f);
-		fclose(f);
-	}
+	fuzz_seed_write(dir, n, w.b, w.n);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -11,15 +11,9 @@
 #include <stdbool.h>
 #include <unistd.h>
 #include "opts.h"
+#include "fuzz.h"
 
 #define FUZZ_ARGS_MAX 64
-
-#define FUZZ_CHECK(c) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz_opts: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-		abort();						\
-	}								\
-} while (0)
 
 /* The messages of millions of bad command lines are not worth reading: stderr goes
  * to /dev/null during each parse only (libFuzzer reports through it), unless

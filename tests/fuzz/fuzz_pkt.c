@@ -13,26 +13,7 @@
 #include "packet/csum.h"
 #include "../unit/pkt_build.h"
 #include "util/proto.h"
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_pkt: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		abort();						\
-	}								\
-} while (0)
-
-static void fuzz_seed_write(const char *dir, int n, const struct pb *k)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/seed-%02d", dir, n);
-	f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(k->b, 1, k->n, f);
-	fclose(f);
-}
+#include "fuzz.h"
 
 static void fuzz_seeds(const char *dir)
 {
@@ -44,41 +25,41 @@ static void fuzz_seeds(const char *dir)
 	int n = 0;
 
 	pb_v4_syn(&k, 1460, 0);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v4_syn(&k, 1380, 1);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v6_syn(&k, 1440, 0, 0);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v6_syn(&k, 1220, 1, 1);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v4_udp(&k, 4500, 4500, esp, sizeof(esp));
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v4_udp(&k, 4500, 4500, ike, sizeof(ike));
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v4_udp(&k, 4500, 4500, "\xff", 1);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_v4_udp(&k, 500, 500, ike + 4, sizeof(ike) - 4);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_ip4(&k, IPPROTO_ESP, ra, sizeof(ra), 0);
 	pb_put(&k, esp, sizeof(esp));
 	pb_done(&k);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_ip6(&k, IPPROTO_AH);
 	pb_put(&k, "\x3a\x01\0\0\0\0\0\x01\0\0\0\x01", 12);
 	pb_put(&k, "\x80\x00\0\0\0\x01\0\x01", 8);
 	pb_done(&k);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_ip6(&k, IPPROTO_DSTOPTS);
 	pb_ip6_opts(&k, IPPROTO_FRAGMENT);
 	pb_ip6_frag(&k, IPPROTO_UDP, 181, 1);
 	pb_put(&k, "\x11\x94\x11\x94\0\0\0\0", 8);
 	pb_done(&k);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 	pb_ip4(&k, IPPROTO_UDP, NULL, 0, 0x2000);
 	pb_udp(&k, 4500, 4500, 1400);
 	pb_put(&k, esp, sizeof(esp));
 	pb_done(&k);
-	fuzz_seed_write(dir, n++, &k);
+	fuzz_seed_write(dir, n++, k.b, k.n);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

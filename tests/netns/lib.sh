@@ -61,6 +61,16 @@ lab_ping() {
 	return 1
 }
 
+# One namespace of the lab's names ($NS_GW, in $NS), removed on exit like the lab:
+# for tests that need a kernel of their own and no wires.
+lab_one() {
+	NS=$NS_GW
+	trap lab_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	ip netns add "$NS" || skip "cannot create a network namespace"
+	ip -n "$NS" link set lo up
+}
+
 lab_up() {
 	trap lab_cleanup EXIT
 	trap 'exit 1' INT TERM HUP

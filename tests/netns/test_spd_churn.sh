@@ -6,11 +6,7 @@ cd "$TOP" || exit 2
 need_root
 need_bin ipsecguard
 command -v python3 >/dev/null || skip "no python3"
-
-NS=$NS_GW
-trap lab_cleanup EXIT
-trap 'exit 1' INT TERM HUP
-ip netns add "$NS" || skip "cannot create a network namespace"
+lab_one
 ip -n "$NS" xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out 2>/dev/null ||
 	skip "this kernel takes no XFRM policies"
 ip -n "$NS" xfrm policy flush

@@ -7,13 +7,7 @@ cd "$TOP" || exit 2
 need_root
 need_bin ipsecguard
 command -v python3 >/dev/null || skip "no python3"
-
-# one namespace of the lab's (lab_cleanup removes it, whatever happens)
-NS=$NS_GW
-trap lab_cleanup EXIT
-trap 'exit 1' INT TERM HUP
-ip netns add "$NS" || skip "cannot create a network namespace"
-ip -n "$NS" link set lo up
+lab_one
 ip -n "$NS" link add d0 type veth peer name d1 || skip "no veth"
 ip -n "$NS" link set d1 up
 ip -n "$NS" link set d0 up
