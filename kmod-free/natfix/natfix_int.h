@@ -1,4 +1,4 @@
-/* Internal to natfix*.c: the nf_tables side and the iptables-legacy side. */
+/* Shared by natfix/ and doctor/: the nf_tables side and the iptables-legacy side. */
 #ifndef IGD_NATFIX_INT_H
 #define IGD_NATFIX_INT_H
 #include "natfix/natfix.h"
@@ -20,6 +20,12 @@ struct natfix_scan {
 };
 
 int natfix_scan_nft(struct natfix_scan *s, char *err, size_t errlen);
+/* Calls @fn with every rule of chain @c in order (a negative return stops the walk
+ * and is returned); @reset(@data) before each try of the dump.  0 or -errno. */
+struct nftnl_rule;
+typedef int (*natfix_rule_fn)(const struct nftnl_rule *r, void *data);
+int natfix_chain_rules(const struct natfix_chain *c, natfix_rule_fn fn,
+		       void (*reset)(void *data), void *data);
 void natfix_scan_free(struct natfix_scan *s);
 /* Whether chain @c can see traffic of selector family @family (4 or 6). */
 bool natfix_chain_covers(const struct natfix_chain *c, int family);

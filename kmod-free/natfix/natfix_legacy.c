@@ -63,7 +63,7 @@ static int legacy_bin_find(int family, char *path, size_t len)
 }
 
 /* Whether the legacy nat table of @family exists in this namespace. */
-static bool legacy_nat_exists(int family)
+bool natfix_legacy_nat_exists(int family)
 {
 	const char *p = family == 6 ? "/proc/net/ip6_tables_names" :
 				      "/proc/net/ip_tables_names";
@@ -248,9 +248,8 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 /* Walks the POSTROUTING rules of the legacy nat table of @family: @fn sees every
  * rule line with its number, a non-zero return stops the walk and is returned.
  * *@nrules gets the number of rules seen. */
-typedef int (*legacy_line_fn)(const struct natfix_legacy_line *l, unsigned int num, void *data);
 
-static int legacy_walk(int family, legacy_line_fn fn, void *data, unsigned int *nrules,
+int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
 		       char *err, size_t errlen)
 {
 	static const char *const args[] = { "-S", NATFIX_LEGACY_CHAIN };
@@ -331,9 +330,9 @@ int natfix_legacy_apply(const struct igd_sel *sel, uint32_t sp_index,
 	unsigned int nrules = 0;
 	int ret;
 
-	if (!legacy_nat_exists(sel->family))
+	if (!natfix_legacy_nat_exists(sel->family))
 		return 0;
-	ret = legacy_walk(sel->family, legacy_find_fn, &f, &nrules, err, errlen);
+	ret = natfix_legacy_walk(sel->family, legacy_find_fn, &f, &nrules, err, errlen);
 	if (ret < 0 || nrules == 0)
 		return ret;		/* an error, or no rule: nothing to exempt from */
 	if (f.found) {
@@ -377,8 +376,8 @@ int natfix_legacy_list(igd_natfix_cb cb, void *data, char *err, size_t errlen)
 	int ret = 0;
 
 	for (ll.family = 4; ll.family <= 6 && !ret; ll.family += 2)
-		if (legacy_nat_exists(ll.family))
-			ret = legacy_walk(ll.family, legacy_list_fn, &ll, &nrules,
+		if (natfix_legacy_nat_exists(ll.family))
+			ret = natfix_legacy_walk(ll.family, legacy_list_fn, &ll, &nrules,
 					  err, errlen);
 	return ret ? ret : (int)ll.n;
 }
@@ -440,7 +439,7 @@ static int legacy_revert_family(int family, const uint32_t *sp, unsigned int *co
 	unsigned int i, nrules;
 	int ret;
 
-	ret = legacy_walk(family, legacy_del_fn, &d, &nrules, err, errlen);
+	ret = natfix_legacy_walk(family, legacy_del_fn, &d, &nrules, err, errlen);
 	for (i = 0; ret >= 0 && i < d.n; i++) {
 		ret = legacy_delete(family, &d.lines[i], err, errlen);
 		if (ret == 0)
@@ -456,7 +455,7 @@ int natfix_legacy_revert(const uint32_t *sp, unsigned int *count,
 	int family, ret = 0;
 
 	for (family = 4; family <= 6 && !ret; family += 2)
-		if (legacy_nat_exists(family))
+		if (natfix_legacy_nat_exists(family))
 			ret = legacy_revert_family(family, sp, count, err, errlen);
 	return ret;
 }

@@ -1,7 +1,8 @@
-/* Private to natfix/: the text side of iptables-legacy rules.  A line of
+/* The text side of iptables-legacy rules, for natfix/ and doctor/.  A line of
  * `iptables -S POSTROUTING` split into words, recognised as one of our exemptions
  * (tagged comment, RETURN, nothing we would not write), and the words of the rule
- * natfix_legacy.c inserts.  No process is run here: these are pure functions. */
+ * natfix_legacy.c inserts: pure functions.  And the walk over the lines of the legacy
+ * nat table's POSTROUTING chain, which runs iptables-legacy. */
 #ifndef IGD_NATFIX_LEGACY_LINE_H
 #define IGD_NATFIX_LEGACY_LINE_H
 #include "natfix.h"
@@ -35,4 +36,15 @@ struct natfix_legacy_args {
 
 void natfix_legacy_args(struct natfix_legacy_args *a, const struct igd_sel *sel,
 			uint32_t sp_index);
+
+/* Whether the legacy nat table of @family (4 or 6) exists in this network namespace
+ * (listing never creates it). */
+bool natfix_legacy_nat_exists(int family);
+/* Runs "ip[6]tables-legacy -w 5 -t nat -S POSTROUTING" and calls @fn with every
+ * "-A" line and its number; a non-zero return stops the walk and is returned.
+ * *@nrules gets the number of rules seen.  -errno with the tool's words in @err. */
+typedef int (*natfix_legacy_line_fn)(const struct natfix_legacy_line *l, unsigned int num,
+				     void *data);
+int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
+		       char *err, size_t errlen);
 #endif

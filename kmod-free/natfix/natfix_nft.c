@@ -138,17 +138,17 @@ static int natfix_scan_add_rule(struct natfix_scan *s, const struct igd_natfix_r
 	return 0;
 }
 
-struct natfix_rule_ctx {
-	struct natfix_scan *s;
-	unsigned int first;		/* s->nrules when this chain's dump began */
+struct natfix_walk {
+	natfix_rule_fn fn;
+	void (*reset)(void *data);
+	void *data;
 };
 
-static int natfix_rule_cb(const struct nlmsghdr *nlh, void *data)
+static int natfix_walk_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct natfix_rule_ctx *ctx = data;
+	struct natfix_walk *w = data;
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct igd_natfix_rule fr;
-	int ret = MNL_CB_OK;
+	int ret;
 
 	if (!r) {
 		errno = ENOMEM;
@@ -156,28 +156,30 @@ static int natfix_rule_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		errno = EBADMSG;
-		ret = MNL_CB_ERROR;
-	} else if (igd_natfix_rule_decode(r, &fr) == 0 &&
-		   natfix_scan_add_rule(ctx->s, &fr) < 0) {
-		errno = ENOMEM;
-		ret = MNL_CB_ERROR;
+		ret = -EBADMSG;
+	} else {
+		ret = w->fn(r, w->data);
+		if (ret < 0)
+			errno = -ret;
 	}
 	nftnl_rule_free(r);
-	return ret;
+	return ret < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-static void natfix_rules_reset(void *data)
+static void natfix_walk_reset(void *data)
 {
-	struct natfix_rule_ctx *ctx = data;
+	struct natfix_walk *w = data;
 
-	ctx->s->nrules = ctx->first;
+	if (w->reset)
+		w->reset(w->data);
 }
 
 /* The rules of one chain, in chain order (the kernel filters the dump by table and
  * chain name). */
-static int natfix_dump_rules(struct natfix_scan *s, const struct natfix_chain *c)
+int natfix_chain_rules(const struct natfix_chain *c, natfix_rule_fn fn,
+		       void (*reset)(void *data), void *data)
 {
-	struct natfix_rule_ctx ctx = { s, s->nrules };
+	struct natfix_walk w = { fn, reset, data };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_rule *r;
 	struct nlmsghdr *nlh;
@@ -195,8 +197,37 @@ static int natfix_dump_rules(struct natfix_scan *s, const struct natfix_chain *c
 				    NLM_F_DUMP, 0);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
-	ret = igd_nl_dump(nlh, natfix_rule_cb, &ctx, natfix_rules_reset);
+	ret = igd_nl_dump(nlh, natfix_walk_cb, &w, natfix_walk_reset);
 	return ret == -ENOENT ? 0 : ret;	/* chain gone meanwhile */
+}
+
+struct natfix_rule_ctx {
+	struct natfix_scan *s;
+	unsigned int first;		/* s->nrules when this chain's dump began */
+};
+
+static int natfix_tagged_fn(const struct nftnl_rule *r, void *data)
+{
+	struct natfix_rule_ctx *ctx = data;
+	struct igd_natfix_rule fr;
+
+	if (igd_natfix_rule_decode(r, &fr) == 0)
+		return natfix_scan_add_rule(ctx->s, &fr);
+	return 0;
+}
+
+static void natfix_rules_reset(void *data)
+{
+	struct natfix_rule_ctx *ctx = data;
+
+	ctx->s->nrules = ctx->first;
+}
+
+static int natfix_dump_rules(struct natfix_scan *s, const struct natfix_chain *c)
+{
+	struct natfix_rule_ctx ctx = { s, s->nrules };
+
+	return natfix_chain_rules(c, natfix_tagged_fn, natfix_rules_reset, &ctx);
 }
 
 void natfix_scan_free(struct natfix_scan *s)

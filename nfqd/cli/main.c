@@ -17,6 +17,8 @@ static const struct cli_cmd cmds[] = {
 	  "explain the kernel's XFRM drop counters (/proc/net/xfrm_stat)" },
 	{ "fixes", cmd_fixes, cmd_fixes_help,
 	  "NAT exemptions for IPsec selectors: list, revert, apply" },
+	{ "doctor", cmd_doctor, cmd_doctor_help,
+	  "find NAT, forwarding and policy mistakes before traffic does" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

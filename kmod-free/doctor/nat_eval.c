@@ -1,0 +1,523 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/xt_policy.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
+#include "doctor/nat_eval.h"
+#include "natfix/natfix_legacy_line.h"
+#include "util/proto.h"
+
+static enum igd_tri tri_min(enum igd_tri a, enum igd_tri b)
+{
+	return a < b ? a : b;
+}
+
+static enum igd_tri tri_not(enum igd_tri t)
+{
+	return t == IGD_TRI_ALWAYS ? IGD_TRI_NEVER : t == IGD_TRI_NEVER ? IGD_TRI_ALWAYS : t;
+}
+
+static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int bits)
+{
+	unsigned int full = bits / 8, rest = bits % 8;
+	uint8_t m = (uint8_t)(0xff << (8 - rest));
+
+	return !memcmp(a, b, full) && (!rest || ((a[full] ^ b[full]) & m) == 0);
+}
+
+enum igd_tri igd_tri_prefix(int family, const union igd_addr *rv, unsigned int rlen,
+			    const union igd_addr *sv, unsigned int slen)
+{
+	(void)family;
+	if (rlen <= slen)	/* the selector inside the rule's prefix, or apart */
+		return prefix_eq(rv->b, sv->b, rlen) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+	return prefix_eq(rv->b, sv->b, slen) ? IGD_TRI_MAYBE : IGD_TRI_NEVER;
+}
+
+/* One value of the selector (protocol, a port) against "== @v": @any when the
+ * selector leaves it open. */
+static enum igd_tri tri_value(bool any, uint32_t have, uint32_t v)
+{
+	if (any)
+		return IGD_TRI_MAYBE;
+	return have == v ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+}
+
+/* A port range [lo, hi] against the selector's port. */
+static enum igd_tri tri_range(uint16_t mask, uint16_t port, uint16_t lo, uint16_t hi)
+{
+	if (lo == 0 && hi == 0xffff)
+		return IGD_TRI_ALWAYS;
+	if (mask != 0xffff)
+		return IGD_TRI_MAYBE;
+	return port >= lo && port <= hi ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+}
+
+/* ---- nf_tables ---- */
+
+enum load_kind {
+	LOAD_NONE, LOAD_ADDR, LOAD_L4PROTO, LOAD_NFPROTO, LOAD_PORT, LOAD_OIFNAME, LOAD_OIF,
+	LOAD_RT_XFRM, LOAD_SECPATH, LOAD_OTHER,
+};
+
+struct load {
+	enum load_kind kind;
+	bool src;			/* LOAD_ADDR, LOAD_PORT: source (else destination) */
+	unsigned int start, len;	/* LOAD_ADDR: bytes of the address loaded */
+	uint8_t mask[16];		/* after a bitwise; all ones without */
+};
+
+#define EVAL_REGS	24
+
+struct nft_eval {
+	const struct igd_nat_ctx *c;
+	uint32_t nfproto;
+	struct load reg[EVAL_REGS];
+	struct igd_nat_eval *out;
+};
+
+/* NFT_REG_1..4 are 16 bytes wide, NFT_REG32_00.. 4: both into 32-bit slots. */
+static int reg_slot(uint32_t reg)
+{
+	int s = reg <= NFT_REG_4 ? (int)reg * 4 : (int)reg - NFT_REG32_00 + 4;
+
+	return s >= 0 && s < EVAL_REGS ? s : -1;
+}
+
+static int sel_family_nfproto(const struct igd_sel *s)
+{
+	return s->family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+}
+
+static void eval_note(struct nft_eval *e, enum igd_tri t, const char *what)
+{
+	if (t != IGD_TRI_ALWAYS && !e->out->why[0])
+		snprintf(e->out->why, sizeof(e->out->why), "%s", what);
+	e->out->match = tri_min(e->out->match, t);
+}
+
+static void eval_payload(struct nft_eval *e, const struct nftnl_expr *x, struct load *l)
+{
+	uint32_t base = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_BASE);
+	uint32_t off = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_OFFSET);
+	uint32_t len = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_LEN);
+	bool v6 = e->c->sel->family == 6;
+	uint32_t s0 = v6 ? 8 : 12, alen = v6 ? 16 : 4;
+
+	l->kind = LOAD_OTHER;
+	if (base == NFT_PAYLOAD_NETWORK_HEADER) {
+		if (off >= s0 && off + len <= s0 + 2 * alen &&
+		    (off - s0) / alen == (off + len - 1 - s0) / alen) {
+			l->kind = LOAD_ADDR;
+			l->src = off < s0 + alen;
+			l->start = (off - s0) % alen;
+			l->len = len;
+		} else if (len == 1 && off == (v6 ? 6u : 9u)) {
+			l->kind = LOAD_L4PROTO;
+		}
+	} else if (base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 && (off == 0 || off == 2)) {
+		l->kind = LOAD_PORT;
+		l->src = off == 0;
+	}
+}
+
+static void eval_meta(const struct nftnl_expr *x, struct load *l)
+{
+	switch (nftnl_expr_get_u32(x, NFTNL_EXPR_META_KEY)) {
+	case NFT_META_L4PROTO:	l->kind = LOAD_L4PROTO; break;
+	case NFT_META_NFPROTO:	l->kind = LOAD_NFPROTO; break;
+	case NFT_META_OIFNAME:	l->kind = LOAD_OIFNAME; break;
+	case NFT_META_OIF:	l->kind = LOAD_OIF; break;
+	case NFT_META_SECPATH:	l->kind = LOAD_SECPATH; break;
+	default:		l->kind = LOAD_OTHER;
+	}
+}
+
+/* addr[start..start+len) & mask == data, for the selector's source or destination */
+static enum igd_tri eval_addr(struct nft_eval *e, const struct load *l, const uint8_t *data,
+			      uint32_t dlen)
+{
+	const struct igd_sel *s = e->c->sel;
+	union igd_addr rv = { 0 };
+	unsigned int i, bits = 0;
+	bool ended = false;
+
+	if (l->start != 0 || dlen != l->len || l->len > sizeof(rv.b))
+		return IGD_TRI_MAYBE;
+	for (i = 0; i < l->len; i++) {	/* the mask must be a prefix */
+		uint8_t m = l->mask[i];
+
+		if (ended && m)
+			return IGD_TRI_MAYBE;
+		if (m != 0xff) {
+			if ((uint8_t)(m | (m - 1)) != 0xff && m)
+				return IGD_TRI_MAYBE;
+			ended = true;
+		}
+		bits += (unsigned int)__builtin_popcount(m);
+		rv.b[i] = data[i] & m;
+	}
+	return igd_tri_prefix(s->family, &rv, bits, l->src ? &s->saddr : &s->daddr,
+			      l->src ? s->plen_s : s->plen_d);
+}
+
+static enum igd_tri eval_cmp_eq(struct nft_eval *e, const struct load *l, const uint8_t *d,
+				uint32_t dlen, const char **what)
+{
+	const struct igd_sel *s = e->c->sel;
+	uint16_t port;
+
+	switch (l->kind) {
+	case LOAD_ADDR:
+		*what = l->src ? "source address" : "destination address";
+		return eval_addr(e, l, d, dlen);
+	case LOAD_L4PROTO:
+		*what = "protocol";
+		return dlen == 1 ? tri_value(!s->proto, s->proto, d[0]) : IGD_TRI_MAYBE;
+	case LOAD_NFPROTO:
+		*what = "family";
+		return dlen == 1 ? tri_value(false, (uint32_t)sel_family_nfproto(s), d[0]) :
+				   IGD_TRI_MAYBE;
+	case LOAD_PORT:
+		*what = l->src ? "source port" : "destination port";
+		if (dlen != 2)
+			return IGD_TRI_MAYBE;
+		port = (uint16_t)(d[0] << 8 | d[1]);
+		return l->src ? tri_value(s->sport_mask != 0xffff, s->sport, port) :
+				tri_value(s->dport_mask != 0xffff, s->dport, port);
+	case LOAD_OIFNAME:
+		*what = "output interface";
+		if (!e->c->oifname || !e->c->oifname[0])
+			return IGD_TRI_MAYBE;
+		{
+			char name[17] = { 0 };
+
+			strncpy(name, e->c->oifname, 16);
+			/* nft compares as many bytes as it was given: "eth*" is a prefix */
+			return dlen <= 16 && !memcmp(name, d, dlen) ? IGD_TRI_ALWAYS :
+								       IGD_TRI_NEVER;
+		}
+	case LOAD_OIF:
+		*what = "output interface";
+		if (!e->c->oif || dlen != 4)
+			return IGD_TRI_MAYBE;
+		{
+			uint32_t v;
+
+			memcpy(&v, d, 4);
+			return v == e->c->oif ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+		}
+	case LOAD_RT_XFRM:
+		*what = "rt ipsec";
+		/* before NAT the route of the SP's traffic carries the tunnel */
+		return dlen >= 1 ? tri_value(false, e->c->transformed, d[0] != 0) : IGD_TRI_MAYBE;
+	case LOAD_SECPATH:
+		*what = "meta ipsec";
+		return dlen >= 1 ? tri_value(false, 0, d[0] != 0) : IGD_TRI_MAYBE;
+	default:
+		*what = "a condition not evaluated";
+		return IGD_TRI_MAYBE;
+	}
+}
+
+static void eval_cmp(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	int slot = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_CMP_SREG));
+	uint32_t op = nftnl_expr_get_u32(x, NFTNL_EXPR_CMP_OP), dlen = 0;
+	const uint8_t *d = nftnl_expr_get(x, NFTNL_EXPR_CMP_DATA, &dlen);
+	const char *what = "a condition not evaluated";
+	enum igd_tri t = IGD_TRI_MAYBE;
+
+	if (slot >= 0 && d && (op == NFT_CMP_EQ || op == NFT_CMP_NEQ)) {
+		t = eval_cmp_eq(e, &e->reg[slot], d, dlen, &what);
+		if (op == NFT_CMP_NEQ)
+			t = tri_not(t);
+	}
+	eval_note(e, t, what);
+}
+
+static void eval_bitwise(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	int s = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_SREG));
+	int d = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_DREG));
+	uint32_t mlen = 0, xlen = 0, i;
+	const uint8_t *m = nftnl_expr_get(x, NFTNL_EXPR_BITWISE_MASK, &mlen);
+	const uint8_t *xr = nftnl_expr_get(x, NFTNL_EXPR_BITWISE_XOR, &xlen);
+	struct load l;
+
+	if (s < 0 || d < 0)
+		return;
+	l = e->reg[s];
+	if (!m || mlen > sizeof(l.mask) || (nftnl_expr_is_set(x, NFTNL_EXPR_BITWISE_OP) &&
+	    nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP) != NFT_BITWISE_BOOL))
+		l.kind = LOAD_OTHER;
+	for (i = 0; l.kind != LOAD_OTHER && i < mlen; i++) {
+		l.mask[i] &= m[i];
+		if (xr && i < xlen && xr[i])
+			l.kind = LOAD_OTHER;
+	}
+	e->reg[d] = l;
+}
+
+static void eval_match(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	const char *name = nftnl_expr_get_str(x, NFTNL_EXPR_MT_NAME);
+	const struct igd_sel *s = e->c->sel;
+	uint32_t len = 0;
+	const void *info = nftnl_expr_get(x, NFTNL_EXPR_MT_INFO, &len);
+
+	if (!name || !info) {
+		eval_note(e, IGD_TRI_MAYBE, "an unreadable match");
+		return;
+	}
+	if (!strcmp(name, "comment"))
+		return;
+	if (!strcmp(name, "policy") && len >= sizeof(struct xt_policy_info)) {
+		const struct xt_policy_info *p = info;
+
+		if (!(p->flags & XT_POLICY_MATCH_OUT) || (p->flags & XT_POLICY_MATCH_STRICT))
+			eval_note(e, IGD_TRI_MAYBE, "-m policy");
+		else
+			eval_note(e, ((p->flags & XT_POLICY_MATCH_NONE) != 0) != e->c->transformed ?
+				  IGD_TRI_ALWAYS : IGD_TRI_NEVER, "-m policy --dir out");
+		return;
+	}
+	if ((!strcmp(name, "tcp") && len >= sizeof(struct xt_tcp)) ||
+	    (!strcmp(name, "udp") && len >= sizeof(struct xt_udp))) {
+		const struct xt_udp *u = info;	/* ports first in both */
+
+		if (u->invflags & (XT_UDP_INV_SRCPT | XT_UDP_INV_DSTPT)) {
+			eval_note(e, IGD_TRI_MAYBE, "negated ports");
+			return;
+		}
+		eval_note(e, tri_range(s->sport_mask, s->sport, u->spts[0], u->spts[1]),
+			  "source port");
+		eval_note(e, tri_range(s->dport_mask, s->dport, u->dpts[0], u->dpts[1]),
+			  "destination port");
+		return;
+	}
+	eval_note(e, IGD_TRI_MAYBE, "a match not evaluated");
+}
+
+static enum igd_nat_act act_of_target(const char *name)
+{
+	if (!name)
+		return IGD_NAT_ACT_OTHER;
+	if (!strcmp(name, "MASQUERADE") || !strcmp(name, "SNAT"))
+		return IGD_NAT_ACT_TRANSLATE;
+	if (!strcmp(name, "RETURN") || !strcmp(name, "ACCEPT"))
+		return IGD_NAT_ACT_EXEMPT;
+	if (!strcmp(name, "DROP"))
+		return IGD_NAT_ACT_DROP;
+	return IGD_NAT_ACT_OTHER;
+}
+
+static void eval_immediate(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	int32_t v;
+
+	if (nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT) {
+		int d = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_DREG));
+
+		if (d >= 0)
+			e->reg[d].kind = LOAD_OTHER;
+		return;
+	}
+	v = (int32_t)nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_VERDICT);
+	e->out->act = v == NF_ACCEPT || v == NFT_RETURN ? IGD_NAT_ACT_EXEMPT :
+		      v == NF_DROP ? IGD_NAT_ACT_DROP :
+		      v == NFT_CONTINUE ? IGD_NAT_ACT_NONE : IGD_NAT_ACT_OTHER;
+}
+
+static void eval_load(struct nft_eval *e, const struct nftnl_expr *x, const char *name)
+{
+	uint32_t dattr = !strcmp(name, "payload") ? NFTNL_EXPR_PAYLOAD_DREG :
+			 !strcmp(name, "meta") ? NFTNL_EXPR_META_DREG :
+			 !strcmp(name, "rt") ? NFTNL_EXPR_RT_DREG : NFTNL_EXPR_CT_DREG;
+	struct load l = { .kind = LOAD_OTHER };
+	int d;
+
+	if (!nftnl_expr_is_set(x, dattr))
+		return;		/* a set: meta mark set ..., no condition */
+	d = reg_slot(nftnl_expr_get_u32(x, dattr));
+	if (d < 0)
+		return;
+	memset(l.mask, 0xff, sizeof(l.mask));
+	if (!strcmp(name, "payload"))
+		eval_payload(e, x, &l);
+	else if (!strcmp(name, "meta"))
+		eval_meta(x, &l);
+	else if (!strcmp(name, "rt") && nftnl_expr_get_u32(x, NFTNL_EXPR_RT_KEY) == NFT_RT_XFRM)
+		l.kind = LOAD_RT_XFRM;
+	e->reg[d] = l;
+}
+
+static int eval_expr(struct nftnl_expr *x, void *data)
+{
+	struct nft_eval *e = data;
+	const char *name = nftnl_expr_get_str(x, NFTNL_EXPR_NAME);
+
+	if (!name || e->out->match == IGD_TRI_NEVER)
+		return 0;
+	if (!strcmp(name, "payload") || !strcmp(name, "meta") || !strcmp(name, "rt") ||
+	    !strcmp(name, "ct"))
+		eval_load(e, x, name);
+	else if (!strcmp(name, "cmp"))
+		eval_cmp(e, x);
+	else if (!strcmp(name, "bitwise"))
+		eval_bitwise(e, x);
+	else if (!strcmp(name, "match"))
+		eval_match(e, x);
+	else if (!strcmp(name, "immediate"))
+		eval_immediate(e, x);
+	else if (!strcmp(name, "masq") || !strcmp(name, "nat"))
+		e->out->act = !strcmp(name, "masq") || !nftnl_expr_is_set(x, NFTNL_EXPR_NAT_TYPE) ||
+			      nftnl_expr_get_u32(x, NFTNL_EXPR_NAT_TYPE) == NFT_NAT_SNAT ?
+			      IGD_NAT_ACT_TRANSLATE : IGD_NAT_ACT_OTHER;
+	else if (!strcmp(name, "target"))
+		e->out->act = act_of_target(nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME));
+	else if (strcmp(name, "counter") && strcmp(name, "log"))
+		eval_note(e, IGD_TRI_MAYBE, name);	/* lookup, limit, quota...: may stop */
+	return 0;
+}
+
+void igd_nat_eval_nft(const struct nftnl_rule *r, uint32_t nfproto, const struct igd_nat_ctx *c,
+		      struct igd_nat_eval *out)
+{
+	struct nft_eval e = { .c = c, .nfproto = nfproto, .out = out };
+
+	memset(out, 0, sizeof(*out));
+	out->match = IGD_TRI_ALWAYS;
+	if (nfproto != NFPROTO_INET && (int)nfproto != sel_family_nfproto(c->sel)) {
+		out->match = IGD_TRI_NEVER;
+		snprintf(out->why, sizeof(out->why), "family");
+		return;
+	}
+	nftnl_expr_foreach((struct nftnl_rule *)r, eval_expr, &e);
+}
+
+/* ---- iptables-legacy ---- */
+
+static enum igd_tri legacy_prefix(const struct igd_nat_ctx *c, const char *v, bool src)
+{
+	const struct igd_sel *s = c->sel;
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	union igd_addr a = { 0 };
+	unsigned int plen = s->family == 6 ? 128 : 32;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		plen = (unsigned int)strtoul(slash + 1, NULL, 10);
+	}
+	if (inet_pton(s->family == 6 ? AF_INET6 : AF_INET, buf, &a) != 1 ||
+	    plen > (s->family == 6 ? 128u : 32u))
+		return IGD_TRI_MAYBE;
+	return igd_tri_prefix(s->family, &a, plen, src ? &s->saddr : &s->daddr,
+			      src ? s->plen_s : s->plen_d);
+}
+
+static enum igd_tri legacy_iface(const struct igd_nat_ctx *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!c->oifname || !c->oifname[0])
+		return IGD_TRI_MAYBE;
+	if (n && v[n - 1] == '+')	/* iptables' wildcard */
+		return !strncmp(c->oifname, v, n - 1) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+	return !strcmp(c->oifname, v) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+}
+
+static enum igd_tri legacy_port(uint16_t mask, uint16_t port, const char *v)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	lo = strtoul(v, &end, 10);
+	hi = lo;
+	if (*end == ':')
+		hi = strtoul(end + 1, &end, 10);
+	if (*end || lo > 65535 || hi > 65535 || lo > hi)
+		return IGD_TRI_MAYBE;
+	return tri_range(mask, port, (uint16_t)lo, (uint16_t)hi);
+}
+
+void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_nat_ctx *c,
+			 struct igd_nat_eval *out)
+{
+	const struct igd_sel *s = c->sel;
+	bool neg = false, policy_out = false;
+	unsigned int i;
+	uint8_t proto;
+
+	memset(out, 0, sizeof(*out));
+	out->match = IGD_TRI_ALWAYS;
+	for (i = 2; i < l->n; i++) {
+		const char *o = l->tok[i], *v = i + 1 < l->n ? l->tok[i + 1] : "";
+		enum igd_tri t = IGD_TRI_ALWAYS;
+		const char *what = o;
+		bool valued = true;	/* the option's value follows it */
+
+		if (!strcmp(o, "!")) {
+			neg = true;
+			continue;
+		}
+		if (!strcmp(o, "-j")) {
+			out->act = act_of_target(v);
+			i++;
+			continue;
+		}
+		if (!strcmp(o, "-s") || !strcmp(o, "-d")) {
+			t = legacy_prefix(c, v, o[1] == 's');
+			what = o[1] == 's' ? "source address" : "destination address";
+		} else if (!strcmp(o, "-o")) {
+			t = legacy_iface(c, v);
+			what = "output interface";
+		} else if (!strcmp(o, "-p")) {
+			t = igd_proto_parse(v, &proto) ? IGD_TRI_MAYBE :
+			    !proto ? IGD_TRI_ALWAYS : tri_value(!s->proto, s->proto, proto);
+			what = "protocol";
+		} else if (!strcmp(o, "--sport") || !strcmp(o, "--dport")) {
+			t = o[2] == 's' ? legacy_port(s->sport_mask, s->sport, v) :
+					  legacy_port(s->dport_mask, s->dport, v);
+			what = o[2] == 's' ? "source port" : "destination port";
+		} else if (!strcmp(o, "-m")) {
+			i++;		/* the module's own options follow */
+			continue;
+		} else if (!strcmp(o, "--comment") || !strcmp(o, "--to-source") ||
+			   !strcmp(o, "--to-ports") || !strcmp(o, "--random") ||
+			   !strcmp(o, "--random-fully")) {
+			if (strncmp(o, "--random", 8))
+				i++;
+			continue;
+		} else if (!strcmp(o, "--dir")) {
+			policy_out = !strcmp(v, "out");
+			i++;
+			continue;
+		} else if (!strcmp(o, "--pol")) {
+			t = !policy_out ? IGD_TRI_MAYBE :
+			    !strcmp(v, "ipsec") ? (c->transformed ? IGD_TRI_ALWAYS : IGD_TRI_NEVER) :
+			    !strcmp(v, "none") ? (c->transformed ? IGD_TRI_NEVER : IGD_TRI_ALWAYS) :
+			    IGD_TRI_MAYBE;
+			what = "-m policy --dir out";
+		} else {
+			t = IGD_TRI_MAYBE;	/* an option we do not evaluate */
+			valued = i + 1 < l->n && l->tok[i + 1][0] != '-' && l->tok[i + 1][0] != '!';
+		}
+		if (valued)
+			i++;
+		if (neg)
+			t = tri_not(t);
+		neg = false;
+		if (t != IGD_TRI_ALWAYS && !out->why[0])
+			snprintf(out->why, sizeof(out->why), "%s", what);
+		out->match = tri_min(out->match, t);
+	}
+}

@@ -1,0 +1,57 @@
+/* Will source NAT translate the traffic of a security policy?  The rules of the nat
+ * postrouting chains (nf_tables: native nft and iptables-nft; iptables-legacy: its -S
+ * lines) evaluated against an out SP's selector, as its packets look there: the
+ * pre-NAT source and destination of the selector, its protocol and ports, the output
+ * interface the route gives them, no secpath, and (for an out SP with a template) a
+ * route that is transformed when the tunnel is up.
+ *
+ * Each condition of a rule is answered for every packet of the selector at once:
+ * always true, never true, or "it depends" (part of the selector, or a condition we
+ * cannot evaluate: a set lookup, a mark, a limit...).  A rule matches as the least of
+ * its conditions.  Unknown is never taken for "no": a rule that may match stays in
+ * the answer as such. */
+#ifndef IGD_NAT_EVAL_H
+#define IGD_NAT_EVAL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "xfrm/spd.h"
+
+struct nftnl_rule;
+struct natfix_legacy_line;
+
+enum igd_tri { IGD_TRI_NEVER, IGD_TRI_MAYBE, IGD_TRI_ALWAYS };
+
+/* What a rule does to a packet it matches. */
+enum igd_nat_act {
+	IGD_NAT_ACT_NONE,	/* nothing that ends the chain (counter, log, ...) */
+	IGD_NAT_ACT_EXEMPT,	/* accept or return: no NAT from this chain */
+	IGD_NAT_ACT_TRANSLATE,	/* masquerade or snat */
+	IGD_NAT_ACT_DROP,
+	IGD_NAT_ACT_OTHER,	/* a jump, or a target we do not know */
+};
+
+/* The SP's traffic at nat postrouting. */
+struct igd_nat_ctx {
+	const struct igd_sel *sel;
+	const char *oifname;	/* the route's output interface, "" when unknown */
+	uint32_t oif;		/* its ifindex, 0 when unknown */
+	bool transformed;	/* the SP has templates: rt ipsec exists (tunnel up) */
+};
+
+struct igd_nat_eval {
+	enum igd_tri match;
+	enum igd_nat_act act;
+	char why[96];		/* the first condition that was not "always" */
+};
+
+/* One nf_tables rule of table family @nfproto (NFPROTO_*). */
+void igd_nat_eval_nft(const struct nftnl_rule *r, uint32_t nfproto, const struct igd_nat_ctx *c,
+		      struct igd_nat_eval *out);
+/* One "-A CHAIN ..." line of iptables-legacy -S. */
+void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_nat_ctx *c,
+			 struct igd_nat_eval *out);
+
+/* A prefix condition "address within @rv/@rlen" against the selector's @sv/@slen. */
+enum igd_tri igd_tri_prefix(int family, const union igd_addr *rv, unsigned int rlen,
+			    const union igd_addr *sv, unsigned int slen);
+#endif

@@ -1,0 +1,152 @@
+/* kmod-free/doctor/nat_eval without a kernel: nat rules (iptables-legacy lines and
+ * nf_tables rules built as iptables-nft and nft lay them out) against an out SP's
+ * selector: always, never, or undecided, and what the rule does. */
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
+#include "doctor/nat_eval.h"
+#include "natfix/natfix_legacy_line.h"
+#include "nft/nft_expr.h"
+#include "tap.h"
+
+static struct igd_sel sel;
+static struct igd_nat_ctx ctx = { .sel = &sel, .oifname = "wan0", .oif = 3,
+				  .transformed = true };
+
+static void setup(void)
+{
+	memset(&sel, 0, sizeof(sel));
+	sel.family = 4;
+	inet_pton(AF_INET, "10.0.2.0", &sel.saddr);
+	inet_pton(AF_INET, "192.168.0.0", &sel.daddr);
+	sel.plen_s = 24;
+	sel.plen_d = 16;
+}
+
+static struct igd_nat_eval legacy(const char *line)
+{
+	static struct natfix_legacy_line l;
+	struct igd_nat_eval e;
+
+	natfix_legacy_split(line, &l);
+	igd_nat_eval_legacy(&l, &ctx, &e);
+	return e;
+}
+
+static void check_legacy(void)
+{
+	struct igd_nat_eval e;
+
+	e = legacy("-A POSTROUTING -o wan0 -j MASQUERADE");
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_TRANSLATE, "legacy: -o wan0 MASQUERADE");
+	e = legacy("-A POSTROUTING -o lan0 -j MASQUERADE");
+	is_int(e.match, IGD_TRI_NEVER, "legacy: another interface");
+	e = legacy("-A POSTROUTING -o wa+ -j MASQUERADE");
+	is_int(e.match, IGD_TRI_ALWAYS, "legacy: wildcard interface");
+	e = legacy("-A POSTROUTING -s 10.0.0.0/8 -d 192.168.0.0/16 -j RETURN");
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_EXEMPT, "legacy: a wider exemption");
+	e = legacy("-A POSTROUTING -s 10.0.2.128/25 -j MASQUERADE");
+	is_int(e.match, IGD_TRI_MAYBE, "legacy: half the source prefix");
+	is_str(e.why, "source address", "legacy: names the open condition");
+	e = legacy("-A POSTROUTING ! -d 192.168.0.0/16 -j MASQUERADE");
+	is_int(e.match, IGD_TRI_NEVER, "legacy: ! -d the protected network");
+	e = legacy("-A POSTROUTING -m policy --dir out --pol none -j MASQUERADE");
+	is_int(e.match, IGD_TRI_NEVER, "legacy: --pol none, tunnel up");
+	ctx.transformed = false;
+	e = legacy("-A POSTROUTING -m policy --dir out --pol none -j MASQUERADE");
+	is_int(e.match, IGD_TRI_ALWAYS, "legacy: --pol none, untransformed");
+	ctx.transformed = true;
+	e = legacy("-A POSTROUTING -p tcp -m tcp --dport 80 -j MASQUERADE");
+	is_int(e.match, IGD_TRI_MAYBE, "legacy: a port of an any-protocol selector");
+	e = legacy("-A POSTROUTING -m mark --mark 0x1 -j MASQUERADE");
+	is_int(e.match, IGD_TRI_MAYBE, "legacy: an option not evaluated");
+	e = legacy("-A POSTROUTING -o wan0 -j SNAT --to-source 172.16.0.1");
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_TRANSLATE, "legacy: SNAT");
+	e = legacy("-A POSTROUTING -o wan0 -j custom");
+	is_int(e.act, IGD_NAT_ACT_OTHER, "legacy: a jump is something else");
+}
+
+static struct nftnl_rule *rule(void)
+{
+	return igd_nft_rule_new(NFPROTO_IPV4, "nat", "POSTROUTING");
+}
+
+static void masq(struct nftnl_rule *r)
+{
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
+}
+
+static void check_nft(void)
+{
+	uint8_t net[3] = { 10, 0, 2 }, half[4] = { 10, 0, 2, 128 }, mask[4] = { 255, 255, 255, 128 };
+	uint8_t zero[4] = { 0 }, one = 1;
+	char wan[16] = "wan0", lan[16] = "lan0";
+	struct igd_nat_eval e;
+	struct nftnl_rule *r;
+
+	r = rule();	/* -s 10.0.2.0/24 as iptables-nft lays it out: 3 bytes */
+	igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1);
+	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, net, 3);
+	masq(r);
+	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_TRANSLATE, "nft: ip saddr 10.0.2.0/24 masquerade");
+	nftnl_rule_free(r);
+
+	r = rule();	/* ip saddr 10.0.2.128/25: the whole address, masked */
+	igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
+	igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, mask, zero, 4);
+	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, half, 4);
+	masq(r);
+	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+	is_int(e.match, IGD_TRI_MAYBE, "nft: half the selector");
+	nftnl_rule_free(r);
+
+	r = rule();
+	igd_nft_expr_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, wan, 16);
+	masq(r);
+	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+	is_int(e.match, IGD_TRI_ALWAYS, "nft: oifname wan0");
+	nftnl_rule_free(r);
+
+	r = rule();
+	igd_nft_expr_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, lan, 16);
+	masq(r);
+	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+	is_int(e.match, IGD_TRI_NEVER, "nft: oifname lan0");
+	nftnl_rule_free(r);
+
+	r = rule();	/* rt ipsec exists accept */
+	igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG_1);
+	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &one, 1);
+	igd_nft_expr_verdict(r, NF_ACCEPT);
+	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_EXEMPT, "nft: rt ipsec exists accept");
+	nftnl_rule_free(r);
+
+	r = rule();	/* meta mark 0x1 masquerade */
+	igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG_1);
+	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &one, 1);
+	masq(r);
+	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+	is_int(e.match, IGD_TRI_MAYBE, "nft: a mark is undecided");
+	nftnl_rule_free(r);
+
+	r = rule();
+	masq(r);
+	igd_nat_eval_nft(r, NFPROTO_IPV6, &ctx, &e);
+	is_int(e.match, IGD_TRI_NEVER, "nft: an ip6 table for an IPv4 SP");
+	nftnl_rule_free(r);
+}
+
+int main(void)
+{
+	setup();
+	check_legacy();
+	check_nft();
+	return tap_done();
+}
