@@ -66,6 +66,9 @@ echo "  gateway SPD (ipsecguard spd):"
 in_gw "$BUILD/ipsecguard" spd | sed 's/^/    /'
 echo "  gateway NAT: iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE"
 
+say "before any traffic: ipsecguard doctor"
+in_gw "$BUILD/ipsecguard" doctor | sed 's/^/    /'
+
 say "audit mode: tag and log, let it pass"
 daemon_start --queue 0
 in_host ping -c2 -i0.2 192.168.1.10 >/dev/null
