@@ -7,6 +7,8 @@
 #   fix      the daemon inserts the NAT exemption and flushes conntrack; later pings are
 #            answered through the tunnel (ESP on the wire, no plaintext of the flow)
 #   revert   `ipsecguard fixes revert` restores the nat table exactly
+#   doctor   `ipsecguard doctor` predicts the leak before any traffic and is quiet once
+#            the exemption is in
 . /scenarios/lib.sh
 
 lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
@@ -15,6 +17,14 @@ lab_tunnel gcm
 nsx gw1 iptables -t nat -A POSTROUTING -o wan -j MASQUERADE || fail "MASQUERADE rule"
 nat_rules() { nsx gw1 iptables-save -t nat | grep -v '^#' | sed 's/\[[0-9:]*\]//'; }
 nat_rules >"$LAB_DIR/nat.before"
+
+# --- doctor, before any traffic -------------------------------------------------------
+nsx gw1 ipsecguard doctor --json >"$LAB_DIR/doctor.before"
+expect_eq "doctor: exit status 4 (critical) before any traffic" "$?" 4
+expect_eq "doctor: names nat-before-ipsec for the tunnel's SP" \
+	"$(grep -o '"id":"nat-before-ipsec"[^}]*"src":"'"$LAB_LEFT_NET"'"' "$LAB_DIR/doctor.before" | wc -l)" 1
+expect_eq "doctor: no sa-missing with the tunnel's SAs up" \
+	"$(grep -c '"id":"sa-missing"' "$LAB_DIR/doctor.before")" 0
 
 # phase NAME COUNT: COUNT pings host -> host2 under a wire capture; sets PH_GOT (replies),
 # PH_SA (gw1's out SA delta), PH_ESP (ESP gw1 -> gw2), PH_CLEAR (plaintext ICMP to host2
@@ -117,6 +127,10 @@ expect_ge "fix: the revealing echo was dropped, not leaked" \
 	"$(log_last "$L" reasons.nat-before-ipsec.drop event=stats)" 1
 expect_eq "fix: no leak accepted" "$(log_last "$L" reasons.nat-before-ipsec.accept event=stats)" 0
 nsx gw1 ipsecguard fixes list | sed 's/^/    fixes list: /'
+nsx gw1 ipsecguard doctor --json >"$LAB_DIR/doctor.after"
+expect_eq "doctor: nothing to say once the exemption is in (exit 0)" "$?" 0
+expect_eq "doctor: no nat finding after the fix" \
+	"$(grep -c '"id":"nat-' "$LAB_DIR/doctor.after")" 0
 expect_eq "fix: ipsecguard fixes list names the exemption" \
 	"$(nsx gw1 ipsecguard fixes list | grep -c "$LAB_LEFT_NET")" 1
 
