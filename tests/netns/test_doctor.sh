@@ -33,7 +33,7 @@ leaks() {
 	[ "$(natted)" -ge 1 ]
 }
 doctor() {	# doctor: the JSON answer in $TMPD/d.json, exit status in $DOC_RC
-	in_gw "$BUILD/ipsecguard" doctor --json >"$TMPD/d.json"
+	in_gw "$BUILD/ipsecguard" doctor --json --sample 0 >"$TMPD/d.json"
 	DOC_RC=$?
 }
 no_leak() { ! leaks; }
@@ -68,7 +68,7 @@ check "the finding names the backend and the SP" \
 	grep -q '"evidence":"out SP [0-9]* 10.0.2.0/24 -> 192.168.0.0/16 reqid 1: iptables-nft' "$TMPD/d.json"
 check "the fix is the exemption" grep -q 'iptables -t nat -I POSTROUTING 1 -s 10.0.2.0/24 -d 192.168.0.0/16 -j RETURN' "$TMPD/d.json"
 check "and traffic agrees: the ping leaves translated" leaks
-in_gw "$BUILD/ipsecguard" doctor >"$TMPD/d.txt"
+in_gw "$BUILD/ipsecguard" doctor --sample 0 >"$TMPD/d.txt"
 check "the text output says it too" grep -q "^critical nat-before-ipsec" "$TMPD/d.txt"
 
 info "iptables-nft: the exemption first"
@@ -168,6 +168,23 @@ in_gw ip xfrm policy add dir out src 10.0.9.0/24 dst 192.168.0.0/16 \
 doctor
 check "doctor: a required template without SA: sa-missing" has sa-missing warning
 check "doctor: not for the optional one" sh -c "! grep -q 'reqid 1: template' '$TMPD/d.json'"
+in_gw ip xfrm policy add dir in src 192.168.0.0/16 dst 10.0.4.0/24 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 4
+doctor
+check "doctor: a tunnel in SP for a network without its fwd twin: in-without-fwd" \
+	has in-without-fwd warning
+in_gw ip xfrm policy add dir fwd src 192.168.0.0/16 dst 10.0.4.0/24 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 4
+doctor
+check "doctor: not with the fwd SP" hasnt in-without-fwd
+info "counters: cleartext from the peer where the fwd SP requires ESP, while doctor watches"
+in_peer ping -i0.2 -c12 -W1 -I 192.168.1.10 10.0.2.33 >/dev/null 2>&1 &
+in_gw "$BUILD/ipsecguard" doctor --json --sample 2 >"$TMPD/d.json"
+wait
+check "doctor --sample 2: the kernel's drops named (xfrm-counter XfrmInTmplMismatch)" \
+	grep -q '"evidence":"XfrmInTmplMismatch +[0-9]* in 2 s' "$TMPD/d.json"
+in_gw "$BUILD/ipsecguard" doctor --sample nope 2>/dev/null
+check "doctor: a bad --sample exits 2" [ $? = 2 ]
 in_gw sysctl -qw net.ipv4.conf.wan0.disable_xfrm=1
 doctor
 check "doctor: disable_xfrm on wan0: xfrm-disabled" grep -q 'conf/wan0/disable_xfrm = 1' "$TMPD/d.json"

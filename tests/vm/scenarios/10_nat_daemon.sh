@@ -25,6 +25,8 @@ expect_eq "doctor: names nat-before-ipsec for the tunnel's SP" \
 	"$(grep -o '"id":"nat-before-ipsec"[^}]*"src":"'"$LAB_LEFT_NET"'"' "$LAB_DIR/doctor.before" | wc -l)" 1
 expect_eq "doctor: no sa-missing with the tunnel's SAs up" \
 	"$(grep -c '"id":"sa-missing"' "$LAB_DIR/doctor.before")" 0
+expect_eq "doctor: the tunnel's MTU and MSS from its SA" \
+	"$(grep -o '"evidence":"out SP [^"]*path MTU [0-9]* ([a-z]*): inner MTU [0-9]*, TCP MSS [0-9]*' "$LAB_DIR/doctor.before" | wc -l)" 1
 
 # phase NAME COUNT: COUNT pings host -> host2 under a wire capture; sets PH_GOT (replies),
 # PH_SA (gw1's out SA delta), PH_ESP (ESP gw1 -> gw2), PH_CLEAR (plaintext ICMP to host2

@@ -1,0 +1,109 @@
+/* ipsecguard doctor: NAT before IPsec, predicted (kmod-free/doctor/nat_predict.h). */
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include "doctor.h"
+#include "doctor/nat_predict.h"
+#include "mtu/route_mtu.h"
+
+#define DOCTOR_NAT_MAX	8	/* nat chains reported per SP */
+
+/* Whether the SP's packets are transformed when they flow: a required template
+ * without SA holds them back (no leak); only templates that are all optional and
+ * without SA let them leave untransformed. */
+static bool sp_transformed(const struct igd_sp *sp, const struct igd_sad *sad)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->ntmpl; i++)
+		if (!sp->tmpl[i].optional || doctor_sa_for_tmpl(sad, &sp->tmpl[i]))
+			return true;
+	return false;
+}
+
+/* The output interface the kernel's route gives the SP's destination. */
+static void route_oif(const struct igd_sel *sel, char *name, uint32_t *oif)
+{
+	struct igd_route_query q = { .family = sel->family, .dst = sel->daddr };
+	static uint8_t buf[IGD_RTNL_BUF_SIZE];
+	struct igd_route_mtu r;
+	struct igd_rtnl rt;
+
+	name[0] = '\0';
+	*oif = 0;
+	if (igd_rtnl_open(&rt))
+		return;
+	if (!igd_route_mtu_get(&rt, &q, &r, buf, sizeof(buf)) && r.oif &&
+	    if_indextoname(r.oif, name))
+		*oif = r.oif;
+	igd_rtnl_close(&rt);
+}
+
+static void nat_fix_cmd(char *out, size_t len, const struct igd_nat_finding *nf,
+			const struct igd_sel *s)
+{
+	char a[IGD_ADDRSTRLEN], b[IGD_ADDRSTRLEN];
+	const char *ip = s->family == 6 ? "ip6" : "ip";
+
+	igd_addr_str(s->family, &s->saddr, a, sizeof(a));
+	igd_addr_str(s->family, &s->daddr, b, sizeof(b));
+	if (!strcmp(nf->backend, "nft"))
+		snprintf(out, len, "nft insert rule %s %s %s %s saddr %s/%u %s daddr %s/%u return",
+			 nf->family, nf->table, nf->chain, ip, a, s->plen_s, ip, b, s->plen_d);
+	else
+		snprintf(out, len, "%s%s -t nat -I POSTROUTING 1 -s %s/%u -d %s/%u -j RETURN",
+			 s->family == 6 ? "ip6tables" : "iptables",
+			 strcmp(nf->backend, "iptables-legacy") ? "" : "-legacy",
+			 a, s->plen_s, b, s->plen_d);
+	snprintf(out + strlen(out), len - strlen(out),
+		 " (or: ipsecguard fixes apply --src %s/%u --dst %s/%u, which puts it in every "
+		 "nat chain)", a, s->plen_s, b, s->plen_d);
+}
+
+int doctor_check_nat(struct doctor *d)
+{
+	struct igd_nat_finding nf[DOCTOR_NAT_MAX];
+	const struct igd_sp *sp;
+	char err[256], oifname[IF_NAMESIZE + 1], sb[IGD_NATFIX_SEL_MAX + 64];
+	int n, i;
+
+	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT) {
+		struct igd_nat_ctx c = { .sel = &sp->sel, .oifname = oifname,
+					 .transformed = sp_transformed(sp, d->sad) };
+		struct doctor_finding *f;
+
+		if (!igd_sp_protecting(sp))
+			continue;
+		route_oif(&sp->sel, oifname, &c.oif);
+		n = igd_nat_predict(&c, nf, DOCTOR_NAT_MAX, err, sizeof(err));
+		if (n < 0) {
+			fprintf(stderr, "ipsecguard doctor: %s\n", err);
+			return CLI_EXIT_FAIL;
+		}
+		for (i = 0; i < n; i++) {
+			bool sure = nf[i].outcome == IGD_TRI_ALWAYS;
+
+			f = doctor_add(d, sure ? DOCTOR_CRITICAL : DOCTOR_WARNING,
+				       sure ? "nat-before-ipsec" : "nat-may-translate", sp);
+			if (!f)
+				break;
+			if (nf[i].rule[0])
+				snprintf(f->evidence, sizeof(f->evidence), "%s: %s nat %s rule %llu: %s",
+					 doctor_sp_str(sp, sb, sizeof(sb)), nf[i].backend, nf[i].chain,
+					 (unsigned long long)nf[i].handle, nf[i].rule);
+			else
+				snprintf(f->evidence, sizeof(f->evidence),
+					 "%s: %s rule handle %llu in %s %s %s%s%s",
+					 doctor_sp_str(sp, sb, sizeof(sb)), nf[i].backend,
+					 (unsigned long long)nf[i].handle, nf[i].family, nf[i].table,
+					 nf[i].chain, sure ? "" : "; undecided: ", sure ? "" : nf[i].why);
+			snprintf(f->effect, sizeof(f->effect),
+				 "the rule %s the SP's traffic%s%s before the policy lookup is "
+				 "redone on the new source: its packets leave in clear (or through "
+				 "another SP's tunnel)", sure ? "translates" : "may translate",
+				 oifname[0] ? " leaving " : "", oifname);
+			nat_fix_cmd(f->fix, sizeof(f->fix), &nf[i], &sp->sel);
+		}
+	}
+	return 0;
+}

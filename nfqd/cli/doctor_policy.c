@@ -1,0 +1,180 @@
+/* ipsecguard doctor: policies and SAs the kernel will treat in ways that surprise. */
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/xfrm.h>
+#include "doctor.h"
+#include "mtu/esp_mtu.h"
+#include "mtu/route_mtu.h"
+#include "natfix/natfix.h"
+
+static void check_sa_missing(struct doctor *d)
+{
+	const struct igd_sp *sp;
+	char sb[IGD_NATFIX_SEL_MAX + 64];
+	struct doctor_finding *f;
+	unsigned int i;
+
+	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT) {
+		for (i = 0; i < sp->ntmpl; i++) {
+			if (sp->tmpl[i].optional || doctor_sa_for_tmpl(d->sad, &sp->tmpl[i]))
+				continue;
+			f = doctor_add(d, DOCTOR_WARNING, "sa-missing", sp);
+			if (!f)
+				return;
+			snprintf(f->evidence, sizeof(f->evidence), "%s: template %u (%s, reqid %u) "
+				 "has no SA", doctor_sp_str(sp, sb, sizeof(sb)), i,
+				 igd_xfrm_proto_str(sp->tmpl[i].proto), sp->tmpl[i].reqid);
+			snprintf(f->effect, sizeof(f->effect),
+				 "the SP's traffic is held or dropped until IKE negotiates an SA "
+				 "(an ACQUIRE is pending, or the tunnel is down)");
+			snprintf(f->fix, sizeof(f->fix),
+				 "bring the tunnel up (swanctl --initiate ..., ipsec up ...) and read "
+				 "`ipsecguard monitor` for ACQUIREs");
+			break;
+		}
+	}
+}
+
+static bool sel_same(const struct igd_sel *a, const struct igd_sel *b)
+{
+	return a->family == b->family && a->plen_s == b->plen_s && a->plen_d == b->plen_d &&
+	       a->proto == b->proto && a->sport_mask == b->sport_mask &&
+	       a->dport_mask == b->dport_mask && a->sport == b->sport && a->dport == b->dport &&
+	       !memcmp(&a->saddr, &b->saddr, sizeof(a->saddr)) &&
+	       !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr));
+}
+
+static bool sp_tunnel(const struct igd_sp *sp)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->ntmpl; i++)
+		if (sp->tmpl[i].mode == XFRM_MODE_TUNNEL)
+			return true;
+	return false;
+}
+
+/* A tunnel-mode in SP whose destination is a network (not one host) needs its fwd
+ * twin: decapsulated packets for hosts behind the gateway are checked against fwd. */
+static void check_in_fwd(struct doctor *d)
+{
+	const struct igd_sp *in, *fwd;
+	char sb[IGD_NATFIX_SEL_MAX + 64];
+	struct doctor_finding *f;
+	bool found;
+
+	igd_spd_for_each(d->spd, in, IGD_DIR_IN) {
+		if (!sp_tunnel(in) || in->sel.plen_d == (in->sel.family == 6 ? 128 : 32))
+			continue;
+		found = false;
+		igd_spd_for_each(d->spd, fwd, IGD_DIR_FWD)
+			found = found || sel_same(&in->sel, &fwd->sel);
+		if (found || !(f = doctor_add(d, DOCTOR_WARNING, "in-without-fwd", in)))
+			continue;
+		snprintf(f->evidence, sizeof(f->evidence), "%s: no fwd SP with this selector",
+			 doctor_sp_str(in, sb, sizeof(sb)));
+		snprintf(f->effect, sizeof(f->effect),
+			 "packets decapsulated for hosts behind this gateway fail the forward "
+			 "policy check and are dropped (XfrmFwdHdrError, XfrmInNoPols)");
+		snprintf(f->fix, sizeof(f->fix),
+			 "add the fwd policy of the same selector and template (IKE daemons "
+			 "install in and fwd together: check the tunnel's configuration)");
+	}
+}
+
+static bool sa_wanted(const struct igd_spd *spd, const struct igd_sa *sa)
+{
+	const struct igd_sp *sp;
+	unsigned int i;
+	int dir;
+
+	for (dir = IGD_DIR_IN; dir <= IGD_DIR_FWD; dir++)
+		igd_spd_for_each(spd, sp, dir)
+			for (i = 0; i < sp->ntmpl; i++)
+				if (sp->tmpl[i].proto == sa->proto &&
+				    (!sp->tmpl[i].reqid || sp->tmpl[i].reqid == sa->reqid))
+					return true;
+	return false;
+}
+
+static void check_sa_unused(struct doctor *d)
+{
+	char a[IGD_ADDRSTRLEN], b[IGD_ADDRSTRLEN];
+	struct doctor_finding *f;
+	const struct igd_sa *sa;
+
+	for (sa = igd_sad_next(d->sad, NULL); sa; sa = igd_sad_next(d->sad, sa)) {
+		if (sa_wanted(d->spd, sa) || !(f = doctor_add(d, DOCTOR_INFO, "sa-unused", NULL)))
+			continue;
+		snprintf(f->evidence, sizeof(f->evidence), "SA %s spi 0x%08x %s -> %s reqid %u",
+			 igd_xfrm_proto_str(sa->proto), sa->spi,
+			 igd_addr_str(sa->family, &sa->saddr, a, sizeof(a)),
+			 igd_addr_str(sa->family, &sa->daddr, b, sizeof(b)), sa->reqid);
+		snprintf(f->effect, sizeof(f->effect),
+			 "no policy template asks for its reqid: no traffic uses it (a leftover, "
+			 "or the policies name another reqid than the SAs)");
+		snprintf(f->fix, sizeof(f->fix),
+			 "compare `ipsecguard spd` with the IKE daemon's view (swanctl --list-sas)");
+	}
+}
+
+/* The inner MTU and MSS each out SA of an ESP template carries. */
+static void check_mtu(struct doctor *d)
+{
+	static uint8_t buf[IGD_RTNL_BUF_SIZE];
+	char a[IGD_ADDRSTRLEN], sb[IGD_NATFIX_SEL_MAX + 64];
+	struct igd_esp_params p;
+	struct doctor_finding *f;
+	const struct igd_sp *sp;
+	const struct igd_sa *sa;
+	struct igd_route_mtu r;
+	struct igd_rtnl rt;
+	unsigned int inner;
+
+	if (igd_rtnl_open(&rt))
+		return;
+	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT) {
+		struct igd_route_query q = { 0 };
+
+		if (!sp->ntmpl || sp->tmpl[0].proto != IPPROTO_ESP)
+			continue;
+		for (sa = igd_sad_next(d->sad, NULL); sa; sa = igd_sad_next(d->sad, sa))
+			if (sa->proto == IPPROTO_ESP && sp->tmpl[0].reqid &&
+			    sa->reqid == sp->tmpl[0].reqid &&
+			    (sp->tmpl[0].mode != XFRM_MODE_TUNNEL ||
+			     !memcmp(&sa->daddr, &sp->tmpl[0].daddr, sizeof(sa->daddr))))
+				break;
+		if (!sa || igd_esp_params_from_sa(sa, &p))
+			continue;
+		q.family = sa->family;
+		q.dst = sa->daddr;
+		if (igd_route_mtu_get(&rt, &q, &r, buf, sizeof(buf)) || !r.mtu)
+			continue;
+		inner = igd_esp_inner_mtu(&p, r.mtu);
+		f = doctor_add(d, DOCTOR_INFO, "tunnel-mtu", sp);
+		if (!f)
+			break;
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "%s: SA spi 0x%08x to %s, path MTU %u (%s): inner MTU %u, TCP MSS %u",
+			 doctor_sp_str(sp, sb, sizeof(sb)), sa->spi,
+			 igd_addr_str(sa->family, &sa->daddr, a, sizeof(a)), r.mtu,
+			 igd_mtu_source_str(r.source), inner,
+			 igd_esp_mss(&p, r.mtu, sp->sel.family));
+		snprintf(f->effect, sizeof(f->effect),
+			 "inner packets larger than %u bytes are fragmented or, with DF set, "
+			 "need PMTU discovery that firewalls often break", inner);
+		snprintf(f->fix, sizeof(f->fix),
+			 "clamp TCP MSS to what the tunnel carries: ipsecguardd --mss auto");
+	}
+	igd_rtnl_close(&rt);
+}
+
+int doctor_check_policy(struct doctor *d)
+{
+	check_sa_missing(d);
+	check_in_fwd(d);
+	check_sa_unused(d);
+	check_mtu(d);
+	return 0;
+}
