@@ -1,9 +1,13 @@
 /* ipsecguard doctor: kernel settings that break tunnels. */
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/xfrm.h>
 #include "doctor.h"
+#include "mtu/route_mtu.h"
+#include "natfix/natfix.h"
 
 static int read_int(const char *path, int *v)
 {
@@ -80,9 +84,64 @@ static void check_xfrm_disabled(struct doctor *d)
 	closedir(dir);
 }
 
+/* The interface the route to @a leaves by, into @name (IF_NAMESIZE); 0 if none. */
+static uint32_t route_dev(struct igd_rtnl *rt, int family, const union igd_addr *a, char *name)
+{
+	static uint8_t buf[IGD_RTNL_BUF_SIZE];
+	struct igd_route_query q = { .family = (uint8_t)family, .dst = *a };
+	struct igd_route_mtu r;
+
+	if (igd_route_mtu_get(rt, &q, &r, buf, sizeof(buf)) || !r.oif ||
+	    !if_indextoname(r.oif, name))
+		return 0;
+	return r.oif;
+}
+
+/* Strict reverse-path filtering on the interface where a tunnel's ESP arrives:
+ * decapsulated packets are checked as if they had arrived there, and are dropped
+ * when the route back to their inner source leaves by another interface. */
+static void check_rp_filter(struct doctor *d)
+{
+	char esp_if[IF_NAMESIZE], back_if[IF_NAMESIZE], path[96], sb[IGD_NATFIX_SEL_MAX + 64];
+	const struct igd_sp *sp;
+	struct doctor_finding *f;
+	struct igd_rtnl rt;
+	int all = 0, one = 0, v;
+
+	if (igd_rtnl_open(&rt))
+		return;
+	read_int("/proc/sys/net/ipv4/conf/all/rp_filter", &all);
+	igd_spd_for_each(d->spd, sp, IGD_DIR_FWD) {
+		const struct igd_tmpl *t = sp->ntmpl ? &sp->tmpl[0] : NULL;
+
+		if (!t || t->mode != XFRM_MODE_TUNNEL || t->family != 4 || sp->sel.family != 4 ||
+		    !route_dev(&rt, 4, &t->saddr, esp_if) ||
+		    !route_dev(&rt, 4, &sp->sel.saddr, back_if) || !strcmp(esp_if, back_if))
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", esp_if);
+		one = read_int(path, &v) ? 0 : v;
+		/* the kernel uses the larger of "all" and the interface's value */
+		if ((all > one ? all : one) != 1 || !(f = doctor_add(d, DOCTOR_WARNING,
+								   "rp-filter-strict", sp)))
+			continue;
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "%s: ESP from the peer arrives on %s (rp_filter %d, all %d) but the route "
+			 "back to the inner source leaves by %s", doctor_sp_str(sp, sb, sizeof(sb)),
+			 esp_if, one, all, back_if);
+		snprintf(f->effect, sizeof(f->effect),
+			 "strict reverse-path filtering drops the decapsulated packets: the "
+			 "tunnel is up, nothing comes through");
+		snprintf(f->fix, sizeof(f->fix),
+			 "sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.%s.rp_filter=2 "
+			 "(loose), or route the peer's network where its ESP arrives", esp_if);
+	}
+	igd_rtnl_close(&rt);
+}
+
 int doctor_check_kernel(struct doctor *d)
 {
 	check_forward(d);
 	check_xfrm_disabled(d);
+	check_rp_filter(d);
 	return 0;
 }

@@ -170,8 +170,48 @@ static void check_mtu(struct doctor *d)
 	igd_rtnl_close(&rt);
 }
 
+/* The replies of an out SP's traffic, checked against the in/fwd SP the kernel picks
+ * for them: a template asking for another reqid than the out SP's means the replies
+ * must come through another tunnel than the one the requests leave by. */
+static void check_reply_reqid(struct doctor *d)
+{
+	char sb[IGD_NATFIX_SEL_MAX + 64], rb[IGD_NATFIX_SEL_MAX + 64];
+	static const int dirs[] = { IGD_DIR_IN, IGD_DIR_FWD };
+	const struct igd_sp *out, *back;
+	struct doctor_finding *f;
+	unsigned int i;
+
+	igd_spd_for_each(d->spd, out, IGD_DIR_OUT) {
+		struct igd_flow r = { .family = out->sel.family, .proto = out->sel.proto,
+				      .saddr = out->sel.daddr, .daddr = out->sel.saddr,
+				      .sport = out->sel.dport, .dport = out->sel.sport };
+
+		if (!out->ntmpl || !out->tmpl[0].reqid)
+			continue;
+		for (i = 0; i < 2; i++) {
+			back = igd_spd_lookup(d->spd, dirs[i], &r);
+			if (!back || !back->ntmpl || !back->tmpl[0].reqid ||
+			    back->tmpl[0].reqid == out->tmpl[0].reqid ||
+			    !(f = doctor_add(d, DOCTOR_CRITICAL, "reply-reqid-mismatch", out)))
+				continue;
+			snprintf(f->evidence, sizeof(f->evidence), "%s; its replies meet %s",
+				 doctor_sp_str(out, sb, sizeof(sb)),
+				 doctor_sp_str(back, rb, sizeof(rb)));
+			snprintf(f->effect, sizeof(f->effect),
+				 "requests leave through the SA of reqid %u, but replies are only "
+				 "accepted from an SA of reqid %u: replies through the same tunnel "
+				 "are dropped (XfrmInTmplMismatch)", out->tmpl[0].reqid,
+				 back->tmpl[0].reqid);
+			snprintf(f->fix, sizeof(f->fix),
+				 "make the tunnels' selectors disjoint, or give the overlapping "
+				 "policies priorities so both directions pick the same tunnel");
+		}
+	}
+}
+
 int doctor_check_policy(struct doctor *d)
 {
+	check_reply_reqid(d);
 	check_sa_missing(d);
 	check_in_fwd(d);
 	check_sa_unused(d);

@@ -168,6 +168,30 @@ in_gw ip xfrm policy add dir out src 10.0.9.0/24 dst 192.168.0.0/16 \
 doctor
 check "doctor: a required template without SA: sa-missing" has sa-missing warning
 check "doctor: not for the optional one" sh -c "! grep -q 'reqid 1: template' '$TMPD/d.json'"
+info "replies that must come through another tunnel"
+in_gw ip xfrm policy update dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
+	tmpl proto esp mode transport reqid 7
+doctor
+check "doctor: the fwd SP of the replies asks for reqid 7: reply-reqid-mismatch" \
+	has reply-reqid-mismatch critical
+in_gw ip xfrm policy update dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
+	tmpl proto esp mode transport reqid 1
+doctor
+check "doctor: not when both directions use reqid 1" hasnt reply-reqid-mismatch
+
+info "strict rp_filter where the tunnel's ESP arrives"
+in_gw ip route add 10.9.0.0/16 dev lan0
+in_gw ip xfrm policy add dir fwd src 10.9.0.0/16 dst 10.0.2.0/24 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 5
+in_gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.wan0.rp_filter=1
+doctor
+check "doctor: inner source routed elsewhere, strict rp_filter on wan0: rp-filter-strict" \
+	has rp-filter-strict warning
+in_gw sysctl -qw net.ipv4.conf.wan0.rp_filter=2
+doctor
+check "doctor: not with loose rp_filter" hasnt rp-filter-strict
+in_gw ip xfrm policy del dir fwd src 10.9.0.0/16 dst 10.0.2.0/24
+
 in_gw ip xfrm policy add dir in src 192.168.0.0/16 dst 10.0.4.0/24 \
 	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 4
 doctor
