@@ -63,7 +63,7 @@ static enum igd_tri tri_range(uint16_t mask, uint16_t port, uint16_t lo, uint16_
 
 enum load_kind {
 	LOAD_NONE, LOAD_ADDR, LOAD_L4PROTO, LOAD_NFPROTO, LOAD_PORT, LOAD_OIFNAME, LOAD_OIF,
-	LOAD_RT_XFRM, LOAD_SECPATH, LOAD_OTHER,
+	LOAD_RT_XFRM, LOAD_SECPATH, LOAD_CONST, LOAD_OTHER,
 };
 
 struct load {
@@ -71,6 +71,7 @@ struct load {
 	bool src;			/* LOAD_ADDR, LOAD_PORT: source (else destination) */
 	unsigned int start, len;	/* LOAD_ADDR: bytes of the address loaded */
 	uint8_t mask[16];		/* after a bitwise; all ones without */
+	uint8_t value[16];		/* LOAD_CONST: an immediate's data (len bytes) */
 };
 
 #define EVAL_REGS	24
@@ -324,15 +325,48 @@ static void eval_immediate(struct nft_eval *e, const struct nftnl_expr *x)
 
 	if (nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT) {
 		int d = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_DREG));
+		uint32_t len = 0;
+		const void *data = nftnl_expr_get(x, NFTNL_EXPR_IMM_DATA, &len);
 
-		if (d >= 0)
-			e->reg[d].kind = LOAD_OTHER;
+		if (d < 0)
+			return;
+		e->reg[d].kind = LOAD_OTHER;
+		if (data && len <= sizeof(e->reg[d].value)) {	/* snat's address */
+			e->reg[d].kind = LOAD_CONST;
+			e->reg[d].len = len;
+			memcpy(e->reg[d].value, data, len);
+		}
 		return;
 	}
 	v = (int32_t)nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_VERDICT);
 	e->out->act = v == NF_ACCEPT || v == NFT_RETURN ? IGD_NAT_ACT_EXEMPT :
 		      v == NF_DROP ? IGD_NAT_ACT_DROP :
 		      v == NFT_CONTINUE ? IGD_NAT_ACT_NONE : IGD_NAT_ACT_OTHER;
+}
+
+static void eval_nat(struct nft_eval *e, const struct nftnl_expr *x, const char *name)
+{
+	int s;
+
+	if (!strcmp(name, "masq")) {
+		e->out->act = IGD_NAT_ACT_TRANSLATE;
+		e->out->masquerade = true;
+		return;
+	}
+	if (nftnl_expr_is_set(x, NFTNL_EXPR_NAT_TYPE) &&
+	    nftnl_expr_get_u32(x, NFTNL_EXPR_NAT_TYPE) != NFT_NAT_SNAT) {
+		e->out->act = IGD_NAT_ACT_OTHER;
+		return;
+	}
+	e->out->act = IGD_NAT_ACT_TRANSLATE;
+	if (!nftnl_expr_is_set(x, NFTNL_EXPR_NAT_REG_ADDR_MIN))
+		return;
+	s = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MIN));
+	if (s >= 0 && e->reg[s].kind == LOAD_CONST &&
+	    e->reg[s].len == (e->c->sel->family == 6 ? 16u : 4u)) {
+		memcpy(e->out->to.b, e->reg[s].value, e->reg[s].len);
+		e->out->has_to = true;
+	}
 }
 
 static void eval_load(struct nft_eval *e, const struct nftnl_expr *x, const char *name)
@@ -377,11 +411,13 @@ static int eval_expr(struct nftnl_expr *x, void *data)
 	else if (!strcmp(name, "immediate"))
 		eval_immediate(e, x);
 	else if (!strcmp(name, "masq") || !strcmp(name, "nat"))
-		e->out->act = !strcmp(name, "masq") || !nftnl_expr_is_set(x, NFTNL_EXPR_NAT_TYPE) ||
-			      nftnl_expr_get_u32(x, NFTNL_EXPR_NAT_TYPE) == NFT_NAT_SNAT ?
-			      IGD_NAT_ACT_TRANSLATE : IGD_NAT_ACT_OTHER;
-	else if (!strcmp(name, "target"))
-		e->out->act = act_of_target(nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME));
+		eval_nat(e, x, name);
+	else if (!strcmp(name, "target")) {
+		const char *tg = nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME);
+
+		e->out->act = act_of_target(tg);
+		e->out->masquerade = tg && !strcmp(tg, "MASQUERADE");
+	}
 	else if (strcmp(name, "counter") && strcmp(name, "log"))
 		eval_note(e, IGD_TRI_MAYBE, name);	/* lookup, limit, quota...: may stop */
 	return 0;
@@ -471,6 +507,7 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 		}
 		if (!strcmp(o, "-j")) {
 			out->act = act_of_target(v);
+			out->masquerade = !strcmp(v, "MASQUERADE");
 			i++;
 			continue;
 		}
@@ -491,7 +528,17 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 		} else if (!strcmp(o, "-m")) {
 			i++;		/* the module's own options follow */
 			continue;
-		} else if (!strcmp(o, "--comment") || !strcmp(o, "--to-source") ||
+		} else if (!strcmp(o, "--to-source")) {
+			char a[INET6_ADDRSTRLEN + 16];
+
+			/* "A", "A-B", "A:port": the first address of the range */
+			snprintf(a, sizeof(a), "%s", v);
+			a[strcspn(a, s->family == 6 ? "-]" : "-:")] = '\0';
+			out->has_to = inet_pton(s->family == 6 ? AF_INET6 : AF_INET,
+						a[0] == '[' ? a + 1 : a, &out->to) == 1;
+			i++;
+			continue;
+		} else if (!strcmp(o, "--comment") ||
 			   !strcmp(o, "--to-ports") || !strcmp(o, "--random") ||
 			   !strcmp(o, "--random-fully")) {
 			if (strncmp(o, "--random", 8))

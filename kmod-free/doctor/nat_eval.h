@@ -42,6 +42,9 @@ struct igd_nat_eval {
 	enum igd_tri match;
 	enum igd_nat_act act;
 	char why[96];		/* the first condition that was not "always" */
+	bool masquerade;	/* TRANSLATE: to the output interface's address */
+	bool has_to;		/* TRANSLATE: snat to this address (the range's first) */
+	union igd_addr to;
 };
 
 /* One nf_tables rule of table family @nfproto (NFPROTO_*). */

@@ -47,6 +47,9 @@ static bool walk_step(struct chain_walk *w, const struct igd_nat_eval *e, uint64
 				       e->match : IGD_TRI_MAYBE;
 			w->f.handle = handle;
 			w->f.exempt_maybe = w->exempt_maybe;
+			w->f.masquerade = e->masquerade;
+			w->f.has_to = e->has_to;
+			w->f.to = e->to;
 			snprintf(w->f.why, sizeof(w->f.why), "%s",
 				 e->act == IGD_NAT_ACT_OTHER ? "a jump or target not followed" :
 				 w->exempt_maybe ? "an exemption before it covers part" : e->why);

@@ -20,6 +20,8 @@ struct igd_nat_finding {
 	char rule[256];			/* legacy: the rule as -S prints it */
 	char why[96];			/* MAYBE: the condition left open */
 	bool exempt_maybe;		/* an earlier exemption may cover part of it */
+	bool masquerade, has_to;	/* the translation: as struct igd_nat_eval */
+	union igd_addr to;
 };
 
 /* Fills up to @max findings for @c; returns how many, or -errno with @err. */

@@ -19,6 +19,8 @@ static const struct cli_cmd cmds[] = {
 	  "NAT exemptions for IPsec selectors: list, revert, apply" },
 	{ "doctor", cmd_doctor, cmd_doctor_help,
 	  "find NAT, forwarding and policy mistakes before traffic does" },
+	{ "trace", cmd_trace, cmd_trace_help,
+	  "one flow through the gateway: route, SP, NAT, SP again, SA, verdict" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

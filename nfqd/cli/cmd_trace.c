@@ -1,0 +1,430 @@
+/* ipsecguard trace: one flow through the gateway, phase by phase, as the kernel would
+ * take it: route, out SP on the original tuple, the nat rule and the translated tuple,
+ * the SP lookup redone on it (nf_xfrm_me_harder), the SA, the MTU, and a verdict. */
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/xfrm.h>
+#include "doctor.h"
+#include "doctor/nat_predict.h"
+#include "mtu/esp_mtu.h"
+#include "mtu/route_mtu.h"
+#include "natfix/natfix.h"
+#include "util/proto.h"
+
+#define TRACE_NAT_MAX 8
+
+struct trace {
+	struct igd_flow pre, post;
+	bool have_src, have_dst;
+	char oifname[IF_NAMESIZE];
+	struct igd_route_mtu route;
+	bool routed;
+	const struct igd_sp *sp, *post_sp;
+	struct igd_nat_finding nat;	/* outcome NEVER: not translated */
+	const struct igd_sa *sa;
+	unsigned int inner_mtu, mss;
+	const char *verdict;
+	char why[256];
+};
+
+void cmd_trace_help(FILE *f)
+{
+	fprintf(f,
+		"NAME\n"
+		"    ipsecguard trace - one flow through the gateway, phase by phase\n"
+		"\n"
+		"SYNOPSIS\n"
+		"    ipsecguard trace --src IP --dst IP [--proto P] [--sport N] [--dport N]\n"
+		"                     [--json]\n"
+		"\n"
+		"DESCRIPTION\n"
+		"    Walks a packet of the flow the way the kernel would send it on from this\n"
+		"    gateway, without sending it:\n"
+		"      route    the kernel's route to the destination (rtnetlink)\n"
+		"      policy   the out SP of the original tuple (the kernel's lookup)\n"
+		"      nat      the nat postrouting rule that translates it, and the new\n"
+		"               source (masquerade: the route's source address; snat: the\n"
+		"               rule's first address); see `ipsecguard doctor` for how rules\n"
+		"               are read\n"
+		"      policy after nat\n"
+		"               the out SP of the translated tuple, as the kernel redoes the\n"
+		"               lookup after source NAT\n"
+		"      sa       the SA that carries it (SPI, reqid, algorithms, mode, NAT-T)\n"
+		"      mtu      the inner MTU and TCP MSS the tunnel allows\n"
+		"    and ends with a verdict:\n"
+		"      tunnel        leaves through the SA named\n"
+		"      leak          an SP protects it, NAT translates it out of the SP: it\n"
+		"                    leaves in clear\n"
+		"      may-leak      the same, if the nat rule named matches (a condition\n"
+		"                    doctor could not decide)\n"
+		"      wrong-tunnel  NAT translates it into another protecting SP\n"
+		"      dropped       a block policy, or a required template without SA (the\n"
+		"                    packet waits for IKE)\n"
+		"      clear         no SP protects it (or an optional template without SA)\n"
+		"\n"
+		"OPTIONS\n"
+		"    --src IP, --dst IP   the flow's addresses, same family (required)\n"
+		"    --proto P            tcp, udp, icmp, ... or 0-255 (default: any, 0)\n"
+		"    --sport N, --dport N ports 0-65535\n"
+		"    --json               one JSON object\n"
+		"    -h, --help           this text\n"
+		"\n"
+		"EXIT STATUS\n"
+		"    0 tunnel or clear; 3 dropped or may-leak; 4 leak or wrong-tunnel;\n"
+		"    1 system error; 2 bad usage.\n");
+}
+
+static int trace_opt(struct trace *t, int opt, const char *arg)
+{
+	uint32_t v;
+	int fam;
+
+	switch (opt) {
+	case 's':
+	case 'd':
+		fam = igd_addr_parse(arg, opt == 's' ? &t->pre.saddr : &t->pre.daddr);
+		if (!fam || (t->pre.family && t->pre.family != fam))
+			return cli_usage_error(opt == 's' ? "--src" : "--dst",
+					       "'%s' is not an address of the flow's family", arg);
+		t->pre.family = (uint8_t)fam;
+		*(opt == 's' ? &t->have_src : &t->have_dst) = true;
+		return 0;
+	case 'p':
+		return cli_parse_proto("--proto", arg, &t->pre.proto) ? CLI_EXIT_USAGE : 0;
+	case 'S':
+	case 'D':
+		if (cli_parse_u32(opt == 'S' ? "--sport" : "--dport", arg, 65535, &v))
+			return CLI_EXIT_USAGE;
+		*(opt == 'S' ? &t->pre.sport : &t->pre.dport) = (uint16_t)v;
+		return 0;
+	}
+	return CLI_EXIT_USAGE;
+}
+
+/* The flow as an SP selector of one host each way, for the nat rules. */
+static void flow_sel(const struct igd_flow *f, struct igd_sel *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->family = f->family;
+	s->saddr = f->saddr;
+	s->daddr = f->daddr;
+	s->plen_s = s->plen_d = f->family == 6 ? 128 : 32;
+	s->proto = f->proto;
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP || f->proto == IPPROTO_SCTP ||
+	    f->proto == IPPROTO_UDPLITE) {
+		s->sport = f->sport;
+		s->dport = f->dport;
+		s->sport_mask = s->dport_mask = 0xffff;
+	}
+}
+
+static const struct igd_sa *sa_of(const struct igd_sad *sad, const struct igd_sp *sp,
+				  const struct igd_flow *f)
+{
+	const struct igd_tmpl *t = sp->ntmpl ? &sp->tmpl[0] : NULL;
+	const struct igd_sa *sa;
+
+	if (!t)
+		return NULL;
+	for (sa = igd_sad_next(sad, NULL); sa; sa = igd_sad_next(sad, sa))
+		if (sa->proto == t->proto && (!t->reqid || sa->reqid == t->reqid) &&
+		    !memcmp(&sa->daddr, t->mode == XFRM_MODE_TUNNEL ? &t->daddr : &f->daddr,
+			    sizeof(sa->daddr)))
+			return sa;
+	return NULL;
+}
+
+/* The source MASQUERADE gives: an address of the output interface, the one on the
+ * gateway's subnet when there is a gateway (inet_select_addr's choice), else the
+ * first.  False when the interface has none of the family. */
+static bool masq_source(const struct trace *t, union igd_addr *out)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return false;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr *a = i->ifa_addr, *m = i->ifa_netmask;
+		union igd_addr v = { 0 }, mk = { 0 };
+		unsigned int k, len = t->pre.family == 6 ? 16 : 4;
+		bool same = true;
+
+		if (!a || !m || strcmp(i->ifa_name, t->oifname) ||
+		    a->sa_family != (t->pre.family == 6 ? AF_INET6 : AF_INET))
+			continue;
+		memcpy(v.b, t->pre.family == 6 ? (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr :
+		       (const void *)&((const struct sockaddr_in *)a)->sin_addr, len);
+		memcpy(mk.b, t->pre.family == 6 ? (const void *)&((const struct sockaddr_in6 *)m)->sin6_addr :
+		       (const void *)&((const struct sockaddr_in *)m)->sin_addr, len);
+		for (k = 0; t->route.has_gateway && k < len; k++)
+			same = same && !((v.b[k] ^ t->route.gateway.b[k]) & mk.b[k]);
+		if (!found || same) {
+			*out = v;
+			found = true;
+			if (same && t->route.has_gateway)
+				break;
+		}
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+static int trace_run(struct trace *t, const struct igd_spd *spd, const struct igd_sad *sad)
+{
+	static uint8_t buf[IGD_RTNL_BUF_SIZE];
+	struct igd_nat_finding nf[TRACE_NAT_MAX];
+	struct igd_route_query q = { .family = t->pre.family, .dst = t->pre.daddr };
+	struct igd_nat_ctx c = { .oifname = t->oifname };
+	struct igd_esp_params p;
+	struct igd_route_mtu sr;
+	struct igd_rtnl rt;
+	const struct igd_sp *use;
+	struct igd_sel sel;
+	char err[256];
+	int n, i;
+
+	if (igd_rtnl_open(&rt) == 0) {
+		t->routed = !igd_route_mtu_get(&rt, &q, &t->route, buf, sizeof(buf));
+		if (t->routed && t->route.oif && if_indextoname(t->route.oif, t->oifname))
+			c.oif = t->route.oif;
+	}
+	t->pre.oif = (int32_t)c.oif;
+	t->sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->pre);
+	flow_sel(&t->pre, &sel);
+	c.sel = &sel;
+	c.transformed = t->sp && igd_sp_protecting(t->sp) && sa_of(sad, t->sp, &t->pre);
+	if (t->sp && igd_sp_protecting(t->sp) && !c.transformed)
+		for (i = 0; i < (int)t->sp->ntmpl; i++)
+			c.transformed = c.transformed || !t->sp->tmpl[i].optional;
+	t->nat.outcome = IGD_TRI_NEVER;
+	n = igd_nat_predict(&c, nf, TRACE_NAT_MAX, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "ipsecguard trace: %s\n", err);
+		igd_rtnl_close(&rt);
+		return CLI_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)	/* the first chain that translates binds the flow */
+		if (nf[i].outcome != IGD_TRI_NEVER) {
+			t->nat = nf[i];
+			break;
+		}
+	t->post = t->pre;
+	if (t->nat.outcome != IGD_TRI_NEVER) {
+		if (t->nat.has_to)
+			t->post.saddr = t->nat.to;
+		else if (t->nat.masquerade && t->routed && t->route.has_prefsrc)
+			t->post.saddr = t->route.prefsrc;
+		else if (t->nat.masquerade && t->oifname[0])
+			masq_source(t, &t->post.saddr);
+		t->post_sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->post);
+	}
+	use = t->nat.outcome == IGD_TRI_ALWAYS ? t->post_sp : t->sp;
+	t->sa = use && igd_sp_protecting(use) ? sa_of(sad, use, &t->post) : NULL;
+	if (t->sa && t->sa->proto == IPPROTO_ESP && !igd_esp_params_from_sa(t->sa, &p)) {
+		struct igd_route_query sq = { .family = t->sa->family, .dst = t->sa->daddr };
+
+		if (!igd_route_mtu_get(&rt, &sq, &sr, buf, sizeof(buf)) && sr.mtu) {
+			t->inner_mtu = igd_esp_inner_mtu(&p, sr.mtu);
+			t->mss = igd_esp_mss(&p, sr.mtu, t->pre.family);
+		}
+	}
+	igd_rtnl_close(&rt);
+	return 0;
+}
+
+static bool sp_same(const struct igd_sp *a, const struct igd_sp *b)
+{
+	return a && b && a->index == b->index && a->dir == b->dir;
+}
+
+/* The verdict, and the exit status it gives. */
+static int trace_verdict(struct trace *t)
+{
+	bool protecting = t->sp && igd_sp_protecting(t->sp);
+	bool translated = t->nat.outcome != IGD_TRI_NEVER;
+
+	if (t->sp && t->sp->action != IGD_SP_ALLOW) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "out SP %u blocks it", t->sp->index);
+		return 3;
+	}
+	if (protecting && translated && !sp_same(t->sp, t->post_sp)) {
+		bool other = t->post_sp && igd_sp_protecting(t->post_sp);
+		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
+
+		t->verdict = !sure ? "may-leak" : other ? "wrong-tunnel" : "leak";
+		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out of SP "
+			 "%u%s", t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family,
+			 t->nat.table, t->nat.chain, sure ? "translates" : "may translate",
+			 t->sp->index, other ? " into another tunnel" : ": it leaves in clear");
+		return sure ? 4 : 3;
+	}
+	if (!protecting) {
+		t->verdict = "clear";
+		snprintf(t->why, sizeof(t->why), "no SP protects it%s",
+			 translated ? " (translated on its way)" : "");
+		return 0;
+	}
+	if (t->sa) {
+		t->verdict = "tunnel";
+		snprintf(t->why, sizeof(t->why), "SA spi 0x%08x reqid %u", t->sa->spi,
+			 t->sa->reqid);
+		return 0;
+	}
+	if (igd_sp_requires_ipsec(t->sp)) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "out SP %u requires an SA that does not exist: "
+			 "the packet waits for IKE (ACQUIRE)", t->sp->index);
+		return 3;
+	}
+	t->verdict = "clear";
+	snprintf(t->why, sizeof(t->why), "out SP %u's templates are optional and have no SA",
+		 t->sp->index);
+	return 0;
+}
+
+static const char *flow_str(const struct igd_flow *f, char *buf, size_t len)
+{
+	char a[IGD_ADDRSTRLEN], b[IGD_ADDRSTRLEN], pn[8];
+
+	snprintf(buf, len, "%s %s:%u -> %s:%u",
+		 f->proto ? igd_proto_name(f->proto, pn, sizeof(pn)) : "any",
+		 igd_addr_str(f->family, &f->saddr, a, sizeof(a)), f->sport,
+		 igd_addr_str(f->family, &f->daddr, b, sizeof(b)), f->dport);
+	return buf;
+}
+
+static void print_text(const struct trace *t)
+{
+	char fb[128], sb[IGD_NATFIX_SEL_MAX + 64], a[IGD_ADDRSTRLEN];
+
+	printf("flow      %s\n", flow_str(&t->pre, fb, sizeof(fb)));
+	if (t->routed)
+		printf("route     via %s%s%s, mtu %u\n", t->oifname[0] ? t->oifname : "?",
+		       t->route.has_gateway ? " gateway " : "",
+		       t->route.has_gateway ? igd_addr_str(t->pre.family, &t->route.gateway, a,
+							   sizeof(a)) : "", t->route.mtu);
+	else
+		printf("route     none\n");
+	printf("policy    %s\n", t->sp ? doctor_sp_str(t->sp, sb, sizeof(sb)) : "none");
+	if (t->nat.outcome == IGD_TRI_NEVER)
+		printf("nat       none\n");
+	else
+		printf("nat       %s%s rule %llu in %s %s %s%s%s -> %s\n",
+		       t->nat.outcome == IGD_TRI_ALWAYS ? "" : "maybe: ", t->nat.backend,
+		       (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
+		       t->nat.chain, t->nat.rule[0] ? ": " : "", t->nat.rule,
+		       flow_str(&t->post, fb, sizeof(fb)));
+	if (t->nat.outcome != IGD_TRI_NEVER)
+		printf("policy after nat  %s\n",
+		       t->post_sp ? doctor_sp_str(t->post_sp, sb, sizeof(sb)) : "none");
+	if (t->sa)
+		printf("sa        %s spi 0x%08x reqid %u mode %s to %s%s%s\n",
+		       igd_xfrm_proto_str(t->sa->proto), t->sa->spi, t->sa->reqid,
+		       igd_xfrm_mode_str(t->sa->mode),
+		       igd_addr_str(t->sa->family, &t->sa->daddr, a, sizeof(a)),
+		       t->sa->encap_type ? ", NAT-T" : "",
+		       t->sa->aead.name[0] ? ", aead" : "");
+	if (t->inner_mtu)
+		printf("mtu       inner %u, TCP MSS %u\n", t->inner_mtu, t->mss);
+	printf("verdict   %s: %s\n", t->verdict, t->why);
+}
+
+static void print_json(const struct trace *t)
+{
+	static char buf[16384];
+	char a[IGD_ADDRSTRLEN], b[IGD_ADDRSTRLEN];
+	struct igd_json j;
+
+	igd_json_init(&j, buf, sizeof(buf));
+	igd_json_obj_open(&j, NULL);
+	igd_json_str(&j, "src", igd_addr_str(t->pre.family, &t->pre.saddr, a, sizeof(a)));
+	igd_json_str(&j, "dst", igd_addr_str(t->pre.family, &t->pre.daddr, b, sizeof(b)));
+	igd_json_uint(&j, "proto", t->pre.proto);
+	igd_json_str(&j, "oif", t->oifname);
+	if (t->sp)
+		cli_json_sp(&j, "sp", t->sp);
+	if (t->nat.outcome != IGD_TRI_NEVER) {
+		igd_json_obj_open(&j, "nat");
+		igd_json_str(&j, "backend", t->nat.backend);
+		igd_json_str(&j, "table", t->nat.table);
+		igd_json_str(&j, "chain", t->nat.chain);
+		igd_json_uint(&j, "handle", t->nat.handle);
+		igd_json_bool(&j, "sure", t->nat.outcome == IGD_TRI_ALWAYS);
+		igd_json_str(&j, "src", igd_addr_str(t->post.family, &t->post.saddr, a, sizeof(a)));
+		igd_json_obj_close(&j);
+		if (t->post_sp)
+			cli_json_sp(&j, "sp_after_nat", t->post_sp);
+	}
+	if (t->sa)
+		cli_json_sa(&j, "sa", t->sa);
+	if (t->inner_mtu) {
+		igd_json_uint(&j, "inner_mtu", t->inner_mtu);
+		igd_json_uint(&j, "mss", t->mss);
+	}
+	igd_json_str(&j, "verdict", t->verdict);
+	igd_json_str(&j, "why", t->why);
+	igd_json_obj_close(&j);
+	if (igd_json_finish(&j))
+		printf("%.*s\n", (int)igd_json_len(&j), buf);
+}
+
+static const struct option trace_opts[] = {
+	{ "src", required_argument, NULL, 's' },
+	{ "dst", required_argument, NULL, 'd' },
+	{ "proto", required_argument, NULL, 'p' },
+	{ "sport", required_argument, NULL, 'S' },
+	{ "dport", required_argument, NULL, 'D' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_trace(int argc, char **argv)
+{
+	struct igd_xfrm_mirror_cfg cfg = { .no_events = true };
+	struct igd_xfrm_mirror *m;
+	static struct trace t;
+	bool json = false;
+	int opt, rc;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", trace_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			cmd_trace_help(stdout);
+			return 0;
+		case ':':
+			return cli_usage_error(argv[optind - 1], "needs a value");
+		case '?':
+			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+		default:
+			if (trace_opt(&t, opt, optarg))
+				return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[optind], "unexpected argument");
+	if (!t.have_src || !t.have_dst)
+		return cli_usage_error("trace", "--src and --dst are required");
+	rc = cli_mirror_open(&m, &cfg);
+	if (rc)
+		return rc;
+	rc = trace_run(&t, igd_xfrm_mirror_spd(m), igd_xfrm_mirror_sad(m));
+	if (!rc) {
+		rc = trace_verdict(&t);
+		if (json)
+			print_json(&t);
+		else
+			print_text(&t);
+	}
+	igd_xfrm_mirror_close(m);
+	return rc;
+}
