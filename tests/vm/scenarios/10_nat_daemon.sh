@@ -8,7 +8,7 @@
 #            answered through the tunnel (ESP on the wire, no plaintext of the flow)
 #   revert   `ipsecguard fixes revert` restores the nat table exactly
 #   doctor   `ipsecguard doctor` predicts the leak before any traffic and is quiet once
-#            the exemption is in
+#            the exemption is in; `ipsecguard trace` walks the flow: leak, then tunnel
 . /scenarios/lib.sh
 
 lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
@@ -25,6 +25,11 @@ expect_eq "doctor: names nat-before-ipsec for the tunnel's SP" \
 	"$(grep -o '"id":"nat-before-ipsec"[^}]*"src":"'"$LAB_LEFT_NET"'"' "$LAB_DIR/doctor.before" | wc -l)" 1
 expect_eq "doctor: no sa-missing with the tunnel's SAs up" \
 	"$(grep -c '"id":"sa-missing"' "$LAB_DIR/doctor.before")" 0
+nsx gw1 ipsecguard trace --src "$LAB_HOST" --dst "$LAB_HOST2" >"$LAB_DIR/trace.before"
+expect_eq "trace: the leaking flow, exit status 4" "$?" 4
+sed 's/^/    trace: /' "$LAB_DIR/trace.before"
+expect_eq "trace: verdict leak, the SP lookup after NAT finds none" \
+	"$(grep -c -e '^verdict   leak' -e '^policy after nat  none' "$LAB_DIR/trace.before")" 2
 expect_eq "doctor: the tunnel's MTU and MSS from its SA" \
 	"$(grep -o '"evidence":"out SP [^"]*path MTU [0-9]* ([a-z]*): inner MTU [0-9]*, TCP MSS [0-9]*' "$LAB_DIR/doctor.before" | wc -l)" 1
 
@@ -129,6 +134,11 @@ expect_ge "fix: the revealing echo was dropped, not leaked" \
 	"$(log_last "$L" reasons.nat-before-ipsec.drop event=stats)" 1
 expect_eq "fix: no leak accepted" "$(log_last "$L" reasons.nat-before-ipsec.accept event=stats)" 0
 nsx gw1 ipsecguard fixes list | sed 's/^/    fixes list: /'
+nsx gw1 ipsecguard trace --src "$LAB_HOST" --dst "$LAB_HOST2" >"$LAB_DIR/trace.after"
+expect_eq "trace after the fix: through the tunnel, exit status 0" "$?" 0
+sed 's/^/    trace: /' "$LAB_DIR/trace.after"
+expect_eq "trace after the fix: verdict tunnel, the SA of the out SPI" \
+	"$(grep -c "^verdict   tunnel: SA spi $LAB_SPI_12" "$LAB_DIR/trace.after")" 1
 nsx gw1 ipsecguard doctor --json >"$LAB_DIR/doctor.after"
 expect_eq "doctor: nothing to say once the exemption is in (exit 0)" "$?" 0
 expect_eq "doctor: no nat finding after the fix" \
