@@ -66,8 +66,10 @@ echo "  gateway SPD (ipsecguard spd):"
 in_gw "$BUILD/ipsecguard" spd | sed 's/^/    /'
 echo "  gateway NAT: iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE"
 
-say "before any traffic: ipsecguard doctor"
-in_gw "$BUILD/ipsecguard" doctor | sed 's/^/    /'
+say "before any traffic: ipsecguard doctor, and trace for one flow"
+in_gw "$BUILD/ipsecguard" doctor --sample 0 | sed 's/^/    /'
+in_gw "$BUILD/ipsecguard" trace --src 10.0.2.33 --dst 192.168.1.10 --proto tcp --dport 5001 |
+	sed 's/^/    /'
 
 say "audit mode: tag and log, let it pass"
 daemon_start --queue 0
