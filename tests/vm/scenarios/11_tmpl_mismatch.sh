@@ -13,6 +13,7 @@
 #   B  host -> host2 echoes: the replies are conntrack-established at gw1 (the requests
 #      went out through it); the daemon queues every decapsulated packet of a
 #      connection until one passes its check, so each of them is judged too.
+# `ipsecguard doctor` on gw2 names the asymmetric out SP before any of this traffic.
 # What ipsecguardd on gw1 reports (audit, --oneway 10, --xfrm-stat-interval 1):
 #   - xfrm_stat events for XfrmInTmplMismatch, with meaning and cause, summing to the
 #     kernel's delta over A and B;
@@ -59,6 +60,14 @@ log "two tunnels: reqid 1 ($NET_A, 0x1001/0x2001), reqid 2 ($NET_B, 0x1002/0x200
 	"gw2 sends $NET_A -> $LAB_LEFT_NET through reqid 2"
 
 expect_eq "control: host -> $HOST2_B (tunnel 2, symmetric) answered" "$(pings host $HOST2_B 3)" 3
+
+# doctor on gw2, before the traffic below: its out SP for tunnel 1's replies names
+# reqid 2, its in/fwd SPs for the requests reqid 1
+nsx gw2 ipsecguard doctor --json --sample 0 >"$LAB_DIR/doctor.gw2"
+expect_eq "doctor on gw2: exit status 4" "$?" 4
+expect_eq "doctor on gw2: reply-reqid-mismatch for $NET_A -> $LAB_LEFT_NET (reqid 2 out, 1 back)" \
+	"$(grep -o '"id":"reply-reqid-mismatch"[^}]*"src":"'"$NET_A"'","dst":"'"$LAB_LEFT_NET"'"' \
+		"$LAB_DIR/doctor.gw2" | wc -l)" 1
 
 daemon_start audit gw1 --mode audit --oneway 10
 # A: far-side heads.
