@@ -39,6 +39,10 @@ void cmd_trace_help(FILE *f);
 /* Prints "ipsecguard: <what>: <msg>" to stderr and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The usage error of getopt's ':' (an option without its value) and '?' (unknown). */
+int cli_getopt_error(int opt, char **argv);
+/* The usage error of a word left after the options. */
+int cli_extra_argument(const char *word);
 /* Unsigned number in decimal or 0x-hex, within [0, max].  0 or -EINVAL (reported). */
 int cli_parse_u32(const char *what, const char *s, uint32_t max, uint32_t *out);
 /* Protocol name (igd_proto_parse) or number 0-255; 0 or -EINVAL (reported). */

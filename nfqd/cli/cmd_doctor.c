@@ -157,14 +157,12 @@ int cmd_doctor(int argc, char **argv)
 		case 'h':
 			cmd_doctor_help(stdout);
 			return 0;
-		case ':':
-			return cli_usage_error(argv[optind - 1], "needs a value");
 		default:
-			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+			return cli_getopt_error(opt, argv);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(argv[optind], "unexpected argument");
+		return cli_extra_argument(argv[optind]);
 	rc = cli_mirror_open(&m, &cfg);
 	if (rc)
 		return rc;

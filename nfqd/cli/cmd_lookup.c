@@ -234,16 +234,15 @@ int cmd_lookup(int argc, char **argv)
 			cmd_lookup_help(stdout);
 			return 0;
 		case ':':
-			return cli_usage_error(argv[optind - 1], "needs a value");
 		case '?':
-			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+			return cli_getopt_error(opt, argv);
 		default:
 			if (probe_set(&p, lookup_opts[idx].name, optarg))
 				return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(argv[optind], "unexpected argument");
+		return cli_extra_argument(argv[optind]);
 	if (!batch && probe_finish(&p))
 		return CLI_EXIT_USAGE;
 	rc = cli_mirror_open(&m, &cfg);

@@ -176,14 +176,12 @@ int cmd_monitor(int argc, char **argv)
 		case 'h':
 			cmd_monitor_help(stdout);
 			return 0;
-		case ':':
-			return cli_usage_error(argv[optind - 1], "needs a value");
 		default:
-			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+			return cli_getopt_error(opt, argv);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(argv[optind], "unexpected argument");
+		return cli_extra_argument(argv[optind]);
 	rc = cli_mirror_open(&m, &cfg);
 	if (rc)
 		return rc;

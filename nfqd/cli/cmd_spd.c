@@ -179,16 +179,14 @@ static int spd_parse(int argc, char **argv, struct spd_opts *o)
 		case 'h':
 			cmd_spd_help(stdout);
 			return -1;
-		case ':':
-			return cli_usage_error(argv[optind - 1], "needs a value");
 		default:
-			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+			return cli_getopt_error(opt, argv);
 		}
 		if (err)
 			return CLI_EXIT_USAGE;
 	}
 	if (optind < argc)
-		return cli_usage_error(argv[optind], "unexpected argument");
+		return cli_extra_argument(argv[optind]);
 	if (!o->watch && (o->rcvbuf || o->rcvbuf_max || o->idle_ms || o->max_ms))
 		return cli_usage_error("--rcvbuf/--until-idle/--max-time", "only with --watch");
 	return 0;

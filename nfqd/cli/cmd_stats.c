@@ -236,14 +236,12 @@ static int stats_parse(int argc, char **argv, struct stats_opts *o)
 		case 'h':
 			cmd_stats_help(stdout);
 			return -1;
-		case ':':
-			return cli_usage_error(argv[optind - 1], "needs a value");
 		default:
-			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+			return cli_getopt_error(opt, argv);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(argv[optind], "unexpected argument");
+		return cli_extra_argument(argv[optind]);
 	if (o->count && !o->watch)
 		return cli_usage_error("--count", "only with --watch");
 	return 0;

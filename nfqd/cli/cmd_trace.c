@@ -402,16 +402,15 @@ int cmd_trace(int argc, char **argv)
 			cmd_trace_help(stdout);
 			return 0;
 		case ':':
-			return cli_usage_error(argv[optind - 1], "needs a value");
 		case '?':
-			return cli_usage_error(argv[optind - 1], "unknown option (see --help)");
+			return cli_getopt_error(opt, argv);
 		default:
 			if (trace_opt(&t, opt, optarg))
 				return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(argv[optind], "unexpected argument");
+		return cli_extra_argument(argv[optind]);
 	if (!t.have_src || !t.have_dst)
 		return cli_usage_error("trace", "--src and --dst are required");
 	rc = cli_mirror_open(&m, &cfg);

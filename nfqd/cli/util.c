@@ -5,6 +5,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/xfrm.h>
+#include <getopt.h>
 #include "cli.h"
 #include "util/num.h"
 #include "util/proto.h"
@@ -19,6 +20,17 @@ int cli_usage_error(const char *what, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_getopt_error(int opt, char **argv)
+{
+	return cli_usage_error(argv[optind - 1], opt == ':' ? "needs a value" :
+			       "unknown option (see --help)");
+}
+
+int cli_extra_argument(const char *word)
+{
+	return cli_usage_error(word, "unexpected argument");
 }
 
 int cli_parse_u32(const char *what, const char *s, uint32_t max, uint32_t *out)
