@@ -176,7 +176,7 @@ static void check_mtu(struct doctor *d)
 static void check_reply_reqid(struct doctor *d)
 {
 	char sb[IGD_NATFIX_SEL_MAX + 64], rb[IGD_NATFIX_SEL_MAX + 64];
-	static const int dirs[] = { IGD_DIR_IN, IGD_DIR_FWD };
+	static const int dirs[] = { IGD_DIR_FWD, IGD_DIR_IN };	/* one finding each */
 	const struct igd_sp *out, *back;
 	struct doctor_finding *f;
 	unsigned int i;
@@ -205,6 +205,7 @@ static void check_reply_reqid(struct doctor *d)
 			snprintf(f->fix, sizeof(f->fix),
 				 "make the tunnels' selectors disjoint, or give the overlapping "
 				 "policies priorities so both directions pick the same tunnel");
+			break;
 		}
 	}
 }
