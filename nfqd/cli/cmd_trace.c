@@ -323,12 +323,14 @@ static void print_text(const struct trace *t)
 		printf("policy after nat  %s\n",
 		       t->post_sp ? doctor_sp_str(t->post_sp, sb, sizeof(sb)) : "none");
 	if (t->sa)
-		printf("sa        %s spi 0x%08x reqid %u mode %s to %s%s%s\n",
+		printf("sa        %s spi 0x%08x reqid %u mode %s to %s%s, %s%s%s\n",
 		       igd_xfrm_proto_str(t->sa->proto), t->sa->spi, t->sa->reqid,
 		       igd_xfrm_mode_str(t->sa->mode),
 		       igd_addr_str(t->sa->family, &t->sa->daddr, a, sizeof(a)),
 		       t->sa->encap_type ? ", NAT-T" : "",
-		       t->sa->aead.name[0] ? ", aead" : "");
+		       t->sa->aead.name[0] ? t->sa->aead.name : t->sa->crypt.name,
+		       t->sa->aead.name[0] || !t->sa->auth.name[0] ? "" : " + ",
+		       t->sa->aead.name[0] ? "" : t->sa->auth.name);
 	if (t->inner_mtu)
 		printf("mtu       inner %u, TCP MSS %u\n", t->inner_mtu, t->mss);
 	printf("verdict   %s: %s\n", t->verdict, t->why);
