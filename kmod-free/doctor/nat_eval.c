@@ -10,6 +10,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include "doctor/nat_eval.h"
+#include "doctor/nft_sets.h"
 #include "natfix/natfix_legacy_line.h"
 #include "util/proto.h"
 
@@ -63,7 +64,7 @@ static enum igd_tri tri_range(uint16_t mask, uint16_t port, uint16_t lo, uint16_
 
 enum load_kind {
 	LOAD_NONE, LOAD_ADDR, LOAD_L4PROTO, LOAD_NFPROTO, LOAD_PORT, LOAD_OIFNAME, LOAD_OIF,
-	LOAD_RT_XFRM, LOAD_SECPATH, LOAD_CONST, LOAD_OTHER,
+	LOAD_IIFNAME, LOAD_RT_XFRM, LOAD_SECPATH, LOAD_CONST, LOAD_OTHER,
 };
 
 struct load {
@@ -135,6 +136,7 @@ static void eval_meta(const struct nftnl_expr *x, struct load *l)
 	case NFT_META_NFPROTO:	l->kind = LOAD_NFPROTO; break;
 	case NFT_META_OIFNAME:	l->kind = LOAD_OIFNAME; break;
 	case NFT_META_OIF:	l->kind = LOAD_OIF; break;
+	case NFT_META_IIFNAME:	l->kind = LOAD_IIFNAME; break;
 	case NFT_META_SECPATH:	l->kind = LOAD_SECPATH; break;
 	default:		l->kind = LOAD_OTHER;
 	}
@@ -201,6 +203,17 @@ static enum igd_tri eval_cmp_eq(struct nft_eval *e, const struct load *l, const 
 
 			strncpy(name, e->c->oifname, 16);
 			/* nft compares as many bytes as it was given: "eth*" is a prefix */
+			return dlen <= 16 && !memcmp(name, d, dlen) ? IGD_TRI_ALWAYS :
+								       IGD_TRI_NEVER;
+		}
+	case LOAD_IIFNAME:
+		*what = "input interface";
+		if (!e->c->iifname || !e->c->iifname[0])
+			return IGD_TRI_MAYBE;
+		{
+			char name[17] = { 0 };
+
+			strncpy(name, e->c->iifname, 16);
 			return dlen <= 16 && !memcmp(name, d, dlen) ? IGD_TRI_ALWAYS :
 								       IGD_TRI_NEVER;
 		}
@@ -306,15 +319,93 @@ static void eval_match(struct nft_eval *e, const struct nftnl_expr *x)
 	eval_note(e, IGD_TRI_MAYBE, "a match not evaluated");
 }
 
+/* A lookup of what register @l holds in @set, for every packet of the selector. */
+static enum igd_tri tri_lookup(const struct nft_eval *e, const struct load *l,
+			       const struct igd_nft_set *set)
+{
+	const struct igd_sel *s = e->c->sel;
+	const char *ifn = l->kind == LOAD_IIFNAME ? e->c->iifname : e->c->oifname;
+	uint8_t lo[IGD_NFT_SET_KEY_MAX] = { 0 }, hi[IGD_NFT_SET_KEY_MAX] = { 0 };
+	unsigned int alen = s->family == 6 ? 16 : 4, len, i, plen;
+	const union igd_addr *a;
+
+	switch (l->kind) {
+	case LOAD_ADDR:
+		for (i = 0; i < l->len; i++)
+			if (l->mask[i] != 0xff)
+				return IGD_TRI_MAYBE;
+		if (l->start || l->len != alen)
+			return IGD_TRI_MAYBE;
+		a = l->src ? &s->saddr : &s->daddr;
+		plen = l->src ? s->plen_s : s->plen_d;
+		for (i = 0; i < alen; i++) {	/* the prefix's first and last address */
+			unsigned int bits = plen > 8 * i ? plen - 8 * i : 0;
+			uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+			lo[i] = a->b[i] & m;
+			hi[i] = (uint8_t)(a->b[i] | (uint8_t)~m);
+		}
+		len = alen;
+		break;
+	case LOAD_PORT:
+		if ((l->src ? s->sport_mask : s->dport_mask) != 0xffff)
+			return IGD_TRI_MAYBE;
+		lo[0] = hi[0] = (uint8_t)((l->src ? s->sport : s->dport) >> 8);
+		lo[1] = hi[1] = (uint8_t)(l->src ? s->sport : s->dport);
+		len = 2;
+		break;
+	case LOAD_L4PROTO:
+		if (!s->proto)
+			return IGD_TRI_MAYBE;
+		lo[0] = hi[0] = s->proto;
+		len = 1;
+		break;
+	case LOAD_OIFNAME:
+	case LOAD_IIFNAME:
+		if (!ifn || !ifn[0])
+			return IGD_TRI_MAYBE;
+		memcpy(lo, ifn, strnlen(ifn, sizeof(lo)));	/* zero-padded, as nft keys it */
+		memcpy(hi, lo, sizeof(hi));
+		len = 16;
+		break;
+	default:
+		return IGD_TRI_MAYBE;
+	}
+	return (enum igd_tri)igd_nft_set_covers(set, lo, hi, len);
+}
+
+static void eval_lookup(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	int slot = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_SREG));
+	const char *name = nftnl_expr_get_str(x, NFTNL_EXPR_LOOKUP_SET);
+	const struct igd_nft_set *set = name ? igd_nft_sets_find(e->c->sets, name) : NULL;
+	enum igd_tri t = IGD_TRI_MAYBE;
+
+	if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_DREG)) {	/* a map: a value, no test */
+		int d = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_DREG));
+
+		if (d >= 0)
+			e->reg[d].kind = LOAD_OTHER;
+	} else if (slot >= 0 && set) {
+		t = tri_lookup(e, &e->reg[slot], set);
+	}
+	if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_FLAGS) &&
+	    (nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV))
+		t = tri_not(t);
+	eval_note(e, t, "a set lookup");
+}
+
 static enum igd_nat_act act_of_target(const char *name)
 {
 	if (!name)
 		return IGD_NAT_ACT_OTHER;
 	if (!strcmp(name, "MASQUERADE") || !strcmp(name, "SNAT"))
 		return IGD_NAT_ACT_TRANSLATE;
-	if (!strcmp(name, "RETURN") || !strcmp(name, "ACCEPT"))
+	if (!strcmp(name, "ACCEPT"))
 		return IGD_NAT_ACT_EXEMPT;
-	if (!strcmp(name, "DROP"))
+	if (!strcmp(name, "RETURN"))
+		return IGD_NAT_ACT_RETURN;
+	if (!strcmp(name, "DROP") || !strcmp(name, "REJECT"))
 		return IGD_NAT_ACT_DROP;
 	return IGD_NAT_ACT_OTHER;
 }
@@ -339,9 +430,12 @@ static void eval_immediate(struct nft_eval *e, const struct nftnl_expr *x)
 		return;
 	}
 	v = (int32_t)nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_VERDICT);
-	e->out->act = v == NF_ACCEPT || v == NFT_RETURN ? IGD_NAT_ACT_EXEMPT :
+	e->out->act = v == NF_ACCEPT ? IGD_NAT_ACT_EXEMPT : v == NFT_RETURN ? IGD_NAT_ACT_RETURN :
 		      v == NF_DROP ? IGD_NAT_ACT_DROP :
 		      v == NFT_CONTINUE ? IGD_NAT_ACT_NONE : IGD_NAT_ACT_OTHER;
+	if ((v == NFT_JUMP || v == NFT_GOTO) && nftnl_expr_is_set(x, NFTNL_EXPR_IMM_CHAIN))
+		snprintf(e->out->jump, sizeof(e->out->jump), "%s",
+			 nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN));
 }
 
 static void eval_nat(struct nft_eval *e, const struct nftnl_expr *x, const char *name)
@@ -412,6 +506,10 @@ static int eval_expr(struct nftnl_expr *x, void *data)
 		eval_immediate(e, x);
 	else if (!strcmp(name, "masq") || !strcmp(name, "nat"))
 		eval_nat(e, x, name);
+	else if (!strcmp(name, "lookup"))
+		eval_lookup(e, x);
+	else if (!strcmp(name, "reject"))
+		e->out->act = IGD_NAT_ACT_DROP;
 	else if (!strcmp(name, "target")) {
 		const char *tg = nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME);
 

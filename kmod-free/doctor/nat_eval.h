@@ -18,13 +18,15 @@
 
 struct nftnl_rule;
 struct natfix_legacy_line;
+struct igd_nft_sets;
 
 enum igd_tri { IGD_TRI_NEVER, IGD_TRI_MAYBE, IGD_TRI_ALWAYS };
 
 /* What a rule does to a packet it matches. */
 enum igd_nat_act {
 	IGD_NAT_ACT_NONE,	/* nothing that ends the chain (counter, log, ...) */
-	IGD_NAT_ACT_EXEMPT,	/* accept or return: no NAT from this chain */
+	IGD_NAT_ACT_EXEMPT,	/* accept: no NAT from this chain */
+	IGD_NAT_ACT_RETURN,	/* return: the base chain's policy (accept in nat) */
 	IGD_NAT_ACT_TRANSLATE,	/* masquerade or snat */
 	IGD_NAT_ACT_DROP,
 	IGD_NAT_ACT_OTHER,	/* a jump, or a target we do not know */
@@ -36,6 +38,8 @@ struct igd_nat_ctx {
 	const char *oifname;	/* the route's output interface, "" when unknown */
 	uint32_t oif;		/* its ifindex, 0 when unknown */
 	bool transformed;	/* the SP has templates: rt ipsec exists (tunnel up) */
+	const char *iifname;	/* input interface (input hook), "" or NULL: unknown */
+	const struct igd_nft_sets *sets;	/* the rule's table's sets, NULL: none read */
 };
 
 struct igd_nat_eval {
@@ -45,6 +49,7 @@ struct igd_nat_eval {
 	bool masquerade;	/* TRANSLATE: to the output interface's address */
 	bool has_to;		/* TRANSLATE: snat to this address (the range's first) */
 	union igd_addr to;
+	char jump[256];		/* OTHER: the chain of a jump or goto, "" for others */
 };
 
 /* One nf_tables rule of table family @nfproto (NFPROTO_*). */

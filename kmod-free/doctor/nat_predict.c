@@ -5,6 +5,7 @@
 #include <linux/netfilter.h>
 #include <libnftnl/rule.h>
 #include "doctor/nat_predict.h"
+#include "doctor/nft_sets.h"
 #include "natfix/natfix_int.h"
 #include "natfix/natfix_legacy_line.h"
 
@@ -33,6 +34,7 @@ static bool walk_step(struct chain_walk *w, const struct igd_nat_eval *e, uint64
 		return w->done;
 	switch (e->act) {
 	case IGD_NAT_ACT_EXEMPT:
+	case IGD_NAT_ACT_RETURN:	/* a nat base chain's policy is accept */
 	case IGD_NAT_ACT_DROP:
 		if (e->match == IGD_TRI_ALWAYS)
 			w->done = true;
@@ -83,6 +85,8 @@ static const char *family_name(uint32_t nfproto)
 static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
 		       char *err, size_t errlen)
 {
+	struct igd_nft_sets sets;
+	struct igd_nat_ctx cc;
 	struct natfix_scan s;
 	struct chain_walk w;
 	unsigned int i;
@@ -95,9 +99,15 @@ static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, i
 		if (!natfix_chain_covers(ch, c->sel->family))
 			continue;
 		memset(&w, 0, sizeof(w));
-		w.c = c;
+		cc = *c;
+		w.c = &cc;
 		w.nfproto = ch->family;
-		ret = natfix_chain_rules(ch, nft_rule_fn, walk_reset, &w);
+		ret = igd_nft_sets_load(&sets, ch->family, ch->table);
+		if (ret == 0) {
+			cc.sets = &sets;
+			ret = natfix_chain_rules(ch, nft_rule_fn, walk_reset, &w);
+			igd_nft_sets_free(&sets);
+		}
 		if (ret < 0) {
 			snprintf(err, errlen, "nft: rules of %s %s %s: %s", family_name(ch->family),
 				 ch->table, ch->chain, strerror(-ret));

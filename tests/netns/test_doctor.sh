@@ -127,6 +127,18 @@ check "doctor: rt ipsec missing exempts the tunnelled SP ($(nat_findings 10.0.3.
 check "doctor: not the untransformed one ($(nat_findings 10.0.2.0))" [ "$(nat_findings 10.0.2.0)" = 1 ]
 check "and traffic agrees" leaks
 in_gw nft flush chain inet natx post
+in_gw nft add set inet natx lans '{ type ipv4_addr; flags interval; elements = { 10.0.0.0/8 }; }'
+in_gw nft add rule inet natx post ip saddr @lans oifname '{ "wan0", "wan1" }' masquerade
+doctor
+check "doctor: a named set and an anonymous one decide it: nat-before-ipsec" \
+	has nat-before-ipsec critical
+in_gw nft flush set inet natx lans
+in_gw nft add element inet natx lans '{ 10.9.0.0/16 }'
+doctor
+check "doctor: the set no longer holds the SP's source: nothing ($(nat_findings 10.0.2.0))" \
+	[ "$(nat_findings 10.0.2.0)" = 0 ]
+check "and traffic agrees" no_leak
+in_gw nft flush chain inet natx post
 in_gw nft add rule inet natx post oifname "eth9" masquerade
 doctor
 check "doctor: another interface: nothing ($(nat_findings))" [ "$(nat_findings)" = 0 ]

@@ -8,6 +8,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include "doctor/nat_eval.h"
+#include "doctor/nft_sets.h"
 #include "natfix/natfix_legacy_line.h"
 #include "nft/nft_expr.h"
 #include "tap.h"
@@ -47,7 +48,7 @@ static void check_legacy(void)
 	e = legacy("-A POSTROUTING -o wa+ -j MASQUERADE");
 	is_int(e.match, IGD_TRI_ALWAYS, "legacy: wildcard interface");
 	e = legacy("-A POSTROUTING -s 10.0.0.0/8 -d 192.168.0.0/16 -j RETURN");
-	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_EXEMPT, "legacy: a wider exemption");
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_RETURN, "legacy: a wider exemption");
 	e = legacy("-A POSTROUTING -s 10.0.2.128/25 -j MASQUERADE");
 	is_int(e.match, IGD_TRI_MAYBE, "legacy: half the source prefix");
 	is_str(e.why, "source address", "legacy: names the open condition");
@@ -143,8 +144,44 @@ static void check_nft(void)
 	nftnl_rule_free(r);
 }
 
+/* igd_nft_set_covers on intervals as the kernel dumps them: a start element, then the
+ * element after the range flagged as its end. */
+static void check_set_covers(void)
+{
+	static struct igd_nft_set_elem e[4];
+	struct igd_nft_set s = { .flags = NFT_SET_INTERVAL, .key_len = 4, .e = e, .n = 4 };
+	uint8_t lo[4], hi[4];
+
+	memcpy(e[0].key, "\x0a\x00\x00\x00", 4);		/* 10.0.0.0/8 */
+	memcpy(e[1].key, "\x0b\x00\x00\x00", 4);
+	e[1].end = true;
+	memcpy(e[2].key, "\xc0\xa8\x00\x00", 4);		/* 192.168.0.0/24 */
+	memcpy(e[3].key, "\xc0\xa8\x01\x00", 4);
+	e[3].end = true;
+	memcpy(lo, "\x0a\x00\x02\x00", 4);
+	memcpy(hi, "\x0a\x00\x02\xff", 4);
+	is_int(igd_nft_set_covers(&s, lo, hi, 4), 2, "set: 10.0.2.0/24 inside 10.0.0.0/8");
+	memcpy(lo, "\xc0\xa8\x00\x00", 4);
+	memcpy(hi, "\xc0\xa8\xff\xff", 4);
+	is_int(igd_nft_set_covers(&s, lo, hi, 4), 1, "set: 192.168.0.0/16 only partly");
+	memcpy(lo, "\xac\x10\x00\x00", 4);
+	memcpy(hi, "\xac\x10\xff\xff", 4);
+	is_int(igd_nft_set_covers(&s, lo, hi, 4), 0, "set: 172.16.0.0/16 apart");
+	s.flags = 0;
+	s.key_len = 2;
+	s.n = 2;
+	memcpy(e[0].key, "\x01\xf4", 2);	/* 500 */
+	memcpy(e[1].key, "\x11\x94", 2);	/* 4500 */
+	e[1].end = false;
+	is_int(igd_nft_set_covers(&s, (const uint8_t *)"\x11\x94", (const uint8_t *)"\x11\x94", 2), 2,
+	       "set: port 4500 in { 500, 4500 }");
+	is_int(igd_nft_set_covers(&s, (const uint8_t *)"\x00\x16", (const uint8_t *)"\x00\x16", 2), 0,
+	       "set: port 22 not");
+}
+
 int main(void)
 {
+	check_set_covers();
 	setup();
 	check_legacy();
 	check_nft();
