@@ -40,6 +40,11 @@ void cmd_doctor_help(FILE *f)
 		"        the same where a condition cannot be decided for every packet of the\n"
 		"        selector (part of its prefix or ports, a set, a mark, a jump): the\n"
 		"        finding names the condition.\n"
+		"    tunnel-blocked (critical), tunnel-may-be-blocked (warning)\n"
+		"        filter rules of the input or output hook (nf_tables: native nft and\n"
+		"        iptables-nft; jumps followed, sets read, each chain's policy) that\n"
+		"        drop IKE (udp 500), NAT-T (udp 4500) or ESP between a tunnel's\n"
+		"        endpoints; \"may\" where a condition is undecided (ct state...).\n"
 		"    ip-forward-off (critical)\n"
 		"        forward policies exist but the kernel does not forward that family.\n"
 		"    sa-missing (warning)\n"
@@ -168,8 +173,8 @@ int cmd_doctor(int argc, char **argv)
 		return rc;
 	d.spd = igd_xfrm_mirror_spd(m);
 	d.sad = igd_xfrm_mirror_sad(m);
-	rc = doctor_check_nat(&d) ?: doctor_check_kernel(&d) ?: doctor_check_policy(&d) ?:
-	     doctor_check_counters(&d, sample);
+	rc = doctor_check_nat(&d) ?: doctor_check_tunnel(&d) ?: doctor_check_kernel(&d) ?:
+	     doctor_check_policy(&d) ?: doctor_check_counters(&d, sample);
 	if (!rc) {
 		for (i = 0; i < d.n; i++)
 			if (d.f[i].sev > worst)

@@ -4,6 +4,7 @@
  *   doctor_policy.c    reply-reqid-mismatch, sa-missing, in-without-fwd, sa-unused,
  *                      tunnel-mtu
  *   doctor_counters.c  xfrm-counter (what /proc/net/xfrm_stat counted while sampled)
+ *   doctor_tunnel.c    tunnel-blocked, tunnel-may-be-blocked (IKE, NAT-T, ESP)
  * The command itself (options, output, exit status) is cmd_doctor.c. */
 #ifndef IGD_CLI_DOCTOR_H
 #define IGD_CLI_DOCTOR_H
@@ -42,4 +43,5 @@ int doctor_check_nat(struct doctor *d);
 int doctor_check_kernel(struct doctor *d);
 int doctor_check_policy(struct doctor *d);
 int doctor_check_counters(struct doctor *d, unsigned int sample_s);
+int doctor_check_tunnel(struct doctor *d);
 #endif

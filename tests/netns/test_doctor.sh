@@ -166,6 +166,41 @@ fi
 
 in_gw ip xfrm policy del dir out src 10.0.3.0/24 dst 192.168.0.0/16
 
+info "the tunnel's own packets: IKE, NAT-T, ESP against the input and output filters"
+in_gw ip xfrm policy add dir out src 10.0.5.0/24 dst 192.168.0.0/16 \
+	tmpl src 172.16.0.1 dst 172.16.0.2 proto esp mode tunnel reqid 8
+in_gw nft -f - <<'NFT'
+table inet fw {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+	}
+}
+NFT
+doctor
+check "doctor: policy drop after ct state: IKE may be blocked (a warning)" \
+	has tunnel-may-be-blocked warning
+check "naming IKE, NAT-T and ESP from the peer" \
+	grep -q 'IKE (udp 500), NAT-T (udp 4500), ESP from 172.16.0.2 -> 172.16.0.1: the chain' "$TMPD/d.json"
+in_gw nft add rule inet fw input udp dport '{ 500, 4500 }' accept
+in_gw nft add rule inet fw input meta l4proto esp accept
+doctor
+check "doctor: with IKE, NAT-T and ESP accepted: nothing" \
+	sh -c "! grep -q '\"id\":\"tunnel-' '$TMPD/d.json'"
+in_gw nft insert rule inet fw input ip saddr 172.16.0.2 counter drop
+doctor
+check "doctor: a drop of the peer before any accept: tunnel-blocked, critical" \
+	has tunnel-blocked critical
+in_peer python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("172.16.0.2", 500)); s.sendto(b"x" * 28, ("172.16.0.1", 500))'
+n=$(in_gw nft list chain inet fw input | sed -n 's/.*saddr 172.16.0.2 counter packets \([0-9]*\).*/\1/p')
+check "and the kernel agrees: the peer's IKE packet hit that drop (${n:-0})" [ "${n:-0}" -ge 1 ]
+in_gw nft delete table inet fw
+in_gw ip xfrm policy del dir out src 10.0.5.0/24 dst 192.168.0.0/16
+
 info "kernel settings and SAs"
 in_gw ip xfrm policy add dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
 	tmpl proto esp mode transport reqid 1

@@ -1,0 +1,24 @@
+/* Will the filter rules let a packet through?  The nf_tables filter base chains of
+ * one hook (input or output; native nft and iptables-nft) walked rule by rule for a
+ * flow of one host each way (nat_eval.h), jumps and gotos followed into their
+ * chains, and each base chain's policy at its end.  Every base chain of the hook
+ * must accept the packet.  One finding per base chain that drops or may drop it. */
+#ifndef IGD_FILTER_PREDICT_H
+#define IGD_FILTER_PREDICT_H
+#include <stdint.h>
+#include "doctor/nat_eval.h"
+#include "natfix/natfix.h"
+
+struct igd_filter_finding {
+	enum igd_tri blocked;		/* ALWAYS: dropped; MAYBE: may be dropped */
+	const char *family;		/* "ip", "ip6", "inet" */
+	char table[IGD_NATFIX_NAME_MAX], chain[IGD_NATFIX_NAME_MAX];
+	uint64_t handle;		/* the dropping rule; 0: the chain's policy */
+	char why[96];			/* MAYBE: the condition left open */
+};
+
+/* @hook NF_INET_LOCAL_IN or NF_INET_LOCAL_OUT.  Fills up to @max findings; returns
+ * how many, or -errno with @err. */
+int igd_filter_predict(const struct igd_nat_ctx *c, unsigned int hook,
+		       struct igd_filter_finding *f, int max, char *err, size_t errlen);
+#endif
