@@ -49,9 +49,46 @@ static void check_forward(struct doctor *d)
 	}
 }
 
+#define KERNEL_TUNNEL_IFS 16
+
+static uint32_t route_dev(struct igd_rtnl *rt, int family, const union igd_addr *a, char *name);
+
+/* The interfaces the tunnels' packets leave by: the route to each out SP's peer
+ * (tunnel mode) or destination (transport mode). */
+static unsigned int tunnel_ifaces(struct doctor *d, char names[][IF_NAMESIZE], unsigned int max)
+{
+	const struct igd_sp *sp;
+	char name[IF_NAMESIZE];
+	struct igd_rtnl rt;
+	unsigned int n = 0, i;
+	bool seen;
+
+	if (igd_rtnl_open(&rt))
+		return 0;
+	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT) {
+		const struct igd_tmpl *t = sp->ntmpl ? &sp->tmpl[0] : NULL;
+		bool tunnel = t && t->mode == XFRM_MODE_TUNNEL && t->family;
+
+		if (!t || !route_dev(&rt, tunnel ? t->family : sp->sel.family,
+				     tunnel ? &t->daddr : &sp->sel.daddr, name))
+			continue;
+		for (i = 0, seen = false; i < n; i++)
+			seen = seen || !strcmp(names[i], name);
+		if (!seen && n < max)
+			snprintf(names[n++], IF_NAMESIZE, "%s", name);
+	}
+	igd_rtnl_close(&rt);
+	return n;
+}
+
+/* disable_xfrm / disable_policy: a warning on an interface tunnels use, information
+ * on the others. */
 static void check_xfrm_disabled(struct doctor *d)
 {
 	static const char *const keys[] = { "disable_xfrm", "disable_policy" };
+	char tifs[KERNEL_TUNNEL_IFS][IF_NAMESIZE];
+	unsigned int ntifs = tunnel_ifaces(d, tifs, KERNEL_TUNNEL_IFS), i;
+	bool tunnel_if;
 	char path[320];
 	struct dirent *e;
 	DIR *dir = opendir("/proc/sys/net/ipv4/conf");
@@ -65,15 +102,19 @@ static void check_xfrm_disabled(struct doctor *d)
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo") ||
 		    !strcmp(e->d_name, "default"))
 			continue;
+		for (i = 0, tunnel_if = false; i < ntifs; i++)
+			tunnel_if = tunnel_if || !strcmp(tifs[i], e->d_name);
 		for (k = 0; k < 2; k++) {
 			snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", e->d_name,
 				 keys[k]);
 			if (read_int(path, &v) || !v)
 				continue;
-			f = doctor_add(d, DOCTOR_WARNING, "xfrm-disabled", NULL);
+			f = doctor_add(d, tunnel_if ? DOCTOR_WARNING : DOCTOR_INFO, "xfrm-disabled",
+				       NULL);
 			if (!f)
 				break;
-			snprintf(f->evidence, sizeof(f->evidence), "%s = %d", path, v);
+			snprintf(f->evidence, sizeof(f->evidence), "%s = %d%s", path, v,
+				 tunnel_if ? " (a tunnel's packets use it)" : "");
 			snprintf(f->effect, sizeof(f->effect), k ?
 				 "packets arriving on %s skip the inbound policy check" :
 				 "packets leaving through %s are never transformed", e->d_name);
@@ -138,9 +179,38 @@ static void check_rp_filter(struct doctor *d)
 	igd_rtnl_close(&rt);
 }
 
+/* xfrm_larval_drop: the packets of a flow whose SA IKE is still negotiating are
+ * dropped, not held; worth knowing where a required template has no SA yet. */
+static void check_larval(struct doctor *d)
+{
+	const struct igd_sp *sp;
+	struct doctor_finding *f;
+	unsigned int i;
+	bool waiting = false;
+	int v;
+
+	if (read_int("/proc/sys/net/core/xfrm_larval_drop", &v) || !v)
+		return;
+	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT)
+		for (i = 0; i < sp->ntmpl; i++)
+			waiting = waiting || (!sp->tmpl[i].optional &&
+					      !doctor_sa_for_tmpl(d->sad, &sp->tmpl[i]));
+	if (!waiting || !(f = doctor_add(d, DOCTOR_INFO, "larval-drop", NULL)))
+		return;
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "/proc/sys/net/core/xfrm_larval_drop = %d with templates still without SA", v);
+	snprintf(f->effect, sizeof(f->effect),
+		 "the first packets of a flow are dropped while IKE negotiates its SA; "
+		 "applications retry (TCP) or lose them (UDP, a first ping)");
+	snprintf(f->fix, sizeof(f->fix),
+		 "expected with on-demand tunnels; bring tunnels up at start (auto=start / "
+		 "start_action=start) so no flow waits");
+}
+
 int doctor_check_kernel(struct doctor *d)
 {
 	check_forward(d);
+	check_larval(d);
 	check_xfrm_disabled(d);
 	check_rp_filter(d);
 	return 0;

@@ -259,6 +259,11 @@ check "doctor: a bad --sample exits 2" [ $? = 2 ]
 in_gw sysctl -qw net.ipv4.conf.wan0.disable_xfrm=1
 doctor
 check "doctor: disable_xfrm on wan0: xfrm-disabled" grep -q 'conf/wan0/disable_xfrm = 1' "$TMPD/d.json"
+check "doctor: a warning there, where the tunnels' packets leave" has xfrm-disabled warning
+in_gw sysctl -qw net.ipv4.conf.wan0.disable_xfrm=0 net.ipv4.conf.lan0.disable_policy=1
+doctor
+check "doctor: information only on an interface no tunnel uses" has xfrm-disabled info
+check "doctor: larval-drop noted while a required template has no SA" has larval-drop info
 in_gw "$BUILD/ipsecguard" doctor --nope 2>/dev/null
 check "doctor: an unknown option exits 2" [ $? = 2 ]
 exit 0
