@@ -3,7 +3,12 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/xfrm.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
 #include "doctor.h"
+#include "nl/nl_talk.h"
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
 #include "natfix/natfix.h"
@@ -119,7 +124,50 @@ static void check_sa_unused(struct doctor *d)
 	}
 }
 
-/* The inner MTU and MSS each out SA of an ESP template carries. */
+/* Whether any rule of the ruleset rewrites the TCP MSS option: nft's
+ * `tcp option maxseg size set`, or the TCPMSS target of iptables-nft. */
+static int mss_expr_cb(struct nftnl_expr *x, void *data)
+{
+	const char *name = nftnl_expr_get_str(x, NFTNL_EXPR_NAME);
+	bool *found = data;
+
+	if (name && !strcmp(name, "exthdr") && nftnl_expr_is_set(x, NFTNL_EXPR_EXTHDR_SREG) &&
+	    nftnl_expr_get_u8(x, NFTNL_EXPR_EXTHDR_TYPE) == 2 /* maxseg */)
+		*found = true;
+	if (name && !strcmp(name, "target") &&
+	    !strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME) ?: "", "TCPMSS"))
+		*found = true;
+	return 0;
+}
+
+static int mss_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r && nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		nftnl_expr_foreach(r, mss_expr_cb, data);
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+static void mss_reset(void *data)
+{
+	*(bool *)data = false;
+}
+
+static bool mss_rule_present(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	bool found = false;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_UNSPEC, NLM_F_DUMP, 0);
+	return igd_nl_dump(nlh, mss_rule_cb, &found, mss_reset) == 0 && found;
+}
+
+/* The inner MTU and MSS each out SA of an ESP template carries, against the MTU of
+ * the network behind it: larger than the tunnel carries and no rule clamping the
+ * MSS, TCP relies on PMTU discovery through the tunnel. */
 static void check_mtu(struct doctor *d)
 {
 	static uint8_t buf[IGD_RTNL_BUF_SIZE];
@@ -128,9 +176,10 @@ static void check_mtu(struct doctor *d)
 	struct doctor_finding *f;
 	const struct igd_sp *sp;
 	const struct igd_sa *sa;
-	struct igd_route_mtu r;
+	struct igd_route_mtu r, r2;
 	struct igd_rtnl rt;
-	unsigned int inner;
+	unsigned int inner, lan;
+	bool clamped = mss_rule_present();
 
 	if (igd_rtnl_open(&rt))
 		return;
@@ -152,15 +201,19 @@ static void check_mtu(struct doctor *d)
 		if (igd_route_mtu_get(&rt, &q, &r, buf, sizeof(buf)) || !r.mtu)
 			continue;
 		inner = igd_esp_inner_mtu(&p, r.mtu);
-		f = doctor_add(d, DOCTOR_INFO, "tunnel-mtu", sp);
+		q.family = sp->sel.family;
+		q.dst = sp->sel.saddr;
+		lan = !igd_route_mtu_get(&rt, &q, &r2, buf, sizeof(buf)) ? r2.mtu : 0;
+		f = doctor_add(d, lan > inner && !clamped ? DOCTOR_WARNING : DOCTOR_INFO,
+			       "tunnel-mtu", sp);
 		if (!f)
 			break;
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "%s: SA spi 0x%08x to %s, path MTU %u (%s): inner MTU %u, TCP MSS %u",
-			 doctor_sp_str(sp, sb, sizeof(sb)), sa->spi,
-			 igd_addr_str(sa->family, &sa->daddr, a, sizeof(a)), r.mtu,
-			 igd_mtu_source_str(r.source), inner,
-			 igd_esp_mss(&p, r.mtu, sp->sel.family));
+			 "%s: SA spi 0x%08x to %s, path MTU %u (%s): inner MTU %u, TCP MSS %u; "
+			 "the network behind it has MTU %u; %s", doctor_sp_str(sp, sb, sizeof(sb)),
+			 sa->spi, igd_addr_str(sa->family, &sa->daddr, a, sizeof(a)), r.mtu,
+			 igd_mtu_source_str(r.source), inner, igd_esp_mss(&p, r.mtu, sp->sel.family),
+			 lan, clamped ? "a rule clamps the TCP MSS" : "no rule clamps the TCP MSS");
 		snprintf(f->effect, sizeof(f->effect),
 			 "inner packets larger than %u bytes are fragmented or, with DF set, "
 			 "need PMTU discovery that firewalls often break", inner);

@@ -140,7 +140,12 @@ sed 's/^/    trace: /' "$LAB_DIR/trace.after"
 expect_eq "trace after the fix: verdict tunnel, the SA of the out SPI" \
 	"$(grep -c "^verdict   tunnel: SA spi $LAB_SPI_12" "$LAB_DIR/trace.after")" 1
 nsx gw1 ipsecguard doctor --json >"$LAB_DIR/doctor.after"
-expect_eq "doctor: nothing to say once the exemption is in (exit 0)" "$?" 0
+expect_eq "doctor: once the exemption is in, only the MSS warning is left (exit 3)" "$?" 3
+expect_eq "doctor: no critical finding" "$(grep -c '"severity":"critical"' "$LAB_DIR/doctor.after")" 0
+expect_eq "doctor: the warning is tunnel-mtu" \
+	"$(grep -o '"id":"tunnel-mtu","severity":"warning"' "$LAB_DIR/doctor.after" | wc -l)" 1
+expect_eq "doctor: saying that no rule clamps the MSS" \
+	"$(grep -o 'no rule clamps the TCP MSS' "$LAB_DIR/doctor.after" | wc -l)" 1
 expect_eq "doctor: no nat finding after the fix" \
 	"$(grep -c '"id":"nat-' "$LAB_DIR/doctor.after")" 0
 expect_eq "fix: ipsecguard fixes list names the exemption" \
