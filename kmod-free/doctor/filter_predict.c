@@ -33,7 +33,6 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	const char *type, *table, *name;
 	struct base_chain *b;
-	int ret = MNL_CB_OK;
 
 	if (!c || nftnl_chain_nlmsg_parse(nlh, c) < 0) {
 		nftnl_chain_free(c);
@@ -67,7 +66,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 			    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) : NF_ACCEPT;
 	}
 	nftnl_chain_free(c);
-	return ret;
+	return MNL_CB_OK;
 }
 
 static void chains_reset(void *data)

@@ -32,10 +32,9 @@ static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int bits)
 	return !memcmp(a, b, full) && (!rest || ((a[full] ^ b[full]) & m) == 0);
 }
 
-enum igd_tri igd_tri_prefix(int family, const union igd_addr *rv, unsigned int rlen,
+enum igd_tri igd_tri_prefix(const union igd_addr *rv, unsigned int rlen,
 			    const union igd_addr *sv, unsigned int slen)
 {
-	(void)family;
 	if (rlen <= slen)	/* the selector inside the rule's prefix, or apart */
 		return prefix_eq(rv->b, sv->b, rlen) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
 	return prefix_eq(rv->b, sv->b, slen) ? IGD_TRI_MAYBE : IGD_TRI_NEVER;
@@ -79,7 +78,6 @@ struct load {
 
 struct nft_eval {
 	const struct igd_nat_ctx *c;
-	uint32_t nfproto;
 	struct load reg[EVAL_REGS];
 	struct igd_nat_eval *out;
 };
@@ -166,7 +164,7 @@ static enum igd_tri eval_addr(struct nft_eval *e, const struct load *l, const ui
 		bits += (unsigned int)__builtin_popcount(m);
 		rv.b[i] = data[i] & m;
 	}
-	return igd_tri_prefix(s->family, &rv, bits, l->src ? &s->saddr : &s->daddr,
+	return igd_tri_prefix(&rv, bits, l->src ? &s->saddr : &s->daddr,
 			      l->src ? s->plen_s : s->plen_d);
 }
 
@@ -524,7 +522,7 @@ static int eval_expr(struct nftnl_expr *x, void *data)
 void igd_nat_eval_nft(const struct nftnl_rule *r, uint32_t nfproto, const struct igd_nat_ctx *c,
 		      struct igd_nat_eval *out)
 {
-	struct nft_eval e = { .c = c, .nfproto = nfproto, .out = out };
+	struct nft_eval e = { .c = c, .out = out };
 
 	memset(out, 0, sizeof(*out));
 	out->match = IGD_TRI_ALWAYS;
@@ -541,21 +539,12 @@ void igd_nat_eval_nft(const struct nftnl_rule *r, uint32_t nfproto, const struct
 static enum igd_tri legacy_prefix(const struct igd_nat_ctx *c, const char *v, bool src)
 {
 	const struct igd_sel *s = c->sel;
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	union igd_addr a = { 0 };
-	unsigned int plen = s->family == 6 ? 128 : 32;
+	union igd_addr a;
+	uint8_t plen;
 
-	snprintf(buf, sizeof(buf), "%s", v);
-	slash = strchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		plen = (unsigned int)strtoul(slash + 1, NULL, 10);
-	}
-	if (inet_pton(s->family == 6 ? AF_INET6 : AF_INET, buf, &a) != 1 ||
-	    plen > (s->family == 6 ? 128u : 32u))
+	if (natfix_legacy_prefix(s->family, v, &a, &plen))
 		return IGD_TRI_MAYBE;
-	return igd_tri_prefix(s->family, &a, plen, src ? &s->saddr : &s->daddr,
-			      src ? s->plen_s : s->plen_d);
+	return igd_tri_prefix(&a, plen, src ? &s->saddr : &s->daddr, src ? s->plen_s : s->plen_d);
 }
 
 static enum igd_tri legacy_iface(const struct igd_nat_ctx *c, const char *v)

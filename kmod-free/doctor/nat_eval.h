@@ -60,6 +60,6 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 			 struct igd_nat_eval *out);
 
 /* A prefix condition "address within @rv/@rlen" against the selector's @sv/@slen. */
-enum igd_tri igd_tri_prefix(int family, const union igd_addr *rv, unsigned int rlen,
+enum igd_tri igd_tri_prefix(const union igd_addr *rv, unsigned int rlen,
 			    const union igd_addr *sv, unsigned int slen);
 #endif

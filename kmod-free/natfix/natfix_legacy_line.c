@@ -43,7 +43,7 @@ int natfix_legacy_split(const char *line, struct natfix_legacy_line *l)
 	}
 }
 
-static int legacy_parse_prefix(int family, const char *s, union igd_addr *a, uint8_t *plen)
+int natfix_legacy_prefix(int family, const char *s, union igd_addr *a, uint8_t *plen)
 {
 	char buf[IGD_ADDRSTRLEN + 8], *slash, *end;
 	unsigned long v;
@@ -91,9 +91,9 @@ static int legacy_decode_opt(const char *opt, const char *val, struct igd_natfix
 	struct igd_sel *sel = &r->sel;
 
 	if (!strcmp(opt, "-s"))
-		return legacy_parse_prefix(sel->family, val, &sel->saddr, &sel->plen_s);
+		return natfix_legacy_prefix(sel->family, val, &sel->saddr, &sel->plen_s);
 	if (!strcmp(opt, "-d"))
-		return legacy_parse_prefix(sel->family, val, &sel->daddr, &sel->plen_d);
+		return natfix_legacy_prefix(sel->family, val, &sel->daddr, &sel->plen_d);
 	if (!strcmp(opt, "-p"))
 		return legacy_parse_proto(val, &sel->proto);
 	if (!strcmp(opt, "-m"))

@@ -20,6 +20,8 @@ struct natfix_legacy_line {
  * backslash escapes).  0, -E2BIG (more words or bytes than any rule of ours), or
  * -EINVAL (an unterminated quote). */
 int natfix_legacy_split(const char *line, struct natfix_legacy_line *l);
+/* "ADDRESS/LENGTH" as -S prints -s and -d, of @family (4 or 6).  0 or -EINVAL. */
+int natfix_legacy_prefix(int family, const char *s, union igd_addr *a, uint8_t *plen);
 /* 0 when @l ("-A POSTROUTING ...") is one of our exemptions for @family (4 or 6),
  * with @r filled in; -ENOENT for any other rule. */
 int natfix_legacy_decode(const struct natfix_legacy_line *l, int family,

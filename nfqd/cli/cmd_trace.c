@@ -121,22 +121,6 @@ static void flow_sel(const struct igd_flow *f, struct igd_sel *s)
 	}
 }
 
-static const struct igd_sa *sa_of(const struct igd_sad *sad, const struct igd_sp *sp,
-				  const struct igd_flow *f)
-{
-	const struct igd_tmpl *t = sp->ntmpl ? &sp->tmpl[0] : NULL;
-	const struct igd_sa *sa;
-
-	if (!t)
-		return NULL;
-	for (sa = igd_sad_next(sad, NULL); sa; sa = igd_sad_next(sad, sa))
-		if (sa->proto == t->proto && (!t->reqid || sa->reqid == t->reqid) &&
-		    !memcmp(&sa->daddr, t->mode == XFRM_MODE_TUNNEL ? &t->daddr : &f->daddr,
-			    sizeof(sa->daddr)))
-			return sa;
-	return NULL;
-}
-
 /* The source MASQUERADE gives: an address of the output interface, the one on the
  * gateway's subnet when there is a gateway (inet_select_addr's choice), else the
  * first.  False when the interface has none of the family. */
@@ -196,10 +180,7 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 	t->sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->pre);
 	flow_sel(&t->pre, &sel);
 	c.sel = &sel;
-	c.transformed = t->sp && igd_sp_protecting(t->sp) && sa_of(sad, t->sp, &t->pre);
-	if (t->sp && igd_sp_protecting(t->sp) && !c.transformed)
-		for (i = 0; i < (int)t->sp->ntmpl; i++)
-			c.transformed = c.transformed || !t->sp->tmpl[i].optional;
+	c.transformed = t->sp && igd_sp_protecting(t->sp) && doctor_sp_transformed(t->sp, sad);
 	t->nat.outcome = IGD_TRI_NEVER;
 	n = igd_nat_predict(&c, nf, TRACE_NAT_MAX, err, sizeof(err));
 	if (n < 0) {
@@ -223,7 +204,8 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 		t->post_sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->post);
 	}
 	use = t->nat.outcome == IGD_TRI_ALWAYS ? t->post_sp : t->sp;
-	t->sa = use && igd_sp_protecting(use) ? sa_of(sad, use, &t->post) : NULL;
+	t->sa = use && igd_sp_protecting(use) && use->ntmpl ?
+		doctor_sa_of(sad, &use->tmpl[0], &t->post.daddr) : NULL;
 	if (t->sa && t->sa->proto == IPPROTO_ESP && !igd_esp_params_from_sa(t->sa, &p)) {
 		struct igd_route_query sq = { .family = t->sa->family, .dst = t->sa->daddr };
 

@@ -1,7 +1,9 @@
 /* ipsecguard doctor: what the checks share. */
+#include <net/if.h>
 #include <string.h>
 #include <linux/xfrm.h>
 #include "doctor.h"
+#include "mtu/route_mtu.h"
 #include "natfix/natfix.h"
 
 struct doctor_finding *doctor_add(struct doctor *d, enum doctor_sev sev, const char *id,
@@ -31,7 +33,8 @@ const char *doctor_sp_str(const struct igd_sp *sp, char *buf, size_t len)
 	return buf;
 }
 
-bool doctor_sa_for_tmpl(const struct igd_sad *sad, const struct igd_tmpl *t)
+const struct igd_sa *doctor_sa_of(const struct igd_sad *sad, const struct igd_tmpl *t,
+				  const union igd_addr *dst)
 {
 	const struct igd_sa *sa;
 
@@ -42,7 +45,35 @@ bool doctor_sa_for_tmpl(const struct igd_sad *sad, const struct igd_tmpl *t)
 		if (t->mode == XFRM_MODE_TUNNEL && t->family &&
 		    memcmp(&sa->daddr, &t->daddr, sizeof(sa->daddr)))
 			continue;
-		return true;
+		if (t->mode != XFRM_MODE_TUNNEL && dst &&
+		    memcmp(&sa->daddr, dst, sizeof(sa->daddr)))
+			continue;
+		return sa;
 	}
+	return NULL;
+}
+
+bool doctor_sp_transformed(const struct igd_sp *sp, const struct igd_sad *sad)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->ntmpl; i++)
+		if (!sp->tmpl[i].optional || doctor_sa_of(sad, &sp->tmpl[i], NULL))
+			return true;
 	return false;
+}
+
+uint32_t doctor_route_dev(struct igd_rtnl *rt, int family, const union igd_addr *a, char *name)
+{
+	static uint8_t buf[IGD_RTNL_BUF_SIZE];
+	struct igd_route_query q = { .family = (uint8_t)family, .dst = *a };
+	struct igd_route_mtu r;
+
+	name[0] = '\0';
+	if (igd_route_mtu_get(rt, &q, &r, buf, sizeof(buf)) || !r.oif ||
+	    !if_indextoname(r.oif, name)) {
+		name[0] = '\0';
+		return 0;
+	}
+	return r.oif;
 }

@@ -35,8 +35,18 @@ struct doctor_finding *doctor_add(struct doctor *d, enum doctor_sev sev, const c
 				  const struct igd_sp *sp);
 /* "out SP 1 10.0.2.0/24 -> 192.168.0.0/16 reqid 1" */
 const char *doctor_sp_str(const struct igd_sp *sp, char *buf, size_t len);
-/* Whether an SA exists for template @t. */
-bool doctor_sa_for_tmpl(const struct igd_sad *sad, const struct igd_tmpl *t);
+/* The SA template @t asks for: its protocol, reqid and SPI where set, its tunnel's
+ * peer (tunnel mode) or @dst (transport mode, when given).  NULL when there is none. */
+const struct igd_sa *doctor_sa_of(const struct igd_sad *sad, const struct igd_tmpl *t,
+				  const union igd_addr *dst);
+/* Whether the SP's packets are transformed when they flow: a required template
+ * without SA holds them back (no leak); only templates that are all optional and
+ * without SA let them leave untransformed. */
+bool doctor_sp_transformed(const struct igd_sp *sp, const struct igd_sad *sad);
+/* The interface the kernel's route to @a leaves by, into @name (IF_NAMESIZE, "" when
+ * none); its index, 0 when none. */
+struct igd_rtnl;
+uint32_t doctor_route_dev(struct igd_rtnl *rt, int family, const union igd_addr *a, char *name);
 
 /* The checks; 0, or CLI_EXIT_FAIL after saying why on stderr. */
 int doctor_check_nat(struct doctor *d);

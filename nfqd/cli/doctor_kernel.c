@@ -51,8 +51,6 @@ static void check_forward(struct doctor *d)
 
 #define KERNEL_TUNNEL_IFS 16
 
-static uint32_t route_dev(struct igd_rtnl *rt, int family, const union igd_addr *a, char *name);
-
 /* The interfaces the tunnels' packets leave by: the route to each out SP's peer
  * (tunnel mode) or destination (transport mode). */
 static unsigned int tunnel_ifaces(struct doctor *d, char names[][IF_NAMESIZE], unsigned int max)
@@ -69,7 +67,7 @@ static unsigned int tunnel_ifaces(struct doctor *d, char names[][IF_NAMESIZE], u
 		const struct igd_tmpl *t = sp->ntmpl ? &sp->tmpl[0] : NULL;
 		bool tunnel = t && t->mode == XFRM_MODE_TUNNEL && t->family;
 
-		if (!t || !route_dev(&rt, tunnel ? t->family : sp->sel.family,
+		if (!t || !doctor_route_dev(&rt, tunnel ? t->family : sp->sel.family,
 				     tunnel ? &t->daddr : &sp->sel.daddr, name))
 			continue;
 		for (i = 0, seen = false; i < n; i++)
@@ -125,19 +123,6 @@ static void check_xfrm_disabled(struct doctor *d)
 	closedir(dir);
 }
 
-/* The interface the route to @a leaves by, into @name (IF_NAMESIZE); 0 if none. */
-static uint32_t route_dev(struct igd_rtnl *rt, int family, const union igd_addr *a, char *name)
-{
-	static uint8_t buf[IGD_RTNL_BUF_SIZE];
-	struct igd_route_query q = { .family = (uint8_t)family, .dst = *a };
-	struct igd_route_mtu r;
-
-	if (igd_route_mtu_get(rt, &q, &r, buf, sizeof(buf)) || !r.oif ||
-	    !if_indextoname(r.oif, name))
-		return 0;
-	return r.oif;
-}
-
 /* Strict reverse-path filtering on the interface where a tunnel's ESP arrives:
  * decapsulated packets are checked as if they had arrived there, and are dropped
  * when the route back to their inner source leaves by another interface. */
@@ -156,8 +141,8 @@ static void check_rp_filter(struct doctor *d)
 		const struct igd_tmpl *t = sp->ntmpl ? &sp->tmpl[0] : NULL;
 
 		if (!t || t->mode != XFRM_MODE_TUNNEL || t->family != 4 || sp->sel.family != 4 ||
-		    !route_dev(&rt, 4, &t->saddr, esp_if) ||
-		    !route_dev(&rt, 4, &sp->sel.saddr, back_if) || !strcmp(esp_if, back_if))
+		    !doctor_route_dev(&rt, 4, &t->saddr, esp_if) ||
+		    !doctor_route_dev(&rt, 4, &sp->sel.saddr, back_if) || !strcmp(esp_if, back_if))
 			continue;
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", esp_if);
 		one = read_int(path, &v) ? 0 : v;
@@ -194,7 +179,7 @@ static void check_larval(struct doctor *d)
 	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT)
 		for (i = 0; i < sp->ntmpl; i++)
 			waiting = waiting || (!sp->tmpl[i].optional &&
-					      !doctor_sa_for_tmpl(d->sad, &sp->tmpl[i]));
+					      !doctor_sa_of(d->sad, &sp->tmpl[i], NULL));
 	if (!waiting || !(f = doctor_add(d, DOCTOR_INFO, "larval-drop", NULL)))
 		return;
 	snprintf(f->evidence, sizeof(f->evidence),

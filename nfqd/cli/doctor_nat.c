@@ -8,37 +8,6 @@
 
 #define DOCTOR_NAT_MAX	8	/* nat chains reported per SP */
 
-/* Whether the SP's packets are transformed when they flow: a required template
- * without SA holds them back (no leak); only templates that are all optional and
- * without SA let them leave untransformed. */
-static bool sp_transformed(const struct igd_sp *sp, const struct igd_sad *sad)
-{
-	unsigned int i;
-
-	for (i = 0; i < sp->ntmpl; i++)
-		if (!sp->tmpl[i].optional || doctor_sa_for_tmpl(sad, &sp->tmpl[i]))
-			return true;
-	return false;
-}
-
-/* The output interface the kernel's route gives the SP's destination. */
-static void route_oif(const struct igd_sel *sel, char *name, uint32_t *oif)
-{
-	struct igd_route_query q = { .family = sel->family, .dst = sel->daddr };
-	static uint8_t buf[IGD_RTNL_BUF_SIZE];
-	struct igd_route_mtu r;
-	struct igd_rtnl rt;
-
-	name[0] = '\0';
-	*oif = 0;
-	if (igd_rtnl_open(&rt))
-		return;
-	if (!igd_route_mtu_get(&rt, &q, &r, buf, sizeof(buf)) && r.oif &&
-	    if_indextoname(r.oif, name))
-		*oif = r.oif;
-	igd_rtnl_close(&rt);
-}
-
 static void nat_fix_cmd(char *out, size_t len, const struct igd_nat_finding *nf,
 			const struct igd_sel *s)
 {
@@ -64,21 +33,24 @@ int doctor_check_nat(struct doctor *d)
 {
 	struct igd_nat_finding nf[DOCTOR_NAT_MAX];
 	const struct igd_sp *sp;
-	char err[256], oifname[IF_NAMESIZE + 1], sb[IGD_NATFIX_SEL_MAX + 64];
-	int n, i;
+	char err[256], oifname[IF_NAMESIZE + 1] = "", sb[IGD_NATFIX_SEL_MAX + 64];
+	struct igd_rtnl rt;
+	bool rt_ok = igd_rtnl_open(&rt) == 0;
+	int n, i, rc = 0;
 
 	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT) {
 		struct igd_nat_ctx c = { .sel = &sp->sel, .oifname = oifname,
-					 .transformed = sp_transformed(sp, d->sad) };
+					 .transformed = doctor_sp_transformed(sp, d->sad) };
 		struct doctor_finding *f;
 
 		if (!igd_sp_protecting(sp))
 			continue;
-		route_oif(&sp->sel, oifname, &c.oif);
+		c.oif = rt_ok ? doctor_route_dev(&rt, sp->sel.family, &sp->sel.daddr, oifname) : 0;
 		n = igd_nat_predict(&c, nf, DOCTOR_NAT_MAX, err, sizeof(err));
 		if (n < 0) {
 			fprintf(stderr, "ipsecguard doctor: %s\n", err);
-			return CLI_EXIT_FAIL;
+			rc = CLI_EXIT_FAIL;
+			break;
 		}
 		for (i = 0; i < n; i++) {
 			bool sure = nf[i].outcome == IGD_TRI_ALWAYS;
@@ -105,5 +77,7 @@ int doctor_check_nat(struct doctor *d)
 			nat_fix_cmd(f->fix, sizeof(f->fix), &nf[i], &sp->sel);
 		}
 	}
-	return 0;
+	if (rt_ok)
+		igd_rtnl_close(&rt);
+	return rc;
 }

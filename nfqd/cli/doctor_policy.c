@@ -22,7 +22,7 @@ static void check_sa_missing(struct doctor *d)
 
 	igd_spd_for_each(d->spd, sp, IGD_DIR_OUT) {
 		for (i = 0; i < sp->ntmpl; i++) {
-			if (sp->tmpl[i].optional || doctor_sa_for_tmpl(d->sad, &sp->tmpl[i]))
+			if (sp->tmpl[i].optional || doctor_sa_of(d->sad, &sp->tmpl[i], NULL))
 				continue;
 			f = doctor_add(d, DOCTOR_WARNING, "sa-missing", sp);
 			if (!f)
@@ -39,15 +39,6 @@ static void check_sa_missing(struct doctor *d)
 			break;
 		}
 	}
-}
-
-static bool sel_same(const struct igd_sel *a, const struct igd_sel *b)
-{
-	return a->family == b->family && a->plen_s == b->plen_s && a->plen_d == b->plen_d &&
-	       a->proto == b->proto && a->sport_mask == b->sport_mask &&
-	       a->dport_mask == b->dport_mask && a->sport == b->sport && a->dport == b->dport &&
-	       !memcmp(&a->saddr, &b->saddr, sizeof(a->saddr)) &&
-	       !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr));
 }
 
 static bool sp_tunnel(const struct igd_sp *sp)
@@ -74,7 +65,7 @@ static void check_in_fwd(struct doctor *d)
 			continue;
 		found = false;
 		igd_spd_for_each(d->spd, fwd, IGD_DIR_FWD)
-			found = found || sel_same(&in->sel, &fwd->sel);
+			found = found || igd_natfix_sel_equal(&in->sel, &fwd->sel);
 		if (found || !(f = doctor_add(d, DOCTOR_WARNING, "in-without-fwd", in)))
 			continue;
 		snprintf(f->evidence, sizeof(f->evidence), "%s: no fwd SP with this selector",
@@ -188,12 +179,7 @@ static void check_mtu(struct doctor *d)
 
 		if (!sp->ntmpl || sp->tmpl[0].proto != IPPROTO_ESP)
 			continue;
-		for (sa = igd_sad_next(d->sad, NULL); sa; sa = igd_sad_next(d->sad, sa))
-			if (sa->proto == IPPROTO_ESP && sp->tmpl[0].reqid &&
-			    sa->reqid == sp->tmpl[0].reqid &&
-			    (sp->tmpl[0].mode != XFRM_MODE_TUNNEL ||
-			     !memcmp(&sa->daddr, &sp->tmpl[0].daddr, sizeof(sa->daddr))))
-				break;
+		sa = doctor_sa_of(d->sad, &sp->tmpl[0], NULL);
 		if (!sa || igd_esp_params_from_sa(sa, &p))
 			continue;
 		q.family = sa->family;

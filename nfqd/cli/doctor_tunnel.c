@@ -158,7 +158,6 @@ static int check_pair(struct doctor *d, const struct pair *p, bool in, const cha
 
 int doctor_check_tunnel(struct doctor *d)
 {
-	static uint8_t buf[IGD_RTNL_BUF_SIZE];
 	struct pair p[TUNNEL_PAIRS];
 	char ifname[IF_NAMESIZE];
 	struct igd_rtnl rt;
@@ -169,12 +168,7 @@ int doctor_check_tunnel(struct doctor *d)
 	if (!n || igd_rtnl_open(&rt))
 		return 0;
 	for (i = 0; i < n && !rc; i++) {
-		struct igd_route_query q = { .family = p[i].family, .dst = p[i].peer };
-		struct igd_route_mtu r;
-
-		ifname[0] = '\0';
-		if (!igd_route_mtu_get(&rt, &q, &r, buf, sizeof(buf)) && r.oif)
-			if_indextoname(r.oif, ifname);
+		doctor_route_dev(&rt, p[i].family, &p[i].peer, ifname);
 		rc = check_pair(d, &p[i], true, ifname) ?: check_pair(d, &p[i], false, ifname);
 	}
 	igd_rtnl_close(&rt);
