@@ -281,6 +281,8 @@ static struct nlmsghdr *route_request(struct igd_rtnl *r, const struct igd_route
 	}
 	if (q->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, q->oif);
+	if (q->iif)
+		mnl_attr_put_u32(nlh, RTA_IIF, q->iif);
 	if (q->mark)
 		mnl_attr_put_u32(nlh, RTA_MARK, q->mark);
 	return nlh;

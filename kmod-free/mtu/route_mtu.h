@@ -37,9 +37,13 @@ void igd_rtnl_close(struct igd_rtnl *r);
 struct igd_route_query {
 	uint8_t family;			/* 4 or 6 */
 	union igd_addr dst;
-	union igd_addr src;		/* a local address, when has_src */
+	union igd_addr src;		/* when has_src: a local address, or with iif
+					 * the arriving packet's source */
 	bool has_src;
 	uint32_t oif;			/* output ifindex, 0: any */
+	uint32_t iif;			/* input ifindex: the route of a packet arriving
+					 * there (ip_route_input: local or forwarded,
+					 * rp_filter, forwarding); 0: a locally sent one */
 	uint32_t mark;			/* fwmark, 0: none */
 	uint32_t rtm_flags;		/* 0 for the route a packet would take; tests may
 					 * pass RTM_F_LOOKUP_TABLE or RTM_F_FIB_MATCH */

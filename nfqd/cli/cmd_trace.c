@@ -1,24 +1,47 @@
 /* ipsecguard trace: one flow through the gateway, phase by phase, as the kernel would
- * take it: route, out SP on the original tuple, the nat rule and the translated tuple,
- * the SP lookup redone on it (nf_xfrm_me_harder), the SA, the MTU, and a verdict. */
+ * take it: for a packet arriving on an interface the input route (local or forwarded,
+ * rp_filter, forwarding) and the in/fwd policy check against the SA it came through;
+ * then route, out SP on the original tuple, the nat rule and the translated tuple, the
+ * SP lookup redone on it (nf_xfrm_me_harder), the SA, the MTU, and a verdict. */
+#include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include "doctor.h"
 #include "doctor/nat_predict.h"
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
 #include "natfix/natfix.h"
+#include "util/num.h"
 #include "util/proto.h"
+#include "xfrm/secpath.h"
 
 #define TRACE_NAT_MAX 8
 
+/* The arriving packet (--iif): where the input route sends it and what the in or fwd
+ * policy check says of the SA it came through (--via-spi) or of cleartext. */
+struct trace_in {
+	char ifname[IF_NAMESIZE];
+	uint32_t ifindex;
+	bool have_spi;
+	uint32_t spi;
+	int route_err;			/* -errno of the input route lookup, 0 */
+	const char *rp_filter;		/* "strict"/"loose" when it explains route_err */
+	bool local;			/* delivered to this gateway, not forwarded */
+	int dir;			/* IGD_DIR_IN or IGD_DIR_FWD */
+	const struct igd_sa *sa;	/* the SA of --via-spi; NULL: none found */
+	const struct igd_sp *sp;	/* the in/fwd SP the lookup finds */
+	struct igd_secpath_check check;
+};
+
 struct trace {
 	struct igd_flow pre, post;
-	bool have_src, have_dst;
+	bool have_src, have_dst, inbound;
+	struct trace_in in;
 	char oifname[IF_NAMESIZE];
 	struct igd_route_mtu route;
 	bool routed;
@@ -37,12 +60,17 @@ void cmd_trace_help(FILE *f)
 		"    ipsecguard trace - one flow through the gateway, phase by phase\n"
 		"\n"
 		"SYNOPSIS\n"
-		"    ipsecguard trace --src IP --dst IP [--proto P] [--sport N] [--dport N]\n"
-		"                     [--json]\n"
+		"    ipsecguard trace [--iif IF [--via-spi SPI]] --src IP --dst IP [--proto P]\n"
+		"                     [--sport N] [--dport N] [--json]\n"
 		"\n"
 		"DESCRIPTION\n"
 		"    Walks a packet of the flow the way the kernel would send it on from this\n"
 		"    gateway, without sending it:\n"
+		"      input    with --iif, a packet arriving on IF: the kernel's input route\n"
+		"               (delivered here or forwarded; rp_filter and forwarding decide\n"
+		"               too), then the in or fwd policy check on the inner flow\n"
+		"               against the SA it came through (--via-spi) or, without it, as\n"
+		"               cleartext: required templates, reqids, the SA's selector\n"
 		"      route    the kernel's route to the destination (rtnetlink)\n"
 		"      policy   the out SP of the original tuple (the kernel's lookup)\n"
 		"      nat      the nat postrouting rule that translates it, and the new\n"
@@ -62,18 +90,26 @@ void cmd_trace_help(FILE *f)
 		"                    doctor could not decide)\n"
 		"      wrong-tunnel  NAT translates it into another protecting SP\n"
 		"      dropped       a block policy, or a required template without SA (the\n"
-		"                    packet waits for IKE)\n"
+		"                    packet waits for IKE); arriving: refused by the in/fwd\n"
+		"                    policy check (the xfrm_stat counter it raises is named),\n"
+		"                    by rp_filter, or not routed (forwarding off, no route)\n"
+		"      local         arriving, delivered to this gateway after the in policy\n"
+		"                    check\n"
 		"      clear         no SP protects it (or an optional template without SA)\n"
 		"\n"
 		"OPTIONS\n"
 		"    --src IP, --dst IP   the flow's addresses, same family (required)\n"
+		"    --iif IF             the packet arrives on interface IF (default: sent on\n"
+		"                         from this gateway, no input phase)\n"
+		"    --via-spi SPI        with --iif: it was decapsulated from the SA of SPI\n"
+		"                         (hex 0x... or decimal); without it, it arrives in clear\n"
 		"    --proto P            tcp, udp, icmp, ... or 0-255 (default: any, 0)\n"
 		"    --sport N, --dport N ports 0-65535\n"
 		"    --json               one JSON object\n"
 		"    -h, --help           this text\n"
 		"\n"
 		"EXIT STATUS\n"
-		"    0 tunnel or clear; 3 dropped or may-leak; 4 leak or wrong-tunnel;\n"
+		"    0 tunnel, clear or local; 3 dropped or may-leak; 4 leak or wrong-tunnel;\n"
 		"    1 system error; 2 bad usage.\n");
 }
 
@@ -94,6 +130,18 @@ static int trace_opt(struct trace *t, int opt, const char *arg)
 		return 0;
 	case 'p':
 		return cli_parse_proto("--proto", arg, &t->pre.proto) ? CLI_EXIT_USAGE : 0;
+	case 'i':
+		if (!arg[0] || strlen(arg) >= IF_NAMESIZE || !(t->in.ifindex = if_nametoindex(arg)))
+			return cli_usage_error("--iif", "no interface '%s'", arg);
+		snprintf(t->in.ifname, sizeof(t->in.ifname), "%s", arg);
+		t->inbound = true;
+		return 0;
+	case 'v':
+		if (igd_num_u32(arg, 1, UINT32_MAX, &v))
+			return cli_usage_error("--via-spi", "'%s' is not an SPI (1-0xffffffff)", arg);
+		t->in.spi = v;
+		t->in.have_spi = true;
+		return 0;
 	case 'S':
 	case 'D':
 		if (cli_parse_u32(opt == 'S' ? "--sport" : "--dport", arg, 65535, &v))
@@ -157,6 +205,102 @@ static bool masq_source(const struct trace *t, union igd_addr *out)
 	return found;
 }
 
+/* The SA of --via-spi: ESP or AH of that SPI towards an address of this gateway (the
+ * input route calls it local), else any of that SPI. */
+static const struct igd_sa *in_sa_find(struct igd_rtnl *rt, const struct igd_sad *sad,
+				       uint32_t spi, void *buf, size_t len)
+{
+	const struct igd_sa *sa = NULL, *any = NULL;
+
+	while ((sa = igd_sad_next(sad, sa))) {
+		struct igd_route_query q = { .family = sa->family, .dst = sa->daddr };
+		struct igd_route_mtu r;
+
+		if (sa->spi != spi)
+			continue;
+		if (!igd_route_mtu_get(rt, &q, &r, buf, len) && r.type == RTN_LOCAL)
+			return sa;
+		if (!any)
+			any = sa;
+	}
+	return any;
+}
+
+/* A sysctl of net/ipvF/conf/IF, -1 when unreadable. */
+static int conf_int(int family, const char *ifname, const char *key)
+{
+	char path[96];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv%c/conf/%s/%s", family == 6 ? '6' : '4',
+		 ifname, key);
+	if ((f = fopen(path, "r"))) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Whether IPv4's reverse path filter refuses the source: the effective mode is the
+ * larger of conf/all and conf/IF (fib_validate_source); strict (1) wants the route back
+ * to the source to leave by the arriving interface, loose (2) any route back. */
+static const char *rp_filter_refuses(struct trace *t, struct igd_rtnl *rt)
+{
+	uint8_t buf[IGD_RTNL_BUF_SIZE];
+	struct igd_route_query q = { .family = 4, .dst = t->pre.saddr };
+	struct igd_route_mtu back;
+	int all = conf_int(4, "all", "rp_filter"), mode = conf_int(4, t->in.ifname, "rp_filter");
+	bool routed;
+
+	if (t->pre.family != 4)
+		return NULL;
+	mode = all > mode ? all : mode;
+	routed = !igd_route_mtu_get(rt, &q, &back, buf, sizeof(buf));
+	if (mode == 1 && (!routed || back.oif != t->in.ifindex))
+		return "strict";
+	if (mode == 2 && !routed)
+		return "loose";
+	return NULL;
+}
+
+/* The input phase: the kernel's input route for a packet from src arriving on the
+ * interface, then the in (delivered here) or fwd policy check on the inner flow
+ * (__xfrm_policy_check, with the output device as the flow's oif). */
+static void trace_input(struct trace *t, struct igd_rtnl *rt, const struct igd_spd *spd,
+			const struct igd_sad *sad, void *buf, size_t len)
+{
+	struct igd_route_query q = { .family = t->pre.family, .dst = t->pre.daddr,
+				     .src = t->pre.saddr, .has_src = true,
+				     .iif = t->in.ifindex };
+	const struct igd_sa *xv[1];
+
+	/* the SA decapsulates before the inner packet is routed */
+	if (t->in.have_spi && !(t->in.sa = in_sa_find(rt, sad, t->in.spi, buf, len)))
+		return;
+	t->in.route_err = igd_route_mtu_get(rt, &q, &t->route, buf, len);
+	if (t->in.route_err == -EINVAL || t->in.route_err == -EXDEV)
+		t->in.rp_filter = rp_filter_refuses(t, rt);
+	if (t->in.route_err)
+		return;
+	t->routed = true;
+	t->in.local = t->route.type == RTN_LOCAL;
+	t->in.dir = t->in.local ? IGD_DIR_IN : IGD_DIR_FWD;
+	if (t->route.oif && !if_indextoname(t->route.oif, t->oifname))
+		t->oifname[0] = 0;
+	t->pre.oif = (int32_t)t->route.oif;
+	xv[0] = t->in.sa;
+	t->in.sp = igd_spd_lookup(spd, t->in.dir, &t->pre);
+	igd_secpath_check(t->in.sp, xv, t->in.sa ? 1 : 0, &t->pre, &t->in.check);
+}
+
+static bool trace_in_passes(const struct trace *t)
+{
+	return !t->in.route_err && (!t->in.have_spi || t->in.sa) &&
+	       t->in.check.result == IGD_SECPATH_OK;
+}
+
 static int trace_run(struct trace *t, const struct igd_spd *spd, const struct igd_sad *sad)
 {
 	static uint8_t buf[IGD_RTNL_BUF_SIZE];
@@ -171,11 +315,22 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 	char err[256];
 	int n, i;
 
-	if (igd_rtnl_open(&rt) == 0) {
-		t->routed = !igd_route_mtu_get(&rt, &q, &t->route, buf, sizeof(buf));
-		if (t->routed && t->route.oif && if_indextoname(t->route.oif, t->oifname))
-			c.oif = t->route.oif;
+	n = igd_rtnl_open(&rt);
+	if (n) {
+		fprintf(stderr, "ipsecguard trace: rtnetlink: %s\n", strerror(-n));
+		return CLI_EXIT_FAIL;
 	}
+	if (t->inbound) {
+		trace_input(t, &rt, spd, sad, buf, sizeof(buf));
+		if (!trace_in_passes(t) || t->in.local) {
+			igd_rtnl_close(&rt);
+			return 0;
+		}
+	} else {
+		t->routed = !igd_route_mtu_get(&rt, &q, &t->route, buf, sizeof(buf));
+	}
+	if (t->routed && t->route.oif && if_indextoname(t->route.oif, t->oifname))
+		c.oif = t->route.oif;
 	t->pre.oif = (int32_t)c.oif;
 	t->sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->pre);
 	flow_sel(&t->pre, &sel);
@@ -223,12 +378,102 @@ static bool sp_same(const struct igd_sp *a, const struct igd_sp *b)
 	return a && b && a->index == b->index && a->dir == b->dir;
 }
 
+/* Why the input route refused the packet: ip_route_input's errors. */
+static void input_route_why(struct trace *t)
+{
+	const char *rp = t->in.rp_filter;
+	int fwd = conf_int(t->pre.family, t->in.ifname, "forwarding");
+	char a[IGD_ADDRSTRLEN];
+
+	igd_addr_str(t->pre.family, &t->pre.saddr, a, sizeof(a));
+	if ((t->in.route_err == -EXDEV || t->in.route_err == -EINVAL) && rp)
+		snprintf(t->why, sizeof(t->why), "reverse path filter (%s) on %s drops it: the "
+			 "route back to %s %s", rp, t->in.ifname, a, rp[0] == 's' ?
+			 "does not leave by it" : "does not exist");
+	else if (t->in.route_err == -EHOSTUNREACH && fwd == 0)
+		snprintf(t->why, sizeof(t->why), "forwarding is off on %s (net.ipv%c.conf.%s."
+			 "forwarding is 0)", t->in.ifname, t->pre.family == 6 ? '6' : '4',
+			 t->in.ifname);
+	else if (t->in.route_err == -EINVAL)
+		snprintf(t->why, sizeof(t->why), "martian: the kernel refuses source %s or "
+			 "its destination on %s", a, t->in.ifname);
+	else
+		snprintf(t->why, sizeof(t->why), "no route for it from %s: %s", t->in.ifname,
+			 strerror(-t->in.route_err));
+}
+
+/* The input phase's verdict when it ends the walk: 3 refused, 0 delivered here, -1 when
+ * the packet goes on to the output phases. */
+static int trace_in_verdict(struct trace *t)
+{
+	const struct igd_secpath_check *c = &t->in.check;
+	const char *dir = igd_dir_str(t->in.dir);
+	char sb[IGD_NATFIX_SEL_MAX + 64];
+
+	if (t->in.have_spi && !t->in.sa) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "no SA of SPI 0x%08x: an ESP packet for it is "
+			 "dropped (XfrmInNoStates)", t->in.spi);
+		return 3;
+	}
+	if (t->in.route_err) {
+		t->verdict = "dropped";
+		input_route_why(t);
+		return 3;
+	}
+	t->verdict = "dropped";
+	switch (c->result) {
+	case IGD_SECPATH_OK:
+		break;
+	case IGD_SECPATH_STATE_MISMATCH:
+		snprintf(t->why, sizeof(t->why), "SA spi 0x%08x's selector does not cover the "
+			 "flow (%s)", t->in.sa->spi, igd_secpath_result_str(c->result));
+		return 3;
+	case IGD_SECPATH_NO_POLICY:
+		snprintf(t->why, sizeof(t->why), "decapsulated from a tunnel but no %s SP covers "
+			 "it (%s)", dir, igd_secpath_result_str(c->result));
+		return 3;
+	case IGD_SECPATH_BLOCKED:
+		snprintf(t->why, sizeof(t->why), "%s SP %u blocks it (%s)", dir, t->in.sp->index,
+			 igd_secpath_result_str(c->result));
+		return 3;
+	case IGD_SECPATH_TMPL_MISMATCH:
+		if (!t->in.sa)
+			snprintf(t->why, sizeof(t->why), "%s requires IPsec: a cleartext packet of "
+				 "this flow is dropped (%s)", doctor_sp_str(t->in.sp, sb, sizeof(sb)),
+				 igd_secpath_result_str(c->result));
+		else if (c->tmpl >= 0)
+			snprintf(t->why, sizeof(t->why), "%s: its template %d (reqid %u) does not "
+				 "accept SA spi 0x%08x reqid %u (%s)",
+				 doctor_sp_str(t->in.sp, sb, sizeof(sb)), c->tmpl,
+				 t->in.sp->tmpl[c->tmpl].reqid, t->in.sa->spi, t->in.sa->reqid,
+				 igd_secpath_result_str(c->result));
+		else
+			snprintf(t->why, sizeof(t->why), "%s: no template accounts for tunnel SA "
+				 "spi 0x%08x reqid %u (%s)", doctor_sp_str(t->in.sp, sb, sizeof(sb)),
+				 t->in.sa->spi, t->in.sa->reqid, igd_secpath_result_str(c->result));
+		return 3;
+	}
+	if (!t->in.local)
+		return -1;
+	t->verdict = "local";
+	if (t->in.sp)
+		snprintf(t->why, sizeof(t->why), "delivered to this gateway; in SP %u accepts it",
+			 t->in.sp->index);
+	else
+		snprintf(t->why, sizeof(t->why), "delivered to this gateway; no in SP covers it");
+	return 0;
+}
+
 /* The verdict, and the exit status it gives. */
 static int trace_verdict(struct trace *t)
 {
 	bool protecting = t->sp && igd_sp_protecting(t->sp);
 	bool translated = t->nat.outcome != IGD_TRI_NEVER;
+	int rc;
 
+	if (t->inbound && (rc = trace_in_verdict(t)) >= 0)
+		return rc;
 	if (t->sp && t->sp->action != IGD_SP_ALLOW) {
 		t->verdict = "dropped";
 		snprintf(t->why, sizeof(t->why), "out SP %u blocks it", t->sp->index);
@@ -280,11 +525,47 @@ static const char *flow_str(const struct igd_flow *f, char *buf, size_t len)
 	return buf;
 }
 
+/* The input phase's lines; false when the walk ends there. */
+static bool print_input(const struct trace *t)
+{
+	char sb[IGD_NATFIX_SEL_MAX + 64];
+
+	if (t->in.sa)
+		printf("input     on %s, decapsulated from %s spi 0x%08x reqid %u mode %s\n",
+		       t->in.ifname, igd_xfrm_proto_str(t->in.sa->proto), t->in.sa->spi,
+		       t->in.sa->reqid, igd_xfrm_mode_str(t->in.sa->mode));
+	else if (t->in.have_spi)
+		printf("input     on %s, ESP of SPI 0x%08x: no such SA\n", t->in.ifname,
+		       t->in.spi);
+	else
+		printf("input     on %s, in clear\n", t->in.ifname);
+	if (t->in.have_spi && !t->in.sa)
+		return false;
+	if (t->in.route_err) {
+		printf("route     refused: %s\n", strerror(-t->in.route_err));
+		return false;
+	}
+	if (t->in.local)
+		printf("route     local: delivered to this gateway\n");
+	if (t->in.sp)
+		doctor_sp_str(t->in.sp, sb, sizeof(sb));
+	else
+		snprintf(sb, sizeof(sb), "no %s SP", igd_dir_str(t->in.dir));
+	printf("in check  %s: %s\n", sb,
+		       t->in.check.result == IGD_SECPATH_OK ? "accepted" :
+		       igd_secpath_result_str(t->in.check.result));
+	return trace_in_passes(t) && !t->in.local;
+}
+
 static void print_text(const struct trace *t)
 {
 	char fb[128], sb[IGD_NATFIX_SEL_MAX + 64], a[IGD_ADDRSTRLEN];
 
 	printf("flow      %s\n", flow_str(&t->pre, fb, sizeof(fb)));
+	if (t->inbound && !print_input(t)) {
+		printf("verdict   %s: %s\n", t->verdict, t->why);
+		return;
+	}
 	if (t->routed)
 		printf("route     via %s%s%s, mtu %u\n", t->oifname[0] ? t->oifname : "?",
 		       t->route.has_gateway ? " gateway " : "",
@@ -330,6 +611,23 @@ static void print_json(const struct trace *t)
 	igd_json_str(&j, "dst", igd_addr_str(t->pre.family, &t->pre.daddr, b, sizeof(b)));
 	igd_json_uint(&j, "proto", t->pre.proto);
 	igd_json_str(&j, "oif", t->oifname);
+	if (t->inbound) {
+		igd_json_obj_open(&j, "input");
+		igd_json_str(&j, "iif", t->in.ifname);
+		if (t->in.have_spi)
+			igd_json_uint(&j, "spi", t->in.spi);
+		if (t->in.sa)
+			cli_json_sa(&j, "sa", t->in.sa);
+		if (t->in.route_err)
+			igd_json_str(&j, "route_error", strerror(-t->in.route_err));
+		else if (!t->in.have_spi || t->in.sa)
+			igd_json_bool(&j, "local", t->in.local);
+		if (t->in.sp)
+			cli_json_sp(&j, "sp", t->in.sp);
+		if (!t->in.route_err && (!t->in.have_spi || t->in.sa))
+			igd_json_str(&j, "check", igd_secpath_result_str(t->in.check.result));
+		igd_json_obj_close(&j);
+	}
 	if (t->sp)
 		cli_json_sp(&j, "sp", t->sp);
 	if (t->nat.outcome != IGD_TRI_NEVER) {
@@ -358,6 +656,8 @@ static void print_json(const struct trace *t)
 }
 
 static const struct option trace_opts[] = {
+	{ "iif", required_argument, NULL, 'i' },
+	{ "via-spi", required_argument, NULL, 'v' },
 	{ "src", required_argument, NULL, 's' },
 	{ "dst", required_argument, NULL, 'd' },
 	{ "proto", required_argument, NULL, 'p' },
@@ -397,6 +697,8 @@ int cmd_trace(int argc, char **argv)
 		return cli_extra_argument(argv[optind]);
 	if (!t.have_src || !t.have_dst)
 		return cli_usage_error("trace", "--src and --dst are required");
+	if (t.in.have_spi && !t.inbound)
+		return cli_usage_error("--via-spi", "needs --iif (the interface it arrives on)");
 	rc = cli_mirror_open(&m, &cfg);
 	if (rc)
 		return rc;

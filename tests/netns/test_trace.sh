@@ -1,6 +1,7 @@
 #!/bin/sh
 # ipsecguard trace against real traffic in the same namespaces: each verdict (leak,
-# wrong-tunnel, clear, dropped) is held against what the peer receives.  This kernel
+# wrong-tunnel, clear, dropped, local) is held against what the peer or the host
+# receives, and the inbound policy check against the kernel's xfrm_stat counter.  This kernel
 # has no ESP: optional templates ("level use") let packets leave untransformed, a
 # required one without SA holds them back.
 . "$(dirname "$0")/lib.sh"
@@ -81,6 +82,97 @@ send 10.0.3.5 192.168.1.10
 check "and nothing of it reaches the peer ($(seen orig3) + $(seen natted))" \
 	[ "$(seen orig3)" = 0 -a "$(seen natted)" = 0 ]
 
+# Arriving on wan0 (--iif): the input route and the fwd/in policy check.
+in_host nft -f - <<'NFT'
+table inet seen {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr { 192.168.1.10, 10.0.2.99 } icmp type echo-request counter name "got"
+	}
+	counter got { }
+}
+NFT
+got() { in_host nft list counter inet seen got | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+mismatch() { in_gw awk '$1 == "XfrmInTmplMismatch" { print $2 }' /proc/net/xfrm_stat; }
+from_peer() {	# from_peer SRC DST: one ping from the peer, the host's counter reset before
+	in_host nft reset counters table inet seen >/dev/null
+	in_peer ping -c1 -W1 -I "$1" "$2" >/dev/null 2>&1
+}
+trace_in() {	# trace_in SRC DST [options]: arriving on wan0
+	_s=$1 _d=$2
+	shift 2
+	in_gw "$BUILD/ipsecguard" trace --iif wan0 --src "$_s" --dst "$_d" "$@" --json >"$TMPD/t.json"
+	RC=$?
+	V=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['verdict'])" "$TMPD/t.json")
+}
+
+trace_in 192.168.1.10 10.0.2.33
+check "inbound, no fwd SP: forwarded to the LAN in clear ($V)" [ "$V" = clear ]
+check "out of lan0" grep -q '"oif":"lan0"' "$TMPD/t.json"
+from_peer 192.168.1.10 10.0.2.33
+check "and the host receives it ($(got))" [ "$(got)" -ge 1 ]
+
+in_gw ip xfrm policy add dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 5
+trace_in 192.168.1.10 10.0.2.33
+check "inbound, required fwd template: cleartext dropped ($V)" [ "$V" = dropped ]
+check "naming the check and its counter" \
+	grep -q '"check":"XfrmInTmplMismatch".*"why":"fwd SP [0-9]* 192.168.0.0/16 -> 10.0.2.0/24 reqid 5 requires IPsec' "$TMPD/t.json"
+before=$(mismatch)
+from_peer 192.168.1.10 10.0.2.33
+check "and the host receives nothing ($(got))" [ "$(got)" = 0 ]
+check "while the kernel counts XfrmInTmplMismatch ($before -> $(mismatch))" \
+	[ "$(mismatch)" -gt "$before" ]
+trace_in 192.168.1.10 10.0.2.33 --via-spi 0x4242
+check "an SPI without SA: dropped before routing, XfrmInNoStates ($V)" \
+	sh -c "[ '$V' = dropped ] && grep -q 'XfrmInNoStates' '$TMPD/t.json'"
+in_gw ip xfrm policy del dir fwd src 192.168.0.0/16 dst 10.0.2.0/24
+in_gw ip xfrm policy add dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 5 level use
+trace_in 192.168.1.10 10.0.2.33
+check "inbound, optional fwd template: cleartext passes ($V)" [ "$V" = clear ]
+from_peer 192.168.1.10 10.0.2.33
+check "and the host receives it ($(got))" [ "$(got)" -ge 1 ]
+
+in_gw ip xfrm policy add dir in src 192.168.0.0/16 dst 172.16.0.1/32 \
+	tmpl src 172.16.0.2 dst 172.16.0.1 proto esp mode tunnel reqid 6
+trace_in 192.168.1.10 172.16.0.1
+check "to the gateway itself, required in template: dropped ($V)" [ "$V" = dropped ]
+check "the in SP named" grep -q '"local":false.*\|"dir":"in"' "$TMPD/t.json"
+before=$(mismatch)
+in_peer ping -c1 -W1 -I 192.168.1.10 172.16.0.1 >/dev/null 2>&1
+check "and the kernel drops the ping the same way ($before -> $(mismatch))" \
+	[ "$(mismatch)" -gt "$before" ]
+trace_in 172.16.0.2 172.16.0.1
+check "from an address no in SP covers: local ($V, exit $RC)" [ "$V" = local -a "$RC" = 0 ]
+in_peer ping -c1 -W2 172.16.0.1 >/dev/null 2>&1
+check "and the gateway answers its ping" [ $? = 0 ]
+
+in_peer ip addr add 10.0.2.99/32 dev lo
+in_gw sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.wan0.rp_filter=1
+trace_in 10.0.2.99 10.0.2.33
+check "a LAN source arriving on the WAN with strict rp_filter: dropped ($V)" [ "$V" = dropped ]
+check "naming the reverse path filter" grep -q 'reverse path filter (strict) on wan0' "$TMPD/t.json"
+from_peer 10.0.2.99 10.0.2.33
+check "and the host receives nothing ($(got))" [ "$(got)" = 0 ]
+in_gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.wan0.rp_filter=0
+trace_in 10.0.2.99 10.0.2.33
+check "rp_filter off: forwarded ($V)" [ "$V" = clear ]
+from_peer 10.0.2.99 10.0.2.33
+check "and the host receives it ($(got))" [ "$(got)" -ge 1 ]
+
+in_gw sysctl -qw net.ipv4.conf.wan0.forwarding=0
+trace_in 192.168.1.10 10.0.2.33
+check "forwarding off on wan0: dropped, named ($V)" \
+	sh -c "[ '$V' = dropped ] && grep -q 'forwarding is off on wan0' '$TMPD/t.json'"
+from_peer 192.168.1.10 10.0.2.33
+check "and the host receives nothing ($(got))" [ "$(got)" = 0 ]
+in_gw sysctl -qw net.ipv4.conf.wan0.forwarding=1
+
+in_gw "$BUILD/ipsecguard" trace --via-spi 0x10 --src 10.0.2.33 --dst 192.168.1.10 2>/dev/null
+check "--via-spi without --iif exits 2" [ $? = 2 ]
+in_gw "$BUILD/ipsecguard" trace --iif nosuch0 --src 10.0.2.33 --dst 192.168.1.10 2>/dev/null
+check "an unknown --iif exits 2" [ $? = 2 ]
 in_gw "$BUILD/ipsecguard" trace --src 10.0.2.33 2>/dev/null
 check "trace without --dst exits 2" [ $? = 2 ]
 in_gw "$BUILD/ipsecguard" trace --src 10.0.2.33 --dst fd00::1 2>/dev/null

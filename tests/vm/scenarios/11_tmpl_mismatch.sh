@@ -69,6 +69,20 @@ expect_eq "doctor on gw2: reply-reqid-mismatch for $NET_A -> $LAB_LEFT_NET (reqi
 	"$(grep -o '"id":"reply-reqid-mismatch"[^}]*"src":"'"$NET_A"'","dst":"'"$LAB_LEFT_NET"'"' \
 		"$LAB_DIR/doctor.gw2" | wc -l)" 1
 
+# trace on gw1, before the traffic: host2's packets arriving on gw1's wan, decapsulated
+# by 0x2002 (what gw2's asymmetric out SP sends) are refused by the fwd SP of reqid 1;
+# through 0x2001 (the symmetric return) they would be forwarded to the LAN
+nsx gw1 ipsecguard trace --iif wan --via-spi 0x2002 --src $LAB_HOST2 --dst $LAB_HOST \
+	--proto icmp --json >"$LAB_DIR/trace.2002"
+expect_eq "trace on gw1 via 0x2002: exit status 3" "$?" 3
+check "trace via 0x2002: dropped by the fwd SP's template of reqid 1 (XfrmInTmplMismatch)" \
+	grep -q '"check":"XfrmInTmplMismatch".*"verdict":"dropped","why":"fwd SP [0-9]* 192.168.1.0/24 -> 10.0.2.0/24 reqid 1: its template 0 (reqid 1) does not accept SA spi 0x00002002 reqid 2' \
+	"$LAB_DIR/trace.2002"
+nsx gw1 ipsecguard trace --iif wan --via-spi 0x2001 --src $LAB_HOST2 --dst $LAB_HOST \
+	--proto icmp --json >"$LAB_DIR/trace.2001"
+check "trace via 0x2001: accepted and forwarded to the LAN" \
+	grep -q '"oif":"lan".*"check":"ok".*"verdict":"clear"' "$LAB_DIR/trace.2001"
+
 daemon_start audit gw1 --mode audit --oneway 10
 # A: far-side heads.
 k0=$(xfrm_stat gw1 XfrmInTmplMismatch)
