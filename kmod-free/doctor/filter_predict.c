@@ -11,6 +11,7 @@
 #include "doctor/filter_predict.h"
 #include "doctor/nft_sets.h"
 #include "natfix/natfix_int.h"
+#include "natfix/natfix_legacy_line.h"
 #include "nl/nl_talk.h"
 
 #define FILTER_DEPTH	8	/* jumps followed */
@@ -82,6 +83,8 @@ enum walk_end { END_FALLTHROUGH, END_ACCEPT, END_DROP, END_RETURN };
 struct walk {
 	const struct igd_nat_ctx *c;
 	uint32_t nfproto;
+	int legacy;			/* iptables-legacy of this family (4, 6), 0: nft */
+	const struct natfix_legacy_line *line;	/* legacy: the rule being judged */
 	const char *table;
 	unsigned int depth;
 	enum walk_end end;
@@ -107,25 +110,22 @@ static void note_drop(struct walk *w, enum igd_tri t, uint64_t handle, const cha
 		return;
 	w->f->blocked = w->maybe_accept && t == IGD_TRI_ALWAYS ? IGD_TRI_MAYBE : t;
 	w->f->handle = handle;
+	if (w->line)
+		natfix_legacy_join(w->line, w->f->rule, sizeof(w->f->rule));
 	snprintf(w->f->why, sizeof(w->f->why), "%s", w->maybe_accept && t == IGD_TRI_ALWAYS ?
 		 "an accept before it may take the packet" : why);
 }
 
-static int rule_fn(const struct nftnl_rule *r, void *data)
+/* One rule's answer @e (handle, or legacy rule number, @h) applied to the walk. */
+static void walk_step(struct walk *w, const struct igd_nat_eval *e, uint64_t h)
 {
-	struct walk *w = data;
-	struct igd_nat_eval e;
-	uint64_t h = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 	struct walk sub;
 
-	if (w->decided)
-		return 0;
-	igd_nat_eval_nft(r, w->nfproto, w->c, &e);
-	if (e.match == IGD_TRI_NEVER)
-		return 0;
-	switch (e.act) {
+	if (e->match == IGD_TRI_NEVER)
+		return;
+	switch (e->act) {
 	case IGD_NAT_ACT_EXEMPT:
-		if (e.match == IGD_TRI_ALWAYS) {
+		if (e->match == IGD_TRI_ALWAYS) {
 			w->end = END_ACCEPT;
 			w->decided = true;
 		} else {
@@ -133,29 +133,30 @@ static int rule_fn(const struct nftnl_rule *r, void *data)
 		}
 		break;
 	case IGD_NAT_ACT_DROP:
-		note_drop(w, e.match, h, e.why);
-		if (e.match == IGD_TRI_ALWAYS) {
+		note_drop(w, e->match, h, e->why);
+		if (e->match == IGD_TRI_ALWAYS) {
 			w->end = END_DROP;
 			w->decided = true;
 		}
 		break;
 	case IGD_NAT_ACT_RETURN:
-		if (e.match == IGD_TRI_ALWAYS) {
+		if (e->match == IGD_TRI_ALWAYS) {
 			w->end = END_RETURN;
 			w->decided = true;
 		}
 		break;
 	case IGD_NAT_ACT_OTHER:
-		if (!e.jump[0] || w->depth >= FILTER_DEPTH) {
+		if (!e->jump[0] || w->depth >= FILTER_DEPTH) {
 			note_drop(w, IGD_TRI_MAYBE, h, "a verdict not followed");
 			break;
 		}
 		sub = *w;
 		sub.depth++;
-		walk_chain(&sub, e.jump);
+		sub.line = NULL;
+		walk_chain(&sub, e->jump);
 		w->maybe_accept = sub.maybe_accept;
 		w->err = sub.err;
-		if (e.match == IGD_TRI_ALWAYS && (sub.end == END_ACCEPT || sub.end == END_DROP)) {
+		if (e->match == IGD_TRI_ALWAYS && (sub.end == END_ACCEPT || sub.end == END_DROP)) {
 			w->end = sub.end;
 			w->decided = true;
 		}
@@ -163,6 +164,31 @@ static int rule_fn(const struct nftnl_rule *r, void *data)
 	default:
 		break;
 	}
+}
+
+static int rule_fn(const struct nftnl_rule *r, void *data)
+{
+	struct walk *w = data;
+	struct igd_nat_eval e;
+
+	if (w->decided)
+		return 0;
+	igd_nat_eval_nft(r, w->nfproto, w->c, &e);
+	walk_step(w, &e, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
+	return 0;
+}
+
+static int legacy_rule_fn(const struct natfix_legacy_line *l, unsigned int num, void *data)
+{
+	struct walk *w = data;
+	struct igd_nat_eval e;
+
+	if (w->decided)
+		return 0;
+	igd_nat_eval_legacy(l, w->c, &e);
+	w->line = l;
+	walk_step(w, &e, num);
+	w->line = NULL;
 	return 0;
 }
 
@@ -175,7 +201,11 @@ static void walk_chain(struct walk *w, const char *chain)
 	snprintf(c.chain, sizeof(c.chain), "%s", chain);
 	w->end = END_FALLTHROUGH;
 	w->decided = false;
-	ret = natfix_chain_rules(&c, rule_fn, walk_reset, w);
+	if (w->legacy)
+		ret = natfix_legacy_walk_chain(w->legacy, "filter", chain, legacy_rule_fn, w,
+					       NULL, NULL, NULL, 0);
+	else
+		ret = natfix_chain_rules(&c, rule_fn, walk_reset, w);
 	if (ret < 0 && !w->err)
 		w->err = ret;
 }
@@ -183,6 +213,44 @@ static void walk_chain(struct walk *w, const char *chain)
 static const char *family_name(uint32_t nfproto)
 {
 	return nfproto == NFPROTO_INET ? "inet" : nfproto == NFPROTO_IPV6 ? "ip6" : "ip";
+}
+
+/* The legacy filter table's INPUT or OUTPUT chain: at most one finding into @f. */
+static int predict_legacy(const struct igd_nat_ctx *c, unsigned int hook,
+			  struct igd_filter_finding *f, char *err, size_t errlen)
+{
+	const char *chain = hook == NF_INET_LOCAL_IN ? "INPUT" : "OUTPUT";
+	int family = c->sel->family;
+	bool policy_drop = false;
+	struct walk w;
+	int ret;
+
+	if (!natfix_legacy_table_exists(family, "filter"))
+		return 0;
+	memset(f, 0, sizeof(*f));
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.legacy = family;
+	w.table = "filter";
+	w.f = f;
+	w.end = END_FALLTHROUGH;
+	ret = natfix_legacy_walk_chain(family, "filter", chain, legacy_rule_fn, &w, NULL,
+				       &policy_drop, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (w.err) {
+		snprintf(err, errlen, "iptables-legacy: filter chains: %s", strerror(-w.err));
+		return w.err;
+	}
+	if (w.end != END_ACCEPT && w.end != END_DROP && policy_drop)
+		note_drop(&w, IGD_TRI_ALWAYS, 0, "the chain's policy");
+	if (f->blocked == IGD_TRI_NEVER)
+		return 0;
+	f->backend = "iptables-legacy";
+	f->family = family == 6 ? "ip6" : "ip";
+	snprintf(f->table, sizeof(f->table), "filter");
+	snprintf(f->chain, sizeof(f->chain), "%s", chain);
+	return 1;
 }
 
 int igd_filter_predict(const struct igd_nat_ctx *c, unsigned int hook,
@@ -225,6 +293,7 @@ int igd_filter_predict(const struct igd_nat_ctx *c, unsigned int hook,
 			note_drop(&w, IGD_TRI_ALWAYS, 0, "the chain's policy");
 		if (f[n].blocked == IGD_TRI_NEVER)
 			continue;
+		f[n].backend = "nft";
 		f[n].family = family_name(b->c.family);
 		snprintf(f[n].table, sizeof(f[n].table), "%s", b->c.table);
 		snprintf(f[n].chain, sizeof(f[n].chain), "%s", b->c.chain);
@@ -234,6 +303,12 @@ int igd_filter_predict(const struct igd_nat_ctx *c, unsigned int hook,
 	if (ret < 0) {
 		snprintf(err, errlen, "nft: filter chains: %s", strerror(-ret));
 		return ret;
+	}
+	if (n < max) {
+		ret = predict_legacy(c, hook, &f[n], err, errlen);
+		if (ret < 0)
+			return ret;
+		n += ret;
 	}
 	return n;
 }

@@ -1,7 +1,8 @@
 /* Will the filter rules let a packet through?  The nf_tables filter base chains of
- * one hook (input or output; native nft and iptables-nft) walked rule by rule for a
- * flow of one host each way (nat_eval.h), jumps and gotos followed into their
- * chains, and each base chain's policy at its end.  Every base chain of the hook
+ * one hook (input or output; native nft and iptables-nft) and the iptables-legacy
+ * filter table's INPUT or OUTPUT chain walked rule by rule for a flow of one host each
+ * way (nat_eval.h), jumps followed into their chains (and nf_tables gotos), and each
+ * base chain's policy at its end.  Every base chain of the hook
  * must accept the packet.  One finding per base chain that drops or may drop it. */
 #ifndef IGD_FILTER_PREDICT_H
 #define IGD_FILTER_PREDICT_H
@@ -11,9 +12,12 @@
 
 struct igd_filter_finding {
 	enum igd_tri blocked;		/* ALWAYS: dropped; MAYBE: may be dropped */
+	const char *backend;		/* "nft" (and iptables-nft), "iptables-legacy" */
 	const char *family;		/* "ip", "ip6", "inet" */
 	char table[IGD_NATFIX_NAME_MAX], chain[IGD_NATFIX_NAME_MAX];
-	uint64_t handle;		/* the dropping rule; 0: the chain's policy */
+	uint64_t handle;		/* the dropping rule (legacy: its number in its
+					 * chain); 0: the chain's policy */
+	char rule[256];			/* legacy: the dropping rule as -S prints it */
 	char why[96];			/* MAYBE: the condition left open */
 };
 

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_policy.h>
 #include <linux/netfilter/xt_tcpudp.h>
@@ -408,6 +409,43 @@ static enum igd_nat_act act_of_target(const char *name)
 	return IGD_NAT_ACT_OTHER;
 }
 
+/* iptables-nft's SNAT target (nft_compat): the first address of its range, from the
+ * target's data as xt_nat.c reads it — revision 0 an IPv4 multi-range (its first
+ * range), 1 struct nf_nat_range, 2 struct nf_nat_range2 — when the range maps
+ * addresses (NF_NAT_RANGE_MAP_IPS).  Lengths are checked, never assumed. */
+static void eval_xt_snat(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	uint32_t len = 0, rev = nftnl_expr_get_u32(x, NFTNL_EXPR_TG_REV);
+	const void *info = nftnl_expr_get(x, NFTNL_EXPR_TG_INFO, &len);
+	union igd_addr to = { 0 };
+
+	if (!info)
+		return;
+	if (rev == 0 && e->c->sel->family == 4) {
+		struct nf_nat_ipv4_multi_range_compat mr;
+
+		if (len < sizeof(mr))
+			return;
+		memcpy(&mr, info, sizeof(mr));
+		if (mr.rangesize < 1 || !(mr.range[0].flags & NF_NAT_RANGE_MAP_IPS))
+			return;
+		to.a4 = mr.range[0].min_ip;
+	} else if (rev == 1 || rev == 2) {
+		struct nf_nat_range r;	/* nf_nat_range2 begins with the same fields */
+
+		if (len < sizeof(r))
+			return;
+		memcpy(&r, info, sizeof(r));
+		if (!(r.flags & NF_NAT_RANGE_MAP_IPS))
+			return;
+		memcpy(to.b, &r.min_addr, e->c->sel->family == 6 ? 16 : 4);
+	} else {
+		return;
+	}
+	e->out->to = to;
+	e->out->has_to = true;
+}
+
 static void eval_immediate(struct nft_eval *e, const struct nftnl_expr *x)
 {
 	int32_t v;
@@ -513,6 +551,8 @@ static int eval_expr(struct nftnl_expr *x, void *data)
 
 		e->out->act = act_of_target(tg);
 		e->out->masquerade = tg && !strcmp(tg, "MASQUERADE");
+		if (tg && !strcmp(tg, "SNAT"))
+			eval_xt_snat(e, x);
 	}
 	else if (strcmp(name, "counter") && strcmp(name, "log"))
 		eval_note(e, IGD_TRI_MAYBE, name);	/* lookup, limit, quota...: may stop */
@@ -547,15 +587,29 @@ static enum igd_tri legacy_prefix(const struct igd_nat_ctx *c, const char *v, bo
 	return igd_tri_prefix(&a, plen, src ? &s->saddr : &s->daddr, src ? s->plen_s : s->plen_d);
 }
 
-static enum igd_tri legacy_iface(const struct igd_nat_ctx *c, const char *v)
+static enum igd_tri legacy_iface(const char *ifname, const char *v)
 {
 	size_t n = strlen(v);
 
-	if (!c->oifname || !c->oifname[0])
+	if (!ifname || !ifname[0])
 		return IGD_TRI_MAYBE;
 	if (n && v[n - 1] == '+')	/* iptables' wildcard */
-		return !strncmp(c->oifname, v, n - 1) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
-	return !strcmp(c->oifname, v) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+		return !strncmp(ifname, v, n - 1) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+	return !strcmp(ifname, v) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
+}
+
+/* Targets that write, count or log and let the packet go on to the next rule. */
+static bool legacy_target_continues(const char *t)
+{
+	static const char *const names[] = { "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK",
+		"TCPMSS", "CT", "TRACE", "AUDIT", "CLASSIFY", "DSCP", "TOS", "TTL", "HL",
+		"SECMARK", "CONNSECMARK", "NOTRACK", "IDLETIMER", "LED", NULL };
+	unsigned int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(t, names[i]))
+			return true;
+	return false;
 }
 
 static enum igd_tri legacy_port(uint16_t mask, uint16_t port, const char *v)
@@ -570,6 +624,29 @@ static enum igd_tri legacy_port(uint16_t mask, uint16_t port, const char *v)
 	if (*end || lo > 65535 || hi > 65535 || lo > hi)
 		return IGD_TRI_MAYBE;
 	return tri_range(mask, port, (uint16_t)lo, (uint16_t)hi);
+}
+
+/* multiport's "P1,P2:P3,...": always when one item covers the selector's port, never
+ * when none meets it, else maybe. */
+static enum igd_tri legacy_ports(uint16_t mask, uint16_t port, const char *v)
+{
+	enum igd_tri best = IGD_TRI_NEVER;
+	char item[16];
+
+	while (*v) {
+		size_t n = strcspn(v, ",");
+		enum igd_tri t;
+
+		if (n >= sizeof(item))
+			return IGD_TRI_MAYBE;
+		memcpy(item, v, n);
+		item[n] = '\0';
+		t = legacy_port(mask, port, item);
+		if (t > best)
+			best = t;
+		v += n + (v[n] == ',');
+	}
+	return best;
 }
 
 void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_nat_ctx *c,
@@ -592,18 +669,24 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 			neg = true;
 			continue;
 		}
-		if (!strcmp(o, "-j")) {
-			out->act = act_of_target(v);
+		if (!strcmp(o, "-j") || !strcmp(o, "-g")) {
+			out->act = legacy_target_continues(v) ? IGD_NAT_ACT_NONE :
+				   act_of_target(v);
 			out->masquerade = !strcmp(v, "MASQUERADE");
+			/* any other target is a user chain's name to follow, or a target
+			 * we do not know (the walk finds no such chain); -g returns to
+			 * the caller's caller and is not followed */
+			if (out->act == IGD_NAT_ACT_OTHER && o[1] == 'j')
+				snprintf(out->jump, sizeof(out->jump), "%s", v);
 			i++;
 			continue;
 		}
 		if (!strcmp(o, "-s") || !strcmp(o, "-d")) {
 			t = legacy_prefix(c, v, o[1] == 's');
 			what = o[1] == 's' ? "source address" : "destination address";
-		} else if (!strcmp(o, "-o")) {
-			t = legacy_iface(c, v);
-			what = "output interface";
+		} else if (!strcmp(o, "-o") || !strcmp(o, "-i")) {
+			t = legacy_iface(o[1] == 'o' ? c->oifname : c->iifname, v);
+			what = o[1] == 'o' ? "output interface" : "input interface";
 		} else if (!strcmp(o, "-p")) {
 			t = igd_proto_parse(v, &proto) ? IGD_TRI_MAYBE :
 			    !proto ? IGD_TRI_ALWAYS : tri_value(!s->proto, s->proto, proto);
@@ -612,6 +695,10 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 			t = o[2] == 's' ? legacy_port(s->sport_mask, s->sport, v) :
 					  legacy_port(s->dport_mask, s->dport, v);
 			what = o[2] == 's' ? "source port" : "destination port";
+		} else if (!strcmp(o, "--sports") || !strcmp(o, "--dports")) {
+			t = o[2] == 's' ? legacy_ports(s->sport_mask, s->sport, v) :
+					  legacy_ports(s->dport_mask, s->dport, v);
+			what = o[2] == 's' ? "source ports" : "destination ports";
 		} else if (!strcmp(o, "-m")) {
 			i++;		/* the module's own options follow */
 			continue;

@@ -141,15 +141,8 @@ static int legacy_fn(const struct natfix_legacy_line *l, unsigned int num, void 
 		return 0;
 	igd_nat_eval_legacy(l, x->w.c, &e);
 	walk_step(&x->w, &e, num);
-	if (before == IGD_TRI_NEVER && x->w.f.outcome != IGD_TRI_NEVER) {
-		size_t o = 0;
-		unsigned int i;
-
-		for (i = 0; i < l->n && o + 1 < sizeof(x->w.f.rule); i++)
-			o += (size_t)snprintf(x->w.f.rule + o, sizeof(x->w.f.rule) - o,
-					      strchr(l->tok[i], ' ') ? "%s\"%s\"" : "%s%s",
-					      i ? " " : "", l->tok[i]);
-	}
+	if (before == IGD_TRI_NEVER && x->w.f.outcome != IGD_TRI_NEVER)
+		natfix_legacy_join(l, x->w.f.rule, sizeof(x->w.f.rule));
 	return 0;
 }
 

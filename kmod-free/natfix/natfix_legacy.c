@@ -63,7 +63,7 @@ static int legacy_bin_find(int family, char *path, size_t len)
 }
 
 /* Whether the legacy nat table of @family exists in this namespace. */
-bool natfix_legacy_nat_exists(int family)
+bool natfix_legacy_table_exists(int family, const char *table)
 {
 	const char *p = family == 6 ? "/proc/net/ip6_tables_names" :
 				      "/proc/net/ip_tables_names";
@@ -73,10 +73,17 @@ bool natfix_legacy_nat_exists(int family)
 
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, "nat\n") || !strcmp(line, "nat");
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = !strcmp(line, table);
+	}
 	fclose(f);
 	return found;
+}
+
+bool natfix_legacy_nat_exists(int family)
+{
+	return natfix_legacy_table_exists(family, "nat");
 }
 
 static int legacy_out_put(struct legacy_out *o, const char *data, size_t n)
@@ -206,8 +213,8 @@ static int legacy_run(const char *path, char *const argv[], struct legacy_out *o
 }
 
 /* Runs "<bin> -w 5 -t nat <args...>"; 0, or -errno with the tool's stderr in @err. */
-static int legacy_exec(int family, const char *const args[], unsigned int nargs,
-		       struct legacy_out *o, char *err, size_t errlen)
+static int legacy_exec_table(int family, const char *table, const char *const args[],
+			     unsigned int nargs, struct legacy_out *o, char *err, size_t errlen)
 {
 	char path[128];
 	char *argv[NATFIX_LEGACY_ARGV_MAX];
@@ -225,7 +232,7 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 	argv[n++] = (char *)"-w";	/* wait for the xtables lock, not for ever */
 	argv[n++] = (char *)LEGACY_LOCK_WAIT;
 	argv[n++] = (char *)"-t";
-	argv[n++] = (char *)"nat";
+	argv[n++] = (char *)table;
 	for (i = 0; i < nargs; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
@@ -245,14 +252,17 @@ static int legacy_exec(int family, const char *const args[], unsigned int nargs,
 	return ret < 0 ? ret : -EIO;
 }
 
-/* Walks the POSTROUTING rules of the legacy nat table of @family: @fn sees every
- * rule line with its number, a non-zero return stops the walk and is returned.
- * *@nrules gets the number of rules seen. */
-
-int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
-		       char *err, size_t errlen)
+static int legacy_exec(int family, const char *const args[], unsigned int nargs,
+		       struct legacy_out *o, char *err, size_t errlen)
 {
-	static const char *const args[] = { "-S", NATFIX_LEGACY_CHAIN };
+	return legacy_exec_table(family, "nat", args, nargs, o, err, errlen);
+}
+
+int natfix_legacy_walk_chain(int family, const char *table, const char *chain,
+			     natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
+			     bool *policy_drop, char *err, size_t errlen)
+{
+	const char *const args[] = { "-S", chain };
 	struct legacy_out o = { 0 };
 	struct natfix_legacy_line *l = malloc(sizeof(*l));
 	unsigned int num = 0;
@@ -261,9 +271,17 @@ int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigne
 
 	if (!l)
 		return -ENOMEM;
-	ret = legacy_exec(family, args, 2, &o, err, errlen);
+	if (policy_drop)
+		*policy_drop = false;
+	ret = legacy_exec_table(family, table, args, 2, &o, err, errlen);
 	for (line = ret ? NULL : strtok_r(o.buf, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "-P ", 3) && policy_drop) {	/* "-P INPUT DROP" */
+			const char *v = strrchr(line, ' ');
+
+			*policy_drop = v && !strcmp(v + 1, "DROP");
+			continue;
+		}
 		if (strncmp(line, "-A ", 3))
 			continue;
 		num++;
@@ -273,8 +291,16 @@ int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigne
 	}
 	legacy_out_free(&o);
 	free(l);
-	*nrules = num;
+	if (nrules)
+		*nrules = num;
 	return ret;
+}
+
+int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
+		       char *err, size_t errlen)
+{
+	return natfix_legacy_walk_chain(family, "nat", NATFIX_LEGACY_CHAIN, fn, data, nrules,
+					NULL, err, errlen);
 }
 
 /* ---- apply ---- */

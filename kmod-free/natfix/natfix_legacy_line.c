@@ -205,3 +205,17 @@ void natfix_legacy_args(struct natfix_legacy_args *a, const struct igd_sel *sel,
 	a->argv[n] = NULL;
 	a->argc = n;
 }
+
+char *natfix_legacy_join(const struct natfix_legacy_line *l, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned int i;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < l->n && o + 1 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, strchr(l->tok[i], ' ') ? "%s\"%s\"" : "%s%s",
+				      i ? " " : "", l->tok[i]);
+	return buf;
+}

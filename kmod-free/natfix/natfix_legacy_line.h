@@ -20,6 +20,9 @@ struct natfix_legacy_line {
  * backslash escapes).  0, -E2BIG (more words or bytes than any rule of ours), or
  * -EINVAL (an unterminated quote). */
 int natfix_legacy_split(const char *line, struct natfix_legacy_line *l);
+/* The words of @l joined into @buf the way -S prints them (words with spaces quoted),
+ * cut to @len; returns @buf. */
+char *natfix_legacy_join(const struct natfix_legacy_line *l, char *buf, size_t len);
 /* "ADDRESS/LENGTH" as -S prints -s and -d, of @family (4 or 6).  0 or -EINVAL. */
 int natfix_legacy_prefix(int family, const char *s, union igd_addr *a, uint8_t *plen);
 /* 0 when @l ("-A POSTROUTING ...") is one of our exemptions for @family (4 or 6),
@@ -39,8 +42,9 @@ struct natfix_legacy_args {
 void natfix_legacy_args(struct natfix_legacy_args *a, const struct igd_sel *sel,
 			uint32_t sp_index);
 
-/* Whether the legacy nat table of @family (4 or 6) exists in this network namespace
- * (listing never creates it). */
+/* Whether the legacy table @table (or nat) of @family (4 or 6) exists in this network
+ * namespace (listing never creates it). */
+bool natfix_legacy_table_exists(int family, const char *table);
 bool natfix_legacy_nat_exists(int family);
 /* Runs "ip[6]tables-legacy -w 5 -t nat -S POSTROUTING" and calls @fn with every
  * "-A" line and its number; a non-zero return stops the walk and is returned.
@@ -49,4 +53,9 @@ typedef int (*natfix_legacy_line_fn)(const struct natfix_legacy_line *l, unsigne
 				     void *data);
 int natfix_legacy_walk(int family, natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
 		       char *err, size_t errlen);
+/* The same over any chain of any legacy table ("-t TABLE -S CHAIN"); *@policy_drop
+ * (when given) tells whether a built-in chain's policy is DROP.  @nrules may be NULL. */
+int natfix_legacy_walk_chain(int family, const char *table, const char *chain,
+			     natfix_legacy_line_fn fn, void *data, unsigned int *nrules,
+			     bool *policy_drop, char *err, size_t errlen);
 #endif

@@ -85,7 +85,7 @@ static void merge(struct verdicts *v, const struct igd_filter_finding *f, const 
 
 	for (i = 0; i < v->n; i++)
 		if (!strcmp(v->f[i].table, f->table) && !strcmp(v->f[i].chain, f->chain) &&
-		    !strcmp(v->f[i].family, f->family))
+		    !strcmp(v->f[i].family, f->family) && v->f[i].backend == f->backend)
 			break;
 	if (i == v->n) {
 		if (v->n == TUNNEL_CHAINS)
@@ -95,6 +95,7 @@ static void merge(struct verdicts *v, const struct igd_filter_finding *f, const 
 	} else if (f->blocked > v->f[i].blocked) {
 		v->f[i].blocked = f->blocked;
 		v->f[i].handle = f->handle;
+		memcpy(v->f[i].rule, f->rule, sizeof(f->rule));
 	}
 	snprintf(v->flows[i] + strlen(v->flows[i]), sizeof(v->flows[i]) - strlen(v->flows[i]),
 		 "%s%s", v->flows[i][0] ? ", " : "", flow);
@@ -128,25 +129,39 @@ static int check_pair(struct doctor *d, const struct pair *p, bool in, const cha
 	igd_addr_str(p->family, &p->peer, b, sizeof(b));
 	for (i = 0; i < v.n; i++) {
 		bool sure = v.f[i].blocked == IGD_TRI_ALWAYS;
-		char by[128];
+		bool legacy = !strcmp(v.f[i].backend, "iptables-legacy");
+		char by[160];
 
 		f = doctor_add(d, sure ? DOCTOR_CRITICAL : DOCTOR_WARNING, sure ?
 			       "tunnel-blocked" : "tunnel-may-be-blocked", p->sp);
 		if (!f)
 			break;
-		if (v.f[i].handle)
+		if (v.f[i].handle && legacy)
+			snprintf(by, sizeof(by), "rule %llu \"%.128s\"",
+				 (unsigned long long)v.f[i].handle, v.f[i].rule);
+		else if (v.f[i].handle)
 			snprintf(by, sizeof(by), "rule handle %llu",
 				 (unsigned long long)v.f[i].handle);
 		else
 			snprintf(by, sizeof(by), "the chain's drop policy");
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "%s %s %s -> %s: %s in %s %.64s %.64s%s%s", v.flows[i], in ? "from" : "to",
-			 in ? b : a, in ? a : b, by, v.f[i].family, v.f[i].table, v.f[i].chain,
+			 "%s %s %s -> %s: %s in %s%s %.64s %.64s%s%s", v.flows[i], in ? "from" : "to",
+			 in ? b : a, in ? a : b, by, legacy ? "iptables-legacy " : "",
+			 v.f[i].family, v.f[i].table, v.f[i].chain,
 			 sure ? "" : "; undecided: ", sure ? "" : v.f[i].why);
 		snprintf(f->effect, sizeof(f->effect),
 			 "the tunnel's own packets %s: IKE cannot negotiate or rekey, or ESP "
 			 "carries nothing %s", sure ? "are dropped" : "may be dropped",
 			 in ? "inbound (the tunnel looks up, no data arrives)" : "outbound");
+		if (legacy) {
+			const char *bin = p->family == 6 ? "ip6tables-legacy" : "iptables-legacy";
+
+			snprintf(f->fix, sizeof(f->fix),
+				 "%s -I %s 1 %s %s -p udp -m multiport --dports 500,4500 -j ACCEPT; "
+				 "%s -I %s 1 %s %s -p esp -j ACCEPT", bin, v.f[i].chain,
+				 in ? "-s" : "-d", b, bin, v.f[i].chain, in ? "-s" : "-d", b);
+			continue;
+		}
 		snprintf(f->fix, sizeof(f->fix),
 			 "nft insert rule %s %.64s %.64s %s %s %s udp dport { 500, 4500 } accept; "
 			 "and: ... %s %s %s meta l4proto esp accept", v.f[i].family, v.f[i].table,

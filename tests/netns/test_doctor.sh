@@ -199,6 +199,40 @@ s.bind(("172.16.0.2", 500)); s.sendto(b"x" * 28, ("172.16.0.1", 500))'
 n=$(in_gw nft list chain inet fw input | sed -n 's/.*saddr 172.16.0.2 counter packets \([0-9]*\).*/\1/p')
 check "and the kernel agrees: the peer's IKE packet hit that drop (${n:-0})" [ "${n:-0}" -ge 1 ]
 in_gw nft delete table inet fw
+if command -v iptables-legacy >/dev/null && in_gw iptables-legacy -L -n >/dev/null 2>&1; then
+	info "the same with iptables-legacy: a user chain that drops ESP from the peer"
+	in_gw iptables-legacy -N vpn-in
+	in_gw iptables-legacy -A vpn-in -p udp -m multiport --dports 500,4500 -j ACCEPT
+	in_gw iptables-legacy -A vpn-in -s 172.16.0.2/32 -p esp -j DROP
+	in_gw iptables-legacy -A INPUT -i lo -j ACCEPT
+	in_gw iptables-legacy -A INPUT -j LOG
+	in_gw iptables-legacy -A INPUT -i wan0 -j vpn-in
+	doctor
+	check "doctor: legacy drop of ESP in a jumped-to chain: tunnel-blocked, critical" \
+		has tunnel-blocked critical
+	check "naming ESP only, the legacy rule and the chain" \
+		grep -q '"evidence":"ESP from 172.16.0.2 -> 172.16.0.1: rule 2 \\"-A vpn-in -s 172.16.0.2/32 -p esp -j DROP\\" in iptables-legacy ip filter INPUT' "$TMPD/d.json"
+	check "and the fix is an iptables-legacy command" \
+		grep -q '"fix":"iptables-legacy -I INPUT 1 -s 172.16.0.2' "$TMPD/d.json"
+	in_peer python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+s.sendto(b"\0\0\0\1" + b"\0" * 28, ("172.16.0.1", 0))'
+	n=$(in_gw iptables-legacy -L vpn-in -v -n -x | awk '$3 == "DROP" { print $1 }')
+	check "and the kernel agrees: the peer's ESP packet hit that drop (${n:-0})" [ "${n:-0}" -ge 1 ]
+	in_gw iptables-legacy -R vpn-in 2 -s 172.16.0.2/32 -p esp -j ACCEPT
+	in_gw iptables-legacy -P INPUT DROP
+	doctor
+	check "doctor: ESP accepted there, the rest falls to the DROP policy: IKE, NAT-T and ESP pass" \
+		sh -c "! grep -q '\"id\":\"tunnel-' '$TMPD/d.json'"
+	in_gw iptables-legacy -D INPUT -i wan0 -j vpn-in
+	doctor
+	check "doctor: without the jump, the legacy DROP policy blocks them" \
+		grep -q '"evidence":"IKE (udp 500), NAT-T (udp 4500), ESP from 172.16.0.2 -> 172.16.0.1: the chain.s drop policy in iptables-legacy ip filter INPUT' "$TMPD/d.json"
+	in_gw iptables-legacy -P INPUT ACCEPT
+	in_gw iptables-legacy -F
+	in_gw iptables-legacy -X
+fi
 in_gw ip xfrm policy del dir out src 10.0.5.0/24 dst 192.168.0.0/16
 
 info "kernel settings and SAs"

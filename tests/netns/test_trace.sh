@@ -25,6 +25,7 @@ table inet seen {
 	counter natted { }
 	counter orig { }
 	counter orig3 { }
+	counter snat9 { }
 }
 NFT
 seen() { in_peer nft list counter inet seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
@@ -48,6 +49,16 @@ check "and the peer receives it translated ($(seen natted))" [ "$(seen natted)" 
 in_gw "$BUILD/ipsecguard" trace --src 10.0.2.33 --dst 192.168.1.10 >"$TMPD/t.txt"
 check "the text output walks the phases" \
 	sh -c "grep -q '^policy after nat  none' '$TMPD/t.txt' && grep -q '^verdict   leak' '$TMPD/t.txt'"
+
+in_gw iptables-nft -t nat -I POSTROUTING 1 -o wan0 -d 192.168.0.0/16 -j SNAT --to-source 172.16.0.9
+trace 10.0.2.33 192.168.1.10
+check "leak through an iptables-nft SNAT target ($V)" [ "$V" = leak ]
+check "the translated source read from the target's range: 172.16.0.9" \
+	grep -q '"nat":{[^}]*"src":"172.16.0.9"' "$TMPD/t.json"
+in_peer nft add rule inet seen in ip saddr 172.16.0.9 counter name "snat9"
+send 10.0.2.33 192.168.1.10
+check "and the peer receives it from 172.16.0.9 ($(seen snat9))" [ "$(seen snat9)" -ge 1 ]
+in_gw iptables-nft -t nat -D POSTROUTING 1
 
 in_gw ip xfrm policy add dir out src 172.16.0.1/32 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 2

@@ -68,6 +68,30 @@ static void check_legacy(void)
 	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_TRANSLATE, "legacy: SNAT");
 	e = legacy("-A POSTROUTING -o wan0 -j custom");
 	is_int(e.act, IGD_NAT_ACT_OTHER, "legacy: a jump is something else");
+	is_str(e.jump, "custom", "legacy: naming the chain it jumps to");
+	e = legacy("-A POSTROUTING -o wan0 -g custom");
+	ok(e.act == IGD_NAT_ACT_OTHER && !e.jump[0], "legacy: a goto is not followed");
+	e = legacy("-A POSTROUTING -j LOG --log-prefix \"nat: \"");
+	is_int(e.act, IGD_NAT_ACT_NONE, "legacy: LOG lets the packet go on");
+
+	/* the tunnel's own packets at input: one host each way, udp 500 */
+	sel.plen_s = sel.plen_d = 32;
+	sel.proto = IPPROTO_UDP;
+	sel.sport = sel.dport = 500;
+	sel.sport_mask = sel.dport_mask = 0xffff;
+	ctx.iifname = "wan0";
+	e = legacy("-A INPUT -i wan0 -p udp -m multiport --dports 500,4500 -j ACCEPT");
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_EXEMPT,
+	   "legacy: -i and multiport --dports cover IKE");
+	e = legacy("-A INPUT -p udp -m multiport --dports 1000:2000,4500 -j DROP");
+	is_int(e.match, IGD_TRI_NEVER, "legacy: multiport without 500");
+	e = legacy("-A INPUT -i lo -j ACCEPT");
+	is_int(e.match, IGD_TRI_NEVER, "legacy: another input interface");
+	ctx.iifname = NULL;
+	e = legacy("-A INPUT -i wan0 -j DROP");
+	is_int(e.match, IGD_TRI_MAYBE, "legacy: input interface unknown");
+	ctx.iifname = "";
+	setup();
 }
 
 static struct nftnl_rule *rule(void)
