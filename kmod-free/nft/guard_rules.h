@@ -131,6 +131,22 @@ struct igd_guard_cfg {
 	bool suspects_bypass;		/* a suspect passes when no daemon listens */
 };
 
+/* What scope "protected" needs of the kernel, probed without creating anything
+ * (guard_probe.c): IGD_GUARD_NEED_* bits of the expressions it refuses, in *@missing.
+ * Returns 0, or -errno when nf_tables could not be asked.  A daemon that finds any
+ * missing falls back to scope "heads" (flow heads queued at every hook). */
+enum {
+	IGD_GUARD_NEED_RT_IPSEC = 1 << 0,	/* nft_rt NFT_RT_XFRM (CONFIG_XFRM) */
+	IGD_GUARD_NEED_CT_STATUS = 1 << 1,
+	IGD_GUARD_NEED_CT_ORIGINAL = 1 << 2,	/* ct original ip saddr (4.17) */
+	IGD_GUARD_NEED_SECPATH = 1 << 3,	/* meta secpath (CONFIG_XFRM) */
+};
+int igd_guard_probe(unsigned int *missing);
+/* The bits of the probe's per-rule answers (0 taken, -errno refused), in probe order. */
+unsigned int igd_guard_missing_of(const int *results);
+/* "rt ipsec, meta secpath" into @buf; returns @buf. */
+const char *igd_guard_missing_str(unsigned int missing, char *buf, size_t len);
+
 /* Replaces the tables and installs everything with the sets holding @sets. */
 int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 		      char *err, size_t errlen);

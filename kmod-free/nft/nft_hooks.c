@@ -170,24 +170,6 @@ static int hooks_queue_exprs(struct nftnl_rule *r, const struct igd_hooks_cfg *c
 	return ret ?: igd_hooks_put_queue(r, cfg, queue);
 }
 
-static int hooks_put_queue_rule(struct igd_nft_batch *b, uint32_t family,
-				const struct igd_hooks_cfg *cfg, const char *chain,
-				enum igd_hooks_queue queue)
-{
-	struct nftnl_rule *r;
-	int ret;
-
-	r = igd_nft_rule_new(family, igd_hooks_table(cfg), chain);
-	if (!r)
-		return -ENOMEM;
-	ret = hooks_queue_exprs(r, cfg, queue);
-	if (!ret)
-		ret = igd_nft_batch_rule(b, NFT_MSG_NEWRULE,
-					 NLM_F_CREATE | NLM_F_APPEND, r);
-	nftnl_rule_free(r);
-	return ret;
-}
-
 int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table)
 {
 	unsigned int i;
@@ -205,12 +187,8 @@ int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table)
 	return ret;
 }
 
-/* A throw-away table with one regular chain and the two candidate rules: the
- * native queue (message PROBE_MSG_NATIVE) and the xt target (PROBE_MSG_XT).  The
- * batch is sent without BATCH_END: validated by the kernel, then aborted. */
 #define PROBE_CHAIN		"probe"
-#define PROBE_MSG_NATIVE	2
-#define PROBE_MSG_XT		3
+#define PROBE_MSG_FIRST		2	/* after the table and the chain */
 
 static int hooks_put_plain_chain(struct igd_nft_batch *b, uint32_t family,
 				 const char *table, const char *name)
@@ -228,43 +206,57 @@ static int hooks_put_plain_chain(struct igd_nft_batch *b, uint32_t family,
 	return ret;
 }
 
-static int hooks_probe_put(struct igd_nft_batch *b, const char *table)
-{
-	const struct igd_hooks_cfg cfg = { .table = table, .all_packets = true };
-	int ret;
-
-	ret = hooks_put_table(b, NFT_MSG_NEWTABLE, NFPROTO_IPV4, table);
-	if (!ret)
-		ret = hooks_put_plain_chain(b, NFPROTO_IPV4, table, PROBE_CHAIN);
-	if (!ret)
-		ret = hooks_put_queue_rule(b, NFPROTO_IPV4, &cfg, PROBE_CHAIN,
-					   IGD_HOOKS_QUEUE_NATIVE);
-	if (!ret)
-		ret = hooks_put_queue_rule(b, NFPROTO_IPV4, &cfg, PROBE_CHAIN,
-					   IGD_HOOKS_QUEUE_XT);
-	return ret;
-}
-
-int igd_hooks_probe(void)
+int igd_hooks_probe_rules(igd_hooks_probe_build build, unsigned int n, void *arg,
+			  int *results)
 {
 	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	struct nftnl_rule *r;
 	char table[64];
+	unsigned int i;
 	int ret;
 
 	if (!b)
 		return -ENOMEM;
 	snprintf(table, sizeof(table), "igd_probe_%ld", (long)getpid());
-	ret = hooks_probe_put(b, table);
-	if (!ret)
-		ret = igd_nft_batch_send(b, false, NULL, 0);
-	if (igd_nft_batch_result(b, PROBE_MSG_NATIVE) == 0)
-		ret = 1;
-	else if (igd_nft_batch_result(b, PROBE_MSG_XT) == 0)
-		ret = 0;
-	else if (!ret)
-		ret = -EOPNOTSUPP;
+	ret = hooks_put_table(b, NFT_MSG_NEWTABLE, NFPROTO_IPV4, table) ?:
+	      hooks_put_plain_chain(b, NFPROTO_IPV4, table, PROBE_CHAIN);
+	for (i = 0; i < n && !ret; i++) {
+		r = igd_nft_rule_new(NFPROTO_IPV4, table, PROBE_CHAIN);
+		if (!r) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = build(r, i, arg) ?:
+		      igd_nft_batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
+		nftnl_rule_free(r);
+	}
+	if (!ret) {
+		/* each rule is acked on its own; a refused one is not the probe's failure */
+		igd_nft_batch_send(b, false, NULL, 0);
+		ret = igd_nft_batch_result(b, 0) ?: igd_nft_batch_result(b, 1);
+	}
+	for (i = 0; i < n; i++)
+		results[i] = ret ? ret : igd_nft_batch_result(b, PROBE_MSG_FIRST + i);
 	igd_nft_batch_free(b);
 	return ret;
+}
+
+static int hooks_probe_queue(struct nftnl_rule *r, unsigned int i, void *arg)
+{
+	const struct igd_hooks_cfg cfg = { .table = "probe", .all_packets = true };
+
+	(void)arg;
+	return hooks_queue_exprs(r, &cfg, i ? IGD_HOOKS_QUEUE_XT : IGD_HOOKS_QUEUE_NATIVE);
+}
+
+int igd_hooks_probe(void)
+{
+	int res[2];
+	int ret = igd_hooks_probe_rules(hooks_probe_queue, 2, NULL, res);
+
+	if (ret)
+		return ret;
+	return !res[0] ? 1 : !res[1] ? 0 : -EOPNOTSUPP;
 }
 
 static void hooks_seterr(char *err, size_t errlen, const char *what, int ret)

@@ -65,6 +65,15 @@ const struct igd_hook_spec *igd_hook_spec_get(enum igd_hook h);
  * -errno when neither (or when nf_tables cannot be reached).  Sends a check-only
  * transaction (no commit), so nothing is created, not even for an instant. */
 int igd_hooks_probe(void);
+/* The same kind of check-only transaction for any rules: a throw-away ip table with
+ * one regular chain, rule i built into @r by @build(r, i, @arg) for i < @n; each
+ * rule's answer in @results[i] (0 taken, or the kernel's -errno: -ENOENT or
+ * -EOPNOTSUPP for an expression or key it lacks).  Returns 0, or -errno when the probe
+ * itself could not run (then every result is that error). */
+struct nftnl_rule;
+typedef int (*igd_hooks_probe_build)(struct nftnl_rule *r, unsigned int i, void *arg);
+int igd_hooks_probe_rules(igd_hooks_probe_build build, unsigned int n, void *arg,
+			  int *results);
 
 /* Removes both tables in one transaction; absent tables are not an error. */
 int igd_hooks_remove(const char *table, char *err, size_t errlen);

@@ -273,6 +273,24 @@ static int daemon_open_prenat(struct igd_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* Scope "protected" classifies in the kernel with rt ipsec, ct status, ct original
+ * addresses and meta secpath.  A kernel without one of them gets today's taps (scope
+ * "heads": every flow head queued), and the start line says so. */
+static void daemon_probe_scope(struct igd_daemon *d)
+{
+	unsigned int missing = 0;
+	int e;
+
+	if (d->opts.no_hooks || d->opts.scope != IGD_SCOPE_PROTECTED)
+		return;
+	e = igd_guard_probe(&missing);
+	if (e || !missing)
+		return;		/* nf_tables unreachable: the install says why */
+	igd_guard_missing_str(missing, d->scope_fallback, sizeof(d->scope_fallback));
+	d->opts.scope = IGD_SCOPE_HEADS;
+	d->judge.cfg.scope = IGD_SCOPE_HEADS;
+}
+
 static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e;
@@ -280,6 +298,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 	bool ct = d->nqueues && igd_queue_has_ct(d->queues[0]);
 	bool enforcing = d->opts.mode != IGD_MODE_AUDIT || d->opts.fail_closed;
 
+	daemon_probe_scope(d);
 	d->guard = (struct igd_guard_cfg){
 		.hooks = {
 			.table = d->opts.table,
@@ -426,7 +445,14 @@ int igd_daemon_run(struct igd_daemon *d)
 {
 	const char *how = "no hooks (external rules feed the queue)";
 
-	if (!d->opts.no_hooks && d->guard.scope != IGD_SCOPE_PROTECTED)
+	char fallback[200];
+
+	if (d->scope_fallback[0]) {
+		snprintf(fallback, sizeof(fallback), "own nf_tables hooks installed, every flow "
+			 "head queued: this kernel lacks %s (--queue-scope heads)",
+			 d->scope_fallback);
+		how = fallback;
+	} else if (!d->opts.no_hooks && d->guard.scope != IGD_SCOPE_PROTECTED)
 		how = "own nf_tables hooks installed, every flow head or packet queued";
 	else if (!d->opts.no_hooks && d->guard.prenat_map)
 		how = "own nf_tables hooks installed, suspects judged with the prenat map "

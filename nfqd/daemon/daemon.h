@@ -44,6 +44,7 @@ struct igd_daemon {
 	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */
 	size_t n_mss_rules;
 	bool hooks_installed;
+	char scope_fallback[96];	/* what the kernel lacks for scope protected, "" */
 	struct igd_guard_cfg guard;
 	struct igd_xfrm_mirror *mirror;
 	const struct igd_spd *spd_seen;

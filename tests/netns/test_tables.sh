@@ -73,3 +73,17 @@ check "enforce: flagged connections dropped, suspects without bypass" \
 check "--mss 1300: SYN and SYN/ACK clamps, copied to the log group" \
 	one mss --mss 1300 --pre-nat-tap off
 check "--queue-scope heads: every flow head at every hook" one heads --queue-scope heads
+
+# The check-only probe that decides between scope "protected" and the heads fallback:
+# nothing created, and a key the kernel lacks is named.
+if [ -x "$BUILD/tests/probe_tool" ]; then
+	out=$(x "$BUILD/tests/probe_tool" refuse)
+	check "probe: keys this kernel lacks are refused one by one ($(echo $out))" \
+		[ "$(echo $out)" = "results=0,-95,-95,0 missing=ct status, ct original ip saddr" ]
+	out=$(x "$BUILD/tests/probe_tool" guard)
+	check "probe: this kernel has every expression scope protected uses ($out)" \
+		[ "$out" = "missing=" ]
+	check "probe: and leaves no table behind" [ -z "$(x nft list tables)" ]
+else
+	fail "build/tests/probe_tool missing (make tests)"
+fi
