@@ -212,7 +212,6 @@ int igd_nft_expr_log(struct nftnl_rule *r, uint16_t group, uint32_t snaplen,
 		return -ENOMEM;
 	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, snaplen);
-	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix) < 0)
 		return nft_expr_fail(e);
 	return nft_expr_add(r, e);

@@ -12,7 +12,12 @@
 #include "nl/nl_talk.h"
 
 #define NFLOG_RCVBUF	(1 << 20)
-#define NFLOG_TIMEOUT	1		/* 1/100 s: a copy waits at most this long */
+/* The kernel gathers copies into one datagram (one wakeup of ours) until it holds
+ * NFLOG_QTHRESH of them or NFLOG_NLBUFSIZ bytes, or the oldest has waited
+ * NFLOG_TIMEOUT hundredths of a second. */
+#define NFLOG_TIMEOUT	1
+#define NFLOG_QTHRESH	128
+#define NFLOG_NLBUFSIZ	32768
 
 struct igd_nflog {
 	struct mnl_socket *nl;
@@ -63,7 +68,8 @@ static int nflog_bind(struct igd_nflog *l, uint32_t copy_range, char *err, size_
 	nlh = nflog_cfg_msg(buf, l->group, AF_UNSPEC);
 	mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
 	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(NFLOG_TIMEOUT));
-	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(NFLOG_QTHRESH));
+	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(NFLOG_NLBUFSIZ));
 	e = igd_nl_talk(l->nl, nlh);
 	return e ? nflog_err(err, errlen, l->group, "copy mode", -e) : 0;
 }
@@ -80,7 +86,8 @@ int igd_nflog_open(struct igd_nflog **lp, uint16_t group, uint32_t copy_range,
 	l->group = group;
 	l->handler = h;
 	l->arg = arg;
-	l->bufsize = MNL_SOCKET_BUFFER_SIZE + copy_range;
+	/* a datagram of gathered copies, or one copy larger than that */
+	l->bufsize = NFLOG_NLBUFSIZ + MNL_SOCKET_BUFFER_SIZE + copy_range;
 	l->buf = malloc(l->bufsize);
 	l->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!l->buf || !l->nl) {

@@ -15,7 +15,13 @@
 #            events, here an ACQUIRE per connection (the SP's template has no SA)
 #   daemon   ipsecguardd --mss 1300: SYN and SYN/ACK clamped by the per-SP rules it
 #            keeps in its mss chain, each clamp copied to it through nflog
-# Usage: bench_mss.sh [CONNECTIONS per run, default 20000] [ROUNDS, default 3]
+# Usage: bench_mss.sh [CONNECTIONS per run, default 20000] [ROUNDS, default 3] [nat]
+# BENCH_VARIANTS="none guard ..." runs only those (the first is the ratios' base).
+# With "nat" the gateway is first set up as gateways are: MASQUERADE on the WAN with
+# the exemption of the protected networks before it (iptables-nft), so conntrack
+# tracks every connection in every variant.  Without it the "none" and "kernel"
+# variants run without conntrack in the gateway's namespace at all, and every variant
+# with the daemon pays for turning it on (its rules read the conntrack state).
 . "$(dirname "$0")/../netns/lib.sh"
 need_root
 need_bin ipsecguardd
@@ -24,6 +30,11 @@ rounds=${2:-3}
 lab_up
 in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
+if [ "${3:-}" = nat ]; then
+	in_gw iptables-nft -t nat -A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -j RETURN
+	in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+	info "gateway with the NAT exemption and MASQUERADE on wan0: conntrack on throughout"
+fi
 bg in_peer python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -47,33 +58,42 @@ for i in range(n):
 print("%.0f" % (n / (time.time() - t)))' "$conns"
 }
 
+# run VARIANT: one measurement of it, appended to the results
+run() {
+	case $1 in
+	none) echo "none $(rate)" >>"$TMPD/r" ;;
+	kernel)
+		in_gw nft add table inet mssk
+		in_gw nft add chain inet mssk f '{ type filter hook forward priority 0; }'
+		in_gw nft add rule inet mssk f tcp flags syn tcp option maxseg size set 1300
+		echo "kernel $(rate)" >>"$TMPD/r"
+		in_gw nft delete table inet mssk ;;
+	*)
+		case $1 in
+		guard) set -- guard --no-log-pass ;;
+		enforce) set -- enforce --mode enforce --no-log-pass ;;
+		tap) set -- tap --no-log-pass --pre-nat-tap on ;;
+		notap) set -- notap --no-log-pass --pre-nat-tap off ;;
+		idle) set -- idle --no-log-pass --no-hooks ;;
+		daemon) set -- daemon --mss 1300 --no-log-pass ;;
+		*) fail "unknown variant $1" ;;
+		esac
+		_v=$1
+		shift
+		daemon_start --queue 80 "$@"
+		echo "$_v $(rate)" >>"$TMPD/r"
+		daemon_stop >/dev/null
+		# enforce keeps its tables when it stops
+		in_gw nft delete table ip ipsecguard 2>/dev/null
+		in_gw nft delete table ip6 ipsecguard 2>/dev/null ;;
+	esac
+}
+
+variants=${BENCH_VARIANTS:-none kernel guard enforce tap notap idle daemon}
 for r in $(seq "$rounds"); do
-	echo "none $(rate)" >>"$TMPD/r"
-	in_gw nft add table inet mssk
-	in_gw nft add chain inet mssk f '{ type filter hook forward priority 0; }'
-	in_gw nft add rule inet mssk f tcp flags syn tcp option maxseg size set 1300
-	echo "kernel $(rate)" >>"$TMPD/r"
-	in_gw nft delete table inet mssk
-	daemon_start --queue 80 --no-log-pass
-	echo "guard $(rate)" >>"$TMPD/r"
-	daemon_stop >/dev/null
-	daemon_start --queue 80 --mode enforce --no-log-pass
-	echo "enforce $(rate)" >>"$TMPD/r"
-	daemon_stop >/dev/null
-	in_gw nft delete table ip ipsecguard; in_gw nft delete table ip6 ipsecguard
-	daemon_start --queue 80 --no-log-pass --pre-nat-tap on
-	echo "tap $(rate)" >>"$TMPD/r"
-	daemon_stop >/dev/null
-	daemon_start --queue 80 --no-log-pass --pre-nat-tap off
-	echo "notap $(rate)" >>"$TMPD/r"
-	daemon_stop >/dev/null
-	daemon_start --queue 80 --no-log-pass --no-hooks
-	echo "idle $(rate)" >>"$TMPD/r"
-	daemon_stop >/dev/null
-	daemon_start --queue 80 --mss 1300 --no-log-pass
-	echo "daemon $(rate)" >>"$TMPD/r"
-	daemon_stop >/dev/null
+	for v in $variants; do
+		run "$v"
+	done
 done
 info "$(grep 'ipsecguardd: mode' "$DAEMON_ERR")"
-python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s none kernel guard enforce tap notap \
-	idle daemon
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/r" connections/s $variants

@@ -16,8 +16,8 @@ def main():
     avg = {m: sum(x) / len(x) for m, x in runs.items() if x}
     base = avg[modes[0]]
     for m in modes:
-        print("%-8s %10.2f %s  ratio %.3f  (%d runs)" % (m, avg[m], unit, avg[m] / base,
-                                                        len(runs[m])))
+        print("%-8s %10.2f %s  ratio %.3f  (%d runs, %.0f-%.0f)" % (
+            m, avg[m], unit, avg[m] / base, len(runs[m]), min(runs[m]), max(runs[m])))
 
 
 main()
