@@ -797,6 +797,16 @@ static int guard_put_count(struct igd_nft_batch *b, const struct igd_guard_cfg *
 		  igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
 		  igd_nft_expr_jump(r, IGD_GUARD_COUNT_CHAIN) : -ENOMEM;
+	ret = guard_put_rule(b, r, ret);
+	if (ret || !cfg->log_healthy || !cfg->log_group)
+		return ret;
+	/* the same heads, copied asynchronously for their pass lines (nothing waits) */
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), post);
+	ret = r ? igd_nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)) ?:
+		  igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
+		  igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
+				   IGD_GUARD_PASS_PREFIX) : -ENOMEM;
 	return guard_put_rule(b, r, ret);
 }
 

@@ -83,6 +83,8 @@ struct igd_guard_sets {
 #define IGD_GUARD_MSS_CHAIN "mss"
 /* The log prefix of the MSS rules: this, then the value they clamp to. */
 #define IGD_GUARD_MSS_PREFIX "ipsecguard mss-clamp "
+/* The log prefix of the copies of healthy protected flow heads (--log-healthy). */
+#define IGD_GUARD_PASS_PREFIX "ipsecguard pass"
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 /* The comments that name the rules whose counters the stats event reports. */
 #define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"
@@ -116,6 +118,8 @@ struct igd_guard_cfg {
 	bool mss_chain;			/* the mss chain: SYN and SYN/ACK clamps */
 	uint16_t log_group;		/* nfnetlink_log group of the clamps' copies,
 					 * 0: none */
+	bool log_healthy;		/* scope protected: copy the head of every new
+					 * flow the route transforms to log_group */
 	bool pre_nat_tap;		/* scope protected: queue protected flow heads
 					 * at forward and output too (kernels that do
 					 * not attach conntrack to queued packets; the

@@ -43,8 +43,9 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		igd_logdest_line(d->log, d->line, (size_t)n);
 }
 
-/* A copy of a SYN or SYN/ACK that the mss chain clamped: its log line.  The packet
- * itself went on long ago. */
+/* A copy from our log rules — a SYN or SYN/ACK the mss chain clamped, or with
+ * --log-healthy the head of a flow that left through its tunnel: its log line.  The
+ * packet itself went on long ago. */
 static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 {
 	struct igd_daemon *d = arg;
@@ -61,11 +62,16 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 	uint32_t to = 0;
 	int n;
 
-	/* the prefix is our rule's, never the packet's: "... mss-clamp V" */
-	if (!strncmp(c->prefix, IGD_GUARD_MSS_PREFIX, plen) &&
-	    igd_num_u32(c->prefix + plen, 1, 65535, &to))
-		to = 0;
-	igd_judge_mss_copy(&d->judge, &qp, &p, (uint16_t)to, &jd);
+	/* the prefix is our rule's, never the packet's: "... mss-clamp V" or
+	 * "... pass" */
+	if (!strcmp(c->prefix, IGD_GUARD_PASS_PREFIX)) {
+		igd_judge_pass_copy(&d->judge, &qp, &p, &jd);
+	} else {
+		if (!strncmp(c->prefix, IGD_GUARD_MSS_PREFIX, plen) &&
+		    igd_num_u32(c->prefix + plen, 1, 65535, &to))
+			to = 0;
+		igd_judge_mss_copy(&d->judge, &qp, &p, (uint16_t)to, &jd);
+	}
 	if (!igd_diag_log_ok(&d->diag, qp.hook, &jd, &suppressed))
 		return;
 	n = igd_verdict_line(d->line, sizeof(d->line), &qp, &p, &jd, suppressed);
@@ -109,7 +115,7 @@ static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e;
 
-	if (d->opts.no_hooks || d->opts.mss_mode == IGD_MSS_OFF)
+	if (d->opts.no_hooks || (d->opts.mss_mode == IGD_MSS_OFF && !d->opts.log_healthy))
 		return 0;
 	e = igd_nflog_open(&d->nflog, (uint16_t)d->opts.log_group, IGD_GUARD_LOG_SNAPLEN,
 			   daemon_on_copy, d, err, errlen);
@@ -316,6 +322,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mark_ok = igd_natguard_ok(&d->judge.guard),
 		.mss_chain = d->opts.mss_mode != IGD_MSS_OFF,
 		.log_group = d->nflog ? (uint16_t)d->opts.log_group : 0,
+		.log_healthy = d->opts.log_healthy,
 		/* the pre-NAT tuple where conntrack does not come with the queued
 		 * packet: from the prenat map, or from the pre-NAT tap if asked for */
 		.pre_nat_tap = d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_ON,

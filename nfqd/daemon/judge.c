@@ -152,28 +152,55 @@ static void judge_malformed_suspect(struct igd_judge *j, const struct igd_qpkt *
 		jd->reason = IGD_R_MALFORMED;
 }
 
-void igd_judge_mss_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
-			uint16_t to, struct igd_judgement *jd)
+/* A copy from one of our log rules, parsed, with its flow.  The kernel has already
+ * done what the rule does; nothing here decides a verdict. */
+static bool judge_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+		       enum igd_reason reason, struct igd_judgement *jd)
 {
-	*jd = (struct igd_judgement){ .reason = IGD_R_MSS_CLAMP, .verdict = NF_ACCEPT,
-				      .tap = -1 };
+	*jd = (struct igd_judgement){ .reason = reason, .verdict = NF_ACCEPT, .tap = -1 };
 	jd->parse_err = igd_pkt_parse_cap(p, qp->data, qp->len, qp->orig_len);
 	if (p->family == 4 || p->family == 6)
 		judge_flow(j, qp, p, &jd->flow);
-	if (jd->parse_err != IGD_PKT_OK || !(p->flags & IGD_PKT_F_TCP_MSS) || !to) {
-		/* the kernel clamped it; what we could not read is counted */
-		jd->reason = IGD_R_MALFORMED;
-		j->copies_unread++;
-		judge_count(j, jd);
-		return;
-	}
-	jd->mss_from = p->mss;
-	jd->mss_to = to;
+	return jd->parse_err == IGD_PKT_OK;
+}
+
+/* What we could not read of a copy is counted, as malformed. */
+static void judge_copy_unread(struct igd_judge *j, struct igd_judgement *jd)
+{
+	jd->reason = IGD_R_MALFORMED;
+	j->copies_unread++;
+	judge_count(j, jd);
+}
+
+/* The copy's SP (the SYN's out SP, or the one of the SYN/ACK's reverse) and SA. */
+static void judge_copy_sp(struct igd_judge *j, const struct igd_pkt *p, struct igd_judgement *jd)
+{
 	if (j->spd)
 		igd_judge_mss_sp(j, p, jd);
 	if (jd->sp)
 		jd->sa = judge_sa(j, jd->sp);
 	judge_count(j, jd);
+}
+
+void igd_judge_mss_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			uint16_t to, struct igd_judgement *jd)
+{
+	if (!judge_copy(j, qp, p, IGD_R_MSS_CLAMP, jd) || !(p->flags & IGD_PKT_F_TCP_MSS) || !to) {
+		judge_copy_unread(j, jd);
+		return;
+	}
+	jd->mss_from = p->mss;
+	jd->mss_to = to;
+	judge_copy_sp(j, p, jd);
+}
+
+void igd_judge_pass_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			 struct igd_judgement *jd)
+{
+	if (judge_copy(j, qp, p, IGD_R_PASS, jd))
+		judge_copy_sp(j, p, jd);
+	else
+		judge_copy_unread(j, jd);
 }
 
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,

@@ -91,6 +91,10 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
  * values for the mss-clamp line. */
 void igd_judge_mss_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			uint16_t to, struct igd_judgement *jd);
+/* A copy of the head of a new flow the kernel sent through its tunnel (--log-healthy):
+ * a pass, naming its SP and SA. */
+void igd_judge_pass_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
+			 struct igd_judgement *jd);
 const char *igd_reason_name(enum igd_reason r);
 /* Whether @a lies in one of the protected prefixes. */
 bool igd_judge_protected_dst(const struct igd_judge *j, int family, const union igd_addr *a);

@@ -81,6 +81,9 @@ static const char usage[] =
 "        --fail-closed     drop instead of accept when the daemon is not listening\n"
 "                          or the queue is full (default: fail open)\n"
 "        --no-log-pass     log only packets that were flagged or malformed\n"
+"        --log-healthy     a pass line for every new protected flow that leaves\n"
+"                          through its tunnel, from a copy of its first packet\n"
+"                          (nflog group --log-group; never queued, for diagnosis)\n"
 "        --queue-maxlen N  packets the kernel may hold per queue (default 4096)\n"
 "        --copy-range N    bytes of each packet copied to the daemon (default 512)\n"
 "        --rcvbuf BYTES    queue socket receive buffer (default 8388608)\n"
@@ -113,7 +116,7 @@ static const char usage[] =
 enum {
 	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
 	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
-	OPT_NO_LOG_PASS, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
+	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 	OPT_LOG_GROUP, OPT_PRE_NAT_TAP,
 };
 
@@ -131,6 +134,7 @@ static const struct option longopts[] = {
 	{ "oneway", required_argument, NULL, OPT_ONEWAY },
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "no-log-pass", no_argument, NULL, OPT_NO_LOG_PASS },
+	{ "log-healthy", no_argument, NULL, OPT_LOG_HEALTHY },
 	{ "queue-maxlen", required_argument, NULL, OPT_MAXLEN },
 	{ "copy-range", required_argument, NULL, OPT_COPY_RANGE },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -299,6 +303,7 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_ONEWAY: return opts_u32("oneway", arg, 0, 86400, &o->oneway_hold);
 	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
 	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
+	case OPT_LOG_HEALTHY: o->log_healthy = true; return 0;
 	case OPT_MAXLEN: return opts_u32("queue-maxlen", arg, 1, 1u << 20, &o->maxlen);
 	case OPT_COPY_RANGE: return opts_u32("copy-range", arg, 128, 65535, &o->copy_range);
 	case OPT_RCVBUF: return opts_u32("rcvbuf", arg, 65536, 1u << 30, &o->rcvbuf);

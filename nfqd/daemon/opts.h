@@ -25,6 +25,8 @@ struct igd_opts {
 	uint32_t mark_mask;		/* mark field for tokens and flags */
 	bool fail_closed;
 	bool log_pass;			/* log verdicts of clean packets too */
+	bool log_healthy;		/* pass lines of healthy protected flow heads,
+					 * from nflog copies */
 	const char *table;
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */

@@ -73,6 +73,8 @@ check "enforce: flagged connections dropped, suspects without bypass" \
 check "--mss 1300: SYN and SYN/ACK clamps, copied to the log group" \
 	one mss --mss 1300 --pre-nat-tap off
 check "--queue-scope heads: every flow head at every hook" one heads --queue-scope heads
+check "--log-healthy: tunnelled flow heads copied to the log group" \
+	one healthy --log-healthy --pre-nat-tap map
 
 # The check-only probe that decides between scope "protected" and the heads fallback:
 # nothing created, and a key the kernel lacks is named.

@@ -37,3 +37,30 @@ for mode in audit enforce; do
 	nsx gw1 nft delete table ip ipsecguard 2>/dev/null
 	nsx gw1 nft delete table ip6 ipsecguard 2>/dev/null
 done
+
+# --log-healthy: the same flows each get a pass line from an asynchronous copy of
+# their first packet, naming the SP and SA; still not one packet queued.
+daemon_start healthy gw1 --mode audit --queue 7 --log-healthy
+expect_eq "log-healthy: tunnel pings" "$(pings host $LAB_HOST2 3)" 3
+bg_start srv-healthy host2 socat -u TCP-LISTEN:5901,reuseaddr OPEN:/dev/null,creat
+wait_for 10 _listens || fail "nothing listens on host2:5901"
+nsx host sh -c "head -c 200000 /dev/zero | timeout -s KILL 30 socat -u - TCP:$LAB_HOST2:5901"
+expect_eq "log-healthy: a TCP transfer through the tunnel" "$?" 0
+bg_stop srv-healthy
+sleep 0.2	# the copies wait at most 10 ms in the kernel
+daemon_stop healthy
+L=$(daemon_log healthy)
+log_show "$L" event=verdict reason=pass
+expect_eq "log-healthy: the daemon judged no queued packet (stats)" \
+	"$(log_last "$L" queues.packets event=stats)" 0
+expect_ge "log-healthy: a pass line for the ping flow, naming gw1's out SP and its SA" \
+	"$(log_count "$L" event=verdict reason=pass proto=icmp src=$LAB_HOST dst=$LAB_HOST2 \
+		sp.dir=out sp.reqid=1 sa.spi=$LAB_SPI_12)" 1
+expect_eq "log-healthy: and one for the TCP connection (its SYN)" \
+	"$(log_count "$L" event=verdict reason=pass proto=tcp src=$LAB_HOST dst=$LAB_HOST2 \
+		dport=5901 sp.dir=out sp.reqid=1)" 1
+expect_eq "log-healthy: no other verdict" \
+	"$(log_count "$L" event=verdict)" "$(log_count "$L" event=verdict reason=pass)"
+nsx gw1 nft delete table ip ipsecguard 2>/dev/null
+nsx gw1 nft delete table ip6 ipsecguard 2>/dev/null
+exit 0
