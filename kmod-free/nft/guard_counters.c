@@ -21,6 +21,11 @@ static const struct {
 	[IGD_CTR_FLAGGED] = { IGD_GUARD_CTR_FLAGGED, "flagged_packets" },
 	[IGD_CTR_DECAP_OK] = { IGD_GUARD_CTR_DECAP_OK, "decap_ok_packets" },
 	[IGD_CTR_MSS] = { IGD_GUARD_CTR_MSS, "mss_clamps" },
+	[IGD_CTR_OUTER_NAT] = { IGD_GUARD_CTR_OUTER_NAT, "outer_nat_flows" },
+	[IGD_CTR_FRAG_ESP] = { IGD_GUARD_CTR_FRAG_ESP, "frag_first_esp" },
+	[IGD_CTR_FRAG_UDP] = { IGD_GUARD_CTR_FRAG_UDP, "frag_first_ike_port_udp" },
+	[IGD_CTR_FRAG_LATER_ESP] = { IGD_GUARD_CTR_FRAG_LATER_ESP, "frag_later_esp" },
+	[IGD_CTR_FRAG_LATER_UDP] = { IGD_GUARD_CTR_FRAG_LATER_UDP, "frag_later_udp" },
 };
 
 const char *igd_guard_ctr_name(enum igd_guard_ctr c)

@@ -13,6 +13,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include "nft/guard_rules.h"
+#include "nft/guard_int.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
 #include "nft/prenat_map.h"
@@ -25,9 +26,6 @@ static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 
 static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
 		      size_t errlen);
-static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
-static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio);
 
 static int guard_fam(uint32_t nfproto)
 {
@@ -40,7 +38,7 @@ static uint32_t guard_alen(uint32_t nfproto)
 }
 
 /* A new rule for the postrouting chain of @nfproto's table. */
-static struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfproto)
+struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfproto)
 {
 	return igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
 				igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain);
@@ -295,7 +293,7 @@ static int guard_queue(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
 	return igd_hooks_put_queue(r, &cfg->hooks, q);
 }
 
-static int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret)
+int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret)
 {
 	if (!r)
 		return -ENOMEM;
@@ -692,12 +690,8 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 	return guard_send(b, ret, "mss rules", err, errlen);
 }
 
-/* A chain of our table: a base chain on @hook at @prio, or a regular one (only
- * reached by a jump) when @hook is GUARD_NO_HOOK. */
-#define GUARD_NO_HOOK	UINT32_MAX
-
-static int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			   uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
+int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		    uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	int ret;
@@ -828,6 +822,9 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		ret = guard_put_tag_rule(b, cfg, nfproto,
 					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
 					 cfg->mark_decap_ok, true);
+	/* the tunnel's own translated flows, before a healthy mark lets them go */
+	if (!ret)
+		ret = guard_put_outer(b, cfg, nfproto);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_ok_accept(b, cfg, nfproto);
 	if (!ret)

@@ -47,6 +47,7 @@
 #include <stdint.h>
 #include "nft/nft_hooks.h"
 #include "nft/decap_set.h"
+#include "outer/outer_nat.h"
 #include "nft/prefix_set.h"
 
 enum igd_scope {
@@ -85,6 +86,11 @@ struct igd_guard_sets {
 #define IGD_GUARD_MSS_PREFIX "ipsecguard mss-clamp "
 /* The log prefix of the copies of healthy protected flow heads (--log-healthy). */
 #define IGD_GUARD_PASS_PREFIX "ipsecguard pass"
+/* ... of the tunnel's own packets: a translated IKE/NAT-T/ESP flow's first packet, an
+ * arriving ESP or IKE-port datagram's first fragment (guard_outer.c). */
+#define IGD_GUARD_OUTER_NAT_PREFIX "ipsecguard outer-nat"
+#define IGD_GUARD_OUTER_FRAG_PREFIX "ipsecguard outer-frag"
+#define IGD_GUARD_FRAG_CHAIN "fragments"
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 /* The comments that name the rules whose counters the stats event reports. */
 #define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"
@@ -92,6 +98,11 @@ struct igd_guard_sets {
 #define IGD_GUARD_CTR_FLAGGED		"judged: flagged"
 #define IGD_GUARD_CTR_DECAP_OK		"decap ok"
 #define IGD_GUARD_CTR_MSS		"mss clamp"
+#define IGD_GUARD_CTR_OUTER_NAT		"outer: nat"
+#define IGD_GUARD_CTR_FRAG_ESP		"frag: first esp"
+#define IGD_GUARD_CTR_FRAG_UDP		"frag: first ike-port udp"
+#define IGD_GUARD_CTR_FRAG_LATER_ESP	"frag: later esp"
+#define IGD_GUARD_CTR_FRAG_LATER_UDP	"frag: later udp"
 #define IGD_GUARD_CTR_SP		"sp "	/* then the SP's index */
 #define IGD_GUARD_COUNT_CHAIN		"count"
 
@@ -118,6 +129,8 @@ struct igd_guard_cfg {
 	bool mss_chain;			/* the mss chain: SYN and SYN/ACK clamps */
 	uint16_t log_group;		/* nfnetlink_log group of the clamps' copies,
 					 * 0: none */
+	bool outer;			/* the outer rules (guard_outer.c), in log_group */
+	struct igd_outer_ports outer_ports;
 	bool log_healthy;		/* scope protected: copy the head of every new
 					 * flow the route transforms to log_group */
 	bool pre_nat_tap;		/* scope protected: queue protected flow heads

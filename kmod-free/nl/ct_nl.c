@@ -126,6 +126,49 @@ static struct nlmsghdr *ct_msg_start(char *buf, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
+/* CTA_TUPLE_ORIG or _REPLY of @t: addresses, protocol and, for protocols with ports,
+ * the ports. */
+static void ct_put_tuple(struct nlmsghdr *nlh, uint16_t type, int family,
+			 const struct igd_ct_tuple *t)
+{
+	struct nlattr *tn = mnl_attr_nest_start(nlh, type), *n;
+	size_t alen = family == 6 ? 16 : 4;
+
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, family == 6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, alen, t->src.b);
+	mnl_attr_put(nlh, family == 6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, alen, t->dst.b);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	if (t->has_ports && t->proto != IPPROTO_ICMP && t->proto != IPPROTO_ICMPV6) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
+	}
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, tn);
+}
+
+static int ct_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (igd_ct_msg_parse(nlh, data) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int igd_ct_get(struct mnl_socket *nl, int family, const struct igd_ct_tuple *t, bool reply,
+	       struct igd_ct *out)
+{
+	char buf[CT_REQ_BUF];
+	uint8_t rbuf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_GET, 0, family, 0);
+
+	memset(out, 0, sizeof(*out));
+	ct_put_tuple(nlh, reply ? CTA_TUPLE_REPLY : CTA_TUPLE_ORIG, family, t);
+	return igd_nl_exchange(nl, nlh, rbuf, sizeof(rbuf), ct_get_cb, out);
+}
+
 static void ct_dump_reset(void *data)
 {
 	((struct ct_dump *)data)->n = 0;

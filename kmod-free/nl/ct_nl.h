@@ -23,6 +23,13 @@
 int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
 			  char *err, size_t errlen);
 
+/* The entry with @t as its reply tuple (@reply) or original one: one IPCTNL_MSG_CT_GET
+ * on @nl (the caller's socket, bound; its receive timeout bounds the wait).  0 with
+ * *@out filled, -ENOENT when there is none, or -errno. */
+struct mnl_socket;
+int igd_ct_get(struct mnl_socket *nl, int family, const struct igd_ct_tuple *t, bool reply,
+	       struct igd_ct *out);
+
 /* Whether an original tuple of @family (4 or 6) falls under @sel. */
 bool igd_ct_sel_match(const struct igd_sel *sel, int family,
 		      const struct igd_ct_tuple *orig);

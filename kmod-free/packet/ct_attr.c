@@ -144,14 +144,15 @@ static int ct_get_be32(const struct nlattr *a, uint32_t *v)
 	return 0;
 }
 
-int igd_ct_parse(const struct nlattr *nest, struct igd_ct *ct)
+/* An entry from its CTA_* attributes (a NFQA_CT / NFULA_CT nest, or a ctnetlink
+ * message's top level). */
+static int ct_parse_tb(const struct nlattr **tb, struct igd_ct *ct)
 {
-	const struct nlattr *tb[CTA_MAX + 1];
 	uint8_t fam_o = 0, fam_r = 0;
 	int err;
 
 	memset(ct, 0, sizeof(*ct));
-	if (ct_nest_parse(nest, tb, CTA_MAX) || !tb[CTA_TUPLE_ORIG])
+	if (!tb[CTA_TUPLE_ORIG])
 		return -EINVAL;
 	err = igd_ct_tuple_parse(tb[CTA_TUPLE_ORIG], &fam_o, &ct->orig);
 	if (!err && tb[CTA_TUPLE_REPLY]) {
@@ -168,6 +169,26 @@ int igd_ct_parse(const struct nlattr *nest, struct igd_ct *ct)
 	}
 	ct->family = fam_o;
 	return 0;
+}
+
+int igd_ct_parse(const struct nlattr *nest, struct igd_ct *ct)
+{
+	const struct nlattr *tb[CTA_MAX + 1];
+
+	memset(ct, 0, sizeof(*ct));
+	if (ct_nest_parse(nest, tb, CTA_MAX))
+		return -EINVAL;
+	return ct_parse_tb(tb, ct);
+}
+
+int igd_ct_msg_parse(const struct nlmsghdr *nlh, struct igd_ct *ct)
+{
+	const struct nlattr *tb[CTA_MAX + 1];
+
+	memset(ct, 0, sizeof(*ct));
+	if (igd_ct_attrs_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX) < 0)
+		return -EINVAL;
+	return ct_parse_tb(tb, ct);
 }
 
 bool igd_ct_snat(const struct igd_ct *ct)

@@ -27,6 +27,10 @@ struct igd_ct {
 /* Parses the nested NFQA_CT attribute @nest into @ct.  Unknown attributes are skipped;
  * a malformed one makes the whole entry unusable: returns -EINVAL and @ct->family = 0. */
 int igd_ct_parse(const struct nlattr *nest, struct igd_ct *ct);
+/* The same from a ctnetlink message (IPCTNL_MSG_CT_NEW after a struct nfgenmsg: an
+ * answer to IPCTNL_MSG_CT_GET, a dump entry, an event). */
+struct nlmsghdr;
+int igd_ct_msg_parse(const struct nlmsghdr *nlh, struct igd_ct *ct);
 /* One tuple nest (CTA_TUPLE_ORIG / _REPLY): addresses, protocol, ports (ICMP: id in
  * sport, type << 8 | code in dport); *@family gets 4 or 6.  0 or -EINVAL. */
 int igd_ct_tuple_parse(const struct nlattr *nest, uint8_t *family, struct igd_ct_tuple *t);

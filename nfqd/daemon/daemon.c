@@ -64,6 +64,10 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 
 	/* the prefix is our rule's, never the packet's: "... mss-clamp V" or
 	 * "... pass" */
+	if (!strncmp(c->prefix, "ipsecguard outer-", strlen("ipsecguard outer-"))) {
+		igd_outer_on_copy(&d->outer, c, d->judge.sad);
+		return;
+	}
 	if (!strcmp(c->prefix, IGD_GUARD_PASS_PREFIX)) {
 		igd_judge_pass_copy(&d->judge, &qp, &p, &jd);
 	} else {
@@ -115,8 +119,17 @@ static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e;
 
-	if (d->opts.no_hooks || (d->opts.mss_mode == IGD_MSS_OFF && !d->opts.log_healthy))
+	if (d->opts.no_hooks || (d->opts.mss_mode == IGD_MSS_OFF && !d->opts.log_healthy &&
+				 d->opts.no_outer))
 		return 0;
+	if (!d->opts.no_outer) {
+		e = igd_outer_init(&d->outer, d->log, &d->opts.ike_ports);
+		if (e) {
+			snprintf(err, errlen, "conntrack netlink for outer events: %s",
+				 strerror(-e));
+			return e;
+		}
+	}
 	e = igd_nflog_open(&d->nflog, (uint16_t)d->opts.log_group, IGD_GUARD_LOG_SNAPLEN,
 			   daemon_on_copy, d, err, errlen);
 	if (!e)
@@ -151,7 +164,8 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 
 	daemon_read_kernel(d);
 	n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues,
-			   d->nflog, d->kc_ok ? &d->kc : NULL, sup);
+			   d->nflog, d->kc_ok ? &d->kc : NULL,
+			   d->outer.ct_nl ? &d->outer.st : NULL, sup);
 
 	if (n > 0)
 		igd_logdest_line(d->log, d->line, (size_t)n);
@@ -210,6 +224,8 @@ static void daemon_on_tick(void *arg)
 	igd_spdsync_tick(d);
 	if (d->fixes.worker)
 		igd_fixes_kick(&d->fixes);	/* retries that came due */
+	if (d->outer.npending)
+		igd_outer_tick(&d->outer, d->judge.sad);
 	d->ticks++;
 	if (d->ticks % IGD_TICKS_PER_S)
 		return;
@@ -323,6 +339,8 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mss_chain = d->opts.mss_mode != IGD_MSS_OFF,
 		.log_group = d->nflog ? (uint16_t)d->opts.log_group : 0,
 		.log_healthy = d->opts.log_healthy,
+		.outer = !d->opts.no_outer,
+		.outer_ports = d->opts.ike_ports,
 		/* the pre-NAT tuple where conntrack does not come with the queued
 		 * packet: from the prenat map, or from the pre-NAT tap if asked for */
 		.pre_nat_tap = d->opts.pre_nat_tap == IGD_PRE_NAT_TAP_ON,
@@ -504,6 +522,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
 	igd_nflog_close(d->nflog);
+	igd_outer_free(&d->outer);
 	if (d->prenat_nl)
 		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);

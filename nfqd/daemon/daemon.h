@@ -6,6 +6,7 @@
 #include "nft/guard_rules.h"
 #include "diag.h"
 #include "judge.h"
+#include "outer.h"
 #include "fixes.h"
 #include "nl/nflog.h"
 #include "nft/guard_counters.h"
@@ -36,7 +37,9 @@ struct igd_daemon {
 	struct igd_queue *queues[IGD_MAX_QUEUES];
 	unsigned int nqueues;
 	struct igd_logdest *log;
-	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped */
+	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped, the
+					 * tunnel's own packets, healthy flow heads */
+	struct igd_outer outer;		/* outer-nat, outer-frag */
 	struct mnl_socket *prenat_nl;	/* lookups in the prenat map, when used */
 	uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_judge judge;

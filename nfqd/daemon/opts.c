@@ -81,6 +81,11 @@ static const char usage[] =
 "        --fail-closed     drop instead of accept when the daemon is not listening\n"
 "                          or the queue is full (default: fail open)\n"
 "        --no-log-pass     log only packets that were flagged or malformed\n"
+"        --ike-port N[,N]  UDP ports that carry IKE here besides 500 and 4500 (a\n"
+"                          NAT mapping another outside port to the VPN server)\n"
+"        --no-outer        do not watch the tunnel's own packets (outer-nat: IKE,\n"
+"                          NAT-T, ESP translated here; outer-frag: arriving\n"
+"                          fragmented)\n"
 "        --log-healthy     a pass line for every new protected flow that leaves\n"
 "                          through its tunnel, from a copy of its first packet\n"
 "                          (nflog group --log-group; never queued, for diagnosis)\n"
@@ -116,7 +121,7 @@ static const char usage[] =
 enum {
 	OPT_MSS = 256, OPT_NO_HOOKS, OPT_TABLE, OPT_SCOPE, OPT_MARK_MASK, OPT_FAIL_CLOSED,
 	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
-	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
+	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_IKE_PORT, OPT_NO_OUTER, OPT_MAXLEN, OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 	OPT_LOG_GROUP, OPT_PRE_NAT_TAP,
 };
 
@@ -135,6 +140,8 @@ static const struct option longopts[] = {
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "no-log-pass", no_argument, NULL, OPT_NO_LOG_PASS },
 	{ "log-healthy", no_argument, NULL, OPT_LOG_HEALTHY },
+	{ "ike-port", required_argument, NULL, OPT_IKE_PORT },
+	{ "no-outer", no_argument, NULL, OPT_NO_OUTER },
 	{ "queue-maxlen", required_argument, NULL, OPT_MAXLEN },
 	{ "copy-range", required_argument, NULL, OPT_COPY_RANGE },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -304,6 +311,11 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
 	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
 	case OPT_LOG_HEALTHY: o->log_healthy = true; return 0;
+	case OPT_NO_OUTER: o->no_outer = true; return 0;
+	case OPT_IKE_PORT:
+		return igd_outer_ports_parse(&o->ike_ports, arg) ?
+		       opts_bad("ike-port", arg, "expected ports 1-65535, at most 6 besides "
+				"500 and 4500") : 0;
 	case OPT_MAXLEN: return opts_u32("queue-maxlen", arg, 1, 1u << 20, &o->maxlen);
 	case OPT_COPY_RANGE: return opts_u32("copy-range", arg, 128, 65535, &o->copy_range);
 	case OPT_RCVBUF: return opts_u32("rcvbuf", arg, 65536, 1u << 30, &o->rcvbuf);
@@ -327,6 +339,7 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
 		.mark_mask = 0x00ff0000, .xstat_interval = 5, .oneway_hold = 30,
 	};
+	igd_outer_ports_default(&o->ike_ports);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {
 		if (c == 'h') {

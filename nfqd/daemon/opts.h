@@ -3,6 +3,7 @@
 #define IGD_OPTS_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "outer/outer_nat.h"
 #include "nft/prefix_set.h"
 
 #define IGD_MAX_QUEUES 16
@@ -25,7 +26,9 @@ struct igd_opts {
 	uint32_t mark_mask;		/* mark field for tokens and flags */
 	bool fail_closed;
 	bool log_pass;			/* log verdicts of clean packets too */
-	bool log_healthy;		/* pass lines of healthy protected flow heads,
+	bool log_healthy;
+	bool no_outer;			/* no outer rules (IKE/NAT-T/ESP NAT, fragments) */
+	struct igd_outer_ports ike_ports;		/* pass lines of healthy protected flow heads,
 					 * from nflog copies */
 	const char *table;
 	uint32_t maxlen, copy_range, rcvbuf;

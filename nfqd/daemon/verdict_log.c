@@ -6,6 +6,7 @@
 #include "util/json.h"
 #include "packet/tap_role.h"
 #include "verdict_log.h"
+#include "outer.h"
 #include "util/clock.h"
 #include "util/proto.h"
 
@@ -231,7 +232,8 @@ static void vl_kernel(struct igd_json *j, const struct igd_guard_counters *c)
 
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
-		   const struct igd_guard_counters *kc, uint64_t suppressed)
+		   const struct igd_guard_counters *kc, const struct igd_outer_stats *outer,
+		   uint64_t suppressed)
 {
 	struct igd_json j;
 	unsigned int i;
@@ -272,6 +274,16 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, "copies", ls->packets);
 		igd_json_uint(&j, "unread", jg->copies_unread + ls->bad_msgs);
 		igd_json_uint(&j, "overruns", ls->overruns);
+		igd_json_obj_close(&j);
+	}
+	if (outer) {
+		igd_json_obj_open(&j, "outer");
+		igd_json_uint(&j, "nat_flows", outer->nat_copies);
+		igd_json_uint(&j, "nat_events", outer->nat_events);
+		igd_json_uint(&j, "frag_datagrams", outer->frag_copies);
+		igd_json_uint(&j, "frag_events", outer->frag_events);
+		igd_json_uint(&j, "unread", outer->unread);
+		igd_json_uint(&j, "overflow", outer->overflow);
 		igd_json_obj_close(&j);
 	}
 	return vl_end(&j);

@@ -19,9 +19,12 @@ struct igd_json;
 void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 
 struct igd_queue;
+struct igd_outer_stats;
 /* Formats a stats event: counters per reason, per hook, verdict lines the rate
- * limiter held back, and each queue's own and the kernel's counters. */
+ * limiter held back, each queue's own and the kernel's counters, and what the outer
+ * events saw (@outer NULL: not watched). */
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
-		   const struct igd_guard_counters *kernel, uint64_t suppressed);
+		   const struct igd_guard_counters *kernel, const struct igd_outer_stats *outer,
+		   uint64_t suppressed);
 #endif

@@ -3,6 +3,8 @@
 
   checklog.py LOG                      every line is one JSON object with its fields
   checklog.py LOG count KEY=VAL ...    prints how many verdict lines match all KEY=VAL
+  checklog.py LOG events EVENT KEY=VAL ...  the same for lines of another event
+  checklog.py LOG last EVENT           the last line of EVENT
 Exits 1 naming the first bad line."""
 import ipaddress
 import json
@@ -81,6 +83,8 @@ def main():
     objs = list(lines(path))
     if len(sys.argv) > 2 and sys.argv[2] == "count":
         print(sum(1 for o in objs if o.get("event") == "verdict" and match(o, sys.argv[3:])))
+    elif len(sys.argv) > 3 and sys.argv[2] == "events":
+        print(sum(1 for o in objs if o.get("event") == sys.argv[3] and match(o, sys.argv[4:])))
     elif len(sys.argv) > 2 and sys.argv[2] == "last":
         ev = [o for o in objs if o.get("event") == sys.argv[3]]
         print(json.dumps(ev[-1]) if ev else "")

@@ -1,0 +1,26 @@
+/* Steps shared by the files that build the guard's tables (guard_rules.c,
+ * guard_outer.c); not part of the library's interface. */
+#ifndef IGD_GUARD_INT_H
+#define IGD_GUARD_INT_H
+#include <stdint.h>
+#include "nft/guard_rules.h"
+
+struct igd_nft_batch;
+struct nftnl_rule;
+
+#define GUARD_NO_HOOK	UINT32_MAX
+
+/* Adds @r (when @ret is 0) and frees it; returns the first error. */
+int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
+/* A chain of our table: a base chain on @hook at @prio, or a regular one (only
+ * reached by a jump) when @hook is GUARD_NO_HOOK. */
+int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		    uint32_t nfproto, const char *name, uint32_t hook, int32_t prio);
+/* A new rule for the postrouting chain of @nfproto's table; NULL on ENOMEM. */
+struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfproto);
+
+/* guard_outer.c: the outer_ports set and the outer-nat copy rules at the top of
+ * postrouting; the fragments chain's rules (IPv4). */
+int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		    uint32_t nfproto);
+#endif

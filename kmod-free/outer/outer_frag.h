@@ -1,0 +1,32 @@
+/* The first fragment of an arriving ESP or IKE-port datagram, as the frag chain's rule
+ * copies it (IPv4, before the kernel reassembles): what it carries and how big it is.
+ * The fragment's size is what the path from the sender carried in one packet: an
+ * outer packet no larger than it would not have been fragmented.  Every field is
+ * checked against the copy's length; nothing is trusted. */
+#ifndef IGD_OUTER_FRAG_H
+#define IGD_OUTER_FRAG_H
+#include <stddef.h>
+#include <stdint.h>
+#include "packet/addr.h"
+#include "outer/outer_nat.h"
+
+enum igd_outer_frag_kind {
+	IGD_OFRAG_ESP,		/* ESP (protocol 50) */
+	IGD_OFRAG_UDP_ESP,	/* ESP in UDP (NAT-T): a non-zero SPI after the UDP header */
+	IGD_OFRAG_IKE,		/* IKE on an IKE port (the non-ESP marker, or port 500) */
+};
+
+struct igd_outer_frag {
+	union igd_addr src, dst;
+	uint16_t frag_len;		/* the fragment's IPv4 total length */
+	uint16_t sport, dport;		/* UDP kinds */
+	uint32_t spi;			/* ESP kinds, host order */
+	enum igd_outer_frag_kind kind;
+};
+
+/* 0, or -EINVAL: not an IPv4 first fragment of ESP or of UDP to one of @ports, or too
+ * short to say (an ESP kind needs its SPI in the copy). */
+int igd_outer_frag_parse(const uint8_t *p, size_t len, const struct igd_outer_ports *ports,
+			 struct igd_outer_frag *f);
+const char *igd_outer_frag_kind_str(enum igd_outer_frag_kind k);
+#endif

@@ -1,0 +1,318 @@
+/* outer-nat and outer-frag events; see outer.h. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>
+#include "outer.h"
+#include "mtu/esp_mtu.h"
+#include "nft/guard_rules.h"
+#include "nl/ct_nl.h"
+#include "outer/outer_frag.h"
+#include "packet/pkt.h"
+#include "util/clock.h"
+#include "util/json.h"
+#include "util/proto.h"
+
+#define OUTER_CT_WAIT_MS	200
+
+int igd_outer_init(struct igd_outer *o, struct igd_logdest *log,
+		   const struct igd_outer_ports *ports)
+{
+	struct timeval tv = { .tv_usec = OUTER_CT_WAIT_MS * 1000 };
+	int e;
+
+	memset(o, 0, sizeof(*o));
+	o->log = log;
+	o->ports = ports;
+	e = igd_rl_new(&o->rl, &(struct igd_rl_cfg){ .keys = 1024 });
+	if (e)
+		return e;
+	o->ct_nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!o->ct_nl || mnl_socket_bind(o->ct_nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(o->ct_nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		e = -errno;
+		igd_outer_free(o);
+		return e ? e : -ENOMEM;
+	}
+	return 0;
+}
+
+void igd_outer_free(struct igd_outer *o)
+{
+	if (o->ct_nl)
+		mnl_socket_close(o->ct_nl);
+	igd_rl_free(o->rl);
+	o->ct_nl = NULL;
+	o->rl = NULL;
+}
+
+/* The SA between @a and @b (either way), preferring @spi when given. */
+static const struct igd_sa *outer_sa(const struct igd_sad *sad, int family,
+				     const union igd_addr *a, const union igd_addr *b,
+				     uint32_t spi)
+{
+	const struct igd_sa *sa = NULL, *found = NULL;
+	size_t alen = family == 6 ? 16 : 4;
+
+	while (sad && (sa = igd_sad_next(sad, sa))) {
+		bool ab = !memcmp(&sa->saddr, a, alen) && !memcmp(&sa->daddr, b, alen);
+		bool ba = !memcmp(&sa->saddr, b, alen) && !memcmp(&sa->daddr, a, alen);
+
+		if (sa->family != family || !(ab || ba))
+			continue;
+		if (spi && sa->spi == spi)
+			return sa;
+		if (!found && !spi)
+			found = sa;
+	}
+	return found;
+}
+
+static void outer_tuple(struct igd_json *j, const char *key, int family,
+			const union igd_addr *s, const union igd_addr *d, uint16_t sp,
+			uint16_t dp, bool ports)
+{
+	char a[IGD_ADDRSTRLEN];
+
+	igd_json_obj_open(j, key);
+	igd_json_str(j, "src", igd_addr_str(family, s, a, sizeof(a)));
+	igd_json_str(j, "dst", igd_addr_str(family, d, a, sizeof(a)));
+	if (ports) {
+		igd_json_uint(j, "sport", sp);
+		igd_json_uint(j, "dport", dp);
+	}
+	igd_json_obj_close(j);
+}
+
+static void outer_sa_json(struct igd_json *j, const struct igd_sa *sa)
+{
+	char a[IGD_ADDRSTRLEN];
+
+	igd_json_obj_open(j, "sa");
+	igd_json_hex32(j, "spi", sa->spi);
+	igd_json_uint(j, "reqid", sa->reqid);
+	igd_json_str(j, "src", igd_addr_str(sa->family, &sa->saddr, a, sizeof(a)));
+	igd_json_str(j, "dst", igd_addr_str(sa->family, &sa->daddr, a, sizeof(a)));
+	igd_json_obj_close(j);
+}
+
+static void outer_begin(struct igd_json *j, char *buf, size_t len, const char *event)
+{
+	char ts[40];
+
+	igd_utc_stamp(ts, sizeof(ts));
+	igd_json_init(j, buf, len);
+	igd_json_obj_open(j, NULL);
+	igd_json_str(j, "ts", ts);
+	igd_json_str(j, "event", event);
+}
+
+static void outer_end(struct igd_outer *o, struct igd_json *j, uint64_t suppressed)
+{
+	if (suppressed)
+		igd_json_uint(j, "suppressed", suppressed);
+	igd_json_obj_close(j);
+	if (igd_json_finish(j))
+		igd_logdest_line(o->log, o->line, igd_json_len(j));
+}
+
+static bool outer_rl(struct igd_outer *o, const void *key, size_t len, uint64_t *suppressed)
+{
+	return igd_rl_check(o->rl, igd_rl_hash(key, len, 0x6f75746572), igd_now_ms(), suppressed);
+}
+
+/* What the translation does to the tunnel, and what fixes it. */
+static void outer_nat_effect(struct igd_json *j, unsigned int what, const struct igd_ct *ct,
+			     const struct igd_sa *sa)
+{
+	char e[320], a[IGD_ADDRSTRLEN], b[IGD_ADDRSTRLEN];
+
+	if (what & IGD_ONAT_ESP_SNAT) {
+		snprintf(e, sizeof(e), "ESP leaves as %s but the SA's source is %s: the peer "
+			 "has no SA for that address and drops it",
+			 igd_addr_str(ct->family, &ct->reply.dst, a, sizeof(a)),
+			 sa ? igd_addr_str(sa->family, &sa->saddr, b, sizeof(b)) : "?");
+		igd_json_str(j, "effect", e);
+		igd_json_str(j, "hint", "exempt ESP from the source NAT: a rule such as "
+			     "`meta l4proto esp accept` (nft) or `-p esp -j RETURN` (iptables) "
+			     "before the masquerade in the nat postrouting chain");
+		return;
+	}
+	if (what & IGD_ONAT_PORT_MAP) {
+		snprintf(e, sizeof(e), "udp port %u is mapped to %u: IKE establishes, but the "
+			 "UDP-encapsulated ESP the peer sends to the port it learned may meet no "
+			 "mapping, or one to another port: the tunnel is up and carries nothing",
+			 ct->orig.dport, ct->reply.sport);
+		igd_json_str(j, "effect", e);
+		igd_json_str(j, "hint", "map the IKE and NAT-T ports to the same ports inside "
+			     "(e.g. udp 4500 -> 4500), or make the VPN server listen on the "
+			     "outside port");
+		return;
+	}
+	snprintf(e, sizeof(e), "IKE's source port %u is rewritten to %u: NAT detection and "
+		 "the peers' port floating expect the port it was sent from",
+		 ct->orig.sport, ct->reply.dport);
+	igd_json_str(j, "effect", e);
+	igd_json_str(j, "hint", "keep the port of udp 500/4500 when translating (no "
+		     "--random/--random-fully, `masquerade` without `random`), or exempt the "
+		     "gateway's own IKE from the translation");
+}
+
+/* The entry found for a waiting copy: judged, and its event written. */
+static void outer_judge_nat(struct igd_outer *o, const struct igd_ct *ct,
+			    const struct igd_sad *sad)
+{
+	const struct igd_sa *sa;
+	struct igd_json j;
+	uint64_t suppressed;
+	unsigned int what;
+	char names[48];
+	bool ports;
+
+	what = igd_outer_nat_classify(ct, o->ports);
+	sa = outer_sa(sad, ct->family, &ct->orig.src, &ct->orig.dst, 0) ?:
+	     outer_sa(sad, ct->family, &ct->reply.dst, &ct->orig.dst, 0);
+	if (what == IGD_ONAT_ESP_SNAT && sa &&
+	    !memcmp(&sa->saddr, &ct->reply.dst, ct->family == 6 ? 16 : 4))
+		what = 0;	/* translated to the SA's own address */
+	if (what == IGD_ONAT_ESP_SNAT && !sa)
+		what = 0;	/* a NAT in front of another box's tunnel: NAT-T's job */
+	if (!what || !outer_rl(o, &ct->orig, sizeof(ct->orig), &suppressed))
+		return;
+	o->st.nat_events++;
+	ports = ct->orig.has_ports;
+	outer_begin(&j, o->line, sizeof(o->line), "outer-nat");
+	igd_json_str(&j, "what", igd_outer_nat_str(what, names, sizeof(names)));
+	igd_json_str(&j, "proto", ct->orig.proto == IPPROTO_ESP ? "esp" : "udp");
+	igd_json_uint(&j, "family", ct->family);
+	outer_tuple(&j, "orig", ct->family, &ct->orig.src, &ct->orig.dst, ct->orig.sport,
+		    ct->orig.dport, ports);
+	outer_tuple(&j, "nat", ct->family, &ct->reply.dst, &ct->reply.src, ct->reply.dport,
+		    ct->reply.sport, ports);
+	if (sa)
+		outer_sa_json(&j, sa);
+	outer_nat_effect(&j, what, ct, sa);
+	outer_end(o, &j, suppressed);
+}
+
+static void outer_on_nat(struct igd_outer *o, const struct igd_nflog_pkt *c)
+{
+	struct igd_outer_pending *w;
+	struct igd_pkt p;
+
+	o->st.nat_copies++;
+	igd_pkt_parse_cap(&p, c->data, c->len, c->len);
+	if ((p.family != 4 && p.family != 6) || (p.proto == IPPROTO_UDP &&
+						 !(p.flags & IGD_PKT_F_PORTS))) {
+		o->st.unread++;
+		return;
+	}
+	if (o->npending == IGD_OUTER_PENDING) {
+		o->st.overflow++;
+		return;
+	}
+	/* the copy is the translated packet: its entry answers to the inverse */
+	w = &o->pending[o->npending++];
+	memset(w, 0, sizeof(*w));
+	w->family = p.family;
+	w->since_ms = igd_now_ms();
+	w->reply.src = p.dst;
+	w->reply.dst = p.src;
+	w->reply.proto = p.proto;
+	w->reply.has_ports = p.proto == IPPROTO_UDP;
+	w->reply.sport = p.dport;
+	w->reply.dport = p.sport;
+}
+
+void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad)
+{
+	uint64_t now = igd_now_ms();
+	unsigned int i, keep = 0;
+	struct igd_ct ct;
+	int e;
+
+	for (i = 0; i < o->npending; i++) {
+		struct igd_outer_pending *w = &o->pending[i];
+
+		e = igd_ct_get(o->ct_nl, w->family, &w->reply, true, &ct);
+		if (e == -ENOENT && now - w->since_ms < 1000) {
+			o->pending[keep++] = *w;	/* not confirmed yet */
+			continue;
+		}
+		if (e || !ct.has_reply)
+			o->st.unread++;
+		else
+			outer_judge_nat(o, &ct, sad);
+	}
+	o->npending = keep;
+}
+
+static void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
+			  const struct igd_sad *sad)
+{
+	struct { union igd_addr s, d; uint32_t spi; uint16_t sp, dp; uint8_t kind; } key;
+	struct igd_outer_frag f;
+	const struct igd_sa *sa;
+	struct igd_esp_params ep;
+	struct igd_json j;
+	uint64_t suppressed;
+	char a[IGD_ADDRSTRLEN], e[320];
+
+	o->st.frag_copies++;
+	if (igd_outer_frag_parse(c->data, c->len, o->ports, &f)) {
+		o->st.unread++;
+		return;
+	}
+	memset(&key, 0, sizeof(key));
+	key.s = f.src;
+	key.d = f.dst;
+	key.spi = f.spi;
+	key.sp = f.sport;
+	key.dp = f.dport;
+	key.kind = (uint8_t)f.kind;
+	if (!outer_rl(o, &key, sizeof(key), &suppressed))
+		return;
+	o->st.frag_events++;
+	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
+	outer_begin(&j, o->line, sizeof(o->line), "outer-frag");
+	igd_json_str(&j, "dir", "in");
+	igd_json_str(&j, "kind", igd_outer_frag_kind_str(f.kind));
+	igd_json_uint(&j, "family", 4);
+	igd_json_str(&j, "src", igd_addr_str(4, &f.src, a, sizeof(a)));
+	igd_json_str(&j, "dst", igd_addr_str(4, &f.dst, a, sizeof(a)));
+	if (f.kind != IGD_OFRAG_ESP) {
+		igd_json_uint(&j, "sport", f.sport);
+		igd_json_uint(&j, "dport", f.dport);
+	}
+	if (f.spi)
+		igd_json_hex32(&j, "spi", f.spi);
+	igd_json_uint(&j, "fragment_bytes", f.frag_len);
+	if (sa)
+		outer_sa_json(&j, sa);
+	if (sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep) &&
+	    igd_esp_inner_mtu(&ep, f.frag_len))
+		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, f.frag_len));
+	snprintf(e, sizeof(e), "%s from %s arrives in fragments of at most %u bytes: every "
+		 "fragment must arrive and be reassembled before it is decrypted (a lost one "
+		 "loses the whole packet; NAT devices and firewalls often drop fragments)",
+		 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", igd_addr_str(4, &f.src, a, sizeof(a)),
+		 f.frag_len);
+	igd_json_str(&j, "effect", e);
+	igd_json_str(&j, "hint", f.kind == IGD_OFRAG_IKE ?
+		     "enable IKEv2 fragmentation (strongSwan: fragmentation = yes; libreswan: "
+		     "fragmentation=yes) so IKE splits its messages itself" :
+		     "lower the peer's inner MTU or clamp TCP MSS so that ESP packets fit "
+		     "(inner_mtu: the largest inner packet that fits in one fragment's size)");
+	outer_end(o, &j, suppressed);
+}
+
+void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
+		       const struct igd_sad *sad)
+{
+	if (!strcmp(c->prefix, IGD_GUARD_OUTER_NAT_PREFIX))
+		outer_on_nat(o, c);
+	else if (!strcmp(c->prefix, IGD_GUARD_OUTER_FRAG_PREFIX))
+		outer_on_frag(o, c, sad);
+}

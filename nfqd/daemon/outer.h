@@ -1,0 +1,56 @@
+/* The tunnel's own packets (IKE, NAT-T, ESP) that this gateway's NAT translated or
+ * that arrive fragmented, from the outer rules' copies (kmod-free/nft/guard_outer.c):
+ * outer-nat and outer-frag events.  No packet of theirs is queued; a copy is read
+ * after the packet went on. */
+#ifndef IGD_OUTER_H
+#define IGD_OUTER_H
+#include <stdint.h>
+#include "log_dest.h"
+#include "nl/nflog.h"
+#include "outer/outer_nat.h"
+#include "util/ratelimit.h"
+#include "xfrm/sad.h"
+
+struct mnl_socket;
+
+struct igd_outer_stats {
+	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows seen */
+	uint64_t nat_events;		/* ... of them an outer-nat event */
+	uint64_t frag_copies, frag_events;
+	uint64_t unread;		/* copies that did not parse, entries not found */
+	uint64_t overflow;		/* copies beyond IGD_OUTER_PENDING in one tick */
+};
+
+/* A translated flow's copy waits here for its conntrack entry: the copy is made at
+ * postrouting, before the kernel confirms the entry (at the end of that hook). */
+#define IGD_OUTER_PENDING	64
+
+struct igd_outer_pending {
+	struct igd_ct_tuple reply;	/* the inverse of the translated packet */
+	uint64_t since_ms;
+	uint8_t family;
+};
+
+struct igd_outer {
+	struct igd_logdest *log;
+	struct igd_outer_pending pending[IGD_OUTER_PENDING];
+	unsigned int npending;
+	const struct igd_outer_ports *ports;
+	struct mnl_socket *ct_nl;	/* conntrack lookups, bounded wait */
+	struct igd_rl *rl;		/* one line per flow and kind per 10 s */
+	struct igd_outer_stats st;
+	uint8_t buf[8192];
+	char line[2048];
+};
+
+/* 0 or -errno.  @log and @ports must outlive @o. */
+int igd_outer_init(struct igd_outer *o, struct igd_logdest *log,
+		   const struct igd_outer_ports *ports);
+void igd_outer_free(struct igd_outer *o);
+/* A copy with the outer-nat or outer-frag prefix; @sad names the SAs concerned. */
+void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
+		       const struct igd_sad *sad);
+/* On the daemon's tick: the waiting translated flows' entries looked up and judged
+ * (an entry not there yet waits one more tick, up to a second). */
+void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad);
+#endif

@@ -1,0 +1,154 @@
+#!/bin/sh
+# The tunnel's own packets through this gateway's NAT and arriving in fragments,
+# seen from the outer rules' copies: outer-nat and outer-frag events held against what
+# the kernel did (conntrack's tuples, the receiver's sockets).  Nothing of it is queued.
+#   peer 172.16.0.2 ==wan0== gw 172.16.0.1 | 10.0.2.1 --lan0-- host 10.0.2.33
+. "$(dirname "$0")/lib.sh"
+need_root
+need_bin ipsecguardd
+lab_up
+events() { python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" events "$@"; }
+# settle: the log is written once a second; wait until it holds what came before
+settle() { sleep 0.3; kill -USR1 "$DAEMON_PID"; sleep 0.3; }
+stats() {	# stats KEY: from a stats event asked for now
+	settle
+	python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats |
+		python3 -c "import json,sys; o=json.load(sys.stdin)
+for k in sys.argv[1].split('.'): o=o[int(k)] if k.isdigit() else o[k]
+print(o)" "$1"
+}
+# udp NS SRC SPORT DST DPORT [BYTES]: one datagram
+udp() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.sendto(b"\0\0\0\0" + b"x" * (int(sys.argv[5]) - 4), (sys.argv[3], int(sys.argv[4])))' \
+		"$2" "$3" "$4" "$5" "${6:-64}"
+}
+# listen NS ADDR PORT: a UDP socket that prints what it received, then exits
+listen() {
+	bg ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.settimeout(3)
+try:
+    d, a = s.recvfrom(65535); print("%s:%d %d" % (a[0], a[1], len(d)))
+except OSError:
+    print("nothing")' "$2" "$3" >"$TMPD/recv.$3"
+	LISTEN_PID=$LAST_PID
+	sleep 0.3
+}
+
+daemon_start --queue 90 --ike-port 88
+check "the fragments chain is installed" sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard fragments >/dev/null 2>&1"
+
+info "a NAT in front of a VPN server: udp 4500 outside mapped to 4009 inside"
+in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 4500 \
+	-j DNAT --to-destination 10.0.2.33:4009
+listen "$NS_HOST" 10.0.2.33 4009
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500
+wait "$LISTEN_PID"
+check "the server got it on 4009 ($(cat "$TMPD/recv.4009"))" \
+	grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4009"
+check "outer-nat port-map naming 4500 outside and 4009 inside" \
+	[ "$(events outer-nat what=port-map proto=udp orig.dst=172.16.0.1 orig.dport=4500 \
+		nat.dst=10.0.2.33 nat.dport=4009 orig.src=172.16.0.2)" = 1 ]
+in_gw iptables-nft -t nat -F PREROUTING
+in_gw conntrack -F >/dev/null 2>&1
+
+info "the same mapping with equal ports: what NAT-T is built for"
+in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 4500 \
+	-j DNAT --to-destination 10.0.2.33:4500
+listen "$NS_HOST" 10.0.2.33 4500
+before=$(stats outer.nat_flows)
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500
+wait "$LISTEN_PID"
+check "the server got it on 4500" grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4500"
+check "the translated flow was copied ($before -> $(stats outer.nat_flows))" \
+	[ "$(stats outer.nat_flows)" -gt "$before" ]
+check "and no event for it" [ "$(events outer-nat nat.dport=4500)" = 0 ]
+in_gw iptables-nft -t nat -F PREROUTING
+in_gw conntrack -F >/dev/null 2>&1
+
+info "88 outside to 4009 inside (--ike-port 88)"
+in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 88 \
+	-j DNAT --to-destination 10.0.2.33:4009
+listen "$NS_HOST" 10.0.2.33 4009
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 88
+wait "$LISTEN_PID"
+settle
+check "outer-nat port-map 88 -> 4009" \
+	[ "$(events outer-nat what=port-map orig.dport=88 nat.dport=4009)" = 1 ]
+in_gw iptables-nft -t nat -F PREROUTING
+in_gw conntrack -F >/dev/null 2>&1
+
+info "MASQUERADE of IKE: keeping the port, then with random ports"
+in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -p udp -j MASQUERADE
+listen "$NS_PEER" 172.16.0.2 500
+udp "$NS_HOST" 10.0.2.33 500 172.16.0.2 500
+wait "$LISTEN_PID"
+check "the peer got it from 172.16.0.1:500 ($(cat "$TMPD/recv.500"))" \
+	grep -q '^172.16.0.1:500 ' "$TMPD/recv.500"
+settle
+check "address only: no event" [ "$(events outer-nat orig.src=10.0.2.33)" = 0 ]
+in_gw iptables-nft -t nat -F POSTROUTING
+in_gw conntrack -F >/dev/null 2>&1
+in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -p udp -j MASQUERADE --random-fully
+listen "$NS_PEER" 172.16.0.2 500
+udp "$NS_HOST" 10.0.2.33 500 172.16.0.2 500
+wait "$LISTEN_PID"
+port=$(sed -n 's/^172.16.0.1:\([0-9]*\) .*/\1/p' "$TMPD/recv.500")
+settle
+if [ "${port:-500}" != 500 ]; then
+	check "random ports: outer-nat source-port naming 500 -> $port" \
+		[ "$(events outer-nat what=source-port orig.sport=500 nat.sport="$port" \
+			nat.src=172.16.0.1)" = 1 ]
+else
+	check "random-fully kept port 500 this time: no event" \
+		[ "$(events outer-nat what=source-port)" = 0 ]
+fi
+in_gw iptables-nft -t nat -F POSTROUTING
+in_gw conntrack -F >/dev/null 2>&1
+
+info "ESP and ESP in UDP arriving in fragments"
+in_peer python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)	# IP_MTU_DISCOVER: IP_PMTUDISC_DONT
+s.sendto(b"\0\0\x10\x01" + b"\0\0\0\1" + b"e" * 3000, ("172.16.0.1", 0))'
+in_peer python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)
+s.bind(("172.16.0.2", 4500))
+s.sendto(b"\0\0\x20\x02" + b"\0\0\0\1" + b"u" * 3000, ("172.16.0.1", 4500))'
+settle
+check "outer-frag for ESP: its SPI and the fragment size (1500)" \
+	[ "$(events outer-frag dir=in kind=esp spi=0x00001001 src=172.16.0.2 fragment_bytes=1500)" = 1 ]
+check "outer-frag for ESP in UDP 4500: its SPI" \
+	[ "$(events outer-frag kind=esp-in-udp spi=0x00002002 dport=4500)" = 1 ]
+check "the kernel counted the later fragments ($(stats kernel.frag_later_esp) esp, $(stats kernel.frag_later_udp) udp)" \
+	[ "$(stats kernel.frag_later_esp)" -ge 2 -a "$(stats kernel.frag_later_udp)" -ge 2 ]
+check "and the first ones (stats outer.frag_datagrams $(stats outer.frag_datagrams))" \
+	[ "$(stats outer.frag_datagrams)" = 2 ]
+in_peer python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)
+s.sendto(b"d" * 3000, ("172.16.0.1", 5353))'
+settle
+check "a fragmented datagram of another port: no event" \
+	[ "$(events outer-frag dport=5353)" = 0 ]
+
+check "no packet was queued" [ "$(stats queues.0.packets)" = 0 ]
+python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" >/dev/null
+check "every line of the log is well-formed" [ $? = 0 ]
+daemon_stop
+check "daemon exits 0" [ $? = 0 ]
+
+"$BUILD/ipsecguardd" --ike-port 0 2>"$TMPD/err"
+check "--ike-port 0 exits 2 naming the option" \
+	sh -c "[ $? = 2 ] && grep -q 'ike-port' '$TMPD/err'"
+exit 0

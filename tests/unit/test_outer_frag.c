@@ -1,0 +1,61 @@
+/* First fragments of ESP, ESP in UDP and IKE, read from copies of any length. */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include "outer/outer_frag.h"
+#include "tap.h"
+
+static size_t frag(uint8_t *b, uint8_t proto, uint16_t fragoff, uint16_t totlen)
+{
+	memset(b, 0, 64);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(totlen >> 8);
+	b[3] = (uint8_t)totlen;
+	b[6] = (uint8_t)(fragoff >> 8);
+	b[7] = (uint8_t)fragoff;
+	b[9] = proto;
+	b[12] = 172, b[13] = 16, b[14] = 0, b[15] = 2;
+	b[16] = 172, b[17] = 16, b[18] = 0, b[19] = 1;
+	return 20;
+}
+
+int main(void)
+{
+	struct igd_outer_ports ports;
+	struct igd_outer_frag f;
+	uint8_t b[64];
+	size_t n;
+
+	igd_outer_ports_default(&ports);
+	n = frag(b, IPPROTO_ESP, 0x2000, 1500);
+	b[n] = 0, b[n + 1] = 0, b[n + 2] = 0x10, b[n + 3] = 0x01;
+	ok(igd_outer_frag_parse(b, n + 8, &ports, &f) == 0 && f.kind == IGD_OFRAG_ESP &&
+	   f.spi == 0x1001 && f.frag_len == 1500, "ESP first fragment: SPI and size");
+	is_int(igd_outer_frag_parse(b, n + 3, &ports, &f), -EINVAL, "cut before the SPI");
+	b[6] = 0x20, b[7] = 0xb9;
+	is_int(igd_outer_frag_parse(b, n + 8, &ports, &f), -EINVAL, "a later fragment");
+	b[6] = 0, b[7] = 0;
+	is_int(igd_outer_frag_parse(b, n + 8, &ports, &f), -EINVAL, "not fragmented");
+
+	n = frag(b, IPPROTO_UDP, 0x2000, 1400);
+	b[n] = 0x11, b[n + 1] = 0x94;		/* 4500 */
+	b[n + 2] = 0x11, b[n + 3] = 0x94;
+	b[n + 8] = 0, b[n + 9] = 0, b[n + 10] = 0x20, b[n + 11] = 0x01;
+	ok(igd_outer_frag_parse(b, n + 12, &ports, &f) == 0 && f.kind == IGD_OFRAG_UDP_ESP &&
+	   f.spi == 0x2001 && f.dport == 4500, "ESP in UDP 4500: its SPI");
+	b[n + 10] = 0, b[n + 11] = 0;
+	ok(igd_outer_frag_parse(b, n + 12, &ports, &f) == 0 && f.kind == IGD_OFRAG_IKE,
+	   "the non-ESP marker: IKE");
+	b[n] = 0x01, b[n + 1] = 0xf4, b[n + 2] = 0x01, b[n + 3] = 0xf4;	/* 500 */
+	b[n + 10] = 0x20;
+	ok(igd_outer_frag_parse(b, n + 12, &ports, &f) == 0 && f.kind == IGD_OFRAG_IKE,
+	   "port 500 carries IKE only");
+	b[n] = 0, b[n + 1] = 53, b[n + 2] = 0, b[n + 3] = 53;
+	is_int(igd_outer_frag_parse(b, n + 12, &ports, &f), -EINVAL, "UDP of another port");
+	b[0] = 0x4f;
+	is_int(igd_outer_frag_parse(b, 40, &ports, &f), -EINVAL, "a header longer than the copy");
+	b[0] = 0x60;
+	is_int(igd_outer_frag_parse(b, 40, &ports, &f), -EINVAL, "not IPv4");
+	is_str(igd_outer_frag_kind_str(IGD_OFRAG_UDP_ESP), "esp-in-udp", "kind names");
+	return tap_done();
+}
