@@ -61,8 +61,10 @@ static int nflog_bind(struct igd_nflog *l, uint32_t copy_range, char *err, size_
 	nlh = nflog_cfg_msg(buf, l->group, AF_UNSPEC);
 	mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
 	e = igd_nl_talk(l->nl, nlh);
-	if (e == -EBUSY)
-		return nflog_err(err, errlen, l->group, "bound by another process", EBUSY);
+	/* the kernel answers -EPERM when another socket holds the group */
+	if (e == -EBUSY || e == -EPERM)
+		return nflog_err(err, errlen, l->group, "bound by another process (choose "
+				 "another --log-group)", EBUSY);
 	if (e)
 		return nflog_err(err, errlen, l->group, "bind", -e);
 	nlh = nflog_cfg_msg(buf, l->group, AF_UNSPEC);

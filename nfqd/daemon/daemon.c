@@ -113,28 +113,36 @@ static int daemon_on_nflog(int fd, void *arg)
 	return igd_nflog_process(d->nflog);
 }
 
-/* The clamp rules' copies come through an nfnetlink_log group: only with our own
- * tables (they hold the rules) and clamping on. */
+/* The copies of our log rules come through an nfnetlink_log group: only with our own
+ * tables (they hold the rules).  The clamps and --log-healthy need it; the outer
+ * events are given up with a warning when the group or conntrack cannot be had (a
+ * second daemon in the namespace without its own --log-group). */
 static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 {
-	int e;
+	bool needed = d->opts.mss_mode != IGD_MSS_OFF || d->opts.log_healthy;
+	const char *why = NULL;
+	int e = 0;
 
-	if (d->opts.no_hooks || (d->opts.mss_mode == IGD_MSS_OFF && !d->opts.log_healthy &&
-				 d->opts.no_outer))
+	if (d->opts.no_hooks || (!needed && d->opts.no_outer))
 		return 0;
-	if (!d->opts.no_outer) {
-		e = igd_outer_init(&d->outer, d->log, &d->opts.ike_ports);
-		if (e) {
-			snprintf(err, errlen, "conntrack netlink for outer events: %s",
-				 strerror(-e));
-			return e;
-		}
-	}
-	e = igd_nflog_open(&d->nflog, (uint16_t)d->opts.log_group, IGD_GUARD_LOG_SNAPLEN,
-			   daemon_on_copy, d, err, errlen);
+	if (!d->opts.no_outer && (e = igd_outer_init(&d->outer, d->log, &d->opts.ike_ports)))
+		why = "conntrack netlink";
 	if (!e)
-		e = igd_loop_add_fd(d->loop, igd_nflog_fd(d->nflog), daemon_on_nflog, d);
-	return e;
+		e = igd_nflog_open(&d->nflog, (uint16_t)d->opts.log_group,
+				   IGD_GUARD_LOG_SNAPLEN, daemon_on_copy, d, err, errlen);
+	if (e && !needed) {
+		fprintf(stderr, "ipsecguardd: %s%s%s; the tunnel's own packets are not "
+			"watched (outer-nat, outer-frag)\n", why ? why : err, why ? ": " : "",
+			why ? strerror(-e) : "");
+		igd_outer_free(&d->outer);
+		d->opts.no_outer = true;
+		return 0;
+	}
+	if (e && why) {
+		snprintf(err, errlen, "%s: %s", why, strerror(-e));
+		return e;
+	}
+	return e ?: igd_loop_add_fd(d->loop, igd_nflog_fd(d->nflog), daemon_on_nflog, d);
 }
 
 static int daemon_on_queue(int fd, void *arg)
