@@ -225,7 +225,7 @@ static int predict_legacy(const struct igd_nat_ctx *c, unsigned int hook,
 	struct walk w;
 	int ret;
 
-	if (!natfix_legacy_table_exists(family, "filter"))
+	if (c->nft_only || !natfix_legacy_table_exists(family, "filter"))
 		return 0;
 	memset(f, 0, sizeof(*f));
 	memset(&w, 0, sizeof(w));

@@ -40,6 +40,7 @@ struct igd_nat_ctx {
 	bool transformed;	/* the SP has templates: rt ipsec exists (tunnel up) */
 	const char *iifname;	/* input interface (input hook), "" or NULL: unknown */
 	const struct igd_nft_sets *sets;	/* the rule's table's sets, NULL: none read */
+	bool nft_only;		/* leave iptables-legacy out (it runs a program) */
 };
 
 struct igd_nat_eval {

@@ -513,6 +513,26 @@ int igd_ow_json(char *buf, size_t size, const char *ts, const struct igd_ow_even
 	ow_json_body(&j, ev);
 	if (ev->type == IGD_OW_ONEWAY)
 		igd_json_str(&j, "causes", igd_ow_causes(ev));
+	if (ev->type == IGD_OW_ONEWAY && ev->seen) {
+		const struct igd_ow_seen *s = ev->seen;
+
+		igd_json_obj_open(&j, "seen");
+		if (s->ike_checked) {
+			igd_json_bool(&j, "ike_conntrack", s->ike_alive);
+			if (s->ike_alive) {
+				igd_json_uint(&j, "ike_sport", s->ike_sport);
+				igd_json_uint(&j, "ike_dport", s->ike_dport);
+			}
+		}
+		if (s->filter_checked)
+			igd_json_str(&j, "input_filter", s->dropped ? "drops" :
+				     s->may_drop ? "may-drop" : "accepts");
+		if (s->dropped_by[0])
+			igd_json_str(&j, "dropped_by", s->dropped_by);
+		igd_json_obj_close(&j);
+		if (s->cause[0])
+			igd_json_str(&j, "cause", s->cause);
+	}
 	igd_json_obj_close(&j);
 	if (!igd_json_finish(&j))
 		return -ENOSPC;

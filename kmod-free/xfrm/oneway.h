@@ -92,8 +92,22 @@ enum igd_ow_event_type {
 	IGD_OW_RECOVERED,		/* inbound grows again after IGD_OW_ONEWAY */
 };
 
+/* What the gateway itself can see of a one-way tunnel's cause (filled by the caller
+ * before the event is written; see igd_ow_json). */
+struct igd_ow_seen {
+	bool ike_checked, ike_alive;	/* an IKE/NAT-T conntrack entry between the
+					 * endpoints */
+	uint16_t ike_sport, ike_dport;	/* its original ports */
+	bool filter_checked;
+	bool dropped, may_drop;		/* this gateway's input filter drops (may drop)
+					 * the tunnel's inbound packets */
+	char dropped_by[160];		/* "nft inet fw input handle 4", "... policy" */
+	char cause[320];		/* one sentence: what is most likely */
+};
+
 struct igd_ow_event {
 	enum igd_ow_event_type type;
+	const struct igd_ow_seen *seen;	/* NULL: nothing looked at */
 	uint8_t family, proto;
 	union igd_addr local, remote;	/* tunnel endpoints */
 	uint32_t reqid;			/* the tunnel's reqid; 0 for the fallback pairing */

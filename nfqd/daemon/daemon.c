@@ -389,6 +389,7 @@ static int daemon_diag_init(struct igd_daemon *d, char *err, size_t errlen)
 	struct igd_diag_cfg cfg = {
 		.log = d->log, .local = &d->local, .no_sa = &d->judge.count[IGD_R_NO_SA][0],
 		.xstat_interval = d->opts.xstat_interval, .oneway_hold = d->opts.oneway_hold,
+		.oneway_seen = igd_outer_oneway_seen, .oneway_arg = &d->outer,
 	};
 	int e;
 

@@ -71,11 +71,18 @@ static void diag_xstat(struct igd_diag *g)
 static void diag_ow_event(const struct igd_ow_event *ev, void *arg)
 {
 	struct igd_diag *g = arg;
+	struct igd_ow_event e = *ev;
+	struct igd_ow_seen seen;
 	char ts[40];
 	int n;
 
+	if (ev->type == IGD_OW_ONEWAY && g->cfg.oneway_seen) {
+		memset(&seen, 0, sizeof(seen));
+		g->cfg.oneway_seen(g->cfg.oneway_arg, ev, &seen);
+		e.seen = &seen;
+	}
 	igd_utc_stamp(ts, sizeof(ts));
-	n = igd_ow_json(g->line, sizeof(g->line), ts, ev);
+	n = igd_ow_json(g->line, sizeof(g->line), ts, &e);
 	if (n > 0)
 		igd_logdest_line(g->cfg.log, g->line, (size_t)n);
 }

@@ -10,6 +10,7 @@
 #include "localaddr.h"
 #include "log_dest.h"
 #include "verdict_log.h"
+#include "xfrm/oneway.h"
 #include "xfrm/xfrm_nl.h"
 #include "xfrm/xfrm_stat.h"
 
@@ -25,6 +26,9 @@ struct igd_diag_cfg {
 	uint64_t *no_sa;			/* bumped for each ACQUIRE */
 	unsigned int xstat_interval;		/* seconds, 0: xfrm_stat not read */
 	unsigned int oneway_hold;		/* seconds, 0: no one-way detection */
+	/* what this gateway sees of a one-way tunnel's cause; NULL: nothing */
+	void (*oneway_seen)(void *arg, const struct igd_ow_event *ev, struct igd_ow_seen *s);
+	void *oneway_arg;
 };
 
 struct igd_diag {

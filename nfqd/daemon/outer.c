@@ -1,12 +1,17 @@
 /* outer-nat and outer-frag events; see outer.h. */
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <netinet/in.h>
+#include <linux/netfilter.h>
 #include <libmnl/libmnl.h>
 #include "outer.h"
+#include "doctor/filter_predict.h"
 #include "mtu/esp_mtu.h"
+#include "mtu/route_mtu.h"
 #include "nft/guard_rules.h"
 #include "nl/ct_nl.h"
 #include "outer/outer_frag.h"
@@ -315,4 +320,113 @@ void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		outer_on_nat(o, c);
 	else if (!strcmp(c->prefix, IGD_GUARD_OUTER_FRAG_PREFIX))
 		outer_on_frag(o, c, sad);
+}
+
+/* An IKE or NAT-T conntrack entry between the tunnel's endpoints, either way: the
+ * ports the SA encapsulates with first, then 4500 and 500. */
+static void seen_ike(struct igd_outer *o, const struct igd_ow_event *ev, struct igd_ow_seen *s)
+{
+	const uint16_t pairs[][2] = {
+		{ ev->encap_sport, ev->encap_dport }, { 4500, 4500 }, { 500, 500 },
+	};
+	struct igd_ct_tuple t = { .proto = IPPROTO_UDP, .has_ports = true };
+	unsigned int i, way;
+	struct igd_ct ct;
+
+	s->ike_checked = true;
+	for (i = 0; i < 3; i++) {
+		if (!pairs[i][0])
+			continue;
+		for (way = 0; way < 2; way++) {
+			t.src = way ? ev->remote : ev->local;
+			t.dst = way ? ev->local : ev->remote;
+			t.sport = way ? pairs[i][1] : pairs[i][0];
+			t.dport = way ? pairs[i][0] : pairs[i][1];
+			if (!igd_ct_get(o->ct_nl, ev->family, &t, false, &ct)) {
+				s->ike_alive = true;
+				s->ike_sport = t.sport;
+				s->ike_dport = t.dport;
+				return;
+			}
+		}
+	}
+}
+
+/* This gateway's input filter for the tunnel's inbound packets (nf_tables only: the
+ * legacy tables would take running a program). */
+static void seen_filter(const struct igd_ow_event *ev, struct igd_ow_seen *s)
+{
+	uint8_t buf[IGD_RTNL_BUF_SIZE];
+	struct igd_route_query q = { .family = ev->family, .dst = ev->remote };
+	struct igd_filter_finding ff[8];
+	char ifname[IF_NAMESIZE] = "", err[160];
+	struct igd_nat_ctx c = { .iifname = ifname, .nft_only = true };
+	struct igd_route_mtu r;
+	struct igd_rtnl rt;
+	struct igd_sel sel;
+	int n, i;
+
+	if (!igd_rtnl_open(&rt)) {
+		if (!igd_route_mtu_get(&rt, &q, &r, buf, sizeof(buf)) && r.oif &&
+		    !if_indextoname(r.oif, ifname))
+			ifname[0] = '\0';
+		igd_rtnl_close(&rt);
+	}
+	memset(&sel, 0, sizeof(sel));
+	sel.family = ev->family;
+	sel.saddr = ev->remote;
+	sel.daddr = ev->local;
+	sel.plen_s = sel.plen_d = ev->family == 6 ? 128 : 32;
+	sel.proto = ev->encap_dport ? IPPROTO_UDP : ev->proto;
+	if (ev->encap_dport) {
+		sel.sport = ev->encap_dport;	/* the peer sends from its end */
+		sel.dport = ev->encap_sport;
+		sel.sport_mask = sel.dport_mask = 0xffff;
+	}
+	c.sel = &sel;
+	n = igd_filter_predict(&c, NF_INET_LOCAL_IN, ff, 8, err, sizeof(err));
+	if (n < 0)
+		return;
+	s->filter_checked = true;
+	for (i = 0; i < n; i++) {
+		bool sure = ff[i].blocked == IGD_TRI_ALWAYS;
+
+		if (s->dropped || (s->may_drop && !sure))
+			continue;
+		s->dropped = sure;
+		s->may_drop = !sure;
+		if (ff[i].handle)
+			snprintf(s->dropped_by, sizeof(s->dropped_by), "nft %s %.48s %.48s handle %llu",
+				 ff[i].family, ff[i].table, ff[i].chain,
+				 (unsigned long long)ff[i].handle);
+		else
+			snprintf(s->dropped_by, sizeof(s->dropped_by), "nft %s %.48s %.48s policy drop",
+				 ff[i].family, ff[i].table, ff[i].chain);
+	}
+}
+
+void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_ow_seen *s)
+{
+	struct igd_outer *o = arg;
+	const char *what = ev->encap_dport ? "UDP-encapsulated ESP" : "ESP";
+	char a[IGD_ADDRSTRLEN];
+
+	igd_addr_str(ev->family, &ev->remote, a, sizeof(a));
+	if (o->ct_nl)
+		seen_ike(o, ev, s);
+	seen_filter(ev, s);
+	if (s->dropped || s->may_drop)
+		snprintf(s->cause, sizeof(s->cause), "this gateway's input filter %s the tunnel's "
+			 "%s from %s (%.120s): it arrives and is dropped before decryption",
+			 s->dropped ? "drops" : "may drop", what, a, s->dropped_by);
+	else if (s->ike_alive)
+		snprintf(s->cause, sizeof(s->cause), "IKE passes both ways (a conntrack entry "
+			 "udp %u -> %u is alive) while %s from %s does not arrive: something on "
+			 "the path passes IKE but not %s (a firewall, NAT or load balancer), or "
+			 "the peer sends through another SA", s->ike_sport, s->ike_dport, what,
+			 a, what);
+	else
+		snprintf(s->cause, sizeof(s->cause), "nothing on this gateway drops %s from %s "
+			 "and no IKE flow with it is seen: the path drops it, or the peer does not "
+			 "send it (its SA or policy)", what, a);
 }

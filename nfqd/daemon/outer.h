@@ -9,6 +9,7 @@
 #include "nl/nflog.h"
 #include "outer/outer_nat.h"
 #include "util/ratelimit.h"
+#include "xfrm/oneway.h"
 #include "xfrm/sad.h"
 
 struct mnl_socket;
@@ -53,4 +54,9 @@ void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
 /* On the daemon's tick: the waiting translated flows' entries looked up and judged
  * (an entry not there yet waits one more tick, up to a second). */
 void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad);
+/* What this gateway sees of a one-way tunnel's cause (struct igd_diag_cfg's
+ * oneway_seen; @arg: the struct igd_outer, which may be unused — no conntrack
+ * then): an IKE/NAT-T conntrack entry between the endpoints, and whether its own
+ * input filter drops the tunnel's inbound packets, naming the rule. */
+void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_ow_seen *s);
 #endif

@@ -361,6 +361,23 @@ static void test_add_sa_and_json(void)
 	   strstr(buf, "\"remote\":\"172.16.0.2\"") && strstr(buf, "\"paired_by\":\"reqid\"") &&
 	   strstr(buf, "\"encap\":{\"sport\":4500,\"dport\":4500}") &&
 	   strstr(buf, "\"causes\":\""), "fields present: %s", buf);
+	ok(!strstr(buf, "\"seen\""), "nothing seen: no seen object");
+	{
+		struct igd_ow_seen seen = { .ike_checked = true, .ike_alive = true,
+					    .ike_sport = 4500, .ike_dport = 4500,
+					    .filter_checked = true, .dropped = true,
+					    .dropped_by = "nft inet fw input handle 4",
+					    .cause = "this gateway's input filter drops it" };
+
+		evs[0].seen = &seen;
+		igd_ow_json(buf, sizeof(buf), NULL, &evs[0]);
+		ok(strstr(buf, "\"seen\":{\"ike_conntrack\":true,\"ike_sport\":4500,"
+			       "\"ike_dport\":4500,\"input_filter\":\"drops\","
+			       "\"dropped_by\":\"nft inet fw input handle 4\"},"
+			       "\"cause\":\"this gateway's input filter drops it\"") != NULL,
+		   "what the gateway saw, and the cause: %s", buf);
+		evs[0].seen = NULL;
+	}
 	evs[0].encap_sport = evs[0].encap_dport = 0;
 	ok(strstr(igd_ow_causes(&evs[0]), "protocol 50") != NULL, "plain ESP: protocol 50");
 	evs[0].type = IGD_OW_RECOVERED;

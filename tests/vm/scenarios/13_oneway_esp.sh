@@ -47,15 +47,38 @@ expect_ge "gw1: the episode lasted at least the hold (ms)" "$dur" 10000
 expect_ge "gw1: packets sent during the episode" "$(log_last "$L1" out_packets event=oneway)" 10
 check "gw1: the event names the likely causes" \
 	sh -c "[ -n \"\$(grep '\"event\":\"oneway\"' '$L1' | grep -o '\"causes\":\"[^\"]*\"')\" ]"
+expect_eq "gw1: what it saw: its own input filter accepts ESP, no IKE flow (static SAs)" \
+	"$(log_count "$L1" event=oneway seen.input_filter=accepts seen.ike_conntrack=false)" 1
+check "gw1: so the cause is the path" \
+	sh -c "grep '\"event\":\"oneway\"' '$L1' | grep -q '\"cause\":\"nothing on this gateway drops ESP from $LAB_GW2_WAN'"
 
 # Repair the path: the next sample sees the in SA count again.
 nsx wan nft delete table bridge path
 wait_for 15 grep -q '"event":"oneway_recovered"' "$L1" || log "gw1: no recovery event within 15 s"
-bg_stop ping
-daemon_stop gw1
-daemon_stop gw2
 log_show "$L1" event=oneway_recovered
 expect_eq "gw1: oneway_recovered for the same tunnel" \
 	"$(log_count "$L1" event=oneway_recovered reqid=1 out_spi=0x00001001 in_spi=0x00002001)" 1
 expect_eq "gw1: no other one-way event" "$(log_count "$L1" event=oneway)" 1
+
+# Now gw1's own input filter drops gw2's ESP: the next episode names that rule.
+nsx gw1 nft -f - <<NFT || fail "gw1's input filter"
+table inet fw {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip saddr $LAB_GW2_WAN meta l4proto esp counter drop
+	}
+}
+NFT
+handle=$(nsx gw1 nft -a list chain inet fw input | sed -n 's/.*esp counter.* # handle \([0-9]*\)/\1/p')
+wait_for 40 sh -c "[ \$(grep -c '\"event\":\"oneway\"' '$L1') -ge 2 ]" ||
+	log "gw1: no second one-way event within 40 s"
+bg_stop ping
+log_show "$L1" event=oneway
+expect_eq "gw1: the second one-way event names its own rule (handle $handle)" \
+	"$(grep '"event":"oneway"' "$L1" |
+		grep -c '"input_filter":"drops","dropped_by":"nft inet fw input handle '"$handle"'"')" 1
+expect_ge "gw1: which counted gw2's ESP" "$(nft_rule_packets gw1 inet fw input)" 10
+nsx gw1 nft delete table inet fw
+daemon_stop gw1
+daemon_stop gw2
 expect_eq "gw2: no one-way event (both its SAs count)" "$(log_count "$L2" event=oneway)" 0
