@@ -4,11 +4,14 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "nft/guard_counters.h"
+#include "util/json.h"
 #include "xfrm/xfrm_stat.h"
 #include "util/clock.h"
 
 struct stats_opts {
-	bool json, all;
+	bool json, all, guard;
+	const char *table;
 	uint32_t watch, count;
 	const char *file;
 };
@@ -22,6 +25,7 @@ void cmd_stats_help(FILE *f)
 		"SYNOPSIS\n"
 		"    ipsecguard stats [--all] [--json] [--file PATH]\n"
 		"    ipsecguard stats --watch SECONDS [--count N] [--json] [--file PATH]\n"
+		"    ipsecguard stats --guard [--table NAME] [--json]\n"
 		"\n"
 		"DESCRIPTION\n"
 		"    Reads /proc/net/xfrm_stat of the current network namespace and prints each\n"
@@ -32,6 +36,13 @@ void cmd_stats_help(FILE *f)
 		"\n"
 		"    With --watch, prints the counters that grew every SECONDS: one line per\n"
 		"    counter and interval, with the increase and the new total.\n"
+		"\n"
+		"    With --guard, prints instead what the running daemon's own rules counted\n"
+		"    in the kernel (its nf_tables tables, read back): suspects queued,\n"
+		"    packets of flagged connections dropped or passed, healthy decapsulated\n"
+		"    packets, MSS clamps, the tunnel's own translated flows (outer_nat_flows)\n"
+		"    and fragments of ESP and IKE-port UDP arriving (frag_*), and the new\n"
+		"    tunnelled flows per protecting out SP.\n"
 		"\n"
 		"OPTIONS\n"
 		"    --all           every counter, zero or not\n"
@@ -44,11 +55,13 @@ void cmd_stats_help(FILE *f)
 		"    --count N       with --watch: stop after N intervals (0: never)\n"
 		"    --file PATH     read PATH instead, e.g. /proc/PID/net/xfrm_stat for the\n"
 		"                    namespace of process PID\n"
+		"    --guard         the daemon's rule counters instead (see above)\n"
+		"    --table NAME    with --guard: the daemon's --table (default ipsecguard)\n"
 		"    -h, --help      this text\n"
 		"\n"
 		"EXIT STATUS\n"
 		"    0 success; 1 the file cannot be read (absent when the kernel lacks\n"
-		"    CONFIG_XFRM_STATISTICS); 2 bad usage.\n");
+		"    CONFIG_XFRM_STATISTICS), or with --guard no daemon's tables; 2 bad usage.\n");
 }
 
 static const char *stats_path(const struct stats_opts *o)
@@ -208,6 +221,8 @@ static const struct option stats_longopts[] = {
 	{ "watch", required_argument, NULL, 'w' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "file", required_argument, NULL, 'f' },
+	{ "guard", no_argument, NULL, 'g' },
+	{ "table", required_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -223,6 +238,8 @@ static int stats_parse(int argc, char **argv, struct stats_opts *o)
 		case 'j': o->json = true; break;
 		case 'a': o->all = true; break;
 		case 'f': o->file = optarg; break;
+		case 'g': o->guard = true; break;
+		case 't': o->table = optarg; break;
 		case 'w':
 			if (cli_parse_u32("--watch", optarg, 86400, &o->watch))
 				return CLI_EXIT_USAGE;
@@ -244,6 +261,54 @@ static int stats_parse(int argc, char **argv, struct stats_opts *o)
 		return cli_extra_argument(argv[optind]);
 	if (o->count && !o->watch)
 		return cli_usage_error("--count", "only with --watch");
+	if (o->table && !o->guard)
+		return cli_usage_error("--table", "only with --guard");
+	if (o->guard && (o->watch || o->all || o->file))
+		return cli_usage_error("--guard", "not with --watch, --all or --file");
+	return 0;
+}
+
+/* The daemon's rule counters, as its stats event names them. */
+static int stats_guard(const struct stats_opts *o)
+{
+	const char *table = o->table ? o->table : "ipsecguard";
+	static struct igd_guard_counters c;
+	static char buf[32768];
+	struct igd_json j;
+	unsigned int i;
+	int e = igd_guard_counters_read(table, &c);
+
+	if (e) {
+		fprintf(stderr, "ipsecguard stats: tables %s: %s (is the daemon running, with "
+			"its own hooks?)\n", table, strerror(-e));
+		return CLI_EXIT_FAIL;
+	}
+	if (!o->json) {
+		for (i = 0; i < IGD_CTR_MAX; i++)
+			printf("%-26s %20llu\n", igd_guard_ctr_name(i), (unsigned long long)c.v[i]);
+		for (i = 0; i < c.nsp; i++)
+			printf("sp %-23u %20llu new tunnelled flows\n", c.sp[i].index,
+			       (unsigned long long)c.sp[i].flows);
+		return 0;
+	}
+	igd_json_init(&j, buf, sizeof(buf));
+	igd_json_obj_open(&j, NULL);
+	igd_json_str(&j, "table", table);
+	igd_json_obj_open(&j, "kernel");
+	for (i = 0; i < IGD_CTR_MAX; i++)
+		igd_json_uint(&j, igd_guard_ctr_name(i), c.v[i]);
+	igd_json_obj_close(&j);
+	igd_json_arr_open(&j, "sp_flows");
+	for (i = 0; i < c.nsp; i++) {
+		igd_json_obj_open(&j, NULL);
+		igd_json_uint(&j, "index", c.sp[i].index);
+		igd_json_uint(&j, "flows", c.sp[i].flows);
+		igd_json_obj_close(&j);
+	}
+	igd_json_arr_close(&j);
+	igd_json_obj_close(&j);
+	if (igd_json_finish(&j))
+		printf("%.*s\n", (int)igd_json_len(&j), buf);
 	return 0;
 }
 
@@ -256,6 +321,8 @@ int cmd_stats(int argc, char **argv)
 	rc = stats_parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (o.guard)
+		return stats_guard(&o);
 	if (o.watch)
 		return stats_watch(&o);
 	rc = stats_read(&o, &s);

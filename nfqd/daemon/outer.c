@@ -165,6 +165,33 @@ static void outer_nat_effect(struct igd_json *j, unsigned int what, const struct
 		     "gateway's own IKE from the translation");
 }
 
+/* The peer's counters, a slot taken from the longest quiet one when new. */
+static struct igd_outer_peer *outer_peer(struct igd_outer *o, int family,
+					 const union igd_addr *a)
+{
+	struct igd_outer_stats *st = &o->st;
+	struct igd_outer_peer *p = NULL;
+	unsigned int i;
+
+	for (i = 0; i < st->npeers; i++) {
+		if (st->peers[i].family == family && !memcmp(&st->peers[i].addr, a, sizeof(*a)))
+			break;
+		if (!p || st->peers[i].last_ms < p->last_ms)
+			p = &st->peers[i];
+	}
+	if (i < st->npeers)
+		p = &st->peers[i];
+	else if (st->npeers < IGD_OUTER_PEERS)
+		p = &st->peers[st->npeers++];
+	if (i == st->npeers || p->family != family || memcmp(&p->addr, a, sizeof(*a))) {
+		memset(p, 0, sizeof(*p));
+		p->family = (uint8_t)family;
+		p->addr = *a;
+	}
+	p->last_ms = igd_now_ms();
+	return p;
+}
+
 /* The entry found for a waiting copy: judged, and its event written. */
 static void outer_judge_nat(struct igd_outer *o, const struct igd_ct *ct,
 			    const struct igd_sad *sad)
@@ -187,6 +214,8 @@ static void outer_judge_nat(struct igd_outer *o, const struct igd_ct *ct,
 	if (!what || !outer_rl(o, &ct->orig, sizeof(ct->orig), &suppressed))
 		return;
 	o->st.nat_events++;
+	/* the far end: the destination of an outbound flow, the source of a DNAT'd one */
+	outer_peer(o, ct->family, igd_ct_dnat(ct) ? &ct->orig.src : &ct->orig.dst)->nat_events++;
 	ports = ct->orig.has_ports;
 	outer_begin(&j, o->line, sizeof(o->line), "outer-nat");
 	igd_json_str(&j, "what", igd_outer_nat_str(what, names, sizeof(names)));
@@ -266,10 +295,16 @@ static void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	char a[IGD_ADDRSTRLEN], e[320];
 
 	o->st.frag_copies++;
+	struct igd_outer_peer *peer;
+
 	if (igd_outer_frag_parse(c->data, c->len, o->ports, &f)) {
 		o->st.unread++;
 		return;
 	}
+	peer = outer_peer(o, 4, &f.src);
+	peer->frag_datagrams++;
+	if (!peer->frag_bytes_min || f.frag_len < peer->frag_bytes_min)
+		peer->frag_bytes_min = f.frag_len;
 	memset(&key, 0, sizeof(key));
 	key.s = f.src;
 	key.d = f.dst;

@@ -14,12 +14,26 @@
 
 struct mnl_socket;
 
+/* Per peer (the tunnel's far end, or the other side of the translated flow): the
+ * most recent IGD_OUTER_PEERS, the oldest forgotten first. */
+#define IGD_OUTER_PEERS	32
+
+struct igd_outer_peer {
+	union igd_addr addr;
+	uint8_t family;
+	uint64_t nat_events, frag_datagrams;
+	uint16_t frag_bytes_min;	/* the smallest first fragment seen */
+	uint64_t last_ms;
+};
+
 struct igd_outer_stats {
 	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows seen */
 	uint64_t nat_events;		/* ... of them an outer-nat event */
 	uint64_t frag_copies, frag_events;
 	uint64_t unread;		/* copies that did not parse, entries not found */
 	uint64_t overflow;		/* copies beyond IGD_OUTER_PENDING in one tick */
+	struct igd_outer_peer peers[IGD_OUTER_PEERS];
+	unsigned int npeers;
 };
 
 /* A translated flow's copy waits here for its conntrack entry: the copy is made at

@@ -284,6 +284,20 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, "frag_events", outer->frag_events);
 		igd_json_uint(&j, "unread", outer->unread);
 		igd_json_uint(&j, "overflow", outer->overflow);
+		igd_json_arr_open(&j, "peers");
+		for (i = 0; i < outer->npeers; i++) {
+			const struct igd_outer_peer *p = &outer->peers[i];
+			char a[IGD_ADDRSTRLEN];
+
+			igd_json_obj_open(&j, NULL);
+			igd_json_str(&j, "peer", igd_addr_str(p->family, &p->addr, a, sizeof(a)));
+			igd_json_uint(&j, "nat_events", p->nat_events);
+			igd_json_uint(&j, "frag_datagrams", p->frag_datagrams);
+			if (p->frag_bytes_min)
+				igd_json_uint(&j, "frag_bytes_min", p->frag_bytes_min);
+			igd_json_obj_close(&j);
+		}
+		igd_json_arr_close(&j);
 		igd_json_obj_close(&j);
 	}
 	return vl_end(&j);

@@ -141,6 +141,13 @@ s.sendto(b"d" * 3000, ("172.16.0.1", 5353))'
 settle
 check "a fragmented datagram of another port: no event" \
 	[ "$(events outer-frag dport=5353)" = 0 ]
+peer=$(stats outer.peers | tr "'" '"')
+check "stats per peer: 172.16.0.2 sent 2 fragmented datagrams, fragments of 1500 bytes ($peer)" \
+	sh -c "echo '$peer' | grep -q '\"peer\": \"172.16.0.2\", \"nat_events\": [0-9]*, \"frag_datagrams\": 2, \"frag_bytes_min\": 1500'"
+in_gw "$BUILD/ipsecguard" stats --guard --json >"$TMPD/guard.json"
+check "ipsecguard stats --guard: the same later-fragment count as the stats event" \
+	[ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kernel']['frag_later_esp'])" \
+		"$TMPD/guard.json")" = "$(stats kernel.frag_later_esp)" ]
 
 check "no packet was queued" [ "$(stats queues.0.packets)" = 0 ]
 python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" >/dev/null
