@@ -8,6 +8,8 @@
  *     ... udp dport != @outer_ports  ct original proto-dst != @outer_ports
  *         ct original proto-src @outer_ports                                 log ...
  *     ct state new  ct status & snat != 0  meta l4proto esp               log ...
+ *   outer_in  hook input priority 101: the three udp rules again, for flows
+ *     translated to this gateway itself (REDIRECT, DNAT to a local address)
  *   fragments  hook prerouting priority -450 (before the kernel reassembles, IPv4)
  *     ip frag-off & 0x3fff == 0x2000  ip protocol esp            counter log "... outer-frag"
  *     ip frag-off & 0x3fff == 0x2000  ip protocol udp  udp dport @outer_ports
@@ -31,6 +33,7 @@
 #define OUTER_SET	"outer_ports"
 #define OUTER_SET_ID	0x6790
 #define OUTER_FRAG_PRIO	(-450)	/* before NF_IP_PRI_CONNTRACK_DEFRAG (-400) */
+#define OUTER_IN_PRIO	101	/* after the input hook's srcnat (100) */
 
 static int outer_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
@@ -100,18 +103,25 @@ static int outer_udp_ports(struct nftnl_rule *r, uint32_t nfproto, unsigned int 
 	return ret;
 }
 
+/* The rules above into postrouting (forwarded and locally sent flows: NAT is bound
+ * there), and the UDP ones into the input chain (flows translated to this gateway
+ * itself, e.g. a REDIRECT of an outside port to its IKE daemon). */
 static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
 {
+	const char *table = igd_hooks_table(&cfg->hooks);
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
-	for (i = 0; i < 4 && !ret; i++) {
-		struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
+	ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_OUTER_IN_CHAIN, NF_INET_LOCAL_IN,
+			      OUTER_IN_PRIO);
+	for (i = 0; i < 7 && !ret; i++) {
+		struct nftnl_rule *r = i < 4 ? guard_post_rule(cfg, nfproto) :
+				       igd_nft_rule_new(nfproto, table, IGD_GUARD_OUTER_IN_CHAIN);
 
-		ret = !r ? -ENOMEM : i < 3 ?
+		ret = !r ? -ENOMEM : i != 3 ?
 		      outer_new_nat(r, IPS_SRC_NAT | IPS_DST_NAT, IPPROTO_UDP) ?:
-		      outer_udp_ports(r, nfproto, i) :
+		      outer_udp_ports(r, nfproto, i % 4) :
 		      outer_new_nat(r, IPS_SRC_NAT, IPPROTO_ESP);
 		ret = ret ?: igd_nft_expr_counter(r) ?:
 		      igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,

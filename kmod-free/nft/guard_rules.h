@@ -91,6 +91,7 @@ struct igd_guard_sets {
 #define IGD_GUARD_OUTER_NAT_PREFIX "ipsecguard outer-nat"
 #define IGD_GUARD_OUTER_FRAG_PREFIX "ipsecguard outer-frag"
 #define IGD_GUARD_FRAG_CHAIN "fragments"
+#define IGD_GUARD_OUTER_IN_CHAIN "outer_in"
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 /* The comments that name the rules whose counters the stats event reports. */
 #define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"

@@ -72,6 +72,18 @@ check "and no event for it" [ "$(events outer-nat nat.dport=4500)" = 0 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
 
+info "the gateway itself behind the mapping: udp 4500 redirected to its own port 4009"
+in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 4500 -j REDIRECT --to-ports 4009
+listen "$NS_GW" 172.16.0.1 4009
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500
+wait "$LISTEN_PID"
+check "the gateway's socket got it on 4009" grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4009"
+settle
+check "outer-nat port-map 4500 -> 4009 to the gateway itself (input hook)" \
+	[ "$(events outer-nat what=port-map orig.dport=4500 nat.dst=172.16.0.1 nat.dport=4009)" = 1 ]
+in_gw iptables-nft -t nat -F PREROUTING
+in_gw conntrack -F >/dev/null 2>&1
+
 info "88 outside to 4009 inside (--ike-port 88)"
 in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 88 \
 	-j DNAT --to-destination 10.0.2.33:4009
