@@ -26,10 +26,10 @@ struct igd_opts {
 	uint32_t mark_mask;		/* mark field for tokens and flags */
 	bool fail_closed;
 	bool log_pass;			/* log verdicts of clean packets too */
-	bool log_healthy;
-	bool no_outer;			/* no outer rules (IKE/NAT-T/ESP NAT, fragments) */
-	struct igd_outer_ports ike_ports;		/* pass lines of healthy protected flow heads,
+	bool log_healthy;		/* pass lines of healthy protected flow heads,
 					 * from nflog copies */
+	bool no_outer;			/* no outer rules (IKE/NAT-T/ESP NAT, fragments) */
+	struct igd_outer_ports ike_ports;	/* 500, 4500 and --ike-port */
 	const char *table;
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
