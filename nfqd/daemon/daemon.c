@@ -180,10 +180,10 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 	igd_logdest_flush(d->log);
 }
 
-/* SIGHUP (logrotate): a new file at the same path.  When it cannot be opened (a
+/* A new file at the same path (logrotate; SIGHUP).  When it cannot be opened (a
  * --user that may not create files in the log's directory) the daemon goes on with
  * the old file and says so in it, where the operator looks. */
-static void daemon_reopen_log(struct igd_daemon *d)
+void igd_daemon_reopen_log(struct igd_daemon *d)
 {
 	struct igd_json j;
 	char ts[40];
@@ -217,7 +217,7 @@ static void daemon_on_signal(int signo, void *arg)
 		igd_loop_stop(d->loop);
 		break;
 	case SIGHUP:
-		daemon_reopen_log(d);
+		igd_daemon_reload(d);
 		break;
 	case SIGUSR1:
 		igd_daemon_log_stats(d);
@@ -438,7 +438,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 		return e;
 	}
 	d->judge.mss = &d->mss;
-	e = igd_caps_lookup(d->opts.user, &uid, &gid, err, errlen);
+	e = igd_caps_lookup(d->opts.user[0] ? d->opts.user : NULL, &uid, &gid, err, errlen);
 	if (e) {
 		d->bad_option = true;	/* --user names no user */
 		return e;
@@ -458,13 +458,13 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 		d->bad_option = true;	/* --log names a file we cannot open */
 		return e;
 	}
-	e = (d->opts.user ? igd_logdest_chown(d->log, uid, gid) : 0) ?:
+	e = (d->opts.user[0] ? igd_logdest_chown(d->log, uid, gid) : 0) ?:
 	    daemon_diag_init(d, err, errlen) ?:
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_open_nflog(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
-	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user != NULL, uid, gid,
+	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user[0] != '\0', uid, gid,
 			  err, errlen) ?:
 	    /* capabilities are per thread: the fix thread starts with the reduced set */
 	    daemon_start_fixes(d, err, errlen);

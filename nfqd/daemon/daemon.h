@@ -33,6 +33,8 @@ struct igd_prefix_list {
 
 struct igd_daemon {
 	struct igd_opts opts;
+	int argc;			/* the command line, read again on reload */
+	char **argv;
 	struct igd_loop *loop;
 	struct igd_queue *queues[IGD_MAX_QUEUES];
 	unsigned int nqueues;
@@ -74,4 +76,8 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen);
 int igd_daemon_run(struct igd_daemon *d);
 void igd_daemon_teardown(struct igd_daemon *d);
 void igd_daemon_log_stats(struct igd_daemon *d);
+/* The log file reopened at its path (logrotate); a failure is said in the old one. */
+void igd_daemon_reopen_log(struct igd_daemon *d);
+/* SIGHUP: the configuration read again and applied (reload.c). */
+void igd_daemon_reload(struct igd_daemon *d);
 #endif

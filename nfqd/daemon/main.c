@@ -13,6 +13,13 @@ int main(int argc, char **argv)
 	rc = igd_opts_parse(&d.opts, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
+	if (d.opts.check_config) {
+		printf("ipsecguardd: %s%s options are valid\n", d.opts.config[0] ? d.opts.config : "",
+		       d.opts.config[0] ? " and the command line:" : "command line:");
+		return 0;
+	}
+	d.argc = argc;
+	d.argv = argv;
 	rc = igd_daemon_setup(&d, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ipsecguardd: %s\n", err);

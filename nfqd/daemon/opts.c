@@ -1,6 +1,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include "config.h"
 #include "util/num.h"
 #include "opts.h"
 
@@ -25,6 +27,11 @@ static const char usage[] =
 "    left behind are replaced at start, in one transaction.\n"
 "\n"
 "OPTIONS\n"
+"        --config FILE     read options from FILE first (default\n"
+"                          /etc/ipsecguard/ipsecguardd.conf when it exists): the\n"
+"                          long option names, one `name = value` a line, `#`\n"
+"                          comments; the command line overrides it\n"
+"        --check-config    validate the file and the command line, then exit (0)\n"
 "    -q, --queue N|A-B     queue number, or a range bound one socket each\n"
 "                          (default 0)\n"
 "    -m, --mode MODE       audit: tag and log, always accept (default);\n"
@@ -111,7 +118,9 @@ static const char usage[] =
 "    SIGTERM, SIGINT  answer every queued packet, remove the tables (enforce\n"
 "                     mode keeps them: suspects are dropped until a daemon runs\n"
 "                     again), exit 0\n"
-"    SIGHUP           reopen the log file\n"
+"    SIGHUP           read the configuration again and apply it (mode, mss,\n"
+"                     protect, log, ...: one nf_tables transaction; what needs\n"
+"                     a restart is named in a config event), reopen the log\n"
 "    SIGUSR1          log a stats event (verdict counters per reason, kernel queue\n"
 "                     drops)\n"
 "\n"
@@ -123,7 +132,7 @@ enum {
 	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
 	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_IKE_PORT, OPT_NO_OUTER, OPT_MAXLEN,
 	OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
-	OPT_LOG_GROUP, OPT_PRE_NAT_TAP,
+	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -150,6 +159,8 @@ static const struct option longopts[] = {
 	{ "log-group", required_argument, NULL, OPT_LOG_GROUP },
 	{ "pre-nat-tap", required_argument, NULL, OPT_PRE_NAT_TAP },
 	{ "user", required_argument, NULL, 'u' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -162,11 +173,31 @@ const char *igd_mode_name(enum igd_mode m)
 	return mode_names[m];
 }
 
+/* Where the option being applied came from: "FILE:LINE", or NULL for argv. */
+static const char *opts_where;
+static char opts_errmsg[512];
+
+const char *igd_opts_error(void)
+{
+	return opts_errmsg;
+}
+
+static int opts_fail(const char *fmt, const char *a, const char *b, const char *c)
+{
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), fmt, a, b, c);
+	snprintf(opts_errmsg, sizeof(opts_errmsg), "%s%s%s", opts_where ? opts_where : "",
+		 opts_where ? ": " : "", msg);
+	fprintf(stderr, "ipsecguardd: %s\n", opts_errmsg);
+	if (!opts_where)
+		fprintf(stderr, "Try 'ipsecguardd --help'.\n");
+	return 2;
+}
+
 static int opts_bad(const char *opt, const char *val, const char *why)
 {
-	fprintf(stderr, "ipsecguardd: --%s %s: %s\n", opt, val, why);
-	fprintf(stderr, "Try 'ipsecguardd --help'.\n");
-	return 2;
+	return opts_fail(opts_where ? "%s = %s: %s" : "--%s %s: %s", opt, val, why);
 }
 
 static int opts_u32(const char *opt, const char *val, uint32_t min, uint32_t max,
@@ -293,26 +324,22 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case 'm': return opts_mode(o, arg);
 	case OPT_MSS: return opts_mss(o, arg);
 	case 'l':
-		if (!arg[0])
-			return opts_bad("log", "''", "expected -, syslog or a file name");
-		o->log = arg;
+		if (!arg[0] || strlen(arg) >= sizeof(o->log))
+			return opts_bad("log", arg[0] ? arg : "''", "expected -, syslog or a file "
+					"name (at most 1023 bytes)");
+		snprintf(o->log, sizeof(o->log), "%s", arg);
 		return 0;
-	case OPT_NO_HOOKS: o->no_hooks = true; return 0;
 	case OPT_TABLE:
 		if (!arg[0] || strlen(arg) > 64 || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(arg))
 			return opts_bad("table", arg, "expected 1-64 letters, digits, _ or -");
-		o->table = arg;
+		snprintf(o->table, sizeof(o->table), "%s", arg);
 		return 0;
 	case OPT_SCOPE: return opts_scope(o, arg);
 	case OPT_MARK_MASK: return opts_mark_mask(o, arg);
 	case OPT_PROTECT: return opts_protect(o, arg);
 	case OPT_XSTAT: return opts_u32("xfrm-stat-interval", arg, 0, 3600, &o->xstat_interval);
 	case OPT_ONEWAY: return opts_u32("oneway", arg, 0, 86400, &o->oneway_hold);
-	case OPT_FAIL_CLOSED: o->fail_closed = true; return 0;
-	case OPT_NO_LOG_PASS: o->log_pass = false; return 0;
-	case OPT_LOG_HEALTHY: o->log_healthy = true; return 0;
-	case OPT_NO_OUTER: o->no_outer = true; return 0;
 	case OPT_IKE_PORT:
 		return igd_outer_ports_parse(&o->ike_ports, arg) ?
 		       opts_bad("ike-port", arg, "expected ports 1-65535, at most 6 besides "
@@ -325,22 +352,79 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_LOG_GROUP: return opts_u32("log-group", arg, 1, 65535, &o->log_group);
 	case OPT_PRE_NAT_TAP: return opts_pre_nat_tap(o, arg);
 	case 'u':
-		o->user = arg;
+		if (!arg[0] || strlen(arg) >= sizeof(o->user))
+			return opts_bad("user", arg[0] ? arg : "''", "expected a user name");
+		snprintf(o->user, sizeof(o->user), "%s", arg);
 		return 0;
 	}
 	return 2;
 }
 
-int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
+/* Flags: on sets what the option says, off its default. */
+static int opts_flag(struct igd_opts *o, int c, bool on)
 {
-	int c, err;
+	switch (c) {
+	case OPT_NO_HOOKS: o->no_hooks = on; return 0;
+	case OPT_FAIL_CLOSED: o->fail_closed = on; return 0;
+	case OPT_NO_LOG_PASS: o->log_pass = !on; return 0;
+	case OPT_LOG_HEALTHY: o->log_healthy = on; return 0;
+	case OPT_NO_OUTER: o->no_outer = on; return 0;
+	}
+	return 2;
+}
 
+/* Options that make no sense in a file: they act on this run of the program. */
+static bool opts_cmdline_only(int c)
+{
+	return c == 'h' || c == 'V' || c == OPT_CONFIG || c == OPT_CHECK_CONFIG;
+}
+
+int igd_opts_set(struct igd_opts *o, const char *name, const char *value, const char *where)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	const struct option *opt;
+	unsigned int i;
+	int rc;
+
+	opts_where = where;
+	for (opt = longopts; opt->name && strcmp(opt->name, name); opt++)
+		;
+	if (!opt->name || opts_cmdline_only(opt->val)) {
+		rc = opts_fail(!opt->name ? "unknown option '%s'%s%s" :
+			       "'%s' belongs on the command line%s%s", name, "", "");
+	} else if (opt->has_arg == no_argument) {
+		rc = -1;
+		for (i = 0; i < 4 && rc < 0; i++)
+			rc = !strcmp(value, yes[i]) ? opts_flag(o, opt->val, true) :
+			     !strcmp(value, no[i]) ? opts_flag(o, opt->val, false) : -1;
+		if (rc < 0)
+			rc = opts_bad(name, value, "expected yes or no");
+	} else if (!value[0]) {
+		rc = opts_bad(name, "''", "needs a value");
+	} else {
+		rc = opts_one(o, opt->val, value);
+	}
+	opts_where = NULL;
+	return rc;
+}
+
+static void opts_defaults(struct igd_opts *o)
+{
 	*o = (struct igd_opts){
 		.log = "-", .table = "ipsecguard", .log_pass = true, .log_group = 4700,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
 		.mark_mask = 0x00ff0000, .xstat_interval = 5, .oneway_hold = 30,
 	};
 	igd_outer_ports_default(&o->ike_ports);
+}
+
+/* The first pass over argv: --config, --check-config, --help and --version only. */
+static int opts_first_pass(struct igd_opts *o, int argc, char **argv, bool *explicit)
+{
+	int c;
+
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {
 		if (c == 'h') {
@@ -351,19 +435,59 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
 			puts("ipsecguardd " IGD_VERSION);
 			return 1;
 		}
-		if (c == '?' || c == ':') {
-			fprintf(stderr, "ipsecguardd: %s option '%s'\nTry 'ipsecguardd --help'.\n",
-				c == '?' ? "unknown" : "missing argument for", argv[optind - 1]);
-			return 2;
+		if (c == OPT_CHECK_CONFIG)
+			o->check_config = true;
+		if (c == OPT_CONFIG) {
+			if (!optarg[0] || strlen(optarg) >= sizeof(o->config))
+				return opts_bad("config", optarg, "expected a file name");
+			snprintf(o->config, sizeof(o->config), "%s", optarg);
+			*explicit = true;
 		}
-		err = opts_one(o, c, optarg);
+	}
+	return 0;
+}
+
+int igd_opts_parse(struct igd_opts *o, int argc, char **argv)
+{
+	bool explicit = false, protect_cmd = false, ports_cmd = false;
+	int c, err;
+
+	opts_defaults(o);
+	opts_errmsg[0] = '\0';
+	err = opts_first_pass(o, argc, argv, &explicit);
+	if (err)
+		return err;
+	if (!explicit && access(IGD_CONFIG_DEFAULT, F_OK) == 0)
+		snprintf(o->config, sizeof(o->config), "%s", IGD_CONFIG_DEFAULT);
+	if (o->config[0]) {
+		err = igd_config_read(o, o->config);
 		if (err)
 			return err;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "ipsecguardd: unexpected argument '%s'\n"
-			"Try 'ipsecguardd --help'.\n", argv[optind]);
-		return 2;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":q:m:l:u:hV", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			opts_fail("%s option '%s'%s", c == '?' ? "unknown" : "missing argument for",
+				  argv[optind - 1], "");
+			return 2;
+		}
+		if (opts_cmdline_only(c))
+			continue;
+		/* a list on the command line replaces the file's */
+		if (c == OPT_PROTECT && !protect_cmd) {
+			o->nprotect = 0;
+			protect_cmd = true;
+		}
+		if (c == OPT_IKE_PORT && !ports_cmd) {
+			igd_outer_ports_default(&o->ike_ports);
+			ports_cmd = true;
+		}
+		err = optarg ? opts_one(o, c, optarg) : opts_flag(o, c, true);
+		if (err)
+			return err;
 	}
+	if (optind < argc)
+		return opts_fail("unexpected argument '%s'%s%s", argv[optind], "", "");
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* ipsecguardd's command line. */
+/* ipsecguardd's options: built-in defaults, then the configuration file (config.c:
+ * the long option names, one `name = value` a line), then the command line. */
 #ifndef IGD_OPTS_H
 #define IGD_OPTS_H
 #include <stdbool.h>
@@ -8,6 +9,8 @@
 
 #define IGD_MAX_QUEUES 16
 #define IGD_MAX_PROTECT 64
+#define IGD_OPT_PATH_MAX 1024
+#define IGD_CONFIG_DEFAULT "/etc/ipsecguard/ipsecguardd.conf"
 
 enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
 enum igd_mss_mode { IGD_MSS_OFF, IGD_MSS_AUTO, IGD_MSS_FIXED };
@@ -20,7 +23,7 @@ struct igd_opts {
 	enum igd_mode mode;
 	enum igd_mss_mode mss_mode;
 	uint32_t mss;
-	const char *log;		/* "-", "syslog" or a path */
+	char log[IGD_OPT_PATH_MAX];	/* "-", "syslog" or a path */
 	bool no_hooks;
 	int scope;			/* enum igd_scope */
 	uint32_t mark_mask;		/* mark field for tokens and flags */
@@ -30,20 +33,31 @@ struct igd_opts {
 					 * from nflog copies */
 	bool no_outer;			/* no outer rules (IKE/NAT-T/ESP NAT, fragments) */
 	struct igd_outer_ports ike_ports;	/* 500, 4500 and --ike-port */
-	const char *table;
+	char table[65];
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
 	uint32_t log_group;		/* nfnetlink_log group of the clamp copies */
 	int pre_nat_tap;		/* enum igd_pre_nat_tap */
-	const char *user;
+	char user[64];			/* "": stay root */
+	char config[IGD_OPT_PATH_MAX];	/* the file read, "" when none */
+	bool check_config;		/* --check-config: validate, do not run */
 	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
 	unsigned int nprotect;
 	uint32_t xstat_interval;	/* seconds between xfrm_stat reads, 0 = off */
 	uint32_t oneway_hold;		/* seconds of one-way traffic before an event */
 };
 
-/* Fills @o from argv.  Returns 0 to run, 1 when --help/--version was handled, or 2
- * after printing a message that names the bad option (the exit status to use). */
+/* Fills @o from the defaults, the configuration file (--config FILE, else
+ * IGD_CONFIG_DEFAULT when it exists) and argv, which overrides the file (a list option
+ * given there — --protect, --ike-port — replaces the file's list).  Returns 0 to run,
+ * 1 when --help/--version was handled, or 2 after printing a message that names the
+ * bad option, and the file and line for a bad file (the exit status to use). */
 int igd_opts_parse(struct igd_opts *o, int argc, char **argv);
+/* One long option by name, as the configuration file gives it (@where: "FILE:LINE"
+ * for messages); options without an argument take yes/no (true/false, on/off, 1/0).
+ * 0, or 2 after printing why. */
+int igd_opts_set(struct igd_opts *o, const char *name, const char *value, const char *where);
+/* The message of the last error printed (for the log of a failed reload). */
+const char *igd_opts_error(void);
 const char *igd_mode_name(enum igd_mode m);
 #endif

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(o.mode == IGD_MODE_AUDIT || o.mode == IGD_MODE_ENFORCE ||
 		   o.mode == IGD_MODE_FIX);
 	FUZZ_CHECK(o.queue_lo <= o.queue_hi && o.queue_hi <= 65535);
-	FUZZ_CHECK(o.log && o.log[0] && o.table && o.table[0] && strlen(o.table) <= 64);
+	FUZZ_CHECK(o.log[0] && o.table[0] && strlen(o.table) <= 64);
 	FUZZ_CHECK(o.nprotect <= IGD_MAX_PROTECT);
 	for (i = 0; i < o.nprotect; i++)
 		FUZZ_CHECK((o.protect[i].family == 4 && o.protect[i].plen <= 32) ||

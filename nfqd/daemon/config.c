@@ -1,0 +1,97 @@
+/* The configuration file; see config.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "config.h"
+
+static char *config_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Cuts a comment: # at the start or after a blank. */
+static void config_uncomment(char *s)
+{
+	char *h;
+
+	for (h = strchr(s, '#'); h; h = strchr(h + 1, '#'))
+		if (h == s || h[-1] == ' ' || h[-1] == '\t') {
+			*h = '\0';
+			return;
+		}
+}
+
+static int config_err(const char *path, unsigned int n, const char *why)
+{
+	fprintf(stderr, "ipsecguardd: %s:%u: %s\n", path, n, why);
+	return 2;
+}
+
+int igd_config_read(struct igd_opts *o, const char *path)
+{
+	char line[IGD_CONFIG_LINE_MAX + 2], where[IGD_OPT_PATH_MAX + 16];
+	unsigned int n = 0;
+	struct stat st;
+	int fd, rc = 0;
+	FILE *f;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "ipsecguardd: %s: %s\n", path,
+			fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return 2;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		fprintf(stderr, "ipsecguardd: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	while (!rc && fgets(line, sizeof(line), f)) {
+		char *s, *eq, *name, *value;
+
+		n++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = config_err(path, n, "line longer than 1024 bytes");
+			break;
+		}
+		if (strlen(line) != strcspn(line, "\n") + (strchr(line, '\n') ? 1 : 0)) {
+			rc = config_err(path, n, "a NUL byte in the line");
+			break;
+		}
+		config_uncomment(line);
+		s = config_trim(line);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			rc = config_err(path, n, "expected name = value");
+			break;
+		}
+		*eq = '\0';
+		name = config_trim(s);
+		value = config_trim(eq + 1);
+		if (!*name) {
+			rc = config_err(path, n, "expected name = value");
+			break;
+		}
+		snprintf(where, sizeof(where), "%s:%u", path, n);
+		rc = igd_opts_set(o, name, value, where);
+	}
+	if (!rc && ferror(f))
+		rc = config_err(path, n, strerror(errno));
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,230 @@
+/* SIGHUP: the configuration read again (defaults, the file, the same command line)
+ * and every change the running daemon can take applied.  The guard's tables are
+ * replaced in one nf_tables transaction (the old rules answer until the commit, the
+ * new ones from the next packet on: no suspect passes unjudged in between), and the
+ * queues stay bound, so no queued packet is left without a verdict.  What only a
+ * restart can change (queue numbers, table, user, mark bits, socket sizes) is named
+ * in the config event and keeps its running value; a file that does not parse keeps
+ * the whole running configuration.  The log is reopened either way (logrotate). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "daemon.h"
+#include "spdsync.h"
+#include "util/clock.h"
+#include "util/json.h"
+
+struct reload_notes {
+	const char *changed[24], *restart[24];
+	unsigned int nchanged, nrestart;
+};
+
+static void note(const char **v, unsigned int *n, const char *name)
+{
+	if (*n < 24)
+		v[(*n)++] = name;
+}
+
+static bool prefixes_differ(const struct igd_opts *a, const struct igd_opts *b)
+{
+	return a->nprotect != b->nprotect ||
+	       memcmp(a->protect, b->protect, a->nprotect * sizeof(a->protect[0]));
+}
+
+/* What only a restart changes: noted, the running value kept. */
+static void reload_restart_only(const struct igd_daemon *d, const struct igd_opts *n,
+				struct reload_notes *r)
+{
+	const struct igd_opts *o = &d->opts;
+	bool nflog = d->nflog != NULL;
+
+	if (n->queue_lo != o->queue_lo || n->queue_hi != o->queue_hi)
+		note(r->restart, &r->nrestart, "queue");
+	if (strcmp(n->table, o->table))
+		note(r->restart, &r->nrestart, "table");
+	if (strcmp(n->user, o->user))
+		note(r->restart, &r->nrestart, "user");
+	if (n->mark_mask != o->mark_mask)
+		note(r->restart, &r->nrestart, "mark-mask");
+	if (n->maxlen != o->maxlen || n->copy_range != o->copy_range || n->rcvbuf != o->rcvbuf)
+		note(r->restart, &r->nrestart, "queue-maxlen/copy-range/rcvbuf");
+	if (n->log_group != o->log_group)
+		note(r->restart, &r->nrestart, "log-group");
+	if (n->no_hooks != o->no_hooks)
+		note(r->restart, &r->nrestart, "no-hooks");
+	if (n->scope != o->scope || n->pre_nat_tap != o->pre_nat_tap)
+		note(r->restart, &r->nrestart, "queue-scope/pre-nat-tap");
+	if (n->no_outer != o->no_outer)
+		note(r->restart, &r->nrestart, "no-outer");
+	if (n->oneway_hold != o->oneway_hold)
+		note(r->restart, &r->nrestart, "oneway");
+	if (n->mode != o->mode && (n->mode == IGD_MODE_FIX || o->mode == IGD_MODE_FIX))
+		note(r->restart, &r->nrestart, "mode (to or from fix)");
+	if (n->mss_mode != IGD_MSS_OFF && !nflog)
+		note(r->restart, &r->nrestart, "mss (its clamps' copies need the log group)");
+	if (n->log_healthy && !o->log_healthy && !nflog)
+		note(r->restart, &r->nrestart, "log-healthy");
+}
+
+/* A new log file or target; the old one stays when it cannot be opened. */
+static void reload_log(struct igd_daemon *d, const struct igd_opts *n, struct reload_notes *r,
+		       char *err, size_t errlen)
+{
+	struct igd_logdest *log;
+
+	if (!strcmp(n->log, d->opts.log)) {
+		igd_daemon_reopen_log(d);
+		return;
+	}
+	if (igd_logdest_open(&log, n->log, err, errlen)) {
+		note(r->restart, &r->nrestart, "log (cannot be opened now)");
+		return;
+	}
+	igd_logdest_flush(d->log);
+	igd_logdest_close(d->log);
+	d->log = log;
+	d->diag.cfg.log = log;
+	d->outer.log = log;
+	d->fixes.log = log;
+	snprintf(d->opts.log, sizeof(d->opts.log), "%s", n->log);
+	note(r->changed, &r->nchanged, "log");
+}
+
+/* What the daemon can change while it runs; true when the tables must follow. */
+static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct reload_notes *r)
+{
+	struct igd_opts *o = &d->opts;
+	bool tables = false;
+
+	if (n->mode != o->mode && n->mode != IGD_MODE_FIX && o->mode != IGD_MODE_FIX) {
+		o->mode = n->mode;
+		d->judge.cfg.mode = n->mode;
+		tables = true;
+		note(r->changed, &r->nchanged, "mode");
+	}
+	if (n->fail_closed != o->fail_closed) {
+		o->fail_closed = n->fail_closed;
+		tables = true;
+		note(r->changed, &r->nchanged, "fail-closed");
+	}
+	if ((n->mss_mode != o->mss_mode || n->mss != o->mss) &&
+	    (n->mss_mode == IGD_MSS_OFF || d->nflog) &&
+	    !igd_mss_init(&d->mss, n->mss_mode, n->mss)) {
+		o->mss_mode = n->mss_mode;
+		o->mss = n->mss;
+		tables = true;
+		note(r->changed, &r->nchanged, "mss");
+	}
+	if (prefixes_differ(n, o)) {
+		memcpy(o->protect, n->protect, sizeof(o->protect));
+		o->nprotect = n->nprotect;
+		tables = true;
+		note(r->changed, &r->nchanged, "protect");
+	}
+	if (memcmp(&n->ike_ports, &o->ike_ports, sizeof(o->ike_ports))) {
+		o->ike_ports = n->ike_ports;
+		tables = true;
+		note(r->changed, &r->nchanged, "ike-port");
+	}
+	if (n->log_healthy != o->log_healthy && (!n->log_healthy || d->nflog)) {
+		o->log_healthy = n->log_healthy;
+		tables = true;
+		note(r->changed, &r->nchanged, "log-healthy");
+	}
+	if (n->log_pass != o->log_pass) {
+		o->log_pass = n->log_pass;
+		note(r->changed, &r->nchanged, "log-pass");
+	}
+	if (n->stats_interval != o->stats_interval) {
+		o->stats_interval = n->stats_interval;
+		note(r->changed, &r->nchanged, "stats-interval");
+	}
+	if (n->xstat_interval != o->xstat_interval) {
+		o->xstat_interval = n->xstat_interval;
+		d->diag.cfg.xstat_interval = n->xstat_interval;
+		note(r->changed, &r->nchanged, "xfrm-stat-interval");
+	}
+	return tables;
+}
+
+/* The guard's rules for the options now in force, in one transaction. */
+static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
+{
+	struct igd_guard_cfg *g = &d->guard;
+	bool enforcing = d->opts.mode != IGD_MODE_AUDIT || d->opts.fail_closed;
+	int e;
+
+	g->hooks.bypass = !d->opts.fail_closed;
+	g->enforce = d->opts.mode == IGD_MODE_ENFORCE;
+	g->suspects_bypass = !enforcing;
+	g->mss_chain = d->opts.mss_mode != IGD_MSS_OFF;
+	g->log_healthy = d->opts.log_healthy;
+	g->outer_ports = d->opts.ike_ports;
+	if (igd_spdsync_prefixes(d) < 0) {
+		snprintf(err, errlen, "protected prefixes: out of memory");
+		return -ENOMEM;
+	}
+	e = igd_guard_install(g, igd_spdsync_sets(d), err, errlen);
+	if (e)
+		return e;
+	d->n_mss_rules = 0;		/* the new mss chain is empty: fill it */
+	igd_spdsync_mss(d);
+	return 0;
+}
+
+static void reload_event(struct igd_daemon *d, const char *result, const char *error,
+			 const struct reload_notes *r)
+{
+	struct igd_json j;
+	unsigned int i;
+	char ts[40];
+
+	igd_utc_stamp(ts, sizeof(ts));
+	igd_json_init(&j, d->line, sizeof(d->line));
+	igd_json_obj_open(&j, NULL);
+	igd_json_str(&j, "ts", ts);
+	igd_json_str(&j, "event", "config");
+	igd_json_str(&j, "result", result);
+	igd_json_str(&j, "file", d->opts.config[0] ? d->opts.config : "");
+	if (error)
+		igd_json_str(&j, "error", error);
+	if (r) {
+		igd_json_arr_open(&j, "changed");
+		for (i = 0; i < r->nchanged; i++)
+			igd_json_str(&j, NULL, r->changed[i]);
+		igd_json_arr_close(&j);
+		igd_json_arr_open(&j, "restart_needed");
+		for (i = 0; i < r->nrestart; i++)
+			igd_json_str(&j, NULL, r->restart[i]);
+		igd_json_arr_close(&j);
+	}
+	igd_json_str(&j, "mode", igd_mode_name(d->opts.mode));
+	igd_json_obj_close(&j);
+	if (igd_json_finish(&j))
+		igd_logdest_line(d->log, d->line, igd_json_len(&j));
+	igd_logdest_flush(d->log);
+}
+
+void igd_daemon_reload(struct igd_daemon *d)
+{
+	static struct igd_opts next;
+	struct reload_notes r = { .nchanged = 0 };
+	char err[256] = "";
+
+	if (igd_opts_parse(&next, d->argc, d->argv)) {
+		igd_daemon_reopen_log(d);
+		fprintf(stderr, "ipsecguardd: reload: %s; the running configuration stays\n",
+			igd_opts_error());
+		reload_event(d, "kept", igd_opts_error(), NULL);
+		return;
+	}
+	reload_restart_only(d, &next, &r);
+	reload_log(d, &next, &r, err, sizeof(err));
+	if (reload_live(d, &next, &r) && d->hooks_installed &&
+	    reload_tables(d, err, sizeof(err))) {
+		fprintf(stderr, "ipsecguardd: reload: %s\n", err);
+		reload_event(d, "failed", err, &r);
+		return;
+	}
+	reload_event(d, "applied", NULL, &r);
+}
