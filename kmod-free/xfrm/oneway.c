@@ -538,3 +538,23 @@ int igd_ow_json(char *buf, size_t size, const char *ts, const struct igd_ow_even
 		return -ENOSPC;
 	return (int)igd_json_len(&j);
 }
+
+void igd_ow_foreach(const struct igd_ow *ow, void (*cb)(const struct igd_ow_tunnel *t, void *data),
+		    void *data)
+{
+	unsigned int last, i;
+
+	if (!ow || !ow->primed)
+		return;
+	last = !ow->cur;	/* igd_ow_end() moved on to the next sample */
+	for (i = 0; i < ow->ntun[last]; i++) {
+		const struct ow_tun *t = &ow->tun[last][i];
+		struct igd_ow_tunnel o = {
+			.family = t->k.family, .proto = t->k.proto, .local = t->k.local,
+			.remote = t->k.remote, .reqid = t->k.reqid, .out_spi = t->out_spi,
+			.in_spi = t->in_spi, .oneway = t->alarmed,
+		};
+
+		cb(&o, data);
+	}
+}

@@ -156,4 +156,14 @@ const char *igd_ow_causes(const struct igd_ow_event *ev);
  * "duration_ms","out_packets","out_bytes","in_packets","causes"}.
  * Returns the length or -ENOSPC. */
 int igd_ow_json(char *buf, size_t size, const char *ts, const struct igd_ow_event *ev);
+
+/* The tunnels of the last complete sample and whether each is one-way now. */
+struct igd_ow_tunnel {
+	uint8_t family, proto;
+	union igd_addr local, remote;
+	uint32_t reqid, out_spi, in_spi;
+	bool oneway;
+};
+void igd_ow_foreach(const struct igd_ow *ow, void (*cb)(const struct igd_ow_tunnel *t, void *data),
+		    void *data);
 #endif

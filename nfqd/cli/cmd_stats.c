@@ -4,13 +4,14 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "metrics/kernel_metrics.h"
 #include "nft/guard_counters.h"
 #include "util/json.h"
 #include "xfrm/xfrm_stat.h"
 #include "util/clock.h"
 
 struct stats_opts {
-	bool json, all, guard;
+	bool json, all, guard, prometheus;
 	const char *table;
 	uint32_t watch, count;
 	const char *file;
@@ -26,6 +27,7 @@ void cmd_stats_help(FILE *f)
 		"    ipsecguard stats [--all] [--json] [--file PATH]\n"
 		"    ipsecguard stats --watch SECONDS [--count N] [--json] [--file PATH]\n"
 		"    ipsecguard stats --guard [--table NAME] [--json]\n"
+		"    ipsecguard stats --prometheus [--table NAME]\n"
 		"\n"
 		"DESCRIPTION\n"
 		"    Reads /proc/net/xfrm_stat of the current network namespace and prints each\n"
@@ -44,6 +46,11 @@ void cmd_stats_help(FILE *f)
 		"    and fragments of ESP and IKE-port UDP arriving (frag_*), and the new\n"
 		"    tunnelled flows per protecting out SP.\n"
 		"\n"
+		"    With --prometheus, prints what the kernel counts in the Prometheus text\n"
+		"    format: every xfrm_stat counter, the daemon's rule counters when its\n"
+		"    tables are there, and the sizes of the SPD and SAD (the daemon's\n"
+		"    --metrics-file carries these and its own counters).\n"
+		"\n"
 		"OPTIONS\n"
 		"    --all           every counter, zero or not\n"
 		"    --json          one JSON object {\"file\",\"counters\":[{\"counter\",\"value\",\n"
@@ -56,7 +63,9 @@ void cmd_stats_help(FILE *f)
 		"    --file PATH     read PATH instead, e.g. /proc/PID/net/xfrm_stat for the\n"
 		"                    namespace of process PID\n"
 		"    --guard         the daemon's rule counters instead (see above)\n"
-		"    --table NAME    with --guard: the daemon's --table (default ipsecguard)\n"
+		"    --table NAME    with --guard or --prometheus: the daemon's --table\n"
+		"                    (default ipsecguard)\n"
+		"    --prometheus    kernel counters in the Prometheus text format\n"
 		"    -h, --help      this text\n"
 		"\n"
 		"EXIT STATUS\n"
@@ -222,6 +231,7 @@ static const struct option stats_longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
 	{ "file", required_argument, NULL, 'f' },
 	{ "guard", no_argument, NULL, 'g' },
+	{ "prometheus", no_argument, NULL, 'P' },
 	{ "table", required_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -239,6 +249,7 @@ static int stats_parse(int argc, char **argv, struct stats_opts *o)
 		case 'a': o->all = true; break;
 		case 'f': o->file = optarg; break;
 		case 'g': o->guard = true; break;
+		case 'P': o->prometheus = true; break;
 		case 't': o->table = optarg; break;
 		case 'w':
 			if (cli_parse_u32("--watch", optarg, 86400, &o->watch))
@@ -261,10 +272,46 @@ static int stats_parse(int argc, char **argv, struct stats_opts *o)
 		return cli_extra_argument(argv[optind]);
 	if (o->count && !o->watch)
 		return cli_usage_error("--count", "only with --watch");
-	if (o->table && !o->guard)
-		return cli_usage_error("--table", "only with --guard");
-	if (o->guard && (o->watch || o->all || o->file))
-		return cli_usage_error("--guard", "not with --watch, --all or --file");
+	if (o->table && !o->guard && !o->prometheus)
+		return cli_usage_error("--table", "only with --guard or --prometheus");
+	if ((o->guard || o->prometheus) && (o->watch || o->all || o->file))
+		return cli_usage_error(o->guard ? "--guard" : "--prometheus",
+				       "not with --watch, --all or --file");
+	if (o->guard && (o->prometheus))
+		return cli_usage_error("--prometheus", "not with --guard");
+	if (o->prometheus && o->json)
+		return cli_usage_error("--prometheus", "not with --json");
+	return 0;
+}
+
+/* Kernel counters as metrics: xfrm_stat, the daemon's rules, SPD and SAD sizes. */
+static int stats_prometheus(const struct stats_opts *o)
+{
+	struct igd_xfrm_mirror_cfg cfg = { .no_events = true };
+	static struct igd_guard_counters c;
+	static struct igd_xstat_snap s;
+	static char buf[256 * 1024];
+	struct igd_xfrm_mirror *m;
+	struct igd_prom p;
+	int rc;
+
+	igd_prom_init(&p, buf, sizeof(buf));
+	if (!igd_xstat_read(&s, NULL))
+		igd_prom_xfrm_stat(&p, &s);
+	if (!igd_guard_counters_read(o->table ? o->table : "ipsecguard", &c))
+		igd_prom_guard(&p, &c);
+	rc = cli_mirror_open(&m, &cfg);
+	if (rc)
+		return rc;
+	igd_prom_xfrm_sizes(&p, igd_spd_count(igd_xfrm_mirror_spd(m)),
+			    igd_sad_count(igd_xfrm_mirror_sad(m)));
+	igd_xfrm_mirror_close(m);
+	if (!igd_prom_ok(&p)) {
+		fprintf(stderr, "ipsecguard stats: more metrics than fit in %zu bytes\n",
+			sizeof(buf));
+		return CLI_EXIT_FAIL;
+	}
+	fputs(buf, stdout);
 	return 0;
 }
 
@@ -323,6 +370,8 @@ int cmd_stats(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (o.guard)
 		return stats_guard(&o);
+	if (o.prometheus)
+		return stats_prometheus(&o);
 	if (o.watch)
 		return stats_watch(&o);
 	rc = stats_read(&o, &s);

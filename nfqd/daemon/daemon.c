@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -9,6 +10,7 @@
 #include <linux/netfilter.h>
 #include "caps.h"
 #include "daemon.h"
+#include "metrics.h"
 #include "util/json.h"
 #include "nft/nft_hooks.h"
 #include "util/num.h"
@@ -247,6 +249,11 @@ static void daemon_on_tick(void *arg)
 	if (d->opts.stats_interval &&
 	    (d->ticks / IGD_TICKS_PER_S) % d->opts.stats_interval == 0)
 		igd_daemon_log_stats(d);
+	if (d->opts.metrics_file[0] &&
+	    (d->ticks / IGD_TICKS_PER_S) % d->opts.metrics_interval == 0) {
+		daemon_read_kernel(d);
+		igd_metrics_write(d);
+	}
 }
 
 static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
@@ -500,6 +507,8 @@ int igd_daemon_run(struct igd_daemon *d)
 	else if (!d->opts.no_hooks)
 		how = "own nf_tables hooks installed, pre-NAT tap (the kernel attaches no "
 		      "conntrack entry to queued packets)";
+	d->start_time = (uint64_t)time(NULL);
+	igd_metrics_write(d);	/* a file from the start */
 	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s\n",
 		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi, how);
 	igd_sdnotify("READY=1");

@@ -67,6 +67,8 @@ struct igd_daemon {
 	struct igd_fixes fixes;		/* fix mode (worker NULL otherwise) */
 	unsigned int ticks;
 	bool bad_option;		/* setup failed on an option's value: exit 2 */
+	uint64_t start_time;		/* seconds since the epoch */
+	bool metrics_failing;		/* the last write failed (said once) */
 	struct igd_guard_counters kc;	/* our rules' counters, last read */
 	bool kc_ok;
 	char line[IGD_LINE_MAX];

@@ -135,7 +135,23 @@ static const struct igd_sa *judge_sa(const struct igd_judge *j, const struct igd
 
 static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 {
-	j->count[jd->reason][jd->verdict == NF_DROP]++;
+	unsigned int d = jd->verdict == NF_DROP, i;
+
+	j->count[jd->reason][d]++;
+	if (!jd->sp)
+		return;
+	for (i = 0; i < j->nsp; i++)
+		if (j->sp[i].index == jd->sp->index && j->sp[i].dir == jd->sp->dir)
+			break;
+	if (i == j->nsp && j->nsp < IGD_JUDGE_SP_MAX) {
+		j->sp[i].index = jd->sp->index;
+		j->sp[i].dir = jd->sp->dir;
+		j->nsp++;
+	}
+	if (i < j->nsp)
+		j->sp[i].verdicts[jd->reason][d]++;
+	else
+		j->sp_other[jd->reason][d]++;
 }
 
 /* A packet at postrouting that did not parse: its flow as conntrack has it. */

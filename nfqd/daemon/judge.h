@@ -63,6 +63,16 @@ struct igd_judge_cfg {
 	void *prenat_arg;
 };
 
+/* Verdicts per SP (the SP the judgement named), for the metrics: the first
+ * IGD_JUDGE_SP_MAX SPs seen, then "other". */
+#define IGD_JUDGE_SP_MAX	128
+
+struct igd_judge_sp_count {
+	uint32_t index;
+	uint8_t dir;
+	uint64_t verdicts[IGD_R_MAX][2];	/* [reason][0 accept, 1 drop] */
+};
+
 struct igd_judge {
 	struct igd_judge_cfg cfg;
 	const struct igd_spd *spd;	/* refreshed by the daemon after SPD changes */
@@ -81,6 +91,9 @@ struct igd_judge {
 	uint64_t hooks[5];			/* packets per NF_INET hook */
 	uint64_t copies_unread;			/* clamp copies we could not parse */
 	uint64_t prenat_missed;			/* translated suspects the map lacked */
+	struct igd_judge_sp_count sp[IGD_JUDGE_SP_MAX];
+	unsigned int nsp;
+	uint64_t sp_other[IGD_R_MAX][2];	/* verdicts of SPs beyond the table */
 };
 
 int igd_judge_init(struct igd_judge *j, const struct igd_judge_cfg *cfg);

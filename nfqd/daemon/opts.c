@@ -6,7 +6,6 @@
 #include "util/num.h"
 #include "opts.h"
 
-#define IGD_VERSION "0.1.0"
 
 static const char usage[] =
 "NAME\n"
@@ -101,6 +100,10 @@ static const char usage[] =
 "        --rcvbuf BYTES    queue socket receive buffer (default 8388608)\n"
 "        --stats-interval S  log a stats event every S seconds (default 0: off;\n"
 "                          SIGUSR1 logs one at any time)\n"
+"        --metrics-file PATH  write the counters in the Prometheus text format to\n"
+"                          PATH (atomically: PATH.tmp, then renamed), for\n"
+"                          node_exporter's textfile collector\n"
+"        --metrics-interval S  how often (default 15 seconds)\n"
 "    -u, --user NAME       after setup, run as this user keeping only\n"
 "                          CAP_NET_ADMIN\n"
 "    -h, --help            this text\n"
@@ -132,7 +135,8 @@ enum {
 	OPT_PROTECT, OPT_XSTAT, OPT_ONEWAY,
 	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_IKE_PORT, OPT_NO_OUTER, OPT_MAXLEN,
 	OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
-	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG,
+	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG, OPT_METRICS_FILE,
+	OPT_METRICS_INTERVAL,
 };
 
 static const struct option longopts[] = {
@@ -159,6 +163,8 @@ static const struct option longopts[] = {
 	{ "log-group", required_argument, NULL, OPT_LOG_GROUP },
 	{ "pre-nat-tap", required_argument, NULL, OPT_PRE_NAT_TAP },
 	{ "user", required_argument, NULL, 'u' },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
@@ -350,6 +356,13 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 	case OPT_STATS_INTERVAL:
 		return opts_u32("stats-interval", arg, 0, 86400, &o->stats_interval);
 	case OPT_LOG_GROUP: return opts_u32("log-group", arg, 1, 65535, &o->log_group);
+	case OPT_METRICS_FILE:
+		if (!arg[0] || strlen(arg) >= sizeof(o->metrics_file) - 4)
+			return opts_bad("metrics-file", arg[0] ? arg : "''", "expected a file name");
+		snprintf(o->metrics_file, sizeof(o->metrics_file), "%s", arg);
+		return 0;
+	case OPT_METRICS_INTERVAL:
+		return opts_u32("metrics-interval", arg, 1, 3600, &o->metrics_interval);
 	case OPT_PRE_NAT_TAP: return opts_pre_nat_tap(o, arg);
 	case 'u':
 		if (!arg[0] || strlen(arg) >= sizeof(o->user))
@@ -415,6 +428,7 @@ static void opts_defaults(struct igd_opts *o)
 		.log = "-", .table = "ipsecguard", .log_pass = true, .log_group = 4700,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
 		.mark_mask = 0x00ff0000, .xstat_interval = 5, .oneway_hold = 30,
+		.metrics_interval = 15,
 	};
 	igd_outer_ports_default(&o->ike_ports);
 }

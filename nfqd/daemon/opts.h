@@ -11,6 +11,7 @@
 #define IGD_MAX_PROTECT 64
 #define IGD_OPT_PATH_MAX 1024
 #define IGD_CONFIG_DEFAULT "/etc/ipsecguard/ipsecguardd.conf"
+#define IGD_VERSION "0.1.0"
 
 enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
 enum igd_mss_mode { IGD_MSS_OFF, IGD_MSS_AUTO, IGD_MSS_FIXED };
@@ -36,6 +37,8 @@ struct igd_opts {
 	char table[65];
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
+	char metrics_file[IGD_OPT_PATH_MAX];	/* "" = none */
+	uint32_t metrics_interval;	/* seconds */
 	uint32_t log_group;		/* nfnetlink_log group of the clamp copies */
 	int pre_nat_tap;		/* enum igd_pre_nat_tap */
 	char user[64];			/* "": stay root */

@@ -139,6 +139,13 @@ static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct r
 		o->stats_interval = n->stats_interval;
 		note(r->changed, &r->nchanged, "stats-interval");
 	}
+	if (strcmp(n->metrics_file, o->metrics_file) ||
+	    n->metrics_interval != o->metrics_interval) {
+		memcpy(o->metrics_file, n->metrics_file, sizeof(o->metrics_file));
+		o->metrics_interval = n->metrics_interval;
+		d->metrics_failing = false;
+		note(r->changed, &r->nchanged, "metrics");
+	}
 	if (n->xstat_interval != o->xstat_interval) {
 		o->xstat_interval = n->xstat_interval;
 		d->diag.cfg.xstat_interval = n->xstat_interval;
