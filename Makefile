@@ -5,11 +5,14 @@ PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/ipsecguard
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+MANPAGES := $(wildcard nfqd/man/*.[58])
 DESTDIR  ?=
 PKG_CONFIG ?= pkg-config
 XTLIBDIR ?= $(shell $(PKG_CONFIG) --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/xtables)
-B        := build
+B        ?= build
 
 PKGS     := libnetfilter_queue libmnl libnftnl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -65,7 +68,7 @@ NETNS_TOOLS := $(patsubst tests/netns/%.c,$(B)/tests/%,$(wildcard tests/netns/*_
 XT_SRCS    := $(wildcard xt_plugin/libxt_*.c)
 XT_SOS     := $(XT_SRCS:xt_plugin/%.c=$(B)/%.so)
 
-.PHONY: all check check-unit check-vm demo deps deps-vm install uninstall clean fuzz tests bench
+.PHONY: all check check-unit check-vm demo deps deps-vm install uninstall clean fuzz tests bench deb
 all: $(B)/ipsecguardd $(B)/ipsecguard $(XT_SOS)
 
 # The libraries are found through pkg-config when this file is read; without them
@@ -184,13 +187,32 @@ install: all
 	for so in $(XT_SOS); do install -m 0644 $$so $(DESTDIR)$(XTLIBDIR)/; done
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local|$(PREFIX)|g' nfqd/ipsecguardd.service >$(DESTDIR)$(UNITDIR)/ipsecguardd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ipsecguardd.service
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	for m in $(MANPAGES); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	install -d $(DESTDIR)$(SYSCONFDIR)/ipsecguard $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ipsecguard/ipsecguardd.conf ] || \
+		install -m 0644 nfqd/ipsecguardd.conf $(DESTDIR)$(SYSCONFDIR)/ipsecguard/ipsecguardd.conf
+	install -m 0644 nfqd/ipsecguardd.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ipsecguardd
+	install -d $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/grafana
+	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
+	install -m 0755 rules/*.nft $(DESTDIR)$(DATADIR)/rules/
+	install -m 0644 nfqd/grafana/*.json $(DESTDIR)$(DATADIR)/grafana/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipsecguardd $(DESTDIR)$(BINDIR)/ipsecguard
 	rm -f $(DESTDIR)$(UNITDIR)/ipsecguardd.service
 	for so in $(XT_SOS); do rm -f $(DESTDIR)$(XTLIBDIR)/$$(basename $$so); done
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ipsecguardd
+	rm -rf $(DESTDIR)$(DATADIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/ipsecguard/ipsecguardd.conf (yours)"
+
+# An installable Debian package of this tree in build/deb/ (nfqd/deb/build.sh).
+deb:
+	$(Q)sh nfqd/deb/build.sh
 
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

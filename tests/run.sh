@@ -3,12 +3,12 @@
 #   unit   build/tests/test_*          programs printing TAP lines ("ok" / "not ok");
 #                                        a program passes when all its lines are ok
 #                                        and it exits 0
-#   suites tests/{xt,netns,fuzz}/test_*.sh   exit 0 pass, 77 skipped, anything else
+#   suites tests/{xt,netns,pkg,fuzz}/test_*.sh   exit 0 pass, 77 skipped, anything else
 #                                        fail (a script stops at its first failed check)
 # Logs go to build/test-logs/.  Ends with the assertions of the unit programs on one
 # line, then the tests (unit programs and scripts, one count each) on the last:
 # "N passed, N failed[, N skipped]".
-# Usage: tests/run.sh [unit|xt|netns|fuzz ...] [-k PATTERN]
+# Usage: tests/run.sh [unit|xt|netns|pkg|fuzz ...] [-k PATTERN]
 cd "$(dirname "$0")/.." || exit 2
 suites="" pattern=""
 while [ $# -gt 0 ]; do
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$suites" ] || suites="unit xt netns fuzz"
+[ -n "$suites" ] || suites="unit xt netns pkg fuzz"
 logs=build/test-logs
 mkdir -p $logs
 pass=0 fail=0 skip=0 failed_names=""
