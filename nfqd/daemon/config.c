@@ -33,8 +33,13 @@ static void config_uncomment(char *s)
 
 static int config_err(const char *path, unsigned int n, const char *why)
 {
-	fprintf(stderr, "ipsecguardd: %s:%u: %s\n", path, n, why);
-	return 2;
+	char msg[IGD_OPT_PATH_MAX + 96];
+
+	if (n)
+		snprintf(msg, sizeof(msg), "%s:%u: %s", path, n, why);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", path, why);
+	return igd_opts_report(msg);
 }
 
 int igd_config_read(struct igd_opts *o, const char *path)
@@ -47,17 +52,16 @@ int igd_config_read(struct igd_opts *o, const char *path)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "ipsecguardd: %s: %s\n", path,
-			fd < 0 ? strerror(errno) : "not a regular file");
+		rc = config_err(path, 0, fd < 0 ? strerror(errno) : "not a regular file");
 		if (fd >= 0)
 			close(fd);
-		return 2;
+		return rc;
 	}
 	f = fdopen(fd, "r");
 	if (!f) {
+		rc = config_err(path, 0, strerror(errno));
 		close(fd);
-		fprintf(stderr, "ipsecguardd: %s: %s\n", path, strerror(errno));
-		return 2;
+		return rc;
 	}
 	while (!rc && fgets(line, sizeof(line), f)) {
 		char *s, *eq, *name, *value;

@@ -188,6 +188,13 @@ const char *igd_opts_error(void)
 	return opts_errmsg;
 }
 
+int igd_opts_report(const char *msg)
+{
+	snprintf(opts_errmsg, sizeof(opts_errmsg), "%s", msg);
+	fprintf(stderr, "ipsecguardd: %s\n", opts_errmsg);
+	return 2;
+}
+
 static int opts_fail(const char *fmt, const char *a, const char *b, const char *c)
 {
 	char msg[400];

@@ -62,5 +62,7 @@ int igd_opts_parse(struct igd_opts *o, int argc, char **argv);
 int igd_opts_set(struct igd_opts *o, const char *name, const char *value, const char *where);
 /* The message of the last error printed (for the log of a failed reload). */
 const char *igd_opts_error(void);
+/* Prints @msg as an option error and keeps it for igd_opts_error(); returns 2. */
+int igd_opts_report(const char *msg);
 const char *igd_mode_name(enum igd_mode m);
 #endif
