@@ -1,5 +1,6 @@
 #!/bin/sh
-# Bad options exit 2 with a message naming the problem; --help reads like a man page.
+# Bad options exit 2 with a message naming the problem; --help is a summary that
+# points at the man pages.
 . "$(dirname "$0")/lib.sh"
 need_bin ipsecguardd
 D=$BUILD/ipsecguardd
@@ -26,7 +27,8 @@ check "bad table name" bad_opt "--table a;b" --table 'a;b'
 check "empty log destination" bad_opt "--log ''" --log ''
 out=$("$D" --help); rc=$?
 check "--help exits 0" [ $rc -eq 0 ]
-for section in NAME SYNOPSIS DESCRIPTION OPTIONS LOG SIGNALS "EXIT STATUS" --no-hooks --mss; do
+for section in Usage: Signals: "Exit status:" --no-hooks --mss --config "ipsecguardd(8)" \
+	"ipsecguardd.conf(5)"; do
 	case $out in *"$section"*) r=0 ;; *) r=1 ;; esac
 	check "--help has $section" [ $r -eq 0 ]
 done
