@@ -73,7 +73,7 @@ static uint32_t dec32(const char *s)
 
 unsigned int igd_names_parse_swanctl(const char *text, struct igd_names *out)
 {
-	char sec[SW_DEPTH][IGD_NAME_LEN], tok[256];
+	char sec[SW_DEPTH][IGD_NAME_LEN] = { { 0 } }, tok[256];
 	struct sw_child child = { .reqid = 0 };
 	const char *s = text;
 	int depth = 0;
@@ -89,7 +89,7 @@ unsigned int igd_names_parse_swanctl(const char *text, struct igd_names *out)
 		if (*s == '}') {
 			s++;
 			/* leaving a child of "child-sas": its SAs */
-			if (depth >= 3 && !strcmp(sec[depth - 2], "child-sas")) {
+			if (depth >= 3 && depth <= SW_DEPTH && !strcmp(sec[depth - 2], "child-sas")) {
 				if (child.spi_in || !child.spi_out)	/* one by reqid */
 					sw_add(out, sec[depth - 3], &child, child.spi_in);
 				if (child.spi_out)

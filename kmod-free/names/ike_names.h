@@ -29,6 +29,16 @@ struct igd_names {
 unsigned int igd_names_parse_swanctl(const char *text, struct igd_names *out);
 /* ... from `ipsec whack --status` (libreswan). */
 unsigned int igd_names_parse_whack(const char *text, struct igd_names *out);
+enum igd_names_src { IGD_NAMES_AUTO, IGD_NAMES_STRONGSWAN, IGD_NAMES_LIBRESWAN, IGD_NAMES_OFF };
+
+/* Runs the IKE daemon's status command once — swanctl --list-sas --raw [--uri @vici]
+ * for strongSwan, ipsec whack --status for libreswan, auto: swanctl when installed,
+ * else ipsec — with a bounded wait, and parses it into @out.  The number of entries,
+ * or -errno (-ENOENT: no such program). */
+int igd_names_fetch(int src, const char *vici, struct igd_names *out);
+/* "auto", "strongswan", "libreswan", "off" into @src; -EINVAL for anything else. */
+int igd_names_src_parse(const char *s, int *src);
+
 /* The entry of an SA: by SPI first, else by reqid; NULL when none. */
 const struct igd_name_ent *igd_names_find(const struct igd_names *n, uint32_t spi,
 					  uint32_t reqid);

@@ -52,6 +52,9 @@ int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg
 
 void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa);
+/* The same with the IKE daemon's names of the SA (NULL or "": left out). */
+void cli_json_sa_named(struct igd_json *j, const char *key, const struct igd_sa *sa,
+		       const char *conn, const char *child);
 void cli_print_sp(FILE *f, const struct igd_sp *sp);
 void cli_print_sa(FILE *f, const struct igd_sa *sa);
 #endif

@@ -5,11 +5,14 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "names/ike_names.h"
 #include "util/clock.h"
 
 struct spd_opts {
 	bool json, watch, no_sa;
-	int dir;
+	int dir, names_src;
+	const char *vici;
+	struct igd_names *names;	/* NULL: none fetched */
 	uint32_t rcvbuf, rcvbuf_max, idle_ms, max_ms;
 };
 
@@ -21,6 +24,7 @@ void cmd_spd_help(FILE *f)
 		"\n"
 		"SYNOPSIS\n"
 		"    ipsecguard spd [--dir in|out|fwd] [--no-sa] [--json]\n"
+		"                   [--names auto|strongswan|libreswan|off] [--vici URI]\n"
 		"    ipsecguard spd --watch [--rcvbuf BYTES] [--rcvbuf-max BYTES]\n"
 		"                   [--until-idle MS] [--max-time MS] [--json]\n"
 		"\n"
@@ -28,6 +32,9 @@ void cmd_spd_help(FILE *f)
 		"    Prints every policy (newest first, as ip xfrm policy does) and every SA\n"
 		"    (as ip xfrm state, but never key bytes: algorithm names, key lengths and\n"
 		"    the ESP overhead they imply).  Larval (acquire) states are not listed.\n"
+		"    Where an IKE daemon runs, each SA carries the connection (and CHILD_SA)\n"
+		"    name it has for it, matched by SPI and reqid: strongSwan's swanctl\n"
+		"    --list-sas, libreswan's ipsec whack --status (no key material read).\n"
 		"\n"
 		"    With --watch the tool runs the same mirror the daemon runs: it subscribes\n"
 		"    to XFRM events, dumps, applies events, and when the kernel drops events\n"
@@ -38,6 +45,9 @@ void cmd_spd_help(FILE *f)
 		"OPTIONS\n"
 		"    --dir D            only policies of direction D\n"
 		"    --no-sa            policies only\n"
+		"    --names SRC        where SA names come from (default auto: swanctl when\n"
+		"                       installed, else libreswan's ipsec; off: none)\n"
+		"    --vici URI         strongSwan's VICI socket, as swanctl --uri takes it\n"
 		"    --json             one JSON document {\"policies\": [...], \"sas\": [...]}\n"
 		"    --watch            follow events (see above)\n"
 		"    --rcvbuf BYTES     initial event socket buffer (default 1048576)\n"
@@ -70,8 +80,11 @@ static void print_json(const struct igd_spd *spd, const struct igd_sad *sad,
 	fputs("],\"sas\":[", stdout);
 	sep = "";
 	while (!o->no_sa && (sa = igd_sad_next(sad, sa))) {
+		const struct igd_name_ent *e = o->names ?
+			igd_names_find(o->names, sa->spi, sa->reqid) : NULL;
+
 		igd_json_init(&j, buf, sizeof(buf));
-		cli_json_sa(&j, NULL, sa);
+		cli_json_sa_named(&j, NULL, sa, e ? e->conn : NULL, e ? e->child : NULL);
 		if (igd_json_finish(&j))
 			printf("%s%s", sep, buf);
 		sep = ",";
@@ -87,8 +100,14 @@ static void print_text(const struct igd_spd *spd, const struct igd_sad *sad,
 
 	igd_spd_for_each(spd, sp, o->dir)
 		cli_print_sp(stdout, sp);
-	while (!o->no_sa && (sa = igd_sad_next(sad, sa)))
+	while (!o->no_sa && (sa = igd_sad_next(sad, sa))) {
+		const struct igd_name_ent *e = o->names ?
+			igd_names_find(o->names, sa->spi, sa->reqid) : NULL;
+
 		cli_print_sa(stdout, sa);
+		if (e)
+			printf("\tconn %s%s%s\n", e->conn, e->child[0] ? " child " : "", e->child);
+	}
 }
 
 static void watch_count(const struct igd_xfrm_event *ev, void *data)
@@ -144,6 +163,8 @@ static const struct option spd_opts_long[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "dir", required_argument, NULL, 'D' },
 	{ "no-sa", no_argument, NULL, 'n' },
+	{ "names", required_argument, NULL, 'N' },
+	{ "vici", required_argument, NULL, 'V' },
 	{ "watch", no_argument, NULL, 'w' },
 	{ "rcvbuf", required_argument, NULL, 'r' },
 	{ "rcvbuf-max", required_argument, NULL, 'R' },
@@ -164,6 +185,12 @@ static int spd_parse(int argc, char **argv, struct spd_opts *o)
 		switch (opt) {
 		case 'j': o->json = true; break;
 		case 'n': o->no_sa = true; break;
+		case 'N':
+			if (igd_names_src_parse(optarg, &o->names_src))
+				return cli_usage_error("--names", "'%s' is not auto, strongswan, "
+						       "libreswan or off", optarg);
+			break;
+		case 'V': o->vici = optarg; break;
 		case 'w': o->watch = true; break;
 		case 'D':
 			o->dir = igd_dir_parse(optarg);
@@ -217,6 +244,13 @@ int cmd_spd(int argc, char **argv)
 	if (o.watch) {
 		rc = watch(m, &o, &last);
 		stats_print(m);
+	}
+	if (!o.no_sa && o.names_src != IGD_NAMES_OFF) {
+		static struct igd_names names;
+
+		/* no IKE daemon, or one that does not answer: SAs without names */
+		if (igd_names_fetch(o.names_src, o.vici, &names) > 0)
+			o.names = &names;
 	}
 	if (o.json)
 		print_json(igd_xfrm_mirror_spd(m), igd_xfrm_mirror_sad(m), &o);

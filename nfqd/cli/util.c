@@ -142,7 +142,8 @@ static void json_alg(struct igd_json *j, const char *key, const struct igd_sa_al
 	igd_json_obj_close(j);
 }
 
-void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa)
+void cli_json_sa_named(struct igd_json *j, const char *key, const struct igd_sa *sa,
+		       const char *conn, const char *child)
 {
 	char ab[IGD_ADDRSTRLEN];
 
@@ -179,7 +180,16 @@ void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa)
 	igd_json_uint(j, "packets", sa->cur.packets);
 	igd_json_uint(j, "add_time", sa->cur.add_time);
 	igd_json_uint(j, "use_time", sa->cur.use_time);
+	if (conn && conn[0])
+		igd_json_str(j, "conn", conn);
+	if (child && child[0])
+		igd_json_str(j, "child", child);
 	igd_json_obj_close(j);
+}
+
+void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa)
+{
+	cli_json_sa_named(j, key, sa, NULL, NULL);
 }
 
 /* --- text, in the spirit of ip xfrm policy / state ------------------------------------- */

@@ -20,6 +20,17 @@
 #include "sdnotify.h"
 #include "spdsync.h"
 
+/* The IKE daemon's names of the judgement's SA, for its line. */
+static void daemon_name_sa(struct igd_daemon *d, struct igd_judgement *jd)
+{
+	if (!jd->sa && !jd->in_reqid)
+		return;
+	if (igd_namesd_lookup(&d->names, jd->sa ? jd->sa->spi : 0,
+			      jd->sa ? jd->sa->reqid : jd->in_reqid, d->sa_conn, d->sa_child)) {
+		jd->sa_conn = d->sa_conn;
+		jd->sa_child = d->sa_child;
+	}
+}
 
 static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, void *arg)
 {
@@ -40,6 +51,7 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		return;
 	if (!igd_diag_log_ok(&d->diag, qp->hook, &jd, &suppressed))
 		return;
+	daemon_name_sa(d, &jd);
 	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd, suppressed);
 	if (n > 0)
 		igd_logdest_line(d->log, d->line, (size_t)n);
@@ -80,6 +92,7 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 	}
 	if (!igd_diag_log_ok(&d->diag, qp.hook, &jd, &suppressed))
 		return;
+	daemon_name_sa(d, &jd);
 	n = igd_verdict_line(d->line, sizeof(d->line), &qp, &p, &jd, suppressed);
 	if (n > 0)
 		igd_logdest_line(d->log, d->line, (size_t)n);
@@ -105,6 +118,16 @@ static int daemon_start_fixes(struct igd_daemon *d, char *err, size_t errlen)
 		e = igd_loop_add_fd(d->loop, igd_fixes_fd(&d->fixes), daemon_on_fixes, d);
 	if (e)
 		snprintf(err, errlen, "fix thread: %s", strerror(-e));
+	return e;
+}
+
+/* The tunnel names' thread, with the reduced capabilities. */
+static int daemon_start_names(struct igd_daemon *d, char *err, size_t errlen)
+{
+	int e = igd_namesd_start(&d->names, d->opts.tunnel_names, d->opts.vici);
+
+	if (e)
+		snprintf(err, errlen, "tunnel names thread: %s", strerror(-e));
 	return e;
 }
 
@@ -474,7 +497,8 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user[0] != '\0', uid, gid,
 			  err, errlen) ?:
 	    /* capabilities are per thread: the fix thread starts with the reduced set */
-	    daemon_start_fixes(d, err, errlen);
+	    daemon_start_fixes(d, err, errlen) ?:
+	    daemon_start_names(d, err, errlen);
 	if (e)
 		return e;
 	igd_loop_set_tick(d->loop, IGD_TICK_MS, daemon_on_tick, d);
@@ -541,6 +565,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 		igd_queue_close(d->queues[i]);
 	igd_nflog_close(d->nflog);
 	igd_outer_free(&d->outer);
+	igd_namesd_stop(&d->names);
 	if (d->prenat_nl)
 		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);

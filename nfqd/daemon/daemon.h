@@ -6,6 +6,7 @@
 #include "nft/guard_rules.h"
 #include "diag.h"
 #include "judge.h"
+#include "names.h"
 #include "outer.h"
 #include "fixes.h"
 #include "nl/nflog.h"
@@ -42,6 +43,8 @@ struct igd_daemon {
 	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped, the
 					 * tunnel's own packets, healthy flow heads */
 	struct igd_outer outer;		/* outer-nat, outer-frag */
+	struct igd_namesd names;	/* the IKE daemon's tunnel names */
+	char sa_conn[IGD_NAME_LEN], sa_child[IGD_NAME_LEN];	/* of the line being written */
 	struct mnl_socket *prenat_nl;	/* lookups in the prenat map, when used */
 	uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_judge judge;

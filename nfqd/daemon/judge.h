@@ -35,6 +35,7 @@ struct igd_judgement {
 	uint16_t mss_from, mss_to;
 	const struct igd_sp *sp;	/* the SP involved (for NAT: the pre-NAT one) */
 	const struct igd_sp *nat_sp;	/* the SP the translated tuple matched */
+	const char *sa_conn, *sa_child;	/* the IKE daemon's names of sa, or NULL */
 	const struct igd_sa *sa;	/* the SA serving sp (decapsulated: the one that
 					 * decrypted the packet), when known */
 	uint32_t in_reqid;		/* reqid of the decrypting SA, 0: unknown */

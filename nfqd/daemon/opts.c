@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "names/ike_names.h"
 #include "util/num.h"
 #include "opts.h"
 
@@ -34,6 +35,8 @@ static const char usage[] =
 "      --mark-mask MASK           mark bits the daemon uses (default 0x00ff0000)\n"
 "      --no-hooks                 no tables: your own rules feed the queue\n"
 "      --log-group N              nflog group of the rules' copies (default 4700)\n"
+"      --tunnel-names auto|strongswan|libreswan|off   name SAs as the IKE daemon\n"
+"      --vici URI                 strongSwan's VICI socket (swanctl --uri)\n"
 "      --queue-maxlen N, --copy-range N, --rcvbuf BYTES   queue sizes\n"
 "  -u, --user NAME                run as NAME with CAP_NET_ADMIN after setup\n"
 "      --config FILE              the configuration file to read\n"
@@ -51,7 +54,7 @@ enum {
 	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_IKE_PORT, OPT_NO_OUTER, OPT_MAXLEN,
 	OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG, OPT_METRICS_FILE,
-	OPT_METRICS_INTERVAL,
+	OPT_METRICS_INTERVAL, OPT_TUNNEL_NAMES, OPT_VICI,
 };
 
 static const struct option longopts[] = {
@@ -79,6 +82,8 @@ static const struct option longopts[] = {
 	{ "pre-nat-tap", required_argument, NULL, OPT_PRE_NAT_TAP },
 	{ "user", required_argument, NULL, 'u' },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "tunnel-names", required_argument, NULL, OPT_TUNNEL_NAMES },
+	{ "vici", required_argument, NULL, OPT_VICI },
 	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
@@ -282,6 +287,16 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 		if (!arg[0] || strlen(arg) >= sizeof(o->metrics_file) - 4)
 			return opts_bad("metrics-file", arg[0] ? arg : "''", "expected a file name");
 		snprintf(o->metrics_file, sizeof(o->metrics_file), "%s", arg);
+		return 0;
+	case OPT_TUNNEL_NAMES:
+		return igd_names_src_parse(arg, &o->tunnel_names) ?
+		       opts_bad("tunnel-names", arg, "expected auto, strongswan, libreswan or off") :
+		       0;
+	case OPT_VICI:
+		if (!arg[0] || strlen(arg) >= sizeof(o->vici))
+			return opts_bad("vici", arg[0] ? arg : "''", "expected a URI such as "
+					"unix:///var/run/charon.vici");
+		snprintf(o->vici, sizeof(o->vici), "%s", arg);
 		return 0;
 	case OPT_METRICS_INTERVAL:
 		return opts_u32("metrics-interval", arg, 1, 3600, &o->metrics_interval);

@@ -43,6 +43,8 @@ struct igd_opts {
 	int pre_nat_tap;		/* enum igd_pre_nat_tap */
 	char user[64];			/* "": stay root */
 	char config[IGD_OPT_PATH_MAX];	/* the file read, "" when none */
+	int tunnel_names;		/* enum igd_names_src */
+	char vici[256];			/* swanctl --uri, "" */
 	bool check_config;		/* --check-config: validate, do not run */
 	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
 	unsigned int nprotect;

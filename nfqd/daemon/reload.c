@@ -56,6 +56,8 @@ static void reload_restart_only(const struct igd_daemon *d, const struct igd_opt
 		note(r->restart, &r->nrestart, "queue-scope/pre-nat-tap");
 	if (n->no_outer != o->no_outer)
 		note(r->restart, &r->nrestart, "no-outer");
+	if (n->tunnel_names != o->tunnel_names || strcmp(n->vici, o->vici))
+		note(r->restart, &r->nrestart, "tunnel-names/vici");
 	if (n->oneway_hold != o->oneway_hold)
 		note(r->restart, &r->nrestart, "oneway");
 	if (n->mode != o->mode && (n->mode == IGD_MODE_FIX || o->mode == IGD_MODE_FIX))

@@ -152,6 +152,10 @@ static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct
 		if (jd->sa)
 			igd_json_hex32(j, "spi", jd->sa->spi);
 		igd_json_uint(j, "reqid", jd->sa ? jd->sa->reqid : jd->in_reqid);
+		if (jd->sa_conn && jd->sa_conn[0])
+			igd_json_str(j, "conn", jd->sa_conn);
+		if (jd->sa_child && jd->sa_child[0])
+			igd_json_str(j, "child", jd->sa_child);
 		igd_json_obj_close(j);
 	}
 	if (jd->in_reqid)

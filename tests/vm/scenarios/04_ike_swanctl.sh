@@ -21,3 +21,21 @@ spi=$(ip -n gw1 xfrm state list src $LAB_GW1_WAN dst $LAB_GW2_WAN | sed -n 's/.*
 [ -n "$spi" ] || fail "no negotiated SA gw1 -> gw2 in gw1's SAD"
 expect_ge "gw1's negotiated out SA ($spi) packets" "$(sa_packets gw1 "$spi")" 5
 log "gw1's SAs: $(swanctl_in gw1 --list-sas 2>/dev/null | grep -E 'ESTABLISHED|INSTALLED|in  |out ' | tr -s ' \n' ' ')"
+
+# Tunnel names: the daemon and `ipsecguard spd` name the negotiated SAs as swanctl.conf
+# does (connection "lab", CHILD_SA "lab"), matched by SPI; no key material read.
+lab_have_daemon || exit 0
+daemon_start names gw1 --mode audit --log-healthy --vici "unix://$LAB_DIR/gw1.vici"
+sleep 1		# the names thread's first answer
+expect_eq "pings through the tunnel, the daemon watching" "$(pings host $LAB_HOST2 3)" 3
+sleep 0.3
+daemon_stop names
+L=$(daemon_log names)
+log_show "$L" event=verdict reason=pass
+expect_ge "pass lines name the SA's connection and CHILD_SA (lab/lab, $spi)" \
+	"$(log_count "$L" event=verdict reason=pass sa.spi=$spi sa.conn=lab sa.child=lab)" 1
+nsx gw1 ipsecguard spd --json --vici "unix://$LAB_DIR/gw1.vici" >"$LAB_DIR/spd.json"
+expect_eq "ipsecguard spd names both SAs of the tunnel" \
+	"$(grep -o '"conn":"lab","child":"lab"}' "$LAB_DIR/spd.json" | wc -l)" 2
+nsx gw1 ipsecguard spd --names off --json >"$LAB_DIR/spd-off.json"
+expect_eq "--names off: none" "$(grep -c '"conn"' "$LAB_DIR/spd-off.json")" 0
