@@ -139,7 +139,7 @@ $(B)/libkmodfree-fuzz.a: $(FUZZ_LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/fuzz/fuzz_opts: tests/fuzz/fuzz_opts.c nfqd/daemon/opts.c $(B)/libkmodfree-fuzz.a
+$(B)/fuzz/fuzz_opts: tests/fuzz/fuzz_opts.c nfqd/daemon/opts.c nfqd/daemon/config.c $(B)/libkmodfree-fuzz.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Infqd/daemon $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -7,6 +7,8 @@
 # dpkg-deb owned by root.  Needs dpkg-dev (tests/deps.list).
 set -eu
 cd "$(dirname "$0")/../.."
+# a package of its own flags: nothing from a calling make (SANITIZE=1, WERROR=1...)
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE
 top=$(pwd)
 B=$top/build/deb
 ROOT=$B/src/debian/ipsecguard	# where dpkg-shlibdeps expects a package's files
