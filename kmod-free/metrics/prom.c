@@ -78,17 +78,25 @@ static void labels(struct igd_prom *p, va_list ap)
 		puts_(p, "}");
 }
 
+/* name{labels} value: @v already formatted */
+static void sample(struct igd_prom *p, const char *v, va_list ap)
+{
+	puts_(p, p->family);
+	labels(p, ap);
+	puts_(p, " ");
+	puts_(p, v);
+	puts_(p, "\n");
+}
+
 void igd_prom_sample(struct igd_prom *p, double value, ...)
 {
 	char v[40];
 	va_list ap;
 
-	puts_(p, p->family);
+	snprintf(v, sizeof(v), "%.17g", value);
 	va_start(ap, value);
-	labels(p, ap);
+	sample(p, v, ap);
 	va_end(ap);
-	snprintf(v, sizeof(v), " %.17g\n", value);
-	puts_(p, v);
 }
 
 void igd_prom_sample_u64(struct igd_prom *p, uint64_t value, ...)
@@ -96,12 +104,10 @@ void igd_prom_sample_u64(struct igd_prom *p, uint64_t value, ...)
 	char v[32];
 	va_list ap;
 
-	puts_(p, p->family);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)value);
 	va_start(ap, value);
-	labels(p, ap);
+	sample(p, v, ap);
 	va_end(ap);
-	snprintf(v, sizeof(v), " %llu\n", (unsigned long long)value);
-	puts_(p, v);
 }
 
 bool igd_prom_ok(const struct igd_prom *p)

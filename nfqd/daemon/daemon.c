@@ -211,17 +211,12 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 void igd_daemon_reopen_log(struct igd_daemon *d)
 {
 	struct igd_json j;
-	char ts[40];
 	int e = igd_logdest_reopen(d->log);
 
 	if (!e)
 		return;
 	fprintf(stderr, "ipsecguardd: reopen log %s: %s\n", d->opts.log, strerror(-e));
-	igd_utc_stamp(ts, sizeof(ts));
-	igd_json_init(&j, d->line, sizeof(d->line));
-	igd_json_obj_open(&j, NULL);
-	igd_json_str(&j, "ts", ts);
-	igd_json_str(&j, "event", "log-reopen");
+	igd_event_begin(&j, d->line, sizeof(d->line), "log-reopen");
 	igd_json_str(&j, "path", d->opts.log);
 	igd_json_str(&j, "error", strerror(-e));
 	igd_json_str(&j, "hint", "give the daemon's user the log directory, or rotate "

@@ -121,15 +121,11 @@ void igd_diag_tick(struct igd_diag *g, unsigned int secs)
 static void diag_acquire(struct igd_diag *g, const struct igd_xfrm_acquire *a)
 {
 	struct igd_json j;
-	char ts[40], pb[IGD_ADDRSTRLEN];
+	char pb[IGD_ADDRSTRLEN];
 
 	if (g->cfg.no_sa)
 		(*g->cfg.no_sa)++;
-	igd_utc_stamp(ts, sizeof(ts));
-	igd_json_init(&j, g->line, sizeof(g->line));
-	igd_json_obj_open(&j, NULL);
-	igd_json_str(&j, "ts", ts);
-	igd_json_str(&j, "event", "acquire");
+	igd_event_begin(&j, g->line, sizeof(g->line), "acquire");
 	igd_json_str(&j, "reason", "no-sa");
 	igd_json_uint(&j, "family", a->sel.family);
 	igd_json_uint(&j, "proto", a->sel.proto);

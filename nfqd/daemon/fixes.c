@@ -27,13 +27,7 @@ static const char *const fix_kinds[] = {
 static void fix_begin(struct igd_fixes *f, struct igd_json *j, const char *action,
 		      const struct igd_sp *sp)
 {
-	char ts[40];
-
-	igd_utc_stamp(ts, sizeof(ts));
-	igd_json_init(j, f->line, sizeof(f->line));
-	igd_json_obj_open(j, NULL);
-	igd_json_str(j, "ts", ts);
-	igd_json_str(j, "event", "fix");
+	igd_event_begin(j, f->line, sizeof(f->line), "fix");
 	igd_json_str(j, "action", action);
 	igd_log_sp(j, "sp", sp);
 }

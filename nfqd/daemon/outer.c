@@ -9,6 +9,7 @@
 #include <linux/netfilter.h>
 #include <libmnl/libmnl.h>
 #include "outer.h"
+#include "verdict_log.h"
 #include "doctor/filter_predict.h"
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
@@ -101,17 +102,6 @@ static void outer_sa_json(struct igd_json *j, const struct igd_sa *sa)
 	igd_json_str(j, "src", igd_addr_str(sa->family, &sa->saddr, a, sizeof(a)));
 	igd_json_str(j, "dst", igd_addr_str(sa->family, &sa->daddr, a, sizeof(a)));
 	igd_json_obj_close(j);
-}
-
-static void outer_begin(struct igd_json *j, char *buf, size_t len, const char *event)
-{
-	char ts[40];
-
-	igd_utc_stamp(ts, sizeof(ts));
-	igd_json_init(j, buf, len);
-	igd_json_obj_open(j, NULL);
-	igd_json_str(j, "ts", ts);
-	igd_json_str(j, "event", event);
 }
 
 static void outer_end(struct igd_outer *o, struct igd_json *j, uint64_t suppressed)
@@ -217,7 +207,7 @@ static void outer_judge_nat(struct igd_outer *o, const struct igd_ct *ct,
 	/* the far end: the destination of an outbound flow, the source of a DNAT'd one */
 	outer_peer(o, ct->family, igd_ct_dnat(ct) ? &ct->orig.src : &ct->orig.dst)->nat_events++;
 	ports = ct->orig.has_ports;
-	outer_begin(&j, o->line, sizeof(o->line), "outer-nat");
+	igd_event_begin(&j, o->line, sizeof(o->line), "outer-nat");
 	igd_json_str(&j, "what", igd_outer_nat_str(what, names, sizeof(names)));
 	igd_json_str(&j, "proto", ct->orig.proto == IPPROTO_ESP ? "esp" : "udp");
 	igd_json_uint(&j, "family", ct->family);
@@ -316,7 +306,7 @@ static void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		return;
 	o->st.frag_events++;
 	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
-	outer_begin(&j, o->line, sizeof(o->line), "outer-frag");
+	igd_event_begin(&j, o->line, sizeof(o->line), "outer-frag");
 	igd_json_str(&j, "dir", "in");
 	igd_json_str(&j, "kind", igd_outer_frag_kind_str(f.kind));
 	igd_json_uint(&j, "family", 4);

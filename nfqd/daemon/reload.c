@@ -186,13 +186,8 @@ static void reload_event(struct igd_daemon *d, const char *result, const char *e
 {
 	struct igd_json j;
 	unsigned int i;
-	char ts[40];
 
-	igd_utc_stamp(ts, sizeof(ts));
-	igd_json_init(&j, d->line, sizeof(d->line));
-	igd_json_obj_open(&j, NULL);
-	igd_json_str(&j, "ts", ts);
-	igd_json_str(&j, "event", "config");
+	igd_event_begin(&j, d->line, sizeof(d->line), "config");
 	igd_json_str(&j, "result", result);
 	igd_json_str(&j, "file", d->opts.config[0] ? d->opts.config : "");
 	if (error)

@@ -10,8 +10,7 @@
 #include "util/clock.h"
 #include "util/proto.h"
 
-/* Opens the line's object with its timestamp and event name. */
-static void vl_begin(struct igd_json *j, char *buf, size_t size, const char *event)
+void igd_event_begin(struct igd_json *j, char *buf, size_t size, const char *event)
 {
 	char ts[40];
 
@@ -167,7 +166,7 @@ int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 {
 	struct igd_json j;
 
-	vl_begin(&j, buf, size, "verdict");
+	igd_event_begin(&j, buf, size, "verdict");
 	igd_json_str(&j, "hook", igd_hook_name(qp->hook));
 	igd_json_str(&j, "verdict", jd->verdict == NF_DROP ? "drop" : "accept");
 	igd_json_str(&j, "reason", igd_reason_name(jd->reason));
@@ -242,7 +241,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 	struct igd_json j;
 	unsigned int i;
 
-	vl_begin(&j, buf, size, "stats");
+	igd_event_begin(&j, buf, size, "stats");
 	igd_json_obj_open(&j, "reasons");
 	for (i = 0; i < IGD_R_MAX; i++) {
 		if (!jg->count[i][0] && !jg->count[i][1])

@@ -12,6 +12,9 @@
 #define IGD_LINE_MAX 16384	/* a stats line with every SP's counter */
 
 /* Formats the verdict of @qp into @buf; returns the length or -1. */
+struct igd_json;
+/* Opens a log line's object with its timestamp ("ts", UTC) and "event". */
+void igd_event_begin(struct igd_json *j, char *buf, size_t size, const char *event);
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed);
 struct igd_json;

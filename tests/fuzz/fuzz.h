@@ -25,4 +25,16 @@ static inline void fuzz_seed_write(const char *dir, int n, const void *b, size_t
 	fwrite(b, 1, len, f);
 	fclose(f);
 }
+
+/* Writes the NUL-terminated texts @seeds as seed files where IGD_FUZZ_SEEDS points
+ * (LLVMFuzzerInitialize of the text harnesses). */
+#include <string.h>
+static inline void fuzz_seed_texts(const char *const *seeds, size_t n)
+{
+	const char *dir = getenv("IGD_FUZZ_SEEDS");
+	size_t i;
+
+	for (i = 0; dir && *dir && i < n; i++)
+		fuzz_seed_write(dir, (int)i, seeds[i], strlen(seeds[i]));
+}
 #endif

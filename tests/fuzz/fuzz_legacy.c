@@ -46,13 +46,9 @@ static const char *const seeds[] = {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("IGD_FUZZ_SEEDS");
-	unsigned int i;
-
 	(void)argc;
 	(void)argv;
-	for (i = 0; dir && *dir && i < sizeof(seeds) / sizeof(seeds[0]); i++)
-		fuzz_seed_write(dir, (int)i, seeds[i], strlen(seeds[i]));
+	fuzz_seed_texts(seeds, sizeof(seeds) / sizeof(seeds[0]));
 	return 0;
 }
 
