@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include "util/clock.h"
@@ -30,6 +31,8 @@ int igd_run_capture(char *const argv[], int timeout_ms, char *buf, size_t len)
 	static char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				      (char *)"LC_ALL=C", NULL };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
 	uint64_t deadline = igd_now_ms() + (uint64_t)timeout_ms;
 	size_t got = 0;
 	int fds[2], st = 0, e;
@@ -44,7 +47,16 @@ int igd_run_capture(char *const argv[], int timeout_ms, char *buf, size_t len)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	e = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
+	/* the child starts with default dispositions (the daemon ignores SIGPIPE) and
+	 * nothing blocked */
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	e = posix_spawn(&pid, argv[0], &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
 	if (e) {
@@ -80,8 +92,21 @@ int igd_run_capture(char *const argv[], int timeout_ms, char *buf, size_t len)
 		}
 	}
 	close(fds[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	/* a child that closed its output may still hang: the same deadline */
+	for (;;) {
+		pid_t w = waitpid(pid, &st, killed ? 0 : WNOHANG);
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (w == 0 && igd_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			killed = true;
+		} else if (w == 0) {
+			struct timespec t = { .tv_nsec = 10 * 1000 * 1000 };
+
+			nanosleep(&t, NULL);
+		}
+	}
 	if (killed)
 		return -ETIMEDOUT;
 	if (!WIFEXITED(st) || WEXITSTATUS(st))

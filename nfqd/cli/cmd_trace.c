@@ -282,6 +282,16 @@ static void trace_input(struct trace *t, struct igd_rtnl *rt, const struct igd_s
 	t->in.route_err = igd_route_mtu_get(rt, &q, &t->route, buf, len);
 	if (t->in.route_err == -EINVAL || t->in.route_err == -EXDEV)
 		t->in.rp_filter = rp_filter_refuses(t, rt);
+	if (t->in.route_err && t->in.rp_filter && t->in.sa) {
+		/* the kernel does not filter packets that came through an SA
+		 * (fib_validate_source: no rp_filter with a secpath); the lookup
+		 * here has none: ask for the route as an output lookup, which says
+		 * the same of local or forwarded */
+		q.has_src = false;
+		q.iif = 0;
+		t->in.route_err = igd_route_mtu_get(rt, &q, &t->route, buf, len);
+		t->in.rp_filter = NULL;
+	}
 	if (t->in.route_err)
 		return;
 	t->routed = true;

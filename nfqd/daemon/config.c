@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,8 +45,10 @@ static int config_err(const char *path, unsigned int n, const char *why)
 
 int igd_config_read(struct igd_opts *o, const char *path)
 {
-	char line[IGD_CONFIG_LINE_MAX + 2], where[IGD_OPT_PATH_MAX + 16];
+	char where[IGD_OPT_PATH_MAX + 16], *line = NULL;
 	unsigned int n = 0;
+	size_t cap = 0;
+	ssize_t got;
 	struct stat st;
 	int fd, rc = 0;
 	FILE *f;
@@ -63,15 +66,15 @@ int igd_config_read(struct igd_opts *o, const char *path)
 		close(fd);
 		return rc;
 	}
-	while (!rc && fgets(line, sizeof(line), f)) {
+	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
 		char *s, *eq, *name, *value;
 
 		n++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		if (got > IGD_CONFIG_LINE_MAX + 1) {
 			rc = config_err(path, n, "line longer than 1024 bytes");
 			break;
 		}
-		if (strlen(line) != strcspn(line, "\n") + (strchr(line, '\n') ? 1 : 0)) {
+		if ((size_t)got != strlen(line)) {
 			rc = config_err(path, n, "a NUL byte in the line");
 			break;
 		}
@@ -96,6 +99,7 @@ int igd_config_read(struct igd_opts *o, const char *path)
 	}
 	if (!rc && ferror(f))
 		rc = config_err(path, n, strerror(errno));
+	free(line);
 	fclose(f);
 	return rc;
 }

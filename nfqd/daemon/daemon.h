@@ -35,6 +35,8 @@ struct igd_prefix_list {
 struct igd_daemon {
 	struct igd_opts opts;
 	int argc;			/* the command line, read again on reload */
+	int cfg_scope;			/* --queue-scope and --no-outer as configured */
+	bool cfg_no_outer;		/* (the start may fall back from both) */
 	char **argv;
 	struct igd_loop *loop;
 	struct igd_queue *queues[IGD_MAX_QUEUES];

@@ -20,6 +20,8 @@ int main(int argc, char **argv)
 	}
 	d.argc = argc;
 	d.argv = argv;
+	d.cfg_scope = d.opts.scope;
+	d.cfg_no_outer = d.opts.no_outer;
 	rc = igd_daemon_setup(&d, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ipsecguardd: %s\n", err);

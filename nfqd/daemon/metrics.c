@@ -167,10 +167,24 @@ int igd_metrics_write(struct igd_daemon *d)
 	n = igd_metrics_format(d, buf, sizeof(buf));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.metrics_file);
 	fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (n < 0)
+	if (n < 0) {
 		e = n;
-	else if (fd < 0 || write(fd, buf, (size_t)n) != n)
+	} else if (fd < 0) {
 		e = -errno;
+	} else {
+		size_t off = 0;
+
+		while (!e && off < (size_t)n) {
+			ssize_t w = write(fd, buf + off, (size_t)n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				e = w < 0 ? -errno : -EIO;
+			else
+				off += (size_t)w;
+		}
+	}
 	if (fd >= 0 && close(fd) && !e)
 		e = -errno;
 	if (!e && rename(tmp, d->opts.metrics_file))

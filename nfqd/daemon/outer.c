@@ -341,6 +341,8 @@ static void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		       const struct igd_sad *sad)
 {
+	if (!o->ct_nl)
+		return;		/* not watching (a table left by another run copies) */
 	if (!strcmp(c->prefix, IGD_GUARD_OUTER_NAT_PREFIX))
 		outer_on_nat(o, c);
 	else if (!strcmp(c->prefix, IGD_GUARD_OUTER_FRAG_PREFIX))

@@ -54,6 +54,19 @@ static int queue_cfg_talk(struct igd_queue *q, struct nlmsghdr *nlh)
 static int queue_cfg_flags(struct igd_queue *q, uint8_t *buf, const struct igd_queue_cfg *cfg,
 			   uint32_t flags, char *err, size_t errlen);
 
+int igd_queue_set_fail_open(struct igd_queue *q, bool on)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)buf, NFQNL_MSG_CONFIG, q->num);
+
+	/* no ack asked: packets share the socket and must not be read past while
+	 * waiting; an error comes back as a message the packet loop skips */
+	nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(on ? NFQA_CFG_F_FAIL_OPEN : 0));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_FAIL_OPEN));
+	return mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
+}
+
 static int queue_bind(struct igd_queue *q, const struct igd_queue_cfg *cfg,
 		      char *err, size_t errlen)
 {

@@ -66,6 +66,8 @@ int igd_queue_fd(const struct igd_queue *q);
 int igd_queue_process(struct igd_queue *q);
 const struct igd_queue_stats *igd_queue_stats(const struct igd_queue *q);
 uint16_t igd_queue_num(const struct igd_queue *q);
+/* Turns NFQA_CFG_F_FAIL_OPEN on or off on a bound queue (reload).  0 or -errno. */
+int igd_queue_set_fail_open(struct igd_queue *q, bool on);
 /* The handler's argument given at open. */
 void *igd_queue_arg(const struct igd_queue *q);
 /* Whether the kernel attaches the conntrack entry to queued packets (NFQA_CT). */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "daemon.h"
 #include "spdsync.h"
 #include "util/clock.h"
@@ -52,10 +53,13 @@ static void reload_restart_only(const struct igd_daemon *d, const struct igd_opt
 		note(r->restart, &r->nrestart, "log-group");
 	if (n->no_hooks != o->no_hooks)
 		note(r->restart, &r->nrestart, "no-hooks");
-	if (n->scope != o->scope || n->pre_nat_tap != o->pre_nat_tap)
+	/* against what was configured: the start may have fallen back from both */
+	if (n->scope != d->cfg_scope || n->pre_nat_tap != o->pre_nat_tap)
 		note(r->restart, &r->nrestart, "queue-scope/pre-nat-tap");
-	if (n->no_outer != o->no_outer)
+	if (n->no_outer != d->cfg_no_outer)
 		note(r->restart, &r->nrestart, "no-outer");
+	if (!o->xstat_interval && n->xstat_interval)
+		note(r->restart, &r->nrestart, "xfrm-stat-interval (from 0)");
 	if (n->tunnel_names != o->tunnel_names || strcmp(n->vici, o->vici))
 		note(r->restart, &r->nrestart, "tunnel-names/vici");
 	if (n->oneway_hold != o->oneway_hold)
@@ -110,12 +114,19 @@ static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct r
 		note(r->changed, &r->nchanged, "fail-closed");
 	}
 	if ((n->mss_mode != o->mss_mode || n->mss != o->mss) &&
-	    (n->mss_mode == IGD_MSS_OFF || d->nflog) &&
-	    !igd_mss_init(&d->mss, n->mss_mode, n->mss)) {
-		o->mss_mode = n->mss_mode;
-		o->mss = n->mss;
-		tables = true;
-		note(r->changed, &r->nchanged, "mss");
+	    (n->mss_mode == IGD_MSS_OFF || d->nflog)) {
+		struct igd_mss m;
+
+		if (!igd_mss_init(&m, n->mss_mode, n->mss)) {
+			igd_mss_close(&d->mss);
+			d->mss = m;
+			o->mss_mode = n->mss_mode;
+			o->mss = n->mss;
+			tables = true;
+			note(r->changed, &r->nchanged, "mss");
+		} else {
+			note(r->restart, &r->nrestart, "mss (rtnetlink for auto failed)");
+		}
 	}
 	if (prefixes_differ(n, o)) {
 		memcpy(o->protect, n->protect, sizeof(o->protect));
@@ -143,12 +154,15 @@ static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct r
 	}
 	if (strcmp(n->metrics_file, o->metrics_file) ||
 	    n->metrics_interval != o->metrics_interval) {
+		/* a collector would serve the old file's frozen series */
+		if (o->metrics_file[0] && strcmp(n->metrics_file, o->metrics_file))
+			unlink(o->metrics_file);
 		memcpy(o->metrics_file, n->metrics_file, sizeof(o->metrics_file));
 		o->metrics_interval = n->metrics_interval;
 		d->metrics_failing = false;
 		note(r->changed, &r->nchanged, "metrics");
 	}
-	if (n->xstat_interval != o->xstat_interval) {
+	if (n->xstat_interval != o->xstat_interval && o->xstat_interval) {
 		o->xstat_interval = n->xstat_interval;
 		d->diag.cfg.xstat_interval = n->xstat_interval;
 		note(r->changed, &r->nchanged, "xfrm-stat-interval");
@@ -156,12 +170,11 @@ static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct r
 	return tables;
 }
 
-/* The guard's rules for the options now in force, in one transaction. */
-static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
+/* What of the guard's configuration follows the options a reload may change. */
+static void reload_guard_cfg(struct igd_daemon *d)
 {
 	struct igd_guard_cfg *g = &d->guard;
 	bool enforcing = d->opts.mode != IGD_MODE_AUDIT || d->opts.fail_closed;
-	int e;
 
 	g->hooks.bypass = !d->opts.fail_closed;
 	g->enforce = d->opts.mode == IGD_MODE_ENFORCE;
@@ -169,6 +182,15 @@ static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
 	g->mss_chain = d->opts.mss_mode != IGD_MSS_OFF;
 	g->log_healthy = d->opts.log_healthy;
 	g->outer_ports = d->opts.ike_ports;
+}
+
+/* The guard's rules for the options now in force, in one transaction. */
+static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
+{
+	struct igd_guard_cfg *g = &d->guard;
+	int e;
+
+	reload_guard_cfg(d);
 	if (igd_spdsync_prefixes(d) < 0) {
 		snprintf(err, errlen, "protected prefixes: out of memory");
 		return -ENOMEM;
@@ -209,9 +231,45 @@ static void reload_event(struct igd_daemon *d, const char *result, const char *e
 	igd_logdest_flush(d->log);
 }
 
+/* A failed install: the options, the judge and the sets as they were, so the running
+ * tables and the judgement agree and the next reload tries the change again. */
+static void reload_undo(struct igd_daemon *d, const struct igd_opts *old)
+{
+	struct igd_mss m;
+
+	if ((old->mss_mode != d->opts.mss_mode || old->mss != d->opts.mss) &&
+	    !igd_mss_init(&m, old->mss_mode, old->mss)) {
+		igd_mss_close(&d->mss);
+		d->mss = m;
+	}
+	d->opts.mode = old->mode;
+	d->opts.fail_closed = old->fail_closed;
+	d->opts.mss_mode = old->mss_mode;
+	d->opts.mss = old->mss;
+	memcpy(d->opts.protect, old->protect, sizeof(old->protect));
+	d->opts.nprotect = old->nprotect;
+	d->opts.ike_ports = old->ike_ports;
+	d->opts.log_healthy = old->log_healthy;
+	d->judge.cfg.mode = old->mode;
+	reload_guard_cfg(d);
+	igd_spdsync_prefixes(d);
+}
+
+/* The queues follow the mode: fail-open only in audit without --fail-closed. */
+static void reload_queues(struct igd_daemon *d)
+{
+	bool open = d->opts.mode == IGD_MODE_AUDIT && !d->opts.fail_closed;
+	unsigned int i;
+
+	for (i = 0; i < d->nqueues; i++)
+		if (igd_queue_set_fail_open(d->queues[i], open))
+			fprintf(stderr, "ipsecguardd: reload: queue %u fail-open: %s\n",
+				igd_queue_num(d->queues[i]), strerror(errno));
+}
+
 void igd_daemon_reload(struct igd_daemon *d)
 {
-	static struct igd_opts next;
+	static struct igd_opts next, old;
 	struct reload_notes r = { .nchanged = 0 };
 	char err[256] = "";
 
@@ -224,11 +282,15 @@ void igd_daemon_reload(struct igd_daemon *d)
 	}
 	reload_restart_only(d, &next, &r);
 	reload_log(d, &next, &r, err, sizeof(err));
+	old = d->opts;
 	if (reload_live(d, &next, &r) && d->hooks_installed &&
 	    reload_tables(d, err, sizeof(err))) {
-		fprintf(stderr, "ipsecguardd: reload: %s\n", err);
+		fprintf(stderr, "ipsecguardd: reload: %s; the running tables stay\n", err);
+		reload_undo(d, &old);
 		reload_event(d, "failed", err, &r);
 		return;
 	}
+	if (old.mode != d->opts.mode || old.fail_closed != d->opts.fail_closed)
+		reload_queues(d);
 	reload_event(d, "applied", NULL, &r);
 }

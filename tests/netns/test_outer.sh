@@ -10,6 +10,27 @@ lab_up
 events() { python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" events "$@"; }
 # settle: the log is written once a second; wait until it holds what came before
 settle() { sleep 0.3; kill -USR1 "$DAEMON_PID"; sleep 0.3; }
+# awaited N EVENT [KEY=VALUE...]: the count of those events once it reaches N, or what
+# it is after 5 s (a loaded machine: the copy, the tick's conntrack lookup, the flush)
+awaited() {
+	_want=$1
+	shift
+	_i=0
+	while :; do
+		kill -USR1 "$DAEMON_PID"
+		sleep 0.2
+		_got=$(events "$@")
+		[ "$_got" -ge "$_want" ] && break
+		if [ $_i -ge 25 ]; then	# what the daemon saw, for the log of the failure
+			tail -n 5 "$DAEMON_LOG" | sed 's/^/# log: /' >&2
+			sed 's/^/# err: /' "$DAEMON_ERR" >&2
+			in_gw conntrack -L 2>&1 | sed 's/^/# ct: /' >&2
+			break
+		fi
+		_i=$((_i + 1))
+	done
+	echo "$_got"
+}
 stats() {	# stats KEY: from a stats event asked for now
 	settle
 	python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats |
@@ -53,7 +74,7 @@ wait "$LISTEN_PID"
 check "the server got it on 4009 ($(cat "$TMPD/recv.4009"))" \
 	grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4009"
 check "outer-nat port-map naming 4500 outside and 4009 inside" \
-	[ "$(events outer-nat what=port-map proto=udp orig.dst=172.16.0.1 orig.dport=4500 \
+	[ "$(awaited 1 outer-nat what=port-map proto=udp orig.dst=172.16.0.1 orig.dport=4500 \
 		nat.dst=10.0.2.33 nat.dport=4009 orig.src=172.16.0.2)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
@@ -80,7 +101,7 @@ wait "$LISTEN_PID"
 check "the gateway's socket got it on 4009" grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4009"
 settle
 check "outer-nat port-map 4500 -> 4009 to the gateway itself (input hook)" \
-	[ "$(events outer-nat what=port-map orig.dport=4500 nat.dst=172.16.0.1 nat.dport=4009)" = 1 ]
+	[ "$(awaited 1 outer-nat what=port-map orig.dport=4500 nat.dst=172.16.0.1 nat.dport=4009)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
 
@@ -92,7 +113,7 @@ udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 88
 wait "$LISTEN_PID"
 settle
 check "outer-nat port-map 88 -> 4009" \
-	[ "$(events outer-nat what=port-map orig.dport=88 nat.dport=4009)" = 1 ]
+	[ "$(awaited 1 outer-nat what=port-map orig.dport=88 nat.dport=4009)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
 
@@ -115,7 +136,7 @@ port=$(sed -n 's/^172.16.0.1:\([0-9]*\) .*/\1/p' "$TMPD/recv.500")
 settle
 if [ "${port:-500}" != 500 ]; then
 	check "random ports: outer-nat source-port naming 500 -> $port" \
-		[ "$(events outer-nat what=source-port orig.sport=500 nat.sport="$port" \
+		[ "$(awaited 1 outer-nat what=source-port orig.sport=500 nat.sport="$port" \
 			nat.src=172.16.0.1)" = 1 ]
 else
 	check "random-fully kept port 500 this time: no event" \
@@ -138,9 +159,9 @@ s.bind(("172.16.0.2", 4500))
 s.sendto(b"\0\0\x20\x02" + b"\0\0\0\1" + b"u" * 3000, ("172.16.0.1", 4500))'
 settle
 check "outer-frag for ESP: its SPI and the fragment size (1500)" \
-	[ "$(events outer-frag dir=in kind=esp spi=0x00001001 src=172.16.0.2 fragment_bytes=1500)" = 1 ]
+	[ "$(awaited 1 outer-frag dir=in kind=esp spi=0x00001001 src=172.16.0.2 fragment_bytes=1500)" = 1 ]
 check "outer-frag for ESP in UDP 4500: its SPI" \
-	[ "$(events outer-frag kind=esp-in-udp spi=0x00002002 dport=4500)" = 1 ]
+	[ "$(awaited 1 outer-frag kind=esp-in-udp spi=0x00002002 dport=4500)" = 1 ]
 check "the kernel counted the later fragments ($(stats kernel.frag_later_esp) esp, $(stats kernel.frag_later_udp) udp)" \
 	[ "$(stats kernel.frag_later_esp)" -ge 2 -a "$(stats kernel.frag_later_udp)" -ge 2 ]
 check "and the first ones (stats outer.frag_datagrams $(stats outer.frag_datagrams))" \
