@@ -8,6 +8,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include "nft/guard_counters.h"
+#include "util/json.h"
 #include "nft/guard_rules.h"
 #include "nft/nft_expr.h"
 #include "nl/nl_talk.h"
@@ -127,4 +128,22 @@ int igd_guard_counters_read(const char *table, struct igd_guard_counters *out)
 		ctr_add_sp(&c4, c6.sp[i].index, c6.sp[i].flows);
 	*out = c4;
 	return 0;
+}
+
+void igd_guard_counters_json(struct igd_json *j, const struct igd_guard_counters *c)
+{
+	unsigned int i;
+
+	igd_json_obj_open(j, "kernel");
+	for (i = 0; i < IGD_CTR_MAX; i++)
+		igd_json_uint(j, igd_guard_ctr_name(i), c->v[i]);
+	igd_json_obj_close(j);
+	igd_json_arr_open(j, "sp_flows");
+	for (i = 0; i < c->nsp; i++) {
+		igd_json_obj_open(j, NULL);
+		igd_json_uint(j, "index", c->sp[i].index);
+		igd_json_uint(j, "flows", c->sp[i].flows);
+		igd_json_obj_close(j);
+	}
+	igd_json_arr_close(j);
 }

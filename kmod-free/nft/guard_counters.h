@@ -34,6 +34,10 @@ struct igd_guard_counters {
 
 /* The stats event's name of @c ("suspects_translated", ...). */
 const char *igd_guard_ctr_name(enum igd_guard_ctr c);
+/* "kernel": {name: packets...} and "sp_flows": [{index, flows}...] into an open JSON
+ * object: the stats event's and `ipsecguard stats --guard`'s form. */
+struct igd_json;
+void igd_guard_counters_json(struct igd_json *j, const struct igd_guard_counters *c);
 /* Reads the counters of @table (ip and ip6).  0 or -errno. */
 int igd_guard_counters_read(const char *table, struct igd_guard_counters *out);
 #endif

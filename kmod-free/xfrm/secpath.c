@@ -3,7 +3,7 @@
 #include <linux/xfrm.h>
 #include "xfrm/secpath.h"
 
-bool igd_tmpl_met_by(const struct igd_tmpl *t, const struct igd_sa *x)
+static bool tmpl_met_by(const struct igd_tmpl *t, const struct igd_sa *x)
 {
 	static const union igd_addr any;
 
@@ -32,7 +32,7 @@ static int tmpl_ok(const struct igd_tmpl *t, const struct igd_sa *const *xvec, u
 		start = -1;
 	}
 	for (; idx < (int)n; idx++) {
-		if (igd_tmpl_met_by(t, xvec[idx]))
+		if (tmpl_met_by(t, xvec[idx]))
 			return idx + 1;
 		if (xvec[idx]->mode != XFRM_MODE_TRANSPORT) {
 			if (start == -1)

@@ -37,8 +37,6 @@ struct igd_secpath_check {
 void igd_secpath_check(const struct igd_sp *sp, const struct igd_sa *const *xvec,
 		       unsigned int n, const struct igd_flow *flow,
 		       struct igd_secpath_check *out);
-/* Whether SA @x meets template @t (xfrm_state_ok()). */
-bool igd_tmpl_met_by(const struct igd_tmpl *t, const struct igd_sa *x);
 /* "ok", "XfrmInStateMismatch", "XfrmInNoPols", "XfrmInPolBlock", "XfrmInTmplMismatch":
  * the /proc/net/xfrm_stat counter the kernel raises. */
 const char *igd_secpath_result_str(enum igd_secpath_result r);

@@ -341,18 +341,7 @@ static int stats_guard(const struct stats_opts *o)
 	igd_json_init(&j, buf, sizeof(buf));
 	igd_json_obj_open(&j, NULL);
 	igd_json_str(&j, "table", table);
-	igd_json_obj_open(&j, "kernel");
-	for (i = 0; i < IGD_CTR_MAX; i++)
-		igd_json_uint(&j, igd_guard_ctr_name(i), c.v[i]);
-	igd_json_obj_close(&j);
-	igd_json_arr_open(&j, "sp_flows");
-	for (i = 0; i < c.nsp; i++) {
-		igd_json_obj_open(&j, NULL);
-		igd_json_uint(&j, "index", c.sp[i].index);
-		igd_json_uint(&j, "flows", c.sp[i].flows);
-		igd_json_obj_close(&j);
-	}
-	igd_json_arr_close(&j);
+	igd_guard_counters_json(&j, &c);
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
 		printf("%.*s\n", (int)igd_json_len(&j), buf);

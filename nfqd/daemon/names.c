@@ -19,14 +19,11 @@ static void *namesd_main(void *arg)
 		pthread_mutex_unlock(&n->mu);
 		e = igd_names_fetch(n->src, n->vici, n->next);
 		pthread_mutex_lock(&n->mu);
-		if (e < 0) {
-			n->failures++;
+		if (e < 0)
 			n->next->n = 0;
-		}
 		tmp = n->cur;		/* a failed fetch empties the table: stale names lie */
 		n->cur = n->next;
 		n->next = tmp;
-		n->refreshes++;
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_sec += IGD_NAMESD_PERIOD_S;
 		while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &t) != ETIMEDOUT)

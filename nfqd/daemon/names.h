@@ -21,7 +21,6 @@ struct igd_namesd {
 	struct igd_names *cur, *next;	/* allocated at start */
 	int src;			/* enum igd_names_src */
 	char vici[256];			/* swanctl --uri, "" for its default */
-	uint64_t refreshes, failures;
 };
 
 /* Starts the thread (nothing for IGD_NAMES_OFF).  0 or -errno. */

@@ -213,26 +213,6 @@ static void vl_queue_stats(struct igd_json *j, struct igd_queue *q)
 	igd_json_obj_close(j);
 }
 
-/* What the kernel's rules counted without the daemon, and the new tunnelled flows
- * per protecting out SP. */
-static void vl_kernel(struct igd_json *j, const struct igd_guard_counters *c)
-{
-	unsigned int i;
-
-	igd_json_obj_open(j, "kernel");
-	for (i = 0; i < IGD_CTR_MAX; i++)
-		igd_json_uint(j, igd_guard_ctr_name(i), c->v[i]);
-	igd_json_obj_close(j);
-	igd_json_arr_open(j, "sp_flows");
-	for (i = 0; i < c->nsp; i++) {
-		igd_json_obj_open(j, NULL);
-		igd_json_uint(j, "index", c->sp[i].index);
-		igd_json_uint(j, "flows", c->sp[i].flows);
-		igd_json_obj_close(j);
-	}
-	igd_json_arr_close(j);
-}
-
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
 		   const struct igd_guard_counters *kc, const struct igd_outer_stats *outer,
@@ -269,7 +249,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		vl_queue_stats(&j, q[i]);
 	igd_json_arr_close(&j);
 	if (kc)
-		vl_kernel(&j, kc);
+		igd_guard_counters_json(&j, kc);
 	if (nflog) {
 		const struct igd_nflog_stats *ls = igd_nflog_stats(nflog);
 
