@@ -27,6 +27,10 @@ static const struct {
 	[IGD_CTR_FRAG_UDP] = { IGD_GUARD_CTR_FRAG_UDP, "frag_first_ike_port_udp" },
 	[IGD_CTR_FRAG_LATER_ESP] = { IGD_GUARD_CTR_FRAG_LATER_ESP, "frag_later_esp" },
 	[IGD_CTR_FRAG_LATER_UDP] = { IGD_GUARD_CTR_FRAG_LATER_UDP, "frag_later_udp" },
+	[IGD_CTR_FRAG_ORPHAN_ESP] = { IGD_GUARD_CTR_FRAG_ORPHAN_ESP, "frag_orphan_esp" },
+	[IGD_CTR_FRAG_ORPHAN_UDP] = { IGD_GUARD_CTR_FRAG_ORPHAN_UDP, "frag_orphan_udp" },
+	[IGD_CTR_FRAG_OUT_ESP] = { IGD_GUARD_CTR_FRAG_OUT_ESP, "frag_out_esp" },
+	[IGD_CTR_FRAG_OUT_UDP] = { IGD_GUARD_CTR_FRAG_OUT_UDP, "frag_out_ike_port_udp" },
 };
 
 const char *igd_guard_ctr_name(enum igd_guard_ctr c)

@@ -16,11 +16,16 @@ int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
  * reached by a jump) when @hook is GUARD_NO_HOOK. */
 int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		    uint32_t nfproto, const char *name, uint32_t hook, int32_t prio);
+/* Flushes @chain of one family (one message of @b). */
+int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg, uint32_t nfproto,
+		const char *chain);
+/* Sends @b when @ret is 0 (else names @what's build error in @err) and frees it. */
+int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err, size_t errlen);
 /* A new rule for the postrouting chain of @nfproto's table; NULL on ENOMEM. */
 struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfproto);
 
 /* guard_outer.c: the outer_ports set and the outer-nat copy rules at the top of
- * postrouting; the fragments chain's rules (IPv4). */
+ * postrouting; the fragments chain's rules and the empty frag_out chain (IPv4). */
 int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		    uint32_t nfproto);
 #endif

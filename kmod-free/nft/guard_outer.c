@@ -10,15 +10,29 @@
  *     ct state new  ct status & snat != 0  meta l4proto esp               log ...
  *   outer_in  hook input priority 101: the three udp rules again, for flows
  *     translated to this gateway itself (REDIRECT, DNAT to a local address)
+ *   set frag_first  ip saddr . ip id of first fragments seen (5 s), IPv4
  *   fragments  hook prerouting priority -450 (before the kernel reassembles, IPv4)
+ *     ip frag-off & 0x3fff == 0x2000        add @frag_first { ip saddr . ip id }
  *     ip frag-off & 0x3fff == 0x2000  ip protocol esp            counter log "... outer-frag"
  *     ip frag-off & 0x3fff == 0x2000  ip protocol udp  udp dport @outer_ports
  *                                                                counter log "... outer-frag"
  *     ip frag-off & 0x1fff != 0  ip protocol esp                 counter  "frag: later esp"
  *     ip frag-off & 0x1fff != 0  ip protocol udp                 counter  "frag: later udp"
+ *     ip frag-off & 0x1fff != 0  ip protocol esp|udp  ip saddr . ip id != @frag_first
+ *         counter limit rate 10/second  log "... outer-frag-orphan"
+ *   frag_out  hook postrouting priority 300 (IPv4; the kernel fragments after it),
+ *     its rules set by igd_guard_fragout_update(), per peer and path MTU M:
+ *     ip daddr PEER  ip protocol esp  ip length > M             jump frag_out_copy
+ *     ip daddr PEER  udp dport @outer_ports  ip length > M      jump frag_out_copy
+ *   frag_out_copy  (the counters outlive the rewrites of frag_out)
+ *     ip protocol esp  counter limit rate 10/second  log "... outer-frag-out"
+ *     ip protocol udp  (the same)
  * Each translated flow is copied once (its first packet; the three udp rules exclude
- * one another); each fragmented datagram once (its first fragment). */
+ * one another); each fragmented datagram once (its first fragment); a later fragment
+ * only when no first fragment of its datagram came before it; packets leaving too
+ * big at most 10 a second per rule (a bulk transfer would copy every packet). */
 #include <errno.h>
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "nft/guard_int.h"
@@ -34,6 +48,12 @@
 #define OUTER_SET_ID	0x6790
 #define OUTER_FRAG_PRIO	(-450)	/* before NF_IP_PRI_CONNTRACK_DEFRAG (-400) */
 #define OUTER_IN_PRIO	101	/* after the input hook's srcnat (100) */
+#define OUTER_OUT_PRIO	300	/* after srcnat: the packet as it leaves */
+#define FRAG_FIRST_ID	0x67a0
+#define FRAG_FIRST_SIZE	65536
+#define FRAG_FIRST_MS	5000	/* a datagram's fragments come within milliseconds */
+#define COPY_RATE	10	/* copies a second per rule, where packets can be many */
+#define FRAG_OUT_COPY	"frag_out_copy"
 
 static int outer_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
@@ -132,7 +152,14 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	return ret;
 }
 
-/* ip frag-off & @mask (op) @value  ip protocol @proto */
+/* ip protocol @proto */
+static int outer_proto(struct nftnl_rule *r, uint8_t proto)
+{
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 9, 1, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &proto, 1);
+}
+
+/* ip frag-off & @mask (op) @value  [ip protocol @proto, unless 0] */
 static int outer_frag_match(struct nftnl_rule *r, uint16_t mask, uint32_t op, uint16_t value,
 			    uint8_t proto)
 {
@@ -141,8 +168,47 @@ static int outer_frag_match(struct nftnl_rule *r, uint16_t mask, uint32_t op, ui
 	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG32_00) ?:
 	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &m, &zero, 2) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, op, &v, 2) ?:
-	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 9, 1, NFT_REG32_00) ?:
-	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &proto, 1);
+	       (proto ? outer_proto(r, proto) : 0);
+}
+
+/* ip saddr . ip id into registers 1 and 2 (the frag_first key: 4 + 4 bytes, the id
+ * zero-padded as nf_tables pads a concatenation's parts) */
+static int outer_frag_key(struct nftnl_rule *r)
+{
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG32_00) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 4, 2, NFT_REG32_01);
+}
+
+/* frag_first: the key is shown as ipv4_addr . inet_service (nft's 7 and 13, 6 bits
+ * apart), the two-byte type nft can print; the second part is the IP id. */
+static int outer_put_frag_first(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, IGD_GUARD_FRAG_FIRST_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, FRAG_FIRST_ID);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7 << 6 | 13);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 8);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, FRAG_FIRST_MS);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, FRAG_FIRST_SIZE);
+	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret;
+}
+
+/* counter  limit rate COPY_RATE/second  log @prefix  comment @comment */
+static int outer_copy_some(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
+			   const char *prefix, const char *comment)
+{
+	return igd_nft_expr_counter(r) ?: igd_nft_expr_limit(r, COPY_RATE, COPY_RATE) ?:
+	       igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN, prefix) ?:
+	       igd_nft_rule_comment(r, comment);
 }
 
 static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
@@ -163,8 +229,19 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	unsigned int i;
 	int ret;
 
-	ret = guard_put_chain(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_CHAIN, NF_INET_PRE_ROUTING,
+	struct nftnl_rule *r;
+
+	ret = outer_put_frag_first(b, cfg) ?:
+	      guard_put_chain(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_CHAIN, NF_INET_PRE_ROUTING,
 			      OUTER_FRAG_PRIO);
+	if (!ret) {
+		r = igd_nft_rule_new(NFPROTO_IPV4, table, IGD_GUARD_FRAG_CHAIN);
+		ret = !r ? -ENOMEM : outer_frag_match(r, 0x3fff, NFT_CMP_EQ, 0x2000, 0) ?:
+		      outer_frag_key(r) ?:
+		      igd_nft_expr_dynset_add(r, IGD_GUARD_FRAG_FIRST_SET, FRAG_FIRST_ID,
+					      NFT_REG32_00, 0);
+		ret = guard_put_rule(b, r, ret);
+	}
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]) && !ret; i++) {
 		struct nftnl_rule *r = igd_nft_rule_new(NFPROTO_IPV4, table,
 							IGD_GUARD_FRAG_CHAIN);
@@ -182,7 +259,84 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 		ret = ret ?: igd_nft_rule_comment(r, rules[i].comment);
 		ret = guard_put_rule(b, r, ret);
 	}
+	for (i = 0; i < 2 && !ret; i++) {
+		r = igd_nft_rule_new(NFPROTO_IPV4, table, IGD_GUARD_FRAG_CHAIN);
+		ret = !r ? -ENOMEM : outer_frag_match(r, 0x1fff, NFT_CMP_NEQ, 0,
+						      i ? IPPROTO_UDP : IPPROTO_ESP) ?:
+		      outer_frag_key(r) ?:
+		      igd_nft_expr_lookup(r, NFT_REG32_00, IGD_GUARD_FRAG_FIRST_SET,
+					  FRAG_FIRST_ID, NFT_LOOKUP_F_INV) ?:
+		      outer_copy_some(r, cfg, IGD_GUARD_OUTER_ORPHAN_PREFIX,
+				      i ? IGD_GUARD_CTR_FRAG_ORPHAN_UDP :
+					  IGD_GUARD_CTR_FRAG_ORPHAN_ESP);
+		ret = guard_put_rule(b, r, ret);
+	}
 	return ret;
+}
+
+/* frag_out (empty until igd_guard_fragout_update) and frag_out_copy */
+static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+{
+	const char *table = igd_hooks_table(&cfg->hooks);
+	struct nftnl_rule *r;
+	unsigned int i;
+	int ret;
+
+	ret = guard_put_chain(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_OUT_CHAIN,
+			      NF_INET_POST_ROUTING, OUTER_OUT_PRIO) ?:
+	      guard_put_chain(b, cfg, NFPROTO_IPV4, FRAG_OUT_COPY, GUARD_NO_HOOK, 0);
+	for (i = 0; i < 2 && !ret; i++) {
+		r = igd_nft_rule_new(NFPROTO_IPV4, table, FRAG_OUT_COPY);
+		ret = !r ? -ENOMEM : outer_proto(r, i ? IPPROTO_UDP : IPPROTO_ESP) ?:
+		      outer_copy_some(r, cfg, IGD_GUARD_OUTER_FRAG_OUT_PREFIX,
+				      i ? IGD_GUARD_CTR_FRAG_OUT_UDP : IGD_GUARD_CTR_FRAG_OUT_ESP);
+		ret = guard_put_rule(b, r, ret);
+	}
+	return ret;
+}
+
+/* ip daddr @f->peer  (ip protocol esp | udp dport @outer_ports)  ip length > @f->mtu */
+static int outer_put_fragout_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				  const struct igd_fragout_rule *f, bool udp)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(NFPROTO_IPV4, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_FRAG_OUT_CHAIN);
+	uint16_t len = htons(f->mtu);
+	int ret;
+
+	ret = !r ? -ENOMEM :
+	      igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &f->peer.a4, 4) ?:
+	      outer_proto(r, udp ? IPPROTO_UDP : IPPROTO_ESP);
+	if (!ret && udp)
+		ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00) ?:
+		      igd_nft_expr_lookup(r, NFT_REG32_00, OUTER_SET, 0, 0);
+	/* the IP total length, big-endian: cmp's byte order compares it as a number */
+	ret = ret ?: igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 2, 2, NFT_REG32_00) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &len, 2) ?:
+	      igd_nft_expr_jump(r, FRAG_OUT_COPY);
+	return guard_put_rule(b, r, ret);
+}
+
+int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_fragout_rule *f,
+			     size_t n, char *err, size_t errlen)
+{
+	struct igd_nft_batch *b;
+	size_t i;
+	int ret;
+
+	if (!cfg->outer || !cfg->log_group)
+		return 0;
+	b = igd_nft_batch_alloc();
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	ret = guard_flush(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_OUT_CHAIN);
+	for (i = 0; i < n && !ret; i++)
+		ret = outer_put_fragout_rule(b, cfg, &f[i], false) ?:
+		      outer_put_fragout_rule(b, cfg, &f[i], true);
+	return guard_send(b, ret, "frag_out rules", err, errlen);
 }
 
 int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -191,5 +345,6 @@ int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 	if (!cfg->outer || !cfg->log_group)
 		return 0;
 	return outer_put_set(b, cfg, nfproto) ?: outer_put_nat(b, cfg, nfproto) ?:
-	       (nfproto == NFPROTO_IPV4 ? outer_put_frag(b, cfg) : 0);
+	       (nfproto == NFPROTO_IPV4 ? outer_put_frag(b, cfg) ?: outer_put_frag_out(b, cfg) :
+		0);
 }

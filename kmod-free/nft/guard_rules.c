@@ -24,9 +24,6 @@
 
 static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 
-static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
-		      size_t errlen);
-
 static int guard_fam(uint32_t nfproto)
 {
 	return nfproto == NFPROTO_IPV6 ? 6 : 4;
@@ -654,8 +651,7 @@ static int guard_put_mss_rule(struct igd_nft_batch *b, const struct igd_guard_cf
 	return guard_put_rule(b, r, ret);
 }
 
-/* Flushes @chain of one family. */
-static int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		       uint32_t nfproto, const char *chain)
 {
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
@@ -858,8 +854,7 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	return ret;
 }
 
-static int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err,
-		      size_t errlen)
+int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err, size_t errlen)
 {
 	if (ret) {
 		snprintf(err, errlen, "nft: build %s: %s", what, strerror(-ret));

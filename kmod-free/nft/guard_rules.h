@@ -91,6 +91,13 @@ struct igd_guard_sets {
 #define IGD_GUARD_OUTER_NAT_PREFIX "ipsecguard outer-nat"
 #define IGD_GUARD_OUTER_FRAG_PREFIX "ipsecguard outer-frag"
 #define IGD_GUARD_FRAG_CHAIN "fragments"
+/* ... an ESP or IKE-port datagram leaving larger than the path to its peer carries
+ * (the kernel fragments it after the hook), and a later fragment of an arriving ESP
+ * or UDP datagram whose first fragment did not come before it. */
+#define IGD_GUARD_OUTER_FRAG_OUT_PREFIX "ipsecguard outer-frag-out"
+#define IGD_GUARD_OUTER_ORPHAN_PREFIX "ipsecguard outer-frag-orphan"
+#define IGD_GUARD_FRAG_OUT_CHAIN "frag_out"
+#define IGD_GUARD_FRAG_FIRST_SET "frag_first"
 #define IGD_GUARD_OUTER_IN_CHAIN "outer_in"
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 /* The comments that name the rules whose counters the stats event reports. */
@@ -104,6 +111,10 @@ struct igd_guard_sets {
 #define IGD_GUARD_CTR_FRAG_UDP		"frag: first ike-port udp"
 #define IGD_GUARD_CTR_FRAG_LATER_ESP	"frag: later esp"
 #define IGD_GUARD_CTR_FRAG_LATER_UDP	"frag: later udp"
+#define IGD_GUARD_CTR_FRAG_ORPHAN_ESP	"frag: orphan esp"
+#define IGD_GUARD_CTR_FRAG_ORPHAN_UDP	"frag: orphan udp"
+#define IGD_GUARD_CTR_FRAG_OUT_ESP	"frag: out esp"
+#define IGD_GUARD_CTR_FRAG_OUT_UDP	"frag: out ike-port udp"
 #define IGD_GUARD_CTR_SP		"sp "	/* then the SP's index */
 #define IGD_GUARD_COUNT_CHAIN		"count"
 
@@ -115,6 +126,14 @@ struct igd_mss_rule {
 	uint8_t family;
 	uint16_t mss;
 };
+
+/* One tunnel endpoint this gateway sends ESP or IKE to (IPv4) and the path MTU to it:
+ * the frag_out chain copies the tunnel's packets to it that are larger. */
+struct igd_fragout_rule {
+	union igd_addr peer;
+	uint16_t mtu;
+};
+#define IGD_MAX_FRAGOUT_RULES	256
 
 struct igd_guard_cfg {
 	struct igd_hooks_cfg hooks;	/* table, queue numbers, bypass, fanout */
@@ -171,6 +190,9 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_se
 /* Replaces the sets' contents (flush + add, one transaction). */
 int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 			 char *err, size_t errlen);
+/* Replaces the frag_out chain's rules in one transaction (the outer rules only). */
+int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_fragout_rule *f,
+			     size_t n, char *err, size_t errlen);
 /* Replaces the mss chain's rules (both families) in one transaction. */
 int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
 			 size_t n, char *err, size_t errlen);

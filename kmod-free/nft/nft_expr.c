@@ -335,11 +335,25 @@ int igd_nft_expr_dynset_add(struct nftnl_rule *r, const char *set, uint32_t set_
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, sreg_key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, sreg_data);
+	if (sreg_data)	/* a plain set: the kernel refuses a data register */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, sreg_data);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set) < 0)
 		return nft_expr_fail(e);
 	if (set_id)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	return nft_expr_add(r, e);
+}
+
+int igd_nft_expr_limit(struct nftnl_rule *r, uint64_t per_second, uint32_t burst)
+{
+	struct nftnl_expr *e = nft_expr_new("limit");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, per_second);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, burst);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
 	return nft_expr_add(r, e);
 }
 

@@ -66,9 +66,12 @@ int igd_nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set,
 			uint32_t set_id, int invert);
 /* add @set { key from @sreg_key : data from @sreg_data } (dynset): the element is
  * created with the set's timeout, kept as it is when it exists; a full set leaves
- * the rule (NFT_BREAK). */
+ * the rule (NFT_BREAK).  @sreg_data 0: a set, not a map. */
 int igd_nft_expr_dynset_add(struct nftnl_rule *r, const char *set, uint32_t set_id,
 			    uint32_t sreg_key, uint32_t sreg_data);
+/* limit rate @per_second/second burst @burst packets: the rule goes on for the
+ * packets within the rate, the others leave it (NFT_BREAK). */
+int igd_nft_expr_limit(struct nftnl_rule *r, uint64_t per_second, uint32_t burst);
 /* [ immediate reg 0 @verdict ] ; NF_ACCEPT, NF_DROP, NFT_RETURN, ... */
 int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict);
 /* [ immediate reg 0 jump -> @chain ] */

@@ -252,7 +252,7 @@ static void daemon_on_tick(void *arg)
 	igd_spdsync_tick(d);
 	if (d->fixes.worker)
 		igd_fixes_kick(&d->fixes);	/* retries that came due */
-	if (d->outer.npending)
+	if (igd_outer_busy(&d->outer))
 		igd_outer_tick(&d->outer, d->judge.sad);
 	d->ticks++;
 	if (d->ticks % IGD_TICKS_PER_S)
@@ -260,6 +260,7 @@ static void daemon_on_tick(void *arg)
 	if ((d->ticks / IGD_TICKS_PER_S) % 5 == 0) {
 		igd_localaddr_refresh(&d->local);
 		igd_spdsync_mss(d);	/* path MTUs change */
+		igd_spdsync_fragout(d);
 	}
 	igd_diag_tick(&d->diag, d->ticks / IGD_TICKS_PER_S);
 	igd_logdest_flush(d->log);

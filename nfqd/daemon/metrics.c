@@ -148,7 +148,8 @@ int igd_metrics_format(struct igd_daemon *d, char *buf, size_t size)
 		igd_prom_family(&p, "ipsecguard_outer_events_total", "counter",
 				"outer-nat and outer-frag events written");
 		igd_prom_sample_u64(&p, d->outer.st.nat_events, "event", "outer-nat", NULL);
-		igd_prom_sample_u64(&p, d->outer.st.frag_events, "event", "outer-frag", NULL);
+		igd_prom_sample_u64(&p, d->outer.st.frag_events + d->outer.st.frag_out_events +
+				    d->outer.st.orphan_events, "event", "outer-frag", NULL);
 	}
 	if (d->kc_ok)
 		igd_prom_guard(&p, &d->kc);

@@ -1,4 +1,5 @@
-/* outer-nat and outer-frag events; see outer.h. */
+/* outer-nat events, what a one-way tunnel's cause is; see outer.h (outer-frag:
+ * outer_frag.c). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <linux/netfilter.h>
 #include <libmnl/libmnl.h>
 #include "outer.h"
+#include "outer_int.h"
 #include "verdict_log.h"
 #include "doctor/filter_predict.h"
 #include "mtu/esp_mtu.h"
@@ -42,6 +44,7 @@ int igd_outer_init(struct igd_outer *o, struct igd_logdest *log,
 		igd_outer_free(o);
 		return e ? e : -ENOMEM;
 	}
+	o->rtnl_ok = !igd_rtnl_open(&o->rtnl);	/* without: no frag_out rules */
 	return 0;
 }
 
@@ -49,13 +52,16 @@ void igd_outer_free(struct igd_outer *o)
 {
 	if (o->ct_nl)
 		mnl_socket_close(o->ct_nl);
+	if (o->rtnl_ok)
+		igd_rtnl_close(&o->rtnl);
+	o->rtnl_ok = false;
 	igd_rl_free(o->rl);
 	o->ct_nl = NULL;
 	o->rl = NULL;
 }
 
 /* The SA between @a and @b (either way), preferring @spi when given. */
-static const struct igd_sa *outer_sa(const struct igd_sad *sad, int family,
+const struct igd_sa *outer_sa(const struct igd_sad *sad, int family,
 				     const union igd_addr *a, const union igd_addr *b,
 				     uint32_t spi)
 {
@@ -92,7 +98,7 @@ static void outer_tuple(struct igd_json *j, const char *key, int family,
 	igd_json_obj_close(j);
 }
 
-static void outer_sa_json(struct igd_json *j, const struct igd_sa *sa)
+void outer_sa_json(struct igd_json *j, const struct igd_sa *sa)
 {
 	char a[IGD_ADDRSTRLEN];
 
@@ -104,7 +110,7 @@ static void outer_sa_json(struct igd_json *j, const struct igd_sa *sa)
 	igd_json_obj_close(j);
 }
 
-static void outer_end(struct igd_outer *o, struct igd_json *j, uint64_t suppressed)
+void outer_end(struct igd_outer *o, struct igd_json *j, uint64_t suppressed)
 {
 	if (suppressed)
 		igd_json_uint(j, "suppressed", suppressed);
@@ -113,7 +119,7 @@ static void outer_end(struct igd_outer *o, struct igd_json *j, uint64_t suppress
 		igd_logdest_line(o->log, o->line, igd_json_len(j));
 }
 
-static bool outer_rl(struct igd_outer *o, const void *key, size_t len, uint64_t *suppressed)
+bool outer_rl(struct igd_outer *o, const void *key, size_t len, uint64_t *suppressed)
 {
 	return igd_rl_check(o->rl, igd_rl_hash(key, len, 0x6f75746572), igd_now_ms(), suppressed);
 }
@@ -156,7 +162,7 @@ static void outer_nat_effect(struct igd_json *j, unsigned int what, const struct
 }
 
 /* The peer's counters, a slot taken from the longest quiet one when new. */
-static struct igd_outer_peer *outer_peer(struct igd_outer *o, int family,
+struct igd_outer_peer *outer_peer(struct igd_outer *o, int family,
 					 const union igd_addr *a)
 {
 	struct igd_outer_stats *st = &o->st;
@@ -271,71 +277,12 @@ void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad)
 			outer_judge_nat(o, &ct, sad);
 	}
 	o->npending = keep;
+	outer_orphans_tick(o, sad);
 }
 
-static void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
-			  const struct igd_sad *sad)
+bool igd_outer_busy(const struct igd_outer *o)
 {
-	struct { union igd_addr s, d; uint32_t spi; uint16_t sp, dp; uint8_t kind; } key;
-	struct igd_outer_frag f;
-	const struct igd_sa *sa;
-	struct igd_esp_params ep;
-	struct igd_json j;
-	uint64_t suppressed;
-	char a[IGD_ADDRSTRLEN], e[320];
-
-	o->st.frag_copies++;
-	struct igd_outer_peer *peer;
-
-	if (igd_outer_frag_parse(c->data, c->len, o->ports, &f)) {
-		o->st.unread++;
-		return;
-	}
-	peer = outer_peer(o, 4, &f.src);
-	peer->frag_datagrams++;
-	if (!peer->frag_bytes_min || f.frag_len < peer->frag_bytes_min)
-		peer->frag_bytes_min = f.frag_len;
-	memset(&key, 0, sizeof(key));
-	key.s = f.src;
-	key.d = f.dst;
-	key.spi = f.spi;
-	key.sp = f.sport;
-	key.dp = f.dport;
-	key.kind = (uint8_t)f.kind;
-	if (!outer_rl(o, &key, sizeof(key), &suppressed))
-		return;
-	o->st.frag_events++;
-	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
-	igd_event_begin(&j, o->line, sizeof(o->line), "outer-frag");
-	igd_json_str(&j, "dir", "in");
-	igd_json_str(&j, "kind", igd_outer_frag_kind_str(f.kind));
-	igd_json_uint(&j, "family", 4);
-	igd_json_str(&j, "src", igd_addr_str(4, &f.src, a, sizeof(a)));
-	igd_json_str(&j, "dst", igd_addr_str(4, &f.dst, a, sizeof(a)));
-	if (f.kind != IGD_OFRAG_ESP) {
-		igd_json_uint(&j, "sport", f.sport);
-		igd_json_uint(&j, "dport", f.dport);
-	}
-	if (f.spi)
-		igd_json_hex32(&j, "spi", f.spi);
-	igd_json_uint(&j, "fragment_bytes", f.frag_len);
-	if (sa)
-		outer_sa_json(&j, sa);
-	if (sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep) &&
-	    igd_esp_inner_mtu(&ep, f.frag_len))
-		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, f.frag_len));
-	snprintf(e, sizeof(e), "%s from %s arrives in fragments of at most %u bytes: every "
-		 "fragment must arrive and be reassembled before it is decrypted (a lost one "
-		 "loses the whole packet; NAT devices and firewalls often drop fragments)",
-		 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", igd_addr_str(4, &f.src, a, sizeof(a)),
-		 f.frag_len);
-	igd_json_str(&j, "effect", e);
-	igd_json_str(&j, "hint", f.kind == IGD_OFRAG_IKE ?
-		     "enable IKEv2 fragmentation (strongSwan: fragmentation = yes; libreswan: "
-		     "fragmentation=yes) so IKE splits its messages itself" :
-		     "lower the peer's inner MTU or clamp TCP MSS so that ESP packets fit "
-		     "(inner_mtu: the largest inner packet that fits in one fragment's size)");
-	outer_end(o, &j, suppressed);
+	return o->npending || o->norphans;
 }
 
 void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
@@ -347,6 +294,10 @@ void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		outer_on_nat(o, c);
 	else if (!strcmp(c->prefix, IGD_GUARD_OUTER_FRAG_PREFIX))
 		outer_on_frag(o, c, sad);
+	else if (!strcmp(c->prefix, IGD_GUARD_OUTER_FRAG_OUT_PREFIX))
+		outer_on_frag_out(o, c, sad);
+	else if (!strcmp(c->prefix, IGD_GUARD_OUTER_ORPHAN_PREFIX))
+		outer_on_orphan(o, c);
 }
 
 /* An IKE or NAT-T conntrack entry between the tunnel's endpoints, either way: the

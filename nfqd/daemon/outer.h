@@ -1,16 +1,21 @@
-/* The tunnel's own packets (IKE, NAT-T, ESP) that this gateway's NAT translated or
- * that arrive fragmented, from the outer rules' copies (kmod-free/nft/guard_outer.c):
+/* The tunnel's own packets (IKE, NAT-T, ESP) that this gateway's NAT translated, that
+ * arrive fragmented or without their first fragment, or that leave larger than the
+ * path to the peer carries, from the outer rules' copies (kmod-free/nft/guard_outer.c):
  * outer-nat and outer-frag events.  No packet of theirs is queued; a copy is read
  * after the packet went on. */
 #ifndef IGD_OUTER_H
 #define IGD_OUTER_H
 #include <stdint.h>
+#include <stdbool.h>
 #include "log_dest.h"
+#include "mtu/route_mtu.h"
+#include "nft/guard_rules.h"
 #include "nl/nflog.h"
 #include "outer/outer_nat.h"
 #include "util/ratelimit.h"
 #include "xfrm/oneway.h"
 #include "xfrm/sad.h"
+#include "xfrm/spd.h"
 
 struct mnl_socket;
 
@@ -22,6 +27,8 @@ struct igd_outer_peer {
 	union igd_addr addr;
 	uint8_t family;
 	uint64_t nat_events, frag_datagrams;
+	uint64_t frag_out;		/* packets to it copied leaving too big */
+	uint64_t orphans;		/* later fragments from it without a first */
 	uint16_t frag_bytes_min;	/* the smallest first fragment seen */
 	uint64_t last_ms;
 };
@@ -30,6 +37,10 @@ struct igd_outer_stats {
 	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows seen */
 	uint64_t nat_events;		/* ... of them an outer-nat event */
 	uint64_t frag_copies, frag_events;
+	uint64_t frag_out_copies, frag_out_events;
+	uint64_t orphan_copies, orphan_events;
+	uint64_t orphan_reordered;	/* ... whose first fragment came after all */
+	uint64_t orphan_other;		/* ... not from a tunnel's endpoint: no event */
 	uint64_t unread;		/* copies that did not parse, entries not found */
 	uint64_t overflow;		/* copies beyond IGD_OUTER_PENDING in one tick */
 	struct igd_outer_peer peers[IGD_OUTER_PEERS];
@@ -46,12 +57,34 @@ struct igd_outer_pending {
 	uint8_t family;
 };
 
+/* A later fragment that came without its first: its first may yet come (reordered);
+ * judged a second later against the first fragments copied meanwhile. */
+#define IGD_OUTER_ORPHANS	32
+#define IGD_OUTER_FIRSTS	64
+
+struct igd_outer_orphan {
+	union igd_addr src, dst;
+	uint64_t since_ms;
+	uint16_t ip_id, offset, frag_len;
+	uint8_t kind;			/* enum igd_outer_frag_kind */
+};
+
 struct igd_outer {
 	struct igd_logdest *log;
 	struct igd_outer_pending pending[IGD_OUTER_PENDING];
 	unsigned int npending;
 	const struct igd_outer_ports *ports;
 	struct mnl_socket *ct_nl;	/* conntrack lookups, bounded wait */
+	struct igd_outer_orphan orphans[IGD_OUTER_ORPHANS];
+	unsigned int norphans;
+	struct { union igd_addr src; uint16_t ip_id; uint64_t ms; } firsts[IGD_OUTER_FIRSTS];
+	unsigned int nfirsts;		/* a ring: the most recent first fragments */
+	/* the frag_out chain's rules as last installed, and route lookups for them */
+	struct igd_fragout_rule fragout[IGD_MAX_FRAGOUT_RULES];
+	size_t nfragout;
+	struct igd_rtnl rtnl;
+	bool rtnl_ok;
+	uint8_t rtbuf[IGD_RTNL_BUF_SIZE];
 	struct igd_rl *rl;		/* one line per flow and kind per 10 s */
 	struct igd_outer_stats st;
 	uint8_t buf[8192];
@@ -66,8 +99,18 @@ void igd_outer_free(struct igd_outer *o);
 void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		       const struct igd_sad *sad);
 /* On the daemon's tick: the waiting translated flows' entries looked up and judged
- * (an entry not there yet waits one more tick, up to a second). */
+ * (an entry not there yet waits one more tick, up to a second); later fragments
+ * whose first did not come within a second judged. */
 void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad);
+/* Whether igd_outer_tick() has something to do. */
+bool igd_outer_busy(const struct igd_outer *o);
+/* The frag_out rules the SPD and SAD call for: every IPv4 tunnel endpoint this
+ * gateway sends to (out SPs' tunnel templates, SAs from a local address) with the
+ * path MTU towards it; at most @max into @out, sorted; returns how many. */
+struct igd_localaddr;
+size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
+			       const struct igd_sad *sad, const struct igd_localaddr *local,
+			       struct igd_fragout_rule *out, size_t max);
 /* What this gateway sees of a one-way tunnel's cause (struct igd_diag_cfg's
  * oneway_seen; @arg: the struct igd_outer, which may be unused — no conntrack
  * then): an IKE/NAT-T conntrack entry between the endpoints, and whether its own

@@ -199,7 +199,9 @@ static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
 	if (e)
 		return e;
 	d->n_mss_rules = 0;		/* the new mss chain is empty: fill it */
+	d->outer.nfragout = 0;		/* ... and the frag_out chain */
 	igd_spdsync_mss(d);
+	igd_spdsync_fragout(d);
 	return 0;
 }
 

@@ -164,6 +164,7 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 		return;
 	}
 	igd_spdsync_mss(d);
+	igd_spdsync_fragout(d);
 	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
 		return;
 	if (igd_guard_set_update(&d->guard, igd_spdsync_sets(d), err, sizeof(err)))
@@ -190,6 +191,30 @@ void igd_spdsync_mss(struct igd_daemon *d)
 	}
 	memcpy(d->mss_rules, cur, n * sizeof(cur[0]));
 	d->n_mss_rules = n;
+}
+
+/* The frag_out rules follow the tunnels' endpoints and the path MTUs towards them;
+ * the chain is only rewritten when one changed. */
+void igd_spdsync_fragout(struct igd_daemon *d)
+{
+	struct igd_fragout_rule cur[IGD_MAX_FRAGOUT_RULES];
+	struct igd_outer *o = &d->outer;
+	char err[256];
+	size_t n;
+
+	if (!d->hooks_installed || !d->guard.outer || !o->rtnl_ok || !d->mirror)
+		return;
+	n = igd_outer_fragout_rules(o, igd_xfrm_mirror_spd(d->mirror),
+				    igd_xfrm_mirror_sad(d->mirror), &d->local, cur,
+				    IGD_MAX_FRAGOUT_RULES);
+	if (n == o->nfragout && !memcmp(cur, o->fragout, n * sizeof(cur[0])))
+		return;
+	if (igd_guard_fragout_update(&d->guard, cur, n, err, sizeof(err))) {
+		fprintf(stderr, "ipsecguardd: frag_out rules: %s\n", err);
+		return;
+	}
+	memcpy(o->fragout, cur, n * sizeof(cur[0]));
+	o->nfragout = n;
 }
 
 void igd_spdsync_tick(struct igd_daemon *d)

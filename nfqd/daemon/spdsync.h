@@ -18,5 +18,7 @@ const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d);
 void igd_spdsync_tick(struct igd_daemon *d);
 /* Rewrites the SYN/ACK clamp rules when their values changed. */
 void igd_spdsync_mss(struct igd_daemon *d);
+/* Rewrites the frag_out rules when a tunnel endpoint or its path MTU changed. */
+void igd_spdsync_fragout(struct igd_daemon *d);
 void igd_spdsync_close(struct igd_daemon *d);
 #endif

@@ -265,6 +265,12 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, "nat_events", outer->nat_events);
 		igd_json_uint(&j, "frag_datagrams", outer->frag_copies);
 		igd_json_uint(&j, "frag_events", outer->frag_events);
+		igd_json_uint(&j, "frag_out_packets", outer->frag_out_copies);
+		igd_json_uint(&j, "frag_out_events", outer->frag_out_events);
+		igd_json_uint(&j, "orphan_fragments", outer->orphan_copies);
+		igd_json_uint(&j, "orphan_events", outer->orphan_events);
+		igd_json_uint(&j, "orphan_reordered", outer->orphan_reordered);
+		igd_json_uint(&j, "orphan_other", outer->orphan_other);
 		igd_json_uint(&j, "unread", outer->unread);
 		igd_json_uint(&j, "overflow", outer->overflow);
 		igd_json_arr_open(&j, "peers");
@@ -278,6 +284,8 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 			igd_json_uint(&j, "frag_datagrams", p->frag_datagrams);
 			if (p->frag_bytes_min)
 				igd_json_uint(&j, "frag_bytes_min", p->frag_bytes_min);
+			igd_json_uint(&j, "frag_out", p->frag_out);
+			igd_json_uint(&j, "orphans", p->orphans);
 			igd_json_obj_close(&j);
 		}
 		igd_json_arr_close(&j);

@@ -182,6 +182,117 @@ check "ipsecguard stats --guard: the same later-fragment count as the stats even
 	[ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kernel']['frag_later_esp'])" \
 		"$TMPD/guard.json")" = "$(stats kernel.frag_later_esp)" ]
 
+
+info "ESP, ESP in UDP and IKE leaving larger than the path to the peer"
+# the tunnel to the peer: an out SP with its template (this kernel has no ESP SAs)
+in_gw ip xfrm policy add src 10.0.2.0/24 dst 192.168.0.0/16 dir out \
+	tmpl src 172.16.0.1 dst 172.16.0.2 proto esp mode tunnel
+# the peer counts the fragments it receives, before it reassembles them
+in_peer nft -f - <<'NFT'
+table ip wire {
+	chain pre {
+		type filter hook prerouting priority -500; policy accept;
+		ip frag-off & 0x3fff == 0x2000 ip protocol esp counter
+		ip frag-off & 0x3fff == 0x2000 ip protocol udp counter
+	}
+}
+NFT
+peer_firsts() {	# peer_firsts esp|udp: first fragments the peer received
+	in_peer nft -j list chain ip wire pre | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    r = o.get("rule")
+    if not r: continue
+    if any(m.get("match", {}).get("right") == sys.argv[1] for m in r["expr"]):
+        print(next(e["counter"]["packets"] for e in r["expr"] if "counter" in e))' "$1"
+}
+fragout_rules() { in_gw nft list chain ip ipsecguard frag_out | grep -c 'jump frag_out_copy'; }
+_i=0
+while [ "$(fragout_rules)" -lt 2 ] && [ $_i -lt 70 ]; do sleep 0.1; _i=$((_i + 1)); done
+check "frag_out follows the SPD: two rules for the peer 172.16.0.2, MTU 1500" \
+	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard frag_out | grep -q 'ip daddr 172.16.0.2.*ip length > 1500'"
+# esp GW BYTES [SPI]: one ESP packet of BYTES payload from the gateway to the peer
+esp() {
+	in_gw python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)	# IP_MTU_DISCOVER: IP_PMTUDISC_DONT
+n = int(sys.argv[1])
+s.sendto(struct.pack("!II", int(sys.argv[2], 0), 1) + b"e" * (n - 8), ("172.16.0.2", 0))' "$1" "$2"
+}
+esp 1000 0x1001
+esp 3000 0x1001
+settle
+check "outer-frag out: ESP of 3020 bytes over a path of 1500, its SPI" \
+	[ "$(awaited 1 outer-frag dir=out kind=esp spi=0x00001001 dst=172.16.0.2 outer_bytes=3020 path_mtu=1500)" = 1 ]
+check "the small one: no event" [ "$(events outer-frag dir=out outer_bytes=1020)" = 0 ]
+check "the peer received the big one in fragments, the small one whole ($(peer_firsts esp) fragmented)" \
+	[ "$(peer_firsts esp)" = 1 ]
+in_gw python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)
+s.bind(("172.16.0.1", 4500))
+s.sendto(b"\0\0\x10\x02" + b"\0\0\0\1" + b"u" * 2000, ("172.16.0.2", 4500))
+s.sendto(b"\0\0\0\0" + b"i" * 2000, ("172.16.0.2", 4500))'
+check "outer-frag out: ESP in UDP 4500, its SPI" \
+	[ "$(awaited 1 outer-frag dir=out kind=esp-in-udp spi=0x00001002 dport=4500 outer_bytes=2036)" = 1 ]
+check "outer-frag out: IKE (the non-ESP marker)" \
+	[ "$(awaited 1 outer-frag dir=out kind=ike dport=4500 outer_bytes=2032)" = 1 ]
+check "the peer received both in fragments ($(peer_firsts udp))" [ "$(peer_firsts udp)" = 2 ]
+info "a smaller path MTU to the peer: the rule follows the route"
+in_gw ip route add 172.16.0.2/32 dev wan0 mtu 1400
+_i=0
+while ! in_gw nft list chain ip ipsecguard frag_out | grep -q 'ip length > 1400' && [ $_i -lt 80 ]; do
+	sleep 0.1; _i=$((_i + 1))
+done
+check "frag_out now holds MTU 1400 for the peer" \
+	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard frag_out | grep -q 'ip daddr 172.16.0.2.*ip length > 1400'"
+esp 1430 0x1003
+check "outer-frag out: 1450 bytes over 1400" \
+	[ "$(awaited 1 outer-frag dir=out spi=0x00001003 outer_bytes=1450 path_mtu=1400)" = 1 ]
+check "the peer received it in fragments ($(peer_firsts esp))" [ "$(peer_firsts esp)" = 2 ]
+check "stats: the kernel counted 2 ESP and 2 UDP packets leaving too big ($(stats kernel.frag_out_esp), $(stats kernel.frag_out_ike_port_udp))" \
+	[ "$(stats kernel.frag_out_esp)" = 2 -a "$(stats kernel.frag_out_ike_port_udp)" = 2 ]
+
+info "fragments arriving without their first"
+# frag NS SRC ID OFFSET MORE PROTO [DPORT]: one IPv4 fragment, built by hand; offset 0
+# carries a UDP header to DPORT
+frag() {
+	ip netns exec "$1" python3 -c '
+import socket, struct, sys
+src, ident, off, more, proto = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+body = b"f" * 200
+if off == 0 and proto == 17:
+    body = struct.pack("!HHHH", 4500, int(sys.argv[6]), 1480, 0) + b"\0\0\x20\x01" + b"f" * 192
+frag = (0x2000 if more else 0) | off // 8
+h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), ident, frag, 64, proto, 0,
+                socket.inet_aton(src), socket.inet_aton("172.16.0.1"))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(h + body, ("172.16.0.1", 0))' "$2" "$3" "$4" "$5" "$6" "${7:-0}"
+}
+frag "$NS_PEER" 172.16.0.2 0x4242 1480 0 17
+frag "$NS_PEER" 172.16.0.2 0x4243 1480 0 50
+# reordered: the later fragment first, its first right after
+frag "$NS_PEER" 172.16.0.2 0x4244 1480 0 17
+frag "$NS_PEER" 172.16.0.2 0x4244 0 1 17 4500
+# in order: the first, then the later one (not copied at all)
+frag "$NS_PEER" 172.16.0.2 0x4245 0 1 17 4500
+frag "$NS_PEER" 172.16.0.2 0x4245 1480 0 17
+# from a box that is no tunnel endpoint
+frag "$NS_HOST" 10.0.2.33 0x4246 1480 0 17
+check "outer-frag orphan: UDP from the peer, id 0x4242 (16962) at offset 1480" \
+	[ "$(awaited 1 outer-frag dir=in orphan=True kind=udp src=172.16.0.2 ip_id=16962 offset=1480)" = 1 ]
+check "outer-frag orphan: ESP from the peer" \
+	[ "$(awaited 1 outer-frag orphan=True kind=esp src=172.16.0.2 ip_id=16963)" = 1 ]
+check "the kernel copied the three without a first, not the one after its first ($(stats kernel.frag_orphan_udp) udp)" \
+	[ "$(stats kernel.frag_orphan_udp)" = 3 -a "$(stats kernel.frag_orphan_esp)" = 1 ]
+check "the reordered one: its first came, no event (orphan_reordered $(stats outer.orphan_reordered))" \
+	[ "$(stats outer.orphan_reordered)" = 1 -a "$(events outer-frag ip_id=17476)" = 0 ]
+check "not from a tunnel endpoint: counted, no event" \
+	[ "$(stats outer.orphan_other)" = 1 -a "$(events outer-frag src=10.0.2.33)" = 0 ]
+
+[ -n "$IGD_SHOW" ] && grep outer-frag "$DAEMON_LOG" >&2
 check "no packet was queued" [ "$(stats queues.0.packets)" = 0 ]
 python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" >/dev/null
 check "every line of the log is well-formed" [ $? = 0 ]

@@ -1,4 +1,5 @@
-/* First fragments of ESP, ESP in UDP and IKE, read from copies of any length. */
+/* First fragments of ESP, ESP in UDP and IKE, packets leaving whole and later
+ * fragments, read from copies of any length. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -57,5 +58,39 @@ int main(void)
 	b[0] = 0x60;
 	is_int(igd_outer_frag_parse(b, 40, &ports, &f), -EINVAL, "not IPv4");
 	is_str(igd_outer_frag_kind_str(IGD_OFRAG_UDP_ESP), "esp-in-udp", "kind names");
+
+	/* leaving whole (the frag_out chain's copies) */
+	n = frag(b, IPPROTO_ESP, 0x4000, 3020);
+	b[n + 2] = 0x10, b[n + 3] = 0x03;
+	ok(igd_outer_whole_parse(b, n + 4, &ports, &f) == 0 && f.kind == IGD_OFRAG_ESP &&
+	   f.spi == 0x1003 && f.frag_len == 3020 && f.df, "whole ESP with DF: SPI, size, df");
+	b[6] = 0;
+	ok(igd_outer_whole_parse(b, n + 4, &ports, &f) == 0 && !f.df, "without DF");
+	b[6] = 0x20;
+	is_int(igd_outer_whole_parse(b, n + 4, &ports, &f), -EINVAL, "a first fragment is not whole");
+	b[6] = 0, b[7] = 0xb9;
+	is_int(igd_outer_whole_parse(b, n + 4, &ports, &f), -EINVAL, "nor a later one");
+	b[7] = 0;
+	n = frag(b, IPPROTO_UDP, 0, 2036);
+	b[n] = 0x11, b[n + 1] = 0x94, b[n + 2] = 0x11, b[n + 3] = 0x94;
+	b[n + 10] = 0x10, b[n + 11] = 0x02;
+	ok(igd_outer_whole_parse(b, n + 12, &ports, &f) == 0 && f.kind == IGD_OFRAG_UDP_ESP &&
+	   f.spi == 0x1002, "whole ESP in UDP");
+	is_int(igd_outer_whole_parse(b, n + 7, &ports, &f), -EINVAL, "cut in the UDP header");
+
+	/* later fragments */
+	n = frag(b, IPPROTO_UDP, 0x00b9, 220);
+	b[4] = 0x42, b[5] = 0x42;
+	ok(igd_outer_later_parse(b, n, &f) == 0 && f.kind == IGD_OFRAG_UDP && f.ip_id == 0x4242 &&
+	   f.offset == 1480 && f.frag_len == 220, "a later UDP fragment: id, offset, size");
+	b[9] = IPPROTO_ESP;
+	ok(igd_outer_later_parse(b, n, &f) == 0 && f.kind == IGD_OFRAG_ESP, "... of ESP");
+	b[9] = IPPROTO_TCP;
+	is_int(igd_outer_later_parse(b, n, &f), -EINVAL, "of TCP: not ours");
+	b[9] = IPPROTO_UDP, b[6] = 0x20, b[7] = 0;
+	is_int(igd_outer_later_parse(b, n, &f), -EINVAL, "a first fragment is not a later one");
+	b[7] = 1;
+	is_int(igd_outer_later_parse(b, 19, &f), -EINVAL, "shorter than a header");
+	is_str(igd_outer_frag_kind_str(IGD_OFRAG_UDP), "udp", "the later fragment's kind");
 	return tap_done();
 }

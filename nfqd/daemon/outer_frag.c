@@ -1,0 +1,332 @@
+/* outer-frag events: ESP and IKE datagrams arriving in fragments, arriving without
+ * their first fragment, and leaving larger than the path to the peer carries; the
+ * frag_out chain's rules.  See outer.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/xfrm.h>
+#include "outer.h"
+#include "outer_int.h"
+#include "localaddr.h"
+#include "verdict_log.h"
+#include "mtu/esp_mtu.h"
+#include "outer/outer_frag.h"
+#include "util/clock.h"
+
+#define ORPHAN_WAIT_MS	1000	/* a reordered first fragment comes within this */
+
+/* One line per flow, kind and direction per 10 s. */
+static bool frag_rl(struct igd_outer *o, const struct igd_outer_frag *f, uint8_t dir,
+		    uint64_t *suppressed)
+{
+	struct { union igd_addr s, d; uint32_t spi; uint16_t sp, dp; uint8_t kind, dir; } key;
+
+	memset(&key, 0, sizeof(key));
+	key.s = f->src;
+	key.d = f->dst;
+	key.spi = f->spi;
+	key.sp = f->sport;
+	key.dp = f->dport;
+	key.kind = (uint8_t)f->kind;
+	key.dir = dir;
+	return outer_rl(o, &key, sizeof(key), suppressed);
+}
+
+/* The event's opening: dir, kind, the endpoints, ports and SPI. */
+static void frag_begin(struct igd_outer *o, struct igd_json *j, const char *dir,
+		       const struct igd_outer_frag *f)
+{
+	char a[IGD_ADDRSTRLEN];
+
+	igd_event_begin(j, o->line, sizeof(o->line), "outer-frag");
+	igd_json_str(j, "dir", dir);
+	igd_json_str(j, "kind", igd_outer_frag_kind_str(f->kind));
+	igd_json_uint(j, "family", 4);
+	igd_json_str(j, "src", igd_addr_str(4, &f->src, a, sizeof(a)));
+	igd_json_str(j, "dst", igd_addr_str(4, &f->dst, a, sizeof(a)));
+	if (f->kind == IGD_OFRAG_UDP_ESP || f->kind == IGD_OFRAG_IKE) {
+		igd_json_uint(j, "sport", f->sport);
+		igd_json_uint(j, "dport", f->dport);
+	}
+	if (f->spi)
+		igd_json_hex32(j, "spi", f->spi);
+}
+
+static const char *frag_ike_hint(void)
+{
+	return "enable IKEv2 fragmentation (strongSwan: fragmentation = yes; libreswan: "
+	       "fragmentation=yes) so IKE splits its messages itself";
+}
+
+void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
+		   const struct igd_sad *sad)
+{
+	struct igd_outer_frag f;
+	const struct igd_sa *sa;
+	struct igd_esp_params ep;
+	struct igd_outer_peer *peer;
+	struct igd_json j;
+	uint64_t suppressed;
+	char a[IGD_ADDRSTRLEN], e[320];
+
+	o->st.frag_copies++;
+	if (igd_outer_frag_parse(c->data, c->len, o->ports, &f)) {
+		o->st.unread++;
+		return;
+	}
+	/* for the later fragments that may come before it */
+	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].src = f.src;
+	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].ip_id = f.ip_id;
+	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].ms = igd_now_ms();
+	o->nfirsts++;
+	peer = outer_peer(o, 4, &f.src);
+	peer->frag_datagrams++;
+	if (!peer->frag_bytes_min || f.frag_len < peer->frag_bytes_min)
+		peer->frag_bytes_min = f.frag_len;
+	if (!frag_rl(o, &f, 0, &suppressed))
+		return;
+	o->st.frag_events++;
+	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
+	frag_begin(o, &j, "in", &f);
+	igd_json_uint(&j, "fragment_bytes", f.frag_len);
+	if (sa)
+		outer_sa_json(&j, sa);
+	if (sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep) &&
+	    igd_esp_inner_mtu(&ep, f.frag_len))
+		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, f.frag_len));
+	snprintf(e, sizeof(e), "%s from %s arrives in fragments of at most %u bytes: every "
+		 "fragment must arrive and be reassembled before it is decrypted (a lost one "
+		 "loses the whole packet; NAT devices and firewalls often drop fragments)",
+		 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", igd_addr_str(4, &f.src, a, sizeof(a)),
+		 f.frag_len);
+	igd_json_str(&j, "effect", e);
+	igd_json_str(&j, "hint", f.kind == IGD_OFRAG_IKE ? frag_ike_hint() :
+		     "lower the peer's inner MTU or clamp TCP MSS so that ESP packets fit "
+		     "(inner_mtu: the largest inner packet that fits in one fragment's size)");
+	outer_end(o, &j, suppressed);
+}
+
+/* The MTU the frag_out rule for @peer holds, 0 when none (rules replaced since). */
+static unsigned int fragout_mtu(const struct igd_outer *o, const union igd_addr *peer)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfragout; i++)
+		if (o->fragout[i].peer.a4 == peer->a4)
+			return o->fragout[i].mtu;
+	return 0;
+}
+
+void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
+		       const struct igd_sad *sad)
+{
+	struct igd_outer_frag f;
+	const struct igd_sa *sa;
+	struct igd_esp_params ep;
+	struct igd_json j;
+	uint64_t suppressed;
+	unsigned int mtu;
+	bool esp_params;
+	char a[IGD_ADDRSTRLEN], e[400];
+
+	o->st.frag_out_copies++;
+	if (igd_outer_whole_parse(c->data, c->len, o->ports, &f)) {
+		o->st.unread++;
+		return;
+	}
+	outer_peer(o, 4, &f.dst)->frag_out++;
+	if (!frag_rl(o, &f, 1, &suppressed))
+		return;
+	o->st.frag_out_events++;
+	mtu = fragout_mtu(o, &f.dst);
+	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
+	esp_params = sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep);
+	frag_begin(o, &j, "out", &f);
+	igd_json_uint(&j, "outer_bytes", f.frag_len);
+	if (mtu)
+		igd_json_uint(&j, "path_mtu", mtu);
+	if (f.df)
+		igd_json_bool(&j, "df", true);
+	if (sa)
+		outer_sa_json(&j, sa);
+	/* the inner packet, to the cipher's block: its padding hides the exact size */
+	if (esp_params && igd_esp_inner_mtu(&ep, f.frag_len))
+		igd_json_uint(&j, "inner_bytes", igd_esp_inner_mtu(&ep, f.frag_len));
+	if (esp_params && mtu && igd_esp_inner_mtu(&ep, mtu))
+		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, mtu));
+	igd_addr_str(4, &f.dst, a, sizeof(a));
+	if (f.df)
+		snprintf(e, sizeof(e), "%s to %s of %u bytes does not fit the path's %u and "
+			 "may not be fragmented (DF): the kernel drops it", f.kind == IGD_OFRAG_IKE ?
+			 "IKE" : "ESP", a, f.frag_len, mtu);
+	else
+		snprintf(e, sizeof(e), "%s to %s leaves as %u-byte packets over a path that "
+			 "carries %u: the kernel sends each in fragments, which the peer must "
+			 "reassemble before it decrypts (a lost fragment loses the packet; NAT "
+			 "devices and firewalls often drop fragments)",
+			 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", a, f.frag_len, mtu);
+	igd_json_str(&j, "effect", e);
+	igd_json_str(&j, "hint", f.kind == IGD_OFRAG_IKE ? frag_ike_hint() :
+		     "clamp TCP MSS to what the tunnel carries (ipsecguardd --mss auto) and "
+		     "lower the MTU of the traffic the tunnel carries to inner_mtu, so that "
+		     "ESP packets fit the path");
+	outer_end(o, &j, suppressed);
+}
+
+void outer_on_orphan(struct igd_outer *o, const struct igd_nflog_pkt *c)
+{
+	struct igd_outer_orphan *w;
+	struct igd_outer_frag f;
+
+	o->st.orphan_copies++;
+	if (igd_outer_later_parse(c->data, c->len, &f)) {
+		o->st.unread++;
+		return;
+	}
+	if (o->norphans == IGD_OUTER_ORPHANS) {
+		o->st.overflow++;
+		return;
+	}
+	w = &o->orphans[o->norphans++];
+	memset(w, 0, sizeof(*w));
+	w->src = f.src;
+	w->dst = f.dst;
+	w->ip_id = f.ip_id;
+	w->offset = f.offset;
+	w->frag_len = f.frag_len;
+	w->kind = (uint8_t)f.kind;
+	w->since_ms = igd_now_ms();
+}
+
+/* Whether the first fragment of @w's datagram was copied after all. */
+static bool orphan_first_came(const struct igd_outer *o, const struct igd_outer_orphan *w)
+{
+	unsigned int i, n = o->nfirsts < IGD_OUTER_FIRSTS ? o->nfirsts : IGD_OUTER_FIRSTS;
+
+	for (i = 0; i < n; i++)
+		if (o->firsts[i].src.a4 == w->src.a4 && o->firsts[i].ip_id == w->ip_id &&
+		    o->firsts[i].ms + 2 * ORPHAN_WAIT_MS >= w->since_ms)
+			return true;
+	return false;
+}
+
+/* Whether @a is a tunnel endpoint this gateway knows: an SA's or a frag_out rule's. */
+static bool orphan_from_tunnel(const struct igd_outer *o, const struct igd_sad *sad,
+			       const union igd_addr *src, const union igd_addr *dst)
+{
+	return outer_sa(sad, 4, src, dst, 0) || fragout_mtu(o, src);
+}
+
+static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
+			 const struct igd_sad *sad)
+{
+	struct igd_outer_frag f = {
+		.src = w->src, .dst = w->dst, .kind = (enum igd_outer_frag_kind)w->kind,
+	};
+	const struct igd_sa *sa;
+	struct igd_json j;
+	uint64_t suppressed;
+	char a[IGD_ADDRSTRLEN], e[480];
+
+	outer_peer(o, 4, &w->src)->orphans++;
+	if (!frag_rl(o, &f, 2, &suppressed))
+		return;
+	o->st.orphan_events++;
+	sa = outer_sa(sad, 4, &w->src, &w->dst, 0);
+	frag_begin(o, &j, "in", &f);
+	igd_json_bool(&j, "orphan", true);
+	igd_json_uint(&j, "ip_id", w->ip_id);
+	igd_json_uint(&j, "offset", w->offset);
+	igd_json_uint(&j, "fragment_bytes", w->frag_len);
+	if (sa)
+		outer_sa_json(&j, sa);
+	snprintf(e, sizeof(e), "fragments of %s datagrams from %s arrive without their first "
+		 "fragment (id %u, offset %u): the kernel cannot reassemble them and drops the "
+		 "rest when reassembly times out, so every packet of the tunnel that needs "
+		 "fragments is lost.%s", w->kind == IGD_OFRAG_ESP ? "ESP" : "UDP",
+		 igd_addr_str(4, &w->src, a, sizeof(a)), w->ip_id, w->offset,
+		 w->kind == IGD_OFRAG_ESP ? "" : " With NAT-T only the first fragment carries "
+		 "the UDP ports, and devices that filter or translate on ports drop it");
+	igd_json_str(&j, "effect", e);
+	igd_json_str(&j, "hint", "find what drops first fragments on the path (a port "
+		     "filter, a NAT device that does not reassemble); keep the tunnel's packets "
+		     "under the path MTU: clamp TCP MSS, lower the inner MTU, enable IKE "
+		     "fragmentation");
+	outer_end(o, &j, suppressed);
+}
+
+void outer_orphans_tick(struct igd_outer *o, const struct igd_sad *sad)
+{
+	uint64_t now = igd_now_ms();
+	unsigned int i, keep = 0;
+
+	for (i = 0; i < o->norphans; i++) {
+		const struct igd_outer_orphan *w = &o->orphans[i];
+
+		if (now - w->since_ms < ORPHAN_WAIT_MS)
+			o->orphans[keep++] = *w;
+		else if (orphan_first_came(o, w))
+			o->st.orphan_reordered++;
+		else if (!orphan_from_tunnel(o, sad, &w->src, &w->dst))
+			o->st.orphan_other++;
+		else
+			orphan_event(o, w, sad);
+	}
+	o->norphans = keep;
+}
+
+static int fragout_cmp(const void *a, const void *b)
+{
+	const struct igd_fragout_rule *x = a, *y = b;
+
+	return memcmp(&x->peer.a4, &y->peer.a4, 4);
+}
+
+/* @peer into @out unless there (a linear look: tunnel endpoints are few) */
+static size_t fragout_push(struct igd_fragout_rule *out, size_t n, size_t max,
+			   const union igd_addr *peer)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (out[i].peer.a4 == peer->a4)
+			return n;
+	if (n == max || !peer->a4)
+		return n;
+	memset(&out[n], 0, sizeof(out[n]));	/* compared with memcmp */
+	out[n].peer.a4 = peer->a4;
+	return n + 1;
+}
+
+size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
+			       const struct igd_sad *sad, const struct igd_localaddr *local,
+			       struct igd_fragout_rule *out, size_t max)
+{
+	struct igd_route_query q = { .family = 4 };
+	const struct igd_sa *sa = NULL;
+	const struct igd_sp *sp;
+	struct igd_route_mtu r;
+	size_t n = 0, i, k = 0;
+
+	if (!o->rtnl_ok)
+		return 0;
+	if (spd)
+		igd_spd_for_each(spd, sp, IGD_DIR_OUT)
+			if (sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL &&
+			    sp->tmpl[0].family == 4)
+				n = fragout_push(out, n, max, &sp->tmpl[0].daddr);
+	while (sad && (sa = igd_sad_next(sad, sa)))
+		if (sa->family == 4 && igd_localaddr_is_local(local, 4, &sa->saddr))
+			n = fragout_push(out, n, max, &sa->daddr);
+	for (i = 0; i < n; i++) {
+		q.dst = out[i].peer;
+		if (igd_route_mtu_get(&o->rtnl, &q, &r, o->rtbuf, sizeof(o->rtbuf)) ||
+		    !r.mtu || r.mtu > 65535)
+			continue;	/* no route: nothing leaves to it */
+		out[k] = out[i];
+		out[k++].mtu = (uint16_t)r.mtu;
+	}
+	qsort(out, k, sizeof(out[0]), fragout_cmp);
+	return k;
+}
