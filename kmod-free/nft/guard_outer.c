@@ -3,7 +3,7 @@
  *   set outer_ports  the IKE ports (inet_service)
  *   postrouting, first  (the flow's first packet, NAT bound: srcnat came before us)
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
- *         udp dport @outer_ports                               log "ipsecguard outer-nat"
+ *         udp dport @outer_ports       counter limit rate 50/second  log "... outer-nat"
  *     ... udp dport != @outer_ports  ct original proto-dst @outer_ports     log ...
  *     ... udp dport != @outer_ports  ct original proto-dst != @outer_ports
  *         ct original proto-src @outer_ports                                 log ...
@@ -28,7 +28,7 @@
  *     ip protocol esp  counter limit rate 10/second  log "... outer-frag-out"
  *     ip protocol udp  (the same)
  * Each translated flow is copied once (its first packet; the three udp rules exclude
- * one another); each fragmented datagram once (its first fragment); a later fragment
+ * one another) — or while it gets no reply, each packet, at most 50 a second per rule; each fragmented datagram once (its first fragment); a later fragment
  * only when no first fragment of its datagram came before it; packets leaving too
  * big at most 10 a second per rule (a bulk transfer would copy every packet). */
 #include <errno.h>
@@ -53,6 +53,9 @@
 #define FRAG_FIRST_SIZE	65536
 #define FRAG_FIRST_MS	5000	/* a datagram's fragments come within milliseconds */
 #define COPY_RATE	10	/* copies a second per rule, where packets can be many */
+/* A translated flow's packets stay "new" until one is answered: a flow that gets no
+ * reply (the tunnel that carries nothing) is copied packet by packet, up to this. */
+#define NAT_COPY_RATE	50
 #define FRAG_OUT_COPY	"frag_out_copy"
 
 static int outer_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -144,6 +147,7 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 		      outer_udp_ports(r, nfproto, i % 4) :
 		      outer_new_nat(r, IPS_SRC_NAT, IPPROTO_ESP);
 		ret = ret ?: igd_nft_expr_counter(r) ?:
+		      igd_nft_expr_limit(r, NAT_COPY_RATE, NAT_COPY_RATE) ?:
 		      igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
 				       IGD_GUARD_OUTER_NAT_PREFIX) ?:
 		      igd_nft_rule_comment(r, IGD_GUARD_CTR_OUTER_NAT);

@@ -405,3 +405,14 @@ const char *igd_pkt_strerror(int err)
 		return "unknown";
 	return pkt_errs[err];
 }
+
+size_t igd_pkt_copy_len(const uint8_t *buf, size_t len)
+{
+	size_t ip = 0;
+
+	if (len >= 20 && buf[0] >> 4 == 4)
+		ip = pkt_get16(buf + 2);
+	else if (len >= 40 && buf[0] >> 4 == 6)
+		ip = 40 + (size_t)pkt_get16(buf + 4);
+	return ip > len ? ip : len;
+}

@@ -68,4 +68,10 @@ const char *igd_pkt_strerror(int err);
  * NFQUEUE copy range): the IP length is checked against @pktlen, nothing is read past
  * @len, and IGD_PKT_F_PARTIAL is set when the capture ends inside the packet. */
 int igd_pkt_parse_cap(struct igd_pkt *p, const uint8_t *buf, size_t len, size_t pktlen);
+/* The packet length a capture of @len bytes comes from when the capture does not say
+ * (an nfnetlink_log copy, cut at its snaplen): the IP header's own length (IPv4 total
+ * length, IPv6 40 + payload length) when it is larger than @len, else @len.  Only
+ * tells igd_pkt_parse_cap() that the capture may be partial: nothing past @len is
+ * read either way. */
+size_t igd_pkt_copy_len(const uint8_t *buf, size_t len);
 #endif

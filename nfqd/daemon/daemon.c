@@ -64,7 +64,8 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 {
 	struct igd_daemon *d = arg;
 	struct igd_qpkt qp = {
-		.data = (uint8_t *)c->data, .len = c->len, .orig_len = c->len,
+		.data = (uint8_t *)c->data, .len = c->len,
+		.orig_len = igd_pkt_copy_len(c->data, c->len),	/* cut at the snaplen */
 		.hook = c->hook, .hw_proto = c->hw_proto, .mark = c->mark,
 		.indev = c->indev, .outdev = c->outdev, .copy = true,
 		.queue = (uint16_t)d->opts.log_group,

@@ -231,9 +231,9 @@ static void outer_on_nat(struct igd_outer *o, const struct igd_nflog_pkt *c)
 {
 	struct igd_outer_pending *w;
 	struct igd_pkt p;
+	unsigned int i;
 
-	o->st.nat_copies++;
-	igd_pkt_parse_cap(&p, c->data, c->len, c->len);
+	igd_pkt_parse_cap(&p, c->data, c->len, igd_pkt_copy_len(c->data, c->len));
 	if ((p.family != 4 && p.family != 6) || (p.proto == IPPROTO_UDP &&
 						 !(p.flags & IGD_PKT_F_PORTS))) {
 		o->st.unread++;
@@ -244,7 +244,7 @@ static void outer_on_nat(struct igd_outer *o, const struct igd_nflog_pkt *c)
 		return;
 	}
 	/* the copy is the translated packet: its entry answers to the inverse */
-	w = &o->pending[o->npending++];
+	w = &o->pending[o->npending];
 	memset(w, 0, sizeof(*w));
 	w->family = p.family;
 	w->since_ms = igd_now_ms();
@@ -254,6 +254,29 @@ static void outer_on_nat(struct igd_outer *o, const struct igd_nflog_pkt *c)
 	w->reply.has_ports = p.proto == IPPROTO_UDP;
 	w->reply.sport = p.dport;
 	w->reply.dport = p.sport;
+	for (i = 0; i < o->npending; i++)
+		if (o->pending[i].family == w->family &&
+		    !memcmp(&o->pending[i].reply, &w->reply, sizeof(w->reply)))
+			return;		/* another packet of a flow already waiting */
+	o->npending++;
+}
+
+/* Whether the entry @ct was judged already: a translated flow that gets no reply
+ * stays "new", and every packet of it is copied (at most the rules' rate).  Known by
+ * its id and translation (an id can come back for a new entry of the same flow). */
+static bool outer_judged(struct igd_outer *o, const struct igd_ct *ct)
+{
+	unsigned int i, n = o->njudged < IGD_OUTER_JUDGED ? o->njudged : IGD_OUTER_JUDGED;
+	uint32_t h = (uint32_t)igd_rl_hash(&ct->reply, sizeof(ct->reply), ct->id);
+
+	if (!ct->id)
+		return false;
+	for (i = 0; i < n; i++)
+		if (o->judged[i].id == ct->id && o->judged[i].reply == h)
+			return true;
+	o->judged[o->njudged % IGD_OUTER_JUDGED].id = ct->id;
+	o->judged[o->njudged++ % IGD_OUTER_JUDGED].reply = h;
+	return false;
 }
 
 void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad)
@@ -271,10 +294,12 @@ void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad)
 			o->pending[keep++] = *w;	/* not confirmed yet */
 			continue;
 		}
-		if (e || !ct.has_reply)
+		if (e || !ct.has_reply) {
 			o->st.unread++;
-		else
+		} else if (!outer_judged(o, &ct)) {
+			o->st.nat_copies++;
 			outer_judge_nat(o, &ct, sad);
+		}
 	}
 	o->npending = keep;
 	outer_orphans_tick(o, sad);

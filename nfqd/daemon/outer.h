@@ -34,7 +34,8 @@ struct igd_outer_peer {
 };
 
 struct igd_outer_stats {
-	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows seen */
+	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows (conntrack
+					 * entries) seen */
 	uint64_t nat_events;		/* ... of them an outer-nat event */
 	uint64_t frag_copies, frag_events;
 	uint64_t frag_out_copies, frag_out_events;
@@ -69,10 +70,16 @@ struct igd_outer_orphan {
 	uint8_t kind;			/* enum igd_outer_frag_kind */
 };
 
+/* The conntrack ids of the translated flows judged last, so that each gets one
+ * event however many of its packets are copied. */
+#define IGD_OUTER_JUDGED	64
+
 struct igd_outer {
 	struct igd_logdest *log;
 	struct igd_outer_pending pending[IGD_OUTER_PENDING];
 	unsigned int npending;
+	struct { uint32_t id, reply; } judged[IGD_OUTER_JUDGED];
+	unsigned int njudged;
 	const struct igd_outer_ports *ports;
 	struct mnl_socket *ct_nl;	/* conntrack lookups, bounded wait */
 	struct igd_outer_orphan orphans[IGD_OUTER_ORPHANS];

@@ -38,15 +38,17 @@ stats() {	# stats KEY: from a stats event asked for now
 for k in sys.argv[1].split('.'): o=o[int(k)] if k.isdigit() else o[k]
 print(o)" "$1"
 }
-# udp NS SRC SPORT DST DPORT [BYTES]: one datagram
+# udp NS SRC SPORT DST DPORT [BYTES [esp]]: one datagram, IKE (the non-ESP marker
+# first) or ESP in UDP (SPI 0x1001 first)
 udp() {
 	ip netns exec "$1" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2])))
-s.sendto(b"\0\0\0\0" + b"x" * (int(sys.argv[5]) - 4), (sys.argv[3], int(sys.argv[4])))' \
-		"$2" "$3" "$4" "$5" "${6:-64}"
+head = b"\0\0\x10\x01" if sys.argv[6] == "esp" else b"\0\0\0\0"
+s.sendto(head + b"x" * (int(sys.argv[5]) - 4), (sys.argv[3], int(sys.argv[4])))' \
+		"$2" "$3" "$4" "$5" "${6:-64}" "${7:-ike}"
 }
 # listen NS ADDR PORT: a UDP socket that prints what it received, then exits
 listen() {
@@ -69,13 +71,21 @@ info "a NAT in front of a VPN server: udp 4500 outside mapped to 4009 inside"
 in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 4500 \
 	-j DNAT --to-destination 10.0.2.33:4009
 listen "$NS_HOST" 10.0.2.33 4009
-udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500
+# ESP in UDP, longer than the copy the rule takes (128 bytes)
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
 wait "$LISTEN_PID"
-check "the server got it on 4009 ($(cat "$TMPD/recv.4009"))" \
-	grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4009"
+check "the server got ESP in UDP on 4009 ($(cat "$TMPD/recv.4009"))" \
+	grep -q '^172.16.0.2:4500 400$' "$TMPD/recv.4009"
 check "outer-nat port-map naming 4500 outside and 4009 inside" \
 	[ "$(awaited 1 outer-nat what=port-map proto=udp orig.dst=172.16.0.1 orig.dport=4500 \
 		nat.dst=10.0.2.33 nat.dport=4009 orig.src=172.16.0.2)" = 1 ]
+# no reply: the entry stays new and the rule copies each packet of the flow
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
+settle
+check "two more packets of the unanswered flow: copied ($(stats kernel.outer_nat_flows)), one event, one flow" \
+	[ "$(stats kernel.outer_nat_flows)" = 3 -a "$(events outer-nat orig.src=172.16.0.2)" = 1 \
+	  -a "$(stats outer.nat_flows)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
 

@@ -28,6 +28,13 @@ static void cap_udp(void)
 	is_int(p.l3_len, 64, "l3_len is what was captured");
 	err = igd_pkt_parse_cap(&p, cut, 64, 63);
 	is_int(err, IGD_PKT_ETRUNC, "a real length below the capture is taken as the capture");
+	/* an nfnetlink_log copy says nothing of the packet's length: its IP header does */
+	is_int((int)igd_pkt_copy_len(cut, 64), (int)k.n, "a copy's length from its IPv4 header");
+	err = igd_pkt_parse_cap(&p, cut, 64, igd_pkt_copy_len(cut, 64));
+	ok(err == IGD_PKT_OK && (p.flags & IGD_PKT_F_PARTIAL), "so the copy parses, partial");
+	is_int((int)igd_pkt_copy_len(cut, 19), 19, "no header: the copy's own length");
+	cut[2] = 0, cut[3] = 30;
+	is_int((int)igd_pkt_copy_len(cut, 64), 64, "a header claiming less: the copy's length");
 	free(cut);
 }
 
@@ -66,6 +73,7 @@ static void cap_v6_every_cut(void)
 		free(b);
 	}
 	is_int(bad, 0, "no cut of an IPv6 SYN parses OK without its TCP header");
+	is_int((int)igd_pkt_copy_len(k.b, 60), (int)k.n, "an IPv6 copy: 40 + payload length");
 }
 
 int main(void)
