@@ -10,27 +10,31 @@
  *     ct state new  ct status & snat != 0  meta l4proto esp               log ...
  *   outer_in  hook input priority 101: the three udp rules again, for flows
  *     translated to this gateway itself (REDIRECT, DNAT to a local address)
- *   set frag_first  ip saddr . ip id of first fragments seen (5 s), IPv4
- *   fragments  hook prerouting priority -450 (before the kernel reassembles, IPv4)
- *     ip frag-off & 0x3fff == 0x2000        add @frag_first { ip saddr . ip id }
- *     ip frag-off & 0x3fff == 0x2000  ip protocol esp            counter log "... outer-frag"
- *     ip frag-off & 0x3fff == 0x2000  ip protocol udp  udp dport @outer_ports
- *                                                                counter log "... outer-frag"
- *     ip frag-off & 0x1fff != 0  ip protocol esp                 counter  "frag: later esp"
- *     ip frag-off & 0x1fff != 0  ip protocol udp                 counter  "frag: later udp"
- *     ip frag-off & 0x1fff != 0  ip protocol esp|udp  ip saddr . ip id != @frag_first
+ *   set frag_first  ip saddr . ip id (ip6: ip6 saddr . frag id) of first fragments
+ *     seen (5 s)
+ *   fragments  hook prerouting priority -450 (before the kernel reassembles); "first"
+ *     is ip frag-off & 0x3fff == 0x2000 (ip6: exthdr frag frag-off & 0xfff9 == 1),
+ *     "later" ip frag-off & 0x1fff != 0 (ip6: exthdr frag frag-off & 0xfff8 != 0)
+ *     first                             add @frag_first { ip saddr . ip id }
+ *     first  meta l4proto esp                                    counter log "... outer-frag"
+ *     first  meta l4proto udp  udp dport @outer_ports            counter log "... outer-frag"
+ *     later  meta l4proto esp                                    counter  "frag: later esp"
+ *     later  meta l4proto udp                                    counter  "frag: later udp"
+ *     later  meta l4proto esp|udp  ip saddr . ip id != @frag_first
  *         counter limit rate 10/second  log "... outer-frag-orphan"
- *   frag_out  hook postrouting priority 300 (IPv4; the kernel fragments after it),
- *     its rules set by igd_guard_fragout_update(), per peer and path MTU M:
- *     ip daddr PEER  ip protocol esp  ip length > M             jump frag_out_copy
+ *   frag_out  hook postrouting priority 300 (the kernel fragments after it), its rules
+ *     set by igd_guard_fragout_update(), per peer and path MTU M:
+ *     ip daddr PEER  meta l4proto esp  ip length > M            jump frag_out_copy
  *     ip daddr PEER  udp dport @outer_ports  ip length > M      jump frag_out_copy
+ *     (ip6: ip6 daddr PEER ... ip6 length > M - 40: the payload length)
  *   frag_out_copy  (the counters outlive the rewrites of frag_out)
- *     ip protocol esp  counter limit rate 10/second  log "... outer-frag-out"
- *     ip protocol udp  (the same)
+ *     meta l4proto esp  counter limit rate 10/second  log "... outer-frag-out"
+ *     meta l4proto udp  (the same)
  * Each translated flow is copied once (its first packet; the three udp rules exclude
- * one another) — or while it gets no reply, each packet, at most 50 a second per rule; each fragmented datagram once (its first fragment); a later fragment
- * only when no first fragment of its datagram came before it; packets leaving too
- * big at most 10 a second per rule (a bulk transfer would copy every packet). */
+ * one another), or while it gets no reply each packet, at most 50 a second per rule;
+ * each fragmented datagram once (its first fragment); a later fragment only when no
+ * first fragment of its datagram came before it; packets leaving too big at most 10
+ * a second per rule (a bulk transfer would copy every packet).  Both families. */
 #include <errno.h>
 #include <stdio.h>
 #include <arpa/inet.h>
@@ -156,48 +160,73 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	return ret;
 }
 
-/* ip protocol @proto */
+/* meta l4proto @proto (IPv4's protocol field, IPv6's upper layer after the extension
+ * headers; a later fragment's too) */
 static int outer_proto(struct nftnl_rule *r, uint8_t proto)
 {
-	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 9, 1, NFT_REG32_00) ?:
+	return igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &proto, 1);
 }
 
-/* ip frag-off & @mask (op) @value  [ip protocol @proto, unless 0] */
-static int outer_frag_match(struct nftnl_rule *r, uint16_t mask, uint32_t op, uint16_t value,
-			    uint8_t proto)
+/* The fragment field of @nfproto's packets into register 1: IPv4's flags and offset
+ * (ip frag-off), IPv6's fragment header offset and M flag (exthdr frag frag-off; the
+ * rule ends for a packet without one). */
+static int outer_frag_field(struct nftnl_rule *r, uint32_t nfproto)
 {
-	uint16_t m = htons(mask), v = htons(value), zero = 0;
+	return nfproto == NFPROTO_IPV6 ?
+	       igd_nft_expr_exthdr6(r, IPPROTO_FRAGMENT, 2, 2, NFT_REG32_00) :
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG32_00);
+}
 
-	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG32_00) ?:
+/* A first fragment (offset 0, more fragments) or a later one (offset not 0), then
+ * the upper-layer @proto unless 0. */
+static int outer_frag_match(struct nftnl_rule *r, uint32_t nfproto, bool first, uint8_t proto)
+{
+	bool v6 = nfproto == NFPROTO_IPV6;
+	uint16_t m, v, zero = 0;
+
+	if (first) {
+		m = htons(v6 ? 0xfff9 : 0x3fff);
+		v = htons(v6 ? 0x0001 : 0x2000);
+	} else {
+		m = htons(v6 ? 0xfff8 : 0x1fff);
+		v = 0;
+	}
+	return outer_frag_field(r, nfproto) ?:
 	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &m, &zero, 2) ?:
-	       igd_nft_expr_cmp(r, NFT_REG32_00, op, &v, 2) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, first ? NFT_CMP_EQ : NFT_CMP_NEQ, &v, 2) ?:
 	       (proto ? outer_proto(r, proto) : 0);
 }
 
-/* ip saddr . ip id into registers 1 and 2 (the frag_first key: 4 + 4 bytes, the id
- * zero-padded as nf_tables pads a concatenation's parts) */
-static int outer_frag_key(struct nftnl_rule *r)
+/* The frag_first key into registers 1 on: ip saddr . ip id (4 + 4: the id
+ * zero-padded as nf_tables pads a concatenation's parts), or ip6 saddr . the
+ * fragment header's id (16 + 4). */
+static int outer_frag_key(struct nftnl_rule *r, uint32_t nfproto)
 {
+	if (nfproto == NFPROTO_IPV6)
+		return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG32_00) ?:
+		       igd_nft_expr_exthdr6(r, IPPROTO_FRAGMENT, 4, 4, NFT_REG32_00 + 4);
 	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG32_00) ?:
 	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 4, 2, NFT_REG32_01);
 }
 
-/* frag_first: the key is shown as ipv4_addr . inet_service (nft's 7 and 13, 6 bits
- * apart), the two-byte type nft can print; the second part is the IP id. */
-static int outer_put_frag_first(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+/* frag_first: its key is shown as ipv4_addr . inet_service or ipv6_addr . mark (nft's
+ * types 7, 8, 13 and 19, 6 bits apart), types nft can print of the id's size. */
+static int outer_put_frag_first(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				uint32_t nfproto)
 {
+	bool v6 = nfproto == NFPROTO_IPV6;
 	struct nftnl_set *s = nftnl_set_alloc();
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
 	nftnl_set_set_str(s, NFTNL_SET_NAME, IGD_GUARD_FRAG_FIRST_SET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, FRAG_FIRST_ID);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7 << 6 | 13);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 8);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, FRAG_FIRST_ID + nfproto);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 << 6 | 19 : 7 << 6 | 13);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 20 : 8);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, FRAG_FIRST_MS);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, FRAG_FIRST_SIZE);
@@ -215,47 +244,43 @@ static int outer_copy_some(struct nftnl_rule *r, const struct igd_guard_cfg *cfg
 	       igd_nft_rule_comment(r, comment);
 }
 
-static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			  uint32_t nfproto)
 {
 	static const struct {
-		uint16_t mask, value;
-		uint32_t op;
+		bool first;
 		uint8_t proto;
 		bool ports, copy;
 		const char *comment;
 	} rules[] = {
-		{ 0x3fff, 0x2000, NFT_CMP_EQ, IPPROTO_ESP, false, true, IGD_GUARD_CTR_FRAG_ESP },
-		{ 0x3fff, 0x2000, NFT_CMP_EQ, IPPROTO_UDP, true, true, IGD_GUARD_CTR_FRAG_UDP },
-		{ 0x1fff, 0, NFT_CMP_NEQ, IPPROTO_ESP, false, false, IGD_GUARD_CTR_FRAG_LATER_ESP },
-		{ 0x1fff, 0, NFT_CMP_NEQ, IPPROTO_UDP, false, false, IGD_GUARD_CTR_FRAG_LATER_UDP },
+		{ true, IPPROTO_ESP, false, true, IGD_GUARD_CTR_FRAG_ESP },
+		{ true, IPPROTO_UDP, true, true, IGD_GUARD_CTR_FRAG_UDP },
+		{ false, IPPROTO_ESP, false, false, IGD_GUARD_CTR_FRAG_LATER_ESP },
+		{ false, IPPROTO_UDP, false, false, IGD_GUARD_CTR_FRAG_LATER_UDP },
 	};
 	const char *table = igd_hooks_table(&cfg->hooks);
+	struct nftnl_rule *r;
 	unsigned int i;
 	int ret;
 
-	struct nftnl_rule *r;
-
-	ret = outer_put_frag_first(b, cfg) ?:
-	      guard_put_chain(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_CHAIN, NF_INET_PRE_ROUTING,
+	ret = outer_put_frag_first(b, cfg, nfproto) ?:
+	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_CHAIN, NF_INET_PRE_ROUTING,
 			      OUTER_FRAG_PRIO);
 	if (!ret) {
-		r = igd_nft_rule_new(NFPROTO_IPV4, table, IGD_GUARD_FRAG_CHAIN);
-		ret = !r ? -ENOMEM : outer_frag_match(r, 0x3fff, NFT_CMP_EQ, 0x2000, 0) ?:
-		      outer_frag_key(r) ?:
-		      igd_nft_expr_dynset_add(r, IGD_GUARD_FRAG_FIRST_SET, FRAG_FIRST_ID,
+		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_CHAIN);
+		ret = !r ? -ENOMEM : outer_frag_match(r, nfproto, true, 0) ?:
+		      outer_frag_key(r, nfproto) ?:
+		      igd_nft_expr_dynset_add(r, IGD_GUARD_FRAG_FIRST_SET, FRAG_FIRST_ID + nfproto,
 					      NFT_REG32_00, 0);
 		ret = guard_put_rule(b, r, ret);
 	}
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]) && !ret; i++) {
-		struct nftnl_rule *r = igd_nft_rule_new(NFPROTO_IPV4, table,
-							IGD_GUARD_FRAG_CHAIN);
-
-		ret = !r ? -ENOMEM : outer_frag_match(r, rules[i].mask, rules[i].op,
-						      rules[i].value, rules[i].proto);
+		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_CHAIN);
+		ret = !r ? -ENOMEM : outer_frag_match(r, nfproto, rules[i].first, rules[i].proto);
 		if (!ret && rules[i].ports)
 			ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
 						   NFT_REG32_00) ?:
-			      outer_lookup(r, NFPROTO_IPV4, NFT_REG32_00, false);
+			      outer_lookup(r, nfproto, NFT_REG32_00, false);
 		ret = ret ?: igd_nft_expr_counter(r);
 		if (!ret && rules[i].copy)
 			ret = igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
@@ -264,12 +289,12 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 		ret = guard_put_rule(b, r, ret);
 	}
 	for (i = 0; i < 2 && !ret; i++) {
-		r = igd_nft_rule_new(NFPROTO_IPV4, table, IGD_GUARD_FRAG_CHAIN);
-		ret = !r ? -ENOMEM : outer_frag_match(r, 0x1fff, NFT_CMP_NEQ, 0,
+		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_CHAIN);
+		ret = !r ? -ENOMEM : outer_frag_match(r, nfproto, false,
 						      i ? IPPROTO_UDP : IPPROTO_ESP) ?:
-		      outer_frag_key(r) ?:
+		      outer_frag_key(r, nfproto) ?:
 		      igd_nft_expr_lookup(r, NFT_REG32_00, IGD_GUARD_FRAG_FIRST_SET,
-					  FRAG_FIRST_ID, NFT_LOOKUP_F_INV) ?:
+					  FRAG_FIRST_ID + nfproto, NFT_LOOKUP_F_INV) ?:
 		      outer_copy_some(r, cfg, IGD_GUARD_OUTER_ORPHAN_PREFIX,
 				      i ? IGD_GUARD_CTR_FRAG_ORPHAN_UDP :
 					  IGD_GUARD_CTR_FRAG_ORPHAN_ESP);
@@ -279,18 +304,19 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 }
 
 /* frag_out (empty until igd_guard_fragout_update) and frag_out_copy */
-static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto)
 {
 	const char *table = igd_hooks_table(&cfg->hooks);
 	struct nftnl_rule *r;
 	unsigned int i;
 	int ret;
 
-	ret = guard_put_chain(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_OUT_CHAIN,
+	ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_OUT_CHAIN,
 			      NF_INET_POST_ROUTING, OUTER_OUT_PRIO) ?:
-	      guard_put_chain(b, cfg, NFPROTO_IPV4, FRAG_OUT_COPY, GUARD_NO_HOOK, 0);
+	      guard_put_chain(b, cfg, nfproto, FRAG_OUT_COPY, GUARD_NO_HOOK, 0);
 	for (i = 0; i < 2 && !ret; i++) {
-		r = igd_nft_rule_new(NFPROTO_IPV4, table, FRAG_OUT_COPY);
+		r = igd_nft_rule_new(nfproto, table, FRAG_OUT_COPY);
 		ret = !r ? -ENOMEM : outer_proto(r, i ? IPPROTO_UDP : IPPROTO_ESP) ?:
 		      outer_copy_some(r, cfg, IGD_GUARD_OUTER_FRAG_OUT_PREFIX,
 				      i ? IGD_GUARD_CTR_FRAG_OUT_UDP : IGD_GUARD_CTR_FRAG_OUT_ESP);
@@ -299,24 +325,32 @@ static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cf
 	return ret;
 }
 
-/* ip daddr @f->peer  (ip protocol esp | udp dport @outer_ports)  ip length > @f->mtu */
+/* ip daddr @f->peer  (meta l4proto esp | udp dport @outer_ports)  ip length > MTU,
+ * or for IPv6  ip6 daddr ...  ip6 payload_len > MTU - 40 */
 static int outer_put_fragout_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				  const struct igd_fragout_rule *f, bool udp)
 {
-	struct nftnl_rule *r = igd_nft_rule_new(NFPROTO_IPV4, igd_hooks_table(&cfg->hooks),
+	bool v6 = f->family == 6;
+	uint32_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
 						IGD_GUARD_FRAG_OUT_CHAIN);
-	uint16_t len = htons(f->mtu);
+	uint16_t len = htons((uint16_t)(v6 ? f->mtu - 40 : f->mtu));
 	int ret;
 
-	ret = !r ? -ENOMEM :
-	      igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_00) ?:
-	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &f->peer.a4, 4) ?:
-	      outer_proto(r, udp ? IPPROTO_UDP : IPPROTO_ESP);
+	if (v6 && f->mtu <= 40)
+		ret = -EINVAL;
+	else
+		ret = !r ? -ENOMEM :
+		      igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
+					   NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, f->peer.b, v6 ? 16 : 4) ?:
+		      outer_proto(r, udp ? IPPROTO_UDP : IPPROTO_ESP);
 	if (!ret && udp)
 		ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00) ?:
 		      igd_nft_expr_lookup(r, NFT_REG32_00, OUTER_SET, 0, 0);
-	/* the IP total length, big-endian: cmp's byte order compares it as a number */
-	ret = ret ?: igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 2, 2, NFT_REG32_00) ?:
+	/* the length field, big-endian: cmp's byte order compares it as a number */
+	ret = ret ?: igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 4 : 2, 2,
+					  NFT_REG32_00) ?:
 	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &len, 2) ?:
 	      igd_nft_expr_jump(r, FRAG_OUT_COPY);
 	return guard_put_rule(b, r, ret);
@@ -336,7 +370,8 @@ int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_f
 		snprintf(err, errlen, "nft: out of memory");
 		return -ENOMEM;
 	}
-	ret = guard_flush(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_OUT_CHAIN);
+	ret = guard_flush(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_OUT_CHAIN) ?:
+	      guard_flush(b, cfg, NFPROTO_IPV6, IGD_GUARD_FRAG_OUT_CHAIN);
 	for (i = 0; i < n && !ret; i++)
 		ret = outer_put_fragout_rule(b, cfg, &f[i], false) ?:
 		      outer_put_fragout_rule(b, cfg, &f[i], true);
@@ -349,6 +384,5 @@ int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 	if (!cfg->outer || !cfg->log_group)
 		return 0;
 	return outer_put_set(b, cfg, nfproto) ?: outer_put_nat(b, cfg, nfproto) ?:
-	       (nfproto == NFPROTO_IPV4 ? outer_put_frag(b, cfg) ?: outer_put_frag_out(b, cfg) :
-		0);
+	       outer_put_frag(b, cfg, nfproto) ?: outer_put_frag_out(b, cfg, nfproto);
 }

@@ -127,10 +127,11 @@ struct igd_mss_rule {
 	uint16_t mss;
 };
 
-/* One tunnel endpoint this gateway sends ESP or IKE to (IPv4) and the path MTU to it:
- * the frag_out chain copies the tunnel's packets to it that are larger. */
+/* One tunnel endpoint this gateway sends ESP or IKE to and the path MTU to it: the
+ * frag_out chain of its family copies the tunnel's packets to it that are larger. */
 struct igd_fragout_rule {
 	union igd_addr peer;
+	uint8_t family;			/* 4 or 6 */
 	uint16_t mtu;
 };
 #define IGD_MAX_FRAGOUT_RULES	256
@@ -190,7 +191,8 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_se
 /* Replaces the sets' contents (flush + add, one transaction). */
 int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 			 char *err, size_t errlen);
-/* Replaces the frag_out chain's rules in one transaction (the outer rules only). */
+/* Replaces the frag_out chains' rules (both families) in one transaction (the outer
+ * rules only). */
 int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_fragout_rule *f,
 			     size_t n, char *err, size_t errlen);
 /* Replaces the mss chain's rules (both families) in one transaction. */

@@ -244,6 +244,21 @@ static int nft_expr_tcp_mss(struct nftnl_rule *r, uint32_t reg, bool set)
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_exthdr6(struct nftnl_rule *r, uint8_t type, uint32_t offset, uint32_t len,
+			 uint32_t dreg)
+{
+	struct nftnl_expr *e = nft_expr_new("exthdr");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_IPV6);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, type);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_DREG, dreg);
+	return nft_expr_add(r, e);
+}
+
 int igd_nft_expr_tcp_mss_load(struct nftnl_rule *r, uint32_t dreg)
 {
 	return nft_expr_tcp_mss(r, dreg, false);

@@ -69,6 +69,10 @@ int igd_nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set,
  * the rule (NFT_BREAK).  @sreg_data 0: a set, not a map. */
 int igd_nft_expr_dynset_add(struct nftnl_rule *r, const char *set, uint32_t set_id,
 			    uint32_t sreg_key, uint32_t sreg_data);
+/* [ exthdr load ipv6 @len b @ @type + @offset => reg @dreg ] : a field of an IPv6
+ * extension header (44: the fragment header); the rule ends when there is none. */
+int igd_nft_expr_exthdr6(struct nftnl_rule *r, uint8_t type, uint32_t offset, uint32_t len,
+			 uint32_t dreg);
 /* limit rate @per_second/second burst @burst packets: the rule goes on for the
  * packets within the rate, the others leave it (NFT_BREAK). */
 int igd_nft_expr_limit(struct nftnl_rule *r, uint64_t per_second, uint32_t burst);

@@ -3,66 +3,57 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "outer/outer_frag.h"
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include "packet/pkt.h"
 
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The IPv4 header: addresses, total length, id; *@frag the flags and offset field,
- * *@proto, and the transport part in *@p / *@len.  -EINVAL when it is not one. */
-static int outer_ip(const uint8_t **p, size_t *len, struct igd_outer_frag *f, uint16_t *frag,
-		    uint8_t *proto)
+/* The packet (IPv4 or IPv6, cut at the copy's snaplen): addresses, lengths, the
+ * fragment's id and offset.  -EINVAL when it does not parse. */
+static int outer_pkt(const uint8_t *b, size_t len, struct igd_pkt *p, struct igd_outer_frag *f)
 {
-	const uint8_t *h = *p;
-	size_t ihl;
-
 	memset(f, 0, sizeof(*f));
-	if (*len < 20 || (h[0] >> 4) != 4)
+	if (igd_pkt_parse_cap(p, b, len, igd_pkt_copy_len(b, len)) != IGD_PKT_OK)
 		return -EINVAL;
-	ihl = (size_t)(h[0] & 0x0f) * 4;
-	if (ihl < 20 || *len < ihl)
-		return -EINVAL;
-	*frag = be16(h + 6);
-	*proto = h[9];
-	f->frag_len = be16(h + 2);
-	f->ip_id = be16(h + 4);
-	f->offset = (uint16_t)((*frag & 0x1fff) * 8);
-	memcpy(&f->src.a4, h + 12, 4);
-	memcpy(&f->dst.a4, h + 16, 4);
-	*p = h + ihl;
-	*len -= ihl;
+	f->family = p->family;
+	f->src = p->src;
+	f->dst = p->dst;
+	f->frag_len = p->ip_len;
+	f->frag_id = p->frag_id;
+	f->offset = p->frag_off;
+	f->df = p->df;
 	return 0;
 }
 
 /* What the start of an ESP or IKE-port UDP datagram carries. */
-static int outer_what(const uint8_t *p, size_t len, uint8_t proto,
+static int outer_what(const uint8_t *b, const struct igd_pkt *p,
 		      const struct igd_outer_ports *ports, struct igd_outer_frag *f)
 {
-	switch (proto) {
+	const uint8_t *after;
+
+	switch (p->proto) {
 	case IPPROTO_ESP:
-		if (len < 4)
+		if (!(p->flags & IGD_PKT_F_ESP))
 			return -EINVAL;
 		f->kind = IGD_OFRAG_ESP;
-		f->spi = be32(p);
-		return f->spi ? 0 : -EINVAL;
+		f->spi = p->spi;
+		return 0;
 	case IPPROTO_UDP:
-		if (len < 8)
+		if (!(p->flags & IGD_PKT_F_PORTS))
 			return -EINVAL;
-		f->sport = be16(p);
-		f->dport = be16(p + 2);
+		f->sport = p->sport;
+		f->dport = p->dport;
 		if (!igd_outer_port_in(ports, f->dport) && !igd_outer_port_in(ports, f->sport))
 			return -EINVAL;
 		/* RFC 3948: after the UDP header, a non-zero SPI is ESP, four zero
 		 * bytes the non-ESP marker of IKE; port 500 carries IKE only */
-		if (f->dport != 500 && f->sport != 500 && len >= 12 && be32(p + 8)) {
+		after = b + p->l4_off + 8;
+		if (f->dport != 500 && f->sport != 500 && (size_t)p->l4_off + 12 <= p->l3_len &&
+		    be32(after)) {
 			f->kind = IGD_OFRAG_UDP_ESP;
-			f->spi = be32(p + 8);
+			f->spi = be32(after);
 		} else {
 			f->kind = IGD_OFRAG_IKE;
 		}
@@ -71,41 +62,36 @@ static int outer_what(const uint8_t *p, size_t len, uint8_t proto,
 	return -EINVAL;
 }
 
-int igd_outer_frag_parse(const uint8_t *p, size_t len, const struct igd_outer_ports *ports,
+int igd_outer_frag_parse(const uint8_t *b, size_t len, const struct igd_outer_ports *ports,
 			 struct igd_outer_frag *f)
 {
-	uint16_t frag;
-	uint8_t proto;
+	struct igd_pkt p;
 
-	/* a first fragment: more fragments, offset 0 */
-	if (outer_ip(&p, &len, f, &frag, &proto) || (frag & 0x3fff) != 0x2000)
+	if (outer_pkt(b, len, &p, f) || !(p.flags & IGD_PKT_F_FRAG_FIRST))
 		return -EINVAL;
-	return outer_what(p, len, proto, ports, f);
+	return outer_what(b, &p, ports, f);
 }
 
-int igd_outer_whole_parse(const uint8_t *p, size_t len, const struct igd_outer_ports *ports,
+int igd_outer_whole_parse(const uint8_t *b, size_t len, const struct igd_outer_ports *ports,
 			  struct igd_outer_frag *f)
 {
-	uint16_t frag;
-	uint8_t proto;
+	struct igd_pkt p;
 
-	/* not a fragment: no more fragments, offset 0 (DF may be set) */
-	if (outer_ip(&p, &len, f, &frag, &proto) || (frag & 0x3fff))
+	if (outer_pkt(b, len, &p, f) || (p.flags & IGD_PKT_F_FRAG))
 		return -EINVAL;
-	f->df = (frag & 0x4000) != 0;
-	return outer_what(p, len, proto, ports, f);
+	return outer_what(b, &p, ports, f);
 }
 
-int igd_outer_later_parse(const uint8_t *p, size_t len, struct igd_outer_frag *f)
+int igd_outer_later_parse(const uint8_t *b, size_t len, struct igd_outer_frag *f)
 {
-	uint16_t frag;
-	uint8_t proto;
+	struct igd_pkt p;
 
-	if (outer_ip(&p, &len, f, &frag, &proto) || !(frag & 0x1fff))
+	if (outer_pkt(b, len, &p, f) || !(p.flags & IGD_PKT_F_FRAG) ||
+	    (p.flags & IGD_PKT_F_FRAG_FIRST))
 		return -EINVAL;
-	if (proto == IPPROTO_ESP)
+	if (p.proto == IPPROTO_ESP)
 		f->kind = IGD_OFRAG_ESP;
-	else if (proto == IPPROTO_UDP)
+	else if (p.proto == IPPROTO_UDP)
 		f->kind = IGD_OFRAG_UDP;
 	else
 		return -EINVAL;

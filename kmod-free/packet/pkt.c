@@ -218,11 +218,14 @@ static void pkt_set_l4(struct igd_pkt *p, size_t off)
 	p->l4_len = (uint16_t)(p->l3_len - off);
 }
 
-static void pkt_frag4(struct igd_pkt *p, uint16_t frag)
+static void pkt_frag4(struct igd_pkt *p, uint16_t frag, uint16_t id)
 {
+	p->df = (frag & 0x4000) != 0;
 	if (!(frag & (PKT_IP4_MF | PKT_IP4_OFFMASK)))
 		return;
 	p->flags |= IGD_PKT_F_FRAG;
+	p->frag_id = id;
+	p->frag_off = (uint16_t)((frag & PKT_IP4_OFFMASK) * 8);
 	if (!(frag & PKT_IP4_OFFMASK))
 		p->flags |= IGD_PKT_F_FRAG_FIRST;
 }
@@ -254,12 +257,13 @@ static int pkt_parse_v4(struct igd_pkt *p, const uint8_t *buf, size_t len, size_
 	memcpy(&p->dst.a4, buf + 16, 4);
 	hlen = (size_t)(buf[0] & 0x0f) * 4;
 	tot = pkt_get16(buf + 2);
+	p->ip_len = (uint16_t)tot;
 	if (hlen < PKT_IP4_MIN || tot < hlen)
 		return IGD_PKT_EHDR;
 	if (hlen > len || pkt_set_l3_len(p, tot, len, pktlen))
 		return IGD_PKT_ETRUNC;
 	pkt_set_l4(p, hlen);
-	pkt_frag4(p, pkt_get16(buf + 6));
+	pkt_frag4(p, pkt_get16(buf + 6), pkt_get16(buf + 4));
 	return pkt_parse_l4(p, buf);
 }
 
@@ -304,6 +308,8 @@ static bool pkt_frag6(struct igd_pkt *p, const uint8_t *h)
 	if (!(frag & (PKT_IP6_OFFMASK | PKT_IP6_MF)))
 		return false;
 	p->flags |= IGD_PKT_F_FRAG;
+	p->frag_id = pkt_get32(h + 4);
+	p->frag_off = frag & PKT_IP6_OFFMASK;
 	if (frag & PKT_IP6_OFFMASK)
 		return true;
 	p->flags |= IGD_PKT_F_FRAG_FIRST;
@@ -358,6 +364,7 @@ static int pkt_parse_v6(struct igd_pkt *p, const uint8_t *buf, size_t len, size_
 	memcpy(p->src.b, buf + 8, 16);
 	memcpy(p->dst.b, buf + 24, 16);
 	tot = PKT_IP6_LEN + (size_t)pkt_get16(buf + 4);
+	p->ip_len = (uint16_t)(tot > UINT16_MAX ? UINT16_MAX : tot);
 	if (tot > UINT16_MAX && tot <= pktlen)
 		return IGD_PKT_EHDR;	/* does not fit the 16-bit offsets */
 	if (pkt_set_l3_len(p, tot, len, pktlen))

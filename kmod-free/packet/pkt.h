@@ -3,6 +3,7 @@
  * against the buffer, and a packet that does not parse is reported, never read past. */
 #ifndef IGD_PKT_H
 #define IGD_PKT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "packet/addr.h"
@@ -48,6 +49,11 @@ struct igd_pkt {
 	uint16_t mss_off;	/* offset of the 2-byte MSS value in the buffer */
 	uint32_t spi;		/* host order */
 	uint32_t esp_seq;	/* host order */
+	uint32_t frag_id;	/* fragments: the IPv4 id or IPv6 fragment header's id */
+	uint16_t frag_off;	/* fragments: the offset in bytes */
+	uint16_t ip_len;	/* the IP length its header declares (IPv6: 40 +
+				 * payload length), even past a partial capture */
+	bool df;		/* IPv4 don't-fragment */
 	union igd_addr src, dst;
 };
 

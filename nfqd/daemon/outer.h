@@ -66,7 +66,9 @@ struct igd_outer_pending {
 struct igd_outer_orphan {
 	union igd_addr src, dst;
 	uint64_t since_ms;
-	uint16_t ip_id, offset, frag_len;
+	uint32_t frag_id;
+	uint16_t offset, frag_len;
+	uint8_t family;
 	uint8_t kind;			/* enum igd_outer_frag_kind */
 };
 
@@ -84,7 +86,12 @@ struct igd_outer {
 	struct mnl_socket *ct_nl;	/* conntrack lookups, bounded wait */
 	struct igd_outer_orphan orphans[IGD_OUTER_ORPHANS];
 	unsigned int norphans;
-	struct { union igd_addr src; uint16_t ip_id; uint64_t ms; } firsts[IGD_OUTER_FIRSTS];
+	struct {
+		union igd_addr src;
+		uint32_t frag_id;
+		uint8_t family;
+		uint64_t ms;
+	} firsts[IGD_OUTER_FIRSTS];
 	unsigned int nfirsts;		/* a ring: the most recent first fragments */
 	/* the frag_out chain's rules as last installed, and route lookups for them */
 	struct igd_fragout_rule fragout[IGD_MAX_FRAGOUT_RULES];
@@ -111,7 +118,7 @@ void igd_outer_on_copy(struct igd_outer *o, const struct igd_nflog_pkt *c,
 void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad);
 /* Whether igd_outer_tick() has something to do. */
 bool igd_outer_busy(const struct igd_outer *o);
-/* The frag_out rules the SPD and SAD call for: every IPv4 tunnel endpoint this
+/* The frag_out rules the SPD and SAD call for: every tunnel endpoint this
  * gateway sends to (out SPs' tunnel templates, SAs from a local address) with the
  * path MTU towards it; at most @max into @out, sorted; returns how many. */
 struct igd_localaddr;

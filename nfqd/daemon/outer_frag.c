@@ -42,9 +42,9 @@ static void frag_begin(struct igd_outer *o, struct igd_json *j, const char *dir,
 	igd_event_begin(j, o->line, sizeof(o->line), "outer-frag");
 	igd_json_str(j, "dir", dir);
 	igd_json_str(j, "kind", igd_outer_frag_kind_str(f->kind));
-	igd_json_uint(j, "family", 4);
-	igd_json_str(j, "src", igd_addr_str(4, &f->src, a, sizeof(a)));
-	igd_json_str(j, "dst", igd_addr_str(4, &f->dst, a, sizeof(a)));
+	igd_json_uint(j, "family", f->family);
+	igd_json_str(j, "src", igd_addr_str(f->family, &f->src, a, sizeof(a)));
+	igd_json_str(j, "dst", igd_addr_str(f->family, &f->dst, a, sizeof(a)));
 	if (f->kind == IGD_OFRAG_UDP_ESP || f->kind == IGD_OFRAG_IKE) {
 		igd_json_uint(j, "sport", f->sport);
 		igd_json_uint(j, "dport", f->dport);
@@ -77,17 +77,18 @@ void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	}
 	/* for the later fragments that may come before it */
 	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].src = f.src;
-	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].ip_id = f.ip_id;
+	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].family = f.family;
+	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].frag_id = f.frag_id;
 	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].ms = igd_now_ms();
 	o->nfirsts++;
-	peer = outer_peer(o, 4, &f.src);
+	peer = outer_peer(o, f.family, &f.src);
 	peer->frag_datagrams++;
 	if (!peer->frag_bytes_min || f.frag_len < peer->frag_bytes_min)
 		peer->frag_bytes_min = f.frag_len;
 	if (!frag_rl(o, &f, 0, &suppressed))
 		return;
 	o->st.frag_events++;
-	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
+	sa = outer_sa(sad, f.family, &f.src, &f.dst, f.spi);
 	frag_begin(o, &j, "in", &f);
 	igd_json_uint(&j, "fragment_bytes", f.frag_len);
 	if (sa)
@@ -98,8 +99,8 @@ void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	snprintf(e, sizeof(e), "%s from %s arrives in fragments of at most %u bytes: every "
 		 "fragment must arrive and be reassembled before it is decrypted (a lost one "
 		 "loses the whole packet; NAT devices and firewalls often drop fragments)",
-		 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", igd_addr_str(4, &f.src, a, sizeof(a)),
-		 f.frag_len);
+		 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP",
+		 igd_addr_str(f.family, &f.src, a, sizeof(a)), f.frag_len);
 	igd_json_str(&j, "effect", e);
 	igd_json_str(&j, "hint", f.kind == IGD_OFRAG_IKE ? frag_ike_hint() :
 		     "lower the peer's inner MTU or clamp TCP MSS so that ESP packets fit "
@@ -107,13 +108,20 @@ void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	outer_end(o, &j, suppressed);
 }
 
+static bool same_addr(int family, const union igd_addr *a, const union igd_addr *b)
+{
+	return !memcmp(a, b, family == 6 ? 16 : 4);
+}
+
 /* The MTU the frag_out rule for @peer holds, 0 when none (rules replaced since). */
-static unsigned int fragout_mtu(const struct igd_outer *o, const union igd_addr *peer)
+static unsigned int fragout_mtu(const struct igd_outer *o, int family,
+				const union igd_addr *peer)
 {
 	size_t i;
 
 	for (i = 0; i < o->nfragout; i++)
-		if (o->fragout[i].peer.a4 == peer->a4)
+		if (o->fragout[i].family == family &&
+		    same_addr(family, &o->fragout[i].peer, peer))
 			return o->fragout[i].mtu;
 	return 0;
 }
@@ -135,12 +143,12 @@ void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		o->st.unread++;
 		return;
 	}
-	outer_peer(o, 4, &f.dst)->frag_out++;
+	outer_peer(o, f.family, &f.dst)->frag_out++;
 	if (!frag_rl(o, &f, 1, &suppressed))
 		return;
 	o->st.frag_out_events++;
-	mtu = fragout_mtu(o, &f.dst);
-	sa = outer_sa(sad, 4, &f.src, &f.dst, f.spi);
+	mtu = fragout_mtu(o, f.family, &f.dst);
+	sa = outer_sa(sad, f.family, &f.src, &f.dst, f.spi);
 	esp_params = sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep);
 	frag_begin(o, &j, "out", &f);
 	igd_json_uint(&j, "outer_bytes", f.frag_len);
@@ -155,7 +163,7 @@ void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		igd_json_uint(&j, "inner_bytes", igd_esp_inner_mtu(&ep, f.frag_len));
 	if (esp_params && mtu && igd_esp_inner_mtu(&ep, mtu))
 		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, mtu));
-	igd_addr_str(4, &f.dst, a, sizeof(a));
+	igd_addr_str(f.family, &f.dst, a, sizeof(a));
 	if (f.df)
 		snprintf(e, sizeof(e), "%s to %s of %u bytes does not fit the path's %u and "
 			 "may not be fragmented (DF): the kernel drops it", f.kind == IGD_OFRAG_IKE ?
@@ -192,7 +200,8 @@ void outer_on_orphan(struct igd_outer *o, const struct igd_nflog_pkt *c)
 	memset(w, 0, sizeof(*w));
 	w->src = f.src;
 	w->dst = f.dst;
-	w->ip_id = f.ip_id;
+	w->family = f.family;
+	w->frag_id = f.frag_id;
 	w->offset = f.offset;
 	w->frag_len = f.frag_len;
 	w->kind = (uint8_t)f.kind;
@@ -205,7 +214,8 @@ static bool orphan_first_came(const struct igd_outer *o, const struct igd_outer_
 	unsigned int i, n = o->nfirsts < IGD_OUTER_FIRSTS ? o->nfirsts : IGD_OUTER_FIRSTS;
 
 	for (i = 0; i < n; i++)
-		if (o->firsts[i].src.a4 == w->src.a4 && o->firsts[i].ip_id == w->ip_id &&
+		if (o->firsts[i].family == w->family && o->firsts[i].frag_id == w->frag_id &&
+		    same_addr(w->family, &o->firsts[i].src, &w->src) &&
 		    o->firsts[i].ms + 2 * ORPHAN_WAIT_MS >= w->since_ms)
 			return true;
 	return false;
@@ -213,30 +223,32 @@ static bool orphan_first_came(const struct igd_outer *o, const struct igd_outer_
 
 /* Whether @a is a tunnel endpoint this gateway knows: an SA's or a frag_out rule's. */
 static bool orphan_from_tunnel(const struct igd_outer *o, const struct igd_sad *sad,
-			       const union igd_addr *src, const union igd_addr *dst)
+			       const struct igd_outer_orphan *w)
 {
-	return outer_sa(sad, 4, src, dst, 0) || fragout_mtu(o, src);
+	return outer_sa(sad, w->family, &w->src, &w->dst, 0) ||
+	       fragout_mtu(o, w->family, &w->src);
 }
 
 static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
 			 const struct igd_sad *sad)
 {
 	struct igd_outer_frag f = {
-		.src = w->src, .dst = w->dst, .kind = (enum igd_outer_frag_kind)w->kind,
+		.src = w->src, .dst = w->dst, .family = w->family,
+		.kind = (enum igd_outer_frag_kind)w->kind,
 	};
 	const struct igd_sa *sa;
 	struct igd_json j;
 	uint64_t suppressed;
 	char a[IGD_ADDRSTRLEN], e[480];
 
-	outer_peer(o, 4, &w->src)->orphans++;
+	outer_peer(o, w->family, &w->src)->orphans++;
 	if (!frag_rl(o, &f, 2, &suppressed))
 		return;
 	o->st.orphan_events++;
-	sa = outer_sa(sad, 4, &w->src, &w->dst, 0);
+	sa = outer_sa(sad, w->family, &w->src, &w->dst, 0);
 	frag_begin(o, &j, "in", &f);
 	igd_json_bool(&j, "orphan", true);
-	igd_json_uint(&j, "ip_id", w->ip_id);
+	igd_json_uint(&j, "frag_id", w->frag_id);
 	igd_json_uint(&j, "offset", w->offset);
 	igd_json_uint(&j, "fragment_bytes", w->frag_len);
 	if (sa)
@@ -245,7 +257,7 @@ static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
 		 "fragment (id %u, offset %u): the kernel cannot reassemble them and drops the "
 		 "rest when reassembly times out, so every packet of the tunnel that needs "
 		 "fragments is lost.%s", w->kind == IGD_OFRAG_ESP ? "ESP" : "UDP",
-		 igd_addr_str(4, &w->src, a, sizeof(a)), w->ip_id, w->offset,
+		 igd_addr_str(w->family, &w->src, a, sizeof(a)), w->frag_id, w->offset,
 		 w->kind == IGD_OFRAG_ESP ? "" : " With NAT-T only the first fragment carries "
 		 "the UDP ports, and devices that filter or translate on ports drop it");
 	igd_json_str(&j, "effect", e);
@@ -268,7 +280,7 @@ void outer_orphans_tick(struct igd_outer *o, const struct igd_sad *sad)
 			o->orphans[keep++] = *w;
 		else if (orphan_first_came(o, w))
 			o->st.orphan_reordered++;
-		else if (!orphan_from_tunnel(o, sad, &w->src, &w->dst))
+		else if (!orphan_from_tunnel(o, sad, w))
 			o->st.orphan_other++;
 		else
 			orphan_event(o, w, sad);
@@ -280,22 +292,28 @@ static int fragout_cmp(const void *a, const void *b)
 {
 	const struct igd_fragout_rule *x = a, *y = b;
 
-	return memcmp(&x->peer.a4, &y->peer.a4, 4);
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(&x->peer, &y->peer, sizeof(x->peer));
 }
 
 /* @peer into @out unless there (a linear look: tunnel endpoints are few) */
-static size_t fragout_push(struct igd_fragout_rule *out, size_t n, size_t max,
+static size_t fragout_push(struct igd_fragout_rule *out, size_t n, size_t max, int family,
 			   const union igd_addr *peer)
 {
+	static const union igd_addr any;
 	size_t i;
 
+	if (family != 4 && family != 6)
+		return n;
 	for (i = 0; i < n; i++)
-		if (out[i].peer.a4 == peer->a4)
+		if (out[i].family == family && same_addr(family, &out[i].peer, peer))
 			return n;
-	if (n == max || !peer->a4)
+	if (n == max || same_addr(family, peer, &any))
 		return n;
 	memset(&out[n], 0, sizeof(out[n]));	/* compared with memcmp */
-	out[n].peer.a4 = peer->a4;
+	out[n].family = (uint8_t)family;
+	memcpy(&out[n].peer, peer, family == 6 ? 16 : 4);
 	return n + 1;
 }
 
@@ -303,7 +321,6 @@ size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
 			       const struct igd_sad *sad, const struct igd_localaddr *local,
 			       struct igd_fragout_rule *out, size_t max)
 {
-	struct igd_route_query q = { .family = 4 };
 	const struct igd_sa *sa = NULL;
 	const struct igd_sp *sp;
 	struct igd_route_mtu r;
@@ -313,14 +330,15 @@ size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
 		return 0;
 	if (spd)
 		igd_spd_for_each(spd, sp, IGD_DIR_OUT)
-			if (sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL &&
-			    sp->tmpl[0].family == 4)
-				n = fragout_push(out, n, max, &sp->tmpl[0].daddr);
+			if (sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL)
+				n = fragout_push(out, n, max, sp->tmpl[0].family,
+						 &sp->tmpl[0].daddr);
 	while (sad && (sa = igd_sad_next(sad, sa)))
-		if (sa->family == 4 && igd_localaddr_is_local(local, 4, &sa->saddr))
-			n = fragout_push(out, n, max, &sa->daddr);
+		if (igd_localaddr_is_local(local, sa->family, &sa->saddr))
+			n = fragout_push(out, n, max, sa->family, &sa->daddr);
 	for (i = 0; i < n; i++) {
-		q.dst = out[i].peer;
+		struct igd_route_query q = { .family = out[i].family, .dst = out[i].peer };
+
 		if (igd_route_mtu_get(&o->rtnl, &q, &r, o->rtbuf, sizeof(o->rtbuf)) ||
 		    !r.mtu || r.mtu > 65535)
 			continue;	/* no route: nothing leaves to it */

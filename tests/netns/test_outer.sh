@@ -292,15 +292,48 @@ frag "$NS_PEER" 172.16.0.2 0x4245 1480 0 17
 # from a box that is no tunnel endpoint
 frag "$NS_HOST" 10.0.2.33 0x4246 1480 0 17
 check "outer-frag orphan: UDP from the peer, id 0x4242 (16962) at offset 1480" \
-	[ "$(awaited 1 outer-frag dir=in orphan=True kind=udp src=172.16.0.2 ip_id=16962 offset=1480)" = 1 ]
+	[ "$(awaited 1 outer-frag dir=in orphan=True kind=udp src=172.16.0.2 frag_id=16962 offset=1480)" = 1 ]
 check "outer-frag orphan: ESP from the peer" \
-	[ "$(awaited 1 outer-frag orphan=True kind=esp src=172.16.0.2 ip_id=16963)" = 1 ]
+	[ "$(awaited 1 outer-frag orphan=True kind=esp src=172.16.0.2 frag_id=16963)" = 1 ]
 check "the kernel copied the three without a first, not the one after its first ($(stats kernel.frag_orphan_udp) udp)" \
 	[ "$(stats kernel.frag_orphan_udp)" = 3 -a "$(stats kernel.frag_orphan_esp)" = 1 ]
 check "the reordered one: its first came, no event (orphan_reordered $(stats outer.orphan_reordered))" \
-	[ "$(stats outer.orphan_reordered)" = 1 -a "$(events outer-frag ip_id=17476)" = 0 ]
+	[ "$(stats outer.orphan_reordered)" = 1 -a "$(events outer-frag frag_id=17476)" = 0 ]
 check "not from a tunnel endpoint: counted, no event" \
 	[ "$(stats outer.orphan_other)" = 1 -a "$(events outer-frag src=10.0.2.33)" = 0 ]
+
+info "IPv6: ESP arriving in fragments, leaving too big, later fragments without a first"
+in_peer python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 50)
+s.sendto(b"\0\0\x30\x01" + b"\0\0\0\1" + b"e" * 3000, ("fd00:16::1", 0))'
+check "outer-frag in, IPv6: its SPI, fragments of at most 1500" \
+	[ "$(awaited 1 outer-frag dir=in family=6 kind=esp spi=0x00003001 src=fd00:16::2 fragment_bytes=1496)" = 1 ]
+in_gw ip -6 xfrm policy add src fd00:2::/64 dst fd00:168::/64 dir out \
+	tmpl src fd00:16::1 dst fd00:16::2 proto esp mode tunnel
+_i=0
+while ! in_gw nft list chain ip6 ipsecguard frag_out | grep -q 'ip6 length > 1460' && [ $_i -lt 80 ]; do
+	sleep 0.1; _i=$((_i + 1))
+done
+check "frag_out (ip6) holds the peer fd00:16::2 with ip6 length (the payload length) > 1500 - 40" \
+	sh -c "ip netns exec $NS_GW nft list chain ip6 ipsecguard frag_out | grep -q 'ip6 daddr fd00:16::2 .*ip6 length > 1460'"
+in_gw python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 50)
+s.sendto(b"\0\0\x30\x02" + b"\0\0\0\1" + b"e" * 1000, ("fd00:16::2", 0))
+s.sendto(b"\0\0\x30\x02" + b"\0\0\0\1" + b"e" * 2992, ("fd00:16::2", 0))'
+check "outer-frag out, IPv6: ESP of 3040 bytes over a path of 1500" \
+	[ "$(awaited 1 outer-frag dir=out family=6 kind=esp spi=0x00003002 outer_bytes=3040 path_mtu=1500)" = 1 ]
+check "the small one: no event" [ "$(events outer-frag dir=out family=6 outer_bytes=1048)" = 0 ]
+in_peer python3 -c '
+import socket, struct
+src, dst = socket.inet_pton(socket.AF_INET6, "fd00:16::2"), socket.inet_pton(socket.AF_INET6, "fd00:16::1")
+body = struct.pack("!BBHI", 17, 0, 1448, 0x5a5a5a5a) + b"f" * 200
+h = struct.pack("!IHBB", 6 << 28, len(body), 44, 64) + src + dst
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(h + body, ("fd00:16::1", 0))'
+check "outer-frag orphan, IPv6: UDP from the peer, id 0x5a5a5a5a at offset 1448" \
+	[ "$(awaited 1 outer-frag dir=in family=6 orphan=True kind=udp src=fd00:16::2 frag_id=1515870810 offset=1448)" = 1 ]
 
 [ -n "$IGD_SHOW" ] && grep outer-frag "$DAEMON_LOG" >&2
 check "no packet was queued" [ "$(stats queues.0.packets)" = 0 ]

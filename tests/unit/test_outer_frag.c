@@ -1,5 +1,5 @@
 /* First fragments of ESP, ESP in UDP and IKE, packets leaving whole and later
- * fragments, read from copies of any length. */
+ * fragments, IPv4 and IPv6, read from copies of any length. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -18,6 +18,26 @@ static size_t frag(uint8_t *b, uint8_t proto, uint16_t fragoff, uint16_t totlen)
 	b[12] = 172, b[13] = 16, b[14] = 0, b[15] = 2;
 	b[16] = 172, b[17] = 16, b[18] = 0, b[19] = 1;
 	return 20;
+}
+
+/* An IPv6 header and a fragment header (@fragoff: offset << 3 | M) before @nh; the
+ * packet is @totlen bytes.  Returns the fragment's payload offset. */
+static size_t frag6(uint8_t *b, uint8_t nh, uint16_t fragoff, uint32_t id, uint16_t totlen)
+{
+	memset(b, 0, 64);
+	b[0] = 0x60;
+	b[4] = (uint8_t)((totlen - 40) >> 8);
+	b[5] = (uint8_t)(totlen - 40);
+	b[6] = 44;			/* fragment header */
+	b[7] = 64;
+	b[8] = 0xfd, b[23] = 2;		/* fd00::2 */
+	b[24] = 0xfd, b[39] = 1;	/* fd00::1 */
+	b[40] = nh;
+	b[42] = (uint8_t)(fragoff >> 8);
+	b[43] = (uint8_t)fragoff;
+	b[44] = (uint8_t)(id >> 24), b[45] = (uint8_t)(id >> 16);
+	b[46] = (uint8_t)(id >> 8), b[47] = (uint8_t)id;
+	return 48;
 }
 
 int main(void)
@@ -41,6 +61,7 @@ int main(void)
 	n = frag(b, IPPROTO_UDP, 0x2000, 1400);
 	b[n] = 0x11, b[n + 1] = 0x94;		/* 4500 */
 	b[n + 2] = 0x11, b[n + 3] = 0x94;
+	b[n + 4] = 0x0b, b[n + 5] = 0xb8;	/* UDP length 3000: the datagram's */
 	b[n + 8] = 0, b[n + 9] = 0, b[n + 10] = 0x20, b[n + 11] = 0x01;
 	ok(igd_outer_frag_parse(b, n + 12, &ports, &f) == 0 && f.kind == IGD_OFRAG_UDP_ESP &&
 	   f.spi == 0x2001 && f.dport == 4500, "ESP in UDP 4500: its SPI");
@@ -62,17 +83,19 @@ int main(void)
 	/* leaving whole (the frag_out chain's copies) */
 	n = frag(b, IPPROTO_ESP, 0x4000, 3020);
 	b[n + 2] = 0x10, b[n + 3] = 0x03;
-	ok(igd_outer_whole_parse(b, n + 4, &ports, &f) == 0 && f.kind == IGD_OFRAG_ESP &&
-	   f.spi == 0x1003 && f.frag_len == 3020 && f.df, "whole ESP with DF: SPI, size, df");
+	ok(igd_outer_whole_parse(b, n + 8, &ports, &f) == 0 && f.kind == IGD_OFRAG_ESP &&
+	   f.spi == 0x1003 && f.frag_len == 3020 && f.df && f.family == 4,
+	   "whole ESP with DF: SPI, size, df");
 	b[6] = 0;
-	ok(igd_outer_whole_parse(b, n + 4, &ports, &f) == 0 && !f.df, "without DF");
+	ok(igd_outer_whole_parse(b, n + 8, &ports, &f) == 0 && !f.df, "without DF");
 	b[6] = 0x20;
-	is_int(igd_outer_whole_parse(b, n + 4, &ports, &f), -EINVAL, "a first fragment is not whole");
+	is_int(igd_outer_whole_parse(b, n + 8, &ports, &f), -EINVAL, "a first fragment is not whole");
 	b[6] = 0, b[7] = 0xb9;
-	is_int(igd_outer_whole_parse(b, n + 4, &ports, &f), -EINVAL, "nor a later one");
+	is_int(igd_outer_whole_parse(b, n + 8, &ports, &f), -EINVAL, "nor a later one");
 	b[7] = 0;
 	n = frag(b, IPPROTO_UDP, 0, 2036);
 	b[n] = 0x11, b[n + 1] = 0x94, b[n + 2] = 0x11, b[n + 3] = 0x94;
+	b[n + 4] = 0x07, b[n + 5] = 0xe0;	/* 2016 */
 	b[n + 10] = 0x10, b[n + 11] = 0x02;
 	ok(igd_outer_whole_parse(b, n + 12, &ports, &f) == 0 && f.kind == IGD_OFRAG_UDP_ESP &&
 	   f.spi == 0x1002, "whole ESP in UDP");
@@ -81,7 +104,7 @@ int main(void)
 	/* later fragments */
 	n = frag(b, IPPROTO_UDP, 0x00b9, 220);
 	b[4] = 0x42, b[5] = 0x42;
-	ok(igd_outer_later_parse(b, n, &f) == 0 && f.kind == IGD_OFRAG_UDP && f.ip_id == 0x4242 &&
+	ok(igd_outer_later_parse(b, n, &f) == 0 && f.kind == IGD_OFRAG_UDP && f.frag_id == 0x4242 &&
 	   f.offset == 1480 && f.frag_len == 220, "a later UDP fragment: id, offset, size");
 	b[9] = IPPROTO_ESP;
 	ok(igd_outer_later_parse(b, n, &f) == 0 && f.kind == IGD_OFRAG_ESP, "... of ESP");
@@ -92,5 +115,23 @@ int main(void)
 	b[7] = 1;
 	is_int(igd_outer_later_parse(b, 19, &f), -EINVAL, "shorter than a header");
 	is_str(igd_outer_frag_kind_str(IGD_OFRAG_UDP), "udp", "the later fragment's kind");
+
+	/* IPv6: the fragment header carries offset, M and a 32-bit id */
+	n = frag6(b, IPPROTO_ESP, 0x0001, 0xa1b2c3d4, 1448);
+	b[n + 2] = 0x30, b[n + 3] = 0x01;
+	ok(igd_outer_frag_parse(b, n + 8, &ports, &f) == 0 && f.family == 6 &&
+	   f.kind == IGD_OFRAG_ESP && f.spi == 0x3001 && f.frag_len == 1448 &&
+	   f.src.b[15] == 2, "IPv6 first fragment of ESP: SPI, size, source");
+	is_int(igd_outer_later_parse(b, n + 8, &f), -EINVAL, "IPv6: a first fragment is not a later one");
+	n = frag6(b, IPPROTO_UDP, 0x05a8, 0xa1b2c3d4, 100);
+	ok(igd_outer_later_parse(b, n, &f) == 0 && f.family == 6 && f.kind == IGD_OFRAG_UDP &&
+	   f.frag_id == 0xa1b2c3d4 && f.offset == 1448, "IPv6 later fragment of UDP: id, offset");
+	is_int(igd_outer_frag_parse(b, n, &ports, &f), -EINVAL, "IPv6: a later fragment is not a first");
+	n = frag6(b, IPPROTO_ESP, 0, 0, 3000);
+	b[6] = IPPROTO_ESP;			/* no fragment header: leaving whole */
+	memmove(b + 40, b + 48, 16);
+	b[40 + 3] = 0x04;
+	ok(igd_outer_whole_parse(b, 48, &ports, &f) == 0 && f.family == 6 && f.spi == 0x0004 &&
+	   f.frag_len == 3000, "IPv6 ESP leaving whole: SPI, size");
 	return tap_done();
 }
