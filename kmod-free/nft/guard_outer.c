@@ -1,40 +1,47 @@
 /* The tunnel's own packets, seen without queueing them (guard_rules.h):
  *
  *   set outer_ports  the IKE ports (inet_service)
+ *   set outer_seen  ip saddr . ip daddr . th sport . th dport of translated flows
+ *     copied (10 s): one copy per flow, also of one that gets no reply and stays new
  *   postrouting, first  (the flow's first packet, NAT bound: srcnat came before us)
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
- *         udp dport @outer_ports       counter limit rate 50/second  log "... outer-nat"
+ *         udp dport @outer_ports  ip saddr . ip daddr . th sport . th dport != @outer_seen
+ *         add @outer_seen { ... }  counter limit rate 50/second  log "... outer-nat"
  *     ... udp dport != @outer_ports  ct original proto-dst @outer_ports     log ...
  *     ... udp dport != @outer_ports  ct original proto-dst != @outer_ports
  *         ct original proto-src @outer_ports                                 log ...
  *     ct state new  ct status & snat != 0  meta l4proto esp               log ...
  *   outer_in  hook input priority 101: the three udp rules again, for flows
  *     translated to this gateway itself (REDIRECT, DNAT to a local address)
- *   set frag_first  ip saddr . ip id (ip6: ip6 saddr . frag id) of first fragments
- *     seen (5 s)
+ *   set frag_first  ip saddr . ip id (ip6: ip6 saddr . frag id) of first fragments of
+ *     ESP and UDP seen (3 s)
  *   fragments  hook prerouting priority -450 (before the kernel reassembles); "first"
  *     is ip frag-off & 0x3fff == 0x2000 (ip6: exthdr frag frag-off & 0xfff9 == 1),
  *     "later" ip frag-off & 0x1fff != 0 (ip6: exthdr frag frag-off & 0xfff8 != 0)
- *     first                             add @frag_first { ip saddr . ip id }
- *     first  meta l4proto esp                                    counter log "... outer-frag"
- *     first  meta l4proto udp  udp dport @outer_ports            counter log "... outer-frag"
+ *     first  meta l4proto esp|udp       add @frag_first { ip saddr . ip id }
+ *     first  meta l4proto esp                    counter limit rate 10/second  log "... outer-frag"
+ *     first  meta l4proto udp  udp dport @outer_ports  (the same)
  *     later  meta l4proto esp                                    counter  "frag: later esp"
  *     later  meta l4proto udp                                    counter  "frag: later udp"
  *     later  meta l4proto esp|udp  ip saddr . ip id != @frag_first
  *         counter limit rate 10/second  log "... outer-frag-orphan"
- *   frag_out  hook postrouting priority 300 (the kernel fragments after it), its rules
- *     set by igd_guard_fragout_update(), per peer and path MTU M:
- *     ip daddr PEER  meta l4proto esp  ip length > M            jump frag_out_copy
- *     ip daddr PEER  udp dport @outer_ports  ip length > M      jump frag_out_copy
+ *   set frag_peers  the tunnel endpoints this gateway sends to
+ *   frag_out  hook postrouting priority 300 (the kernel fragments after it)
+ *     ip daddr @frag_peers                                      jump frag_out_peers
+ *   frag_out_peers  its rules set by igd_guard_fragout_update(), per peer, path MTU M:
+ *     ip daddr PEER  meta l4proto esp  ip length > M            goto frag_out_copy
+ *     ip daddr PEER  udp dport @outer_ports  ip length > M      goto frag_out_copy
+ *     ip daddr PEER  udp sport @outer_ports  ip length > M      goto frag_out_copy
  *     (ip6: ip6 daddr PEER ... ip6 length > M - 40: the payload length)
  *   frag_out_copy  (the counters outlive the rewrites of frag_out)
  *     meta l4proto esp  counter limit rate 10/second  log "... outer-frag-out"
  *     meta l4proto udp  (the same)
  * Each translated flow is copied once (its first packet; the three udp rules exclude
- * one another), or while it gets no reply each packet, at most 50 a second per rule;
- * each fragmented datagram once (its first fragment); a later fragment only when no
- * first fragment of its datagram came before it; packets leaving too big at most 10
- * a second per rule (a bulk transfer would copy every packet).  Both families. */
+ * one another; a flow without reply again after 10 s), at most 50 a second per rule;
+ * each fragmented datagram once (its first fragment), a later fragment only when no
+ * first fragment of its datagram came before it, a packet leaving too big once:
+ * these at most 10 a second per rule (a bulk transfer would copy every packet; the
+ * counters count them all).  Both families. */
 #include <errno.h>
 #include <stdio.h>
 #include <arpa/inet.h>
@@ -54,13 +61,40 @@
 #define OUTER_IN_PRIO	101	/* after the input hook's srcnat (100) */
 #define OUTER_OUT_PRIO	300	/* after srcnat: the packet as it leaves */
 #define FRAG_FIRST_ID	0x67a0
-#define FRAG_FIRST_SIZE	65536
-#define FRAG_FIRST_MS	5000	/* a datagram's fragments come within milliseconds */
+#define DYN_SET_SIZE	65536
+#define OUTER_SEEN_ID	0x67b0
+#define OUTER_SEEN_MS	10000
 #define COPY_RATE	10	/* copies a second per rule, where packets can be many */
-/* A translated flow's packets stay "new" until one is answered: a flow that gets no
- * reply (the tunnel that carries nothing) is copied packet by packet, up to this. */
+/* Copies of translated flows a second per rule: a flood of new flows to IKE ports */
 #define NAT_COPY_RATE	50
 #define FRAG_OUT_COPY	"frag_out_copy"
+#define FRAG_OUT_PEERS	"frag_out_peers"
+#define FRAG_PEERS	"frag_peers"
+#define FRAG_PEERS_ID	0x67b8
+
+/* A set the rules fill themselves (dynamic, elements time out after @ms). */
+static int outer_put_dyn_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, const char *name, uint32_t id, uint32_t key_type,
+			     uint32_t key_len, uint64_t ms)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, ms);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, DYN_SET_SIZE);
+	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret;
+}
 
 static int outer_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
@@ -130,6 +164,26 @@ static int outer_udp_ports(struct nftnl_rule *r, uint32_t nfproto, unsigned int 
 	return ret;
 }
 
+/* ip saddr . ip daddr . th sport . th dport of the translated packet into registers 1
+ * on (ESP: the SPI's halves as "ports"), then: not in outer_seen, and added to it.
+ * A flow that gets no reply stays "new", and its every packet would be copied. */
+static int outer_once(struct nftnl_rule *r, uint32_t nfproto)
+{
+	bool v6 = nfproto == NFPROTO_IPV6;
+	uint32_t alen = v6 ? 16 : 4, w = alen / 4, soff = v6 ? 8 : 12;
+
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen,
+				    NFT_REG32_00 + w) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG32_00 + 2 * w) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+				    NFT_REG32_00 + 2 * w + 1) ?:
+	       igd_nft_expr_lookup(r, NFT_REG32_00, IGD_GUARD_OUTER_SEEN_SET,
+				   OUTER_SEEN_ID + nfproto, NFT_LOOKUP_F_INV) ?:
+	       igd_nft_expr_dynset_add(r, IGD_GUARD_OUTER_SEEN_SET, OUTER_SEEN_ID + nfproto,
+				       NFT_REG32_00, 0);
+}
+
 /* The rules above into postrouting (forwarded and locally sent flows: NAT is bound
  * there), and the UDP ones into the input chain (flows translated to this gateway
  * itself, e.g. a REDIRECT of an outside port to its IKE daemon). */
@@ -140,7 +194,12 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	unsigned int i;
 	int ret;
 
-	ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_OUTER_IN_CHAIN, NF_INET_LOCAL_IN,
+	bool v6 = nfproto == NFPROTO_IPV6;
+	uint32_t a = v6 ? 8 : 7;	/* ipv6_addr, ipv4_addr . ... . inet_service x 2 */
+
+	ret = outer_put_dyn_set(b, cfg, nfproto, IGD_GUARD_OUTER_SEEN_SET, OUTER_SEEN_ID + nfproto,
+				((a << 6 | a) << 6 | 13) << 6 | 13, v6 ? 40 : 16, OUTER_SEEN_MS) ?:
+	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_OUTER_IN_CHAIN, NF_INET_LOCAL_IN,
 			      OUTER_IN_PRIO);
 	for (i = 0; i < 7 && !ret; i++) {
 		struct nftnl_rule *r = i < 4 ? guard_post_rule(cfg, nfproto) :
@@ -150,7 +209,7 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 		      outer_new_nat(r, IPS_SRC_NAT | IPS_DST_NAT, IPPROTO_UDP) ?:
 		      outer_udp_ports(r, nfproto, i % 4) :
 		      outer_new_nat(r, IPS_SRC_NAT, IPPROTO_ESP);
-		ret = ret ?: igd_nft_expr_counter(r) ?:
+		ret = ret ?: outer_once(r, nfproto) ?: igd_nft_expr_counter(r) ?:
 		      igd_nft_expr_limit(r, NAT_COPY_RATE, NAT_COPY_RATE) ?:
 		      igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
 				       IGD_GUARD_OUTER_NAT_PREFIX) ?:
@@ -216,23 +275,10 @@ static int outer_put_frag_first(struct igd_nft_batch *b, const struct igd_guard_
 				uint32_t nfproto)
 {
 	bool v6 = nfproto == NFPROTO_IPV6;
-	struct nftnl_set *s = nftnl_set_alloc();
-	int ret;
 
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_set_set_str(s, NFTNL_SET_NAME, IGD_GUARD_FRAG_FIRST_SET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, FRAG_FIRST_ID + nfproto);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 << 6 | 19 : 7 << 6 | 13);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 20 : 8);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, FRAG_FIRST_MS);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, FRAG_FIRST_SIZE);
-	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
-	nftnl_set_free(s);
-	return ret;
+	return outer_put_dyn_set(b, cfg, nfproto, IGD_GUARD_FRAG_FIRST_SET,
+				 FRAG_FIRST_ID + nfproto, v6 ? 8 << 6 | 19 : 7 << 6 | 13,
+				 v6 ? 20 : 8, IGD_GUARD_FRAG_FIRST_MS);
 }
 
 /* counter  limit rate COPY_RATE/second  log @prefix  comment @comment */
@@ -266,9 +312,10 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	ret = outer_put_frag_first(b, cfg, nfproto) ?:
 	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_CHAIN, NF_INET_PRE_ROUTING,
 			      OUTER_FRAG_PRIO);
-	if (!ret) {
+	for (i = 0; i < 2 && !ret; i++) {
 		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_CHAIN);
-		ret = !r ? -ENOMEM : outer_frag_match(r, nfproto, true, 0) ?:
+		ret = !r ? -ENOMEM : outer_frag_match(r, nfproto, true,
+						      i ? IPPROTO_UDP : IPPROTO_ESP) ?:
 		      outer_frag_key(r, nfproto) ?:
 		      igd_nft_expr_dynset_add(r, IGD_GUARD_FRAG_FIRST_SET, FRAG_FIRST_ID + nfproto,
 					      NFT_REG32_00, 0);
@@ -281,11 +328,10 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 			ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
 						   NFT_REG32_00) ?:
 			      outer_lookup(r, nfproto, NFT_REG32_00, false);
-		ret = ret ?: igd_nft_expr_counter(r);
 		if (!ret && rules[i].copy)
-			ret = igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
-					       IGD_GUARD_OUTER_FRAG_PREFIX);
-		ret = ret ?: igd_nft_rule_comment(r, rules[i].comment);
+			ret = outer_copy_some(r, cfg, IGD_GUARD_OUTER_FRAG_PREFIX, rules[i].comment);
+		else if (!ret)
+			ret = igd_nft_expr_counter(r) ?: igd_nft_rule_comment(r, rules[i].comment);
 		ret = guard_put_rule(b, r, ret);
 	}
 	for (i = 0; i < 2 && !ret; i++) {
@@ -303,18 +349,60 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	return ret;
 }
 
-/* frag_out (empty until igd_guard_fragout_update) and frag_out_copy */
+/* frag_peers: the tunnel endpoints of the frag_out_peers rules (ipv4_addr or
+ * ipv6_addr, nft's 7 and 8) */
+static struct nftnl_set *outer_peers_set(const struct igd_guard_cfg *cfg, uint32_t nfproto)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	bool v6 = nfproto == NFPROTO_IPV6;
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, FRAG_PEERS);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, FRAG_PEERS_ID + nfproto);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 : 7);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 16 : 4);
+	return s;
+}
+
+/* ip daddr (ip6 daddr) into register 1 */
+static int outer_daddr(struct nftnl_rule *r, uint32_t nfproto)
+{
+	bool v6 = nfproto == NFPROTO_IPV6;
+
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
+				    NFT_REG32_00);
+}
+
+/* frag_peers, frag_out (ip daddr @frag_peers jump frag_out_peers: every other packet
+ * leaves after one lookup), frag_out_peers (empty until igd_guard_fragout_update) and
+ * frag_out_copy */
 static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      uint32_t nfproto)
 {
 	const char *table = igd_hooks_table(&cfg->hooks);
+	struct nftnl_set *s = outer_peers_set(cfg, nfproto);
 	struct nftnl_rule *r;
 	unsigned int i;
 	int ret;
 
-	ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_OUT_CHAIN,
-			      NF_INET_POST_ROUTING, OUTER_OUT_PRIO) ?:
+	if (!s)
+		return -ENOMEM;
+	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_OUT_CHAIN,
+				     NF_INET_POST_ROUTING, OUTER_OUT_PRIO) ?:
+	      guard_put_chain(b, cfg, nfproto, FRAG_OUT_PEERS, GUARD_NO_HOOK, 0) ?:
 	      guard_put_chain(b, cfg, nfproto, FRAG_OUT_COPY, GUARD_NO_HOOK, 0);
+	if (!ret) {
+		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_OUT_CHAIN);
+		ret = !r ? -ENOMEM : outer_daddr(r, nfproto) ?:
+		      igd_nft_expr_lookup(r, NFT_REG32_00, FRAG_PEERS, FRAG_PEERS_ID + nfproto, 0) ?:
+		      igd_nft_expr_jump(r, FRAG_OUT_PEERS);
+		ret = guard_put_rule(b, r, ret);
+	}
 	for (i = 0; i < 2 && !ret; i++) {
 		r = igd_nft_rule_new(nfproto, table, FRAG_OUT_COPY);
 		ret = !r ? -ENOMEM : outer_proto(r, i ? IPPROTO_UDP : IPPROTO_ESP) ?:
@@ -325,43 +413,76 @@ static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cf
 	return ret;
 }
 
-/* ip daddr @f->peer  (meta l4proto esp | udp dport @outer_ports)  ip length > MTU,
- * or for IPv6  ip6 daddr ...  ip6 payload_len > MTU - 40 */
+/* ip daddr @f->peer, then (@what) meta l4proto esp | udp dport @outer_ports |
+ * udp sport @outer_ports (this gateway answering a peer behind NAT), then
+ * ip length > MTU, or for IPv6 ip6 length (the payload's) > MTU - 40 */
 static int outer_put_fragout_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-				  const struct igd_fragout_rule *f, bool udp)
+				  const struct igd_fragout_rule *f, unsigned int what)
 {
 	bool v6 = f->family == 6;
 	uint32_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
-						IGD_GUARD_FRAG_OUT_CHAIN);
+						FRAG_OUT_PEERS);
 	uint16_t len = htons((uint16_t)(v6 ? f->mtu - 40 : f->mtu));
 	int ret;
 
 	if (v6 && f->mtu <= 40)
 		ret = -EINVAL;
 	else
-		ret = !r ? -ENOMEM :
-		      igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
-					   NFT_REG32_00) ?:
+		ret = !r ? -ENOMEM : outer_daddr(r, nfproto) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, f->peer.b, v6 ? 16 : 4) ?:
-		      outer_proto(r, udp ? IPPROTO_UDP : IPPROTO_ESP);
-	if (!ret && udp)
-		ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00) ?:
+		      outer_proto(r, what ? IPPROTO_UDP : IPPROTO_ESP);
+	if (!ret && what)
+		ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, what == 1 ? 2 : 0, 2,
+					   NFT_REG32_00) ?:
 		      igd_nft_expr_lookup(r, NFT_REG32_00, OUTER_SET, 0, 0);
 	/* the length field, big-endian: cmp's byte order compares it as a number */
 	ret = ret ?: igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 4 : 2, 2,
 					  NFT_REG32_00) ?:
 	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &len, 2) ?:
-	      igd_nft_expr_jump(r, FRAG_OUT_COPY);
+	      igd_nft_expr_goto(r, FRAG_OUT_COPY);	/* once, even for udp 4500 -> 4500 */
 	return guard_put_rule(b, r, ret);
+}
+
+/* frag_peers of one family: flushed, then its endpoints among @f */
+static int outer_put_peers(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, const struct igd_fragout_rule *f, size_t n)
+{
+	struct nftnl_set *s = outer_peers_set(cfg, nfproto);
+	struct nftnl_set_elem *e;
+	int fam = nfproto == NFPROTO_IPV6 ? 6 : 4;
+	size_t i, k = 0;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s);
+	for (i = 0; i < n && !ret; i++) {
+		if (f[i].family != fam)
+			continue;
+		e = nftnl_set_elem_alloc();
+		if (!e) {
+			ret = -ENOMEM;
+			break;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, f[i].peer.b, fam == 6 ? 16 : 4);
+		nftnl_set_elem_add(s, e);
+		k++;
+	}
+	if (!ret && k)
+		ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
+	nftnl_set_free(s);
+	return ret;
 }
 
 int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_fragout_rule *f,
 			     size_t n, char *err, size_t errlen)
 {
+	static const uint32_t fams[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 	struct igd_nft_batch *b;
+	unsigned int k, what;
 	size_t i;
-	int ret;
+	int ret = 0;
 
 	if (!cfg->outer || !cfg->log_group)
 		return 0;
@@ -370,11 +491,12 @@ int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_f
 		snprintf(err, errlen, "nft: out of memory");
 		return -ENOMEM;
 	}
-	ret = guard_flush(b, cfg, NFPROTO_IPV4, IGD_GUARD_FRAG_OUT_CHAIN) ?:
-	      guard_flush(b, cfg, NFPROTO_IPV6, IGD_GUARD_FRAG_OUT_CHAIN);
+	for (k = 0; k < 2 && !ret; k++)
+		ret = outer_put_peers(b, cfg, fams[k], f, n) ?:
+		      guard_flush(b, cfg, fams[k], FRAG_OUT_PEERS);
 	for (i = 0; i < n && !ret; i++)
-		ret = outer_put_fragout_rule(b, cfg, &f[i], false) ?:
-		      outer_put_fragout_rule(b, cfg, &f[i], true);
+		for (what = 0; what < 3 && !ret; what++)
+			ret = outer_put_fragout_rule(b, cfg, &f[i], what);
 	return guard_send(b, ret, "frag_out rules", err, errlen);
 }
 

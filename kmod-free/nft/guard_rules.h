@@ -98,6 +98,8 @@ struct igd_guard_sets {
 #define IGD_GUARD_OUTER_ORPHAN_PREFIX "ipsecguard outer-frag-orphan"
 #define IGD_GUARD_FRAG_OUT_CHAIN "frag_out"
 #define IGD_GUARD_FRAG_FIRST_SET "frag_first"
+#define IGD_GUARD_FRAG_FIRST_MS	3000	/* a reordered first fragment comes within 1 s */
+#define IGD_GUARD_OUTER_SEEN_SET "outer_seen"
 #define IGD_GUARD_OUTER_IN_CHAIN "outer_in"
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 /* The comments that name the rules whose counters the stats event reports. */
@@ -132,6 +134,7 @@ struct igd_mss_rule {
 struct igd_fragout_rule {
 	union igd_addr peer;
 	uint8_t family;			/* 4 or 6 */
+	uint8_t source;			/* enum igd_mtu_source: where the MTU is from */
 	uint16_t mtu;
 };
 #define IGD_MAX_FRAGOUT_RULES	256

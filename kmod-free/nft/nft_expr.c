@@ -382,6 +382,11 @@ int igd_nft_expr_jump(struct nftnl_rule *r, const char *chain)
 	return nft_expr_imm_verdict(r, NFT_JUMP, chain);
 }
 
+int igd_nft_expr_goto(struct nftnl_rule *r, const char *chain)
+{
+	return nft_expr_imm_verdict(r, NFT_GOTO, chain);
+}
+
 
 int igd_nft_expr_queue(struct nftnl_rule *r, uint16_t num, uint16_t total,
 		       uint16_t flags)

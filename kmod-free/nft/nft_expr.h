@@ -80,6 +80,8 @@ int igd_nft_expr_limit(struct nftnl_rule *r, uint64_t per_second, uint32_t burst
 int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict);
 /* [ immediate reg 0 jump -> @chain ] */
 int igd_nft_expr_jump(struct nftnl_rule *r, const char *chain);
+/* [ immediate reg 0 goto -> @chain ] : no return to the rest of this chain */
+int igd_nft_expr_goto(struct nftnl_rule *r, const char *chain);
 
 /* Queue flags, identical for the native expression and xt NFQUEUE v3. */
 #define IGD_NFT_QUEUE_BYPASS	0x01

@@ -5,7 +5,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include "nft/prenat_map.h"
-#include "nl/nl_talk.h"
+#include "nft/setelem_get.h"
 
 static size_t prenat_alen(int family)
 {
@@ -110,29 +110,9 @@ int igd_prenat_lookup(struct mnl_socket *nl, void *buf, size_t len, const char *
 		      int family, const uint8_t *key, struct igd_prenat *out)
 {
 	struct prenat_answer ans = { family, out, -ENOENT };
-	struct nlattr *elems, *elem, *k;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
 	int ret;
 
-	if (len < (size_t)MNL_SOCKET_BUFFER_SIZE)
-		return -EINVAL;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSETELEM;
-	nlh->nlmsg_flags = NLM_F_REQUEST;	/* one answer: the element or an error */
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, IGD_PRENAT_MAP);
-	elems = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, (uint16_t)igd_prenat_key_len(family), key);
-	mnl_attr_nest_end(nlh, k);
-	mnl_attr_nest_end(nlh, elem);
-	mnl_attr_nest_end(nlh, elems);
-	ret = igd_nl_exchange(nl, nlh, buf, len, prenat_answer_cb, &ans);
+	ret = igd_nft_setelem_get(nl, buf, len, table, family, IGD_PRENAT_MAP, key,
+				  (uint16_t)igd_prenat_key_len(family), prenat_answer_cb, &ans);
 	return ret ? ret : ans.ret;
 }

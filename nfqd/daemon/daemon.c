@@ -153,6 +153,7 @@ static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 		return 0;
 	if (!d->opts.no_outer && (e = igd_outer_init(&d->outer, d->log, &d->opts.ike_ports)))
 		why = "conntrack netlink";
+	d->outer.table = d->opts.table;
 	if (!e)
 		e = igd_nflog_open(&d->nflog, (uint16_t)d->opts.log_group,
 				   IGD_GUARD_LOG_SNAPLEN, daemon_on_copy, d, err, errlen);

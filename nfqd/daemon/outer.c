@@ -227,9 +227,17 @@ static void outer_judge_nat(struct igd_outer *o, const struct igd_ct *ct,
 	outer_end(o, &j, suppressed);
 }
 
+static bool ct_tuple_eq(const struct igd_ct_tuple *a, const struct igd_ct_tuple *b)
+{
+	return !memcmp(&a->src, &b->src, sizeof(a->src)) &&
+	       !memcmp(&a->dst, &b->dst, sizeof(a->dst)) && a->proto == b->proto &&
+	       a->has_ports == b->has_ports && a->sport == b->sport && a->dport == b->dport;
+}
+
 static void outer_on_nat(struct igd_outer *o, const struct igd_nflog_pkt *c)
 {
 	struct igd_outer_pending *w;
+	struct igd_ct_tuple t;
 	struct igd_pkt p;
 	unsigned int i;
 
@@ -239,44 +247,25 @@ static void outer_on_nat(struct igd_outer *o, const struct igd_nflog_pkt *c)
 		o->st.unread++;
 		return;
 	}
+	/* the copy is the translated packet: its entry answers to the inverse */
+	memset(&t, 0, sizeof(t));
+	t.src = p.dst;
+	t.dst = p.src;
+	t.proto = p.proto;
+	t.has_ports = p.proto == IPPROTO_UDP;
+	t.sport = p.dport;
+	t.dport = p.sport;
+	for (i = 0; i < o->npending; i++)
+		if (o->pending[i].family == p.family && ct_tuple_eq(&o->pending[i].reply, &t))
+			return;		/* another packet of a flow already waiting */
 	if (o->npending == IGD_OUTER_PENDING) {
 		o->st.overflow++;
 		return;
 	}
-	/* the copy is the translated packet: its entry answers to the inverse */
-	w = &o->pending[o->npending];
-	memset(w, 0, sizeof(*w));
+	w = &o->pending[o->npending++];
 	w->family = p.family;
 	w->since_ms = igd_now_ms();
-	w->reply.src = p.dst;
-	w->reply.dst = p.src;
-	w->reply.proto = p.proto;
-	w->reply.has_ports = p.proto == IPPROTO_UDP;
-	w->reply.sport = p.dport;
-	w->reply.dport = p.sport;
-	for (i = 0; i < o->npending; i++)
-		if (o->pending[i].family == w->family &&
-		    !memcmp(&o->pending[i].reply, &w->reply, sizeof(w->reply)))
-			return;		/* another packet of a flow already waiting */
-	o->npending++;
-}
-
-/* Whether the entry @ct was judged already: a translated flow that gets no reply
- * stays "new", and every packet of it is copied (at most the rules' rate).  Known by
- * its id and translation (an id can come back for a new entry of the same flow). */
-static bool outer_judged(struct igd_outer *o, const struct igd_ct *ct)
-{
-	unsigned int i, n = o->njudged < IGD_OUTER_JUDGED ? o->njudged : IGD_OUTER_JUDGED;
-	uint32_t h = (uint32_t)igd_rl_hash(&ct->reply, sizeof(ct->reply), ct->id);
-
-	if (!ct->id)
-		return false;
-	for (i = 0; i < n; i++)
-		if (o->judged[i].id == ct->id && o->judged[i].reply == h)
-			return true;
-	o->judged[o->njudged % IGD_OUTER_JUDGED].id = ct->id;
-	o->judged[o->njudged++ % IGD_OUTER_JUDGED].reply = h;
-	return false;
+	w->reply = t;
 }
 
 void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad)
@@ -296,7 +285,7 @@ void igd_outer_tick(struct igd_outer *o, const struct igd_sad *sad)
 		}
 		if (e || !ct.has_reply) {
 			o->st.unread++;
-		} else if (!outer_judged(o, &ct)) {
+		} else {
 			o->st.nat_copies++;
 			outer_judge_nat(o, &ct, sad);
 		}

@@ -34,8 +34,8 @@ struct igd_outer_peer {
 };
 
 struct igd_outer_stats {
-	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows (conntrack
-					 * entries) seen */
+	uint64_t nat_copies;		/* translated IKE/NAT-T/ESP flows seen (one
+					 * without reply again every 10 s) */
 	uint64_t nat_events;		/* ... of them an outer-nat event */
 	uint64_t frag_copies, frag_events;
 	uint64_t frag_out_copies, frag_out_events;
@@ -59,9 +59,8 @@ struct igd_outer_pending {
 };
 
 /* A later fragment that came without its first: its first may yet come (reordered);
- * judged a second later against the first fragments copied meanwhile. */
+ * judged a second later against the kernel's frag_first set. */
 #define IGD_OUTER_ORPHANS	32
-#define IGD_OUTER_FIRSTS	64
 
 struct igd_outer_orphan {
 	union igd_addr src, dst;
@@ -72,27 +71,16 @@ struct igd_outer_orphan {
 	uint8_t kind;			/* enum igd_outer_frag_kind */
 };
 
-/* The conntrack ids of the translated flows judged last, so that each gets one
- * event however many of its packets are copied. */
-#define IGD_OUTER_JUDGED	64
-
 struct igd_outer {
 	struct igd_logdest *log;
 	struct igd_outer_pending pending[IGD_OUTER_PENDING];
 	unsigned int npending;
-	struct { uint32_t id, reply; } judged[IGD_OUTER_JUDGED];
-	unsigned int njudged;
 	const struct igd_outer_ports *ports;
 	struct mnl_socket *ct_nl;	/* conntrack lookups, bounded wait */
 	struct igd_outer_orphan orphans[IGD_OUTER_ORPHANS];
 	unsigned int norphans;
-	struct {
-		union igd_addr src;
-		uint32_t frag_id;
-		uint8_t family;
-		uint64_t ms;
-	} firsts[IGD_OUTER_FIRSTS];
-	unsigned int nfirsts;		/* a ring: the most recent first fragments */
+	const char *table;		/* the guard's table (frag_first): set by the
+					 * daemon once it is known */
 	/* the frag_out chain's rules as last installed, and route lookups for them */
 	struct igd_fragout_rule fragout[IGD_MAX_FRAGOUT_RULES];
 	size_t nfragout;

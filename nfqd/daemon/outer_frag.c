@@ -1,6 +1,7 @@
 /* outer-frag events: ESP and IKE datagrams arriving in fragments, arriving without
  * their first fragment, and leaving larger than the path to the peer carries; the
  * frag_out chain's rules.  See outer.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,12 @@
 #include "localaddr.h"
 #include "verdict_log.h"
 #include "mtu/esp_mtu.h"
+#include "nft/setelem_get.h"
 #include "outer/outer_frag.h"
 #include "util/clock.h"
 
-#define ORPHAN_WAIT_MS	1000	/* a reordered first fragment comes within this */
+#define ORPHAN_WAIT_MS	1000	/* a reordered first fragment comes within this;
+				 * IGD_GUARD_FRAG_FIRST_MS keeps it longer */
 
 /* One line per flow, kind and direction per 10 s. */
 static bool frag_rl(struct igd_outer *o, const struct igd_outer_frag *f, uint8_t dir,
@@ -75,12 +78,6 @@ void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		o->st.unread++;
 		return;
 	}
-	/* for the later fragments that may come before it */
-	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].src = f.src;
-	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].family = f.family;
-	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].frag_id = f.frag_id;
-	o->firsts[o->nfirsts % IGD_OUTER_FIRSTS].ms = igd_now_ms();
-	o->nfirsts++;
 	peer = outer_peer(o, f.family, &f.src);
 	peer->frag_datagrams++;
 	if (!peer->frag_bytes_min || f.frag_len < peer->frag_bytes_min)
@@ -113,22 +110,23 @@ static bool same_addr(int family, const union igd_addr *a, const union igd_addr 
 	return !memcmp(a, b, family == 6 ? 16 : 4);
 }
 
-/* The MTU the frag_out rule for @peer holds, 0 when none (rules replaced since). */
-static unsigned int fragout_mtu(const struct igd_outer *o, int family,
-				const union igd_addr *peer)
+/* The frag_out rule for @peer, NULL when none (rules replaced since). */
+static const struct igd_fragout_rule *fragout_rule(const struct igd_outer *o, int family,
+						   const union igd_addr *peer)
 {
 	size_t i;
 
 	for (i = 0; i < o->nfragout; i++)
 		if (o->fragout[i].family == family &&
 		    same_addr(family, &o->fragout[i].peer, peer))
-			return o->fragout[i].mtu;
-	return 0;
+			return &o->fragout[i];
+	return NULL;
 }
 
 void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		       const struct igd_sad *sad)
 {
+	const struct igd_fragout_rule *rule;
 	struct igd_outer_frag f;
 	const struct igd_sa *sa;
 	struct igd_esp_params ep;
@@ -136,7 +134,7 @@ void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	uint64_t suppressed;
 	unsigned int mtu;
 	bool esp_params;
-	char a[IGD_ADDRSTRLEN], e[400];
+	char a[IGD_ADDRSTRLEN], e[400], m[48];
 
 	o->st.frag_out_copies++;
 	if (igd_outer_whole_parse(c->data, c->len, o->ports, &f)) {
@@ -147,13 +145,17 @@ void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	if (!frag_rl(o, &f, 1, &suppressed))
 		return;
 	o->st.frag_out_events++;
-	mtu = fragout_mtu(o, f.family, &f.dst);
+	rule = fragout_rule(o, f.family, &f.dst);
+	mtu = rule ? rule->mtu : 0;
 	sa = outer_sa(sad, f.family, &f.src, &f.dst, f.spi);
 	esp_params = sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep);
 	frag_begin(o, &j, "out", &f);
 	igd_json_uint(&j, "outer_bytes", f.frag_len);
-	if (mtu)
+	if (mtu) {
 		igd_json_uint(&j, "path_mtu", mtu);
+		igd_json_str(&j, "path_mtu_source",
+			     igd_mtu_source_str((enum igd_mtu_source)rule->source));
+	}
 	if (f.df)
 		igd_json_bool(&j, "df", true);
 	if (sa)
@@ -164,16 +166,18 @@ void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	if (esp_params && mtu && igd_esp_inner_mtu(&ep, mtu))
 		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, mtu));
 	igd_addr_str(f.family, &f.dst, a, sizeof(a));
+	snprintf(m, sizeof(m), mtu ? "the %u the path carries" : "what the path carries", mtu);
 	if (f.df)
-		snprintf(e, sizeof(e), "%s to %s of %u bytes does not fit the path's %u and "
-			 "may not be fragmented (DF): the kernel drops it", f.kind == IGD_OFRAG_IKE ?
-			 "IKE" : "ESP", a, f.frag_len, mtu);
+		snprintf(e, sizeof(e), "%s to %s of %u bytes is larger than %s and may not be "
+			 "fragmented (DF): unless the kernel was told to ignore DF for it, it is "
+			 "dropped and the sender told the MTU", f.kind == IGD_OFRAG_IKE ? "IKE" :
+			 "ESP", a, f.frag_len, m);
 	else
-		snprintf(e, sizeof(e), "%s to %s leaves as %u-byte packets over a path that "
-			 "carries %u: the kernel sends each in fragments, which the peer must "
-			 "reassemble before it decrypts (a lost fragment loses the packet; NAT "
-			 "devices and firewalls often drop fragments)",
-			 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", a, f.frag_len, mtu);
+		snprintf(e, sizeof(e), "%s to %s leaves as %u-byte packets, larger than %s: the "
+			 "kernel sends each in fragments, which the peer must reassemble before "
+			 "it decrypts (a lost fragment loses the packet; NAT devices and "
+			 "firewalls often drop fragments)",
+			 f.kind == IGD_OFRAG_IKE ? "IKE" : "ESP", a, f.frag_len, m);
 	igd_json_str(&j, "effect", e);
 	igd_json_str(&j, "hint", f.kind == IGD_OFRAG_IKE ? frag_ike_hint() :
 		     "clamp TCP MSS to what the tunnel carries (ipsecguardd --mss auto) and "
@@ -208,17 +212,29 @@ void outer_on_orphan(struct igd_outer *o, const struct igd_nflog_pkt *c)
 	w->since_ms = igd_now_ms();
 }
 
-/* Whether the first fragment of @w's datagram was copied after all. */
-static bool orphan_first_came(const struct igd_outer *o, const struct igd_outer_orphan *w)
+/* Whether the first fragment of @w's datagram came after all (reordered): the
+ * kernel's frag_first set holds every first fragment of ESP and UDP for 3 s.
+ * 1 yes, 0 no, -errno when it could not be asked. */
+static int orphan_first_came(struct igd_outer *o, const struct igd_outer_orphan *w)
 {
-	unsigned int i, n = o->nfirsts < IGD_OUTER_FIRSTS ? o->nfirsts : IGD_OUTER_FIRSTS;
+	uint8_t key[20];
+	uint16_t klen;
+	int e;
 
-	for (i = 0; i < n; i++)
-		if (o->firsts[i].family == w->family && o->firsts[i].frag_id == w->frag_id &&
-		    same_addr(w->family, &o->firsts[i].src, &w->src) &&
-		    o->firsts[i].ms + 2 * ORPHAN_WAIT_MS >= w->since_ms)
-			return true;
-	return false;
+	memset(key, 0, sizeof(key));
+	if (w->family == 6) {
+		memcpy(key, w->src.b, 16);
+		key[16] = (uint8_t)(w->frag_id >> 24), key[17] = (uint8_t)(w->frag_id >> 16);
+		key[18] = (uint8_t)(w->frag_id >> 8), key[19] = (uint8_t)w->frag_id;
+		klen = 20;
+	} else {	/* the 16-bit id first in its zero-padded 4 bytes */
+		memcpy(key, &w->src.a4, 4);
+		key[4] = (uint8_t)(w->frag_id >> 8), key[5] = (uint8_t)w->frag_id;
+		klen = 8;
+	}
+	e = igd_nft_setelem_get(o->ct_nl, o->buf, sizeof(o->buf), o->table, w->family,
+				IGD_GUARD_FRAG_FIRST_SET, key, klen, NULL, NULL);
+	return !e ? 1 : e == -ENOENT ? 0 : e;
 }
 
 /* Whether @a is a tunnel endpoint this gateway knows: an SA's or a frag_out rule's. */
@@ -226,7 +242,7 @@ static bool orphan_from_tunnel(const struct igd_outer *o, const struct igd_sad *
 			       const struct igd_outer_orphan *w)
 {
 	return outer_sa(sad, w->family, &w->src, &w->dst, 0) ||
-	       fragout_mtu(o, w->family, &w->src);
+	       fragout_rule(o, w->family, &w->src);
 }
 
 static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
@@ -239,7 +255,7 @@ static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
 	const struct igd_sa *sa;
 	struct igd_json j;
 	uint64_t suppressed;
-	char a[IGD_ADDRSTRLEN], e[480];
+	char a[IGD_ADDRSTRLEN], e[512];
 
 	outer_peer(o, w->family, &w->src)->orphans++;
 	if (!frag_rl(o, &f, 2, &suppressed))
@@ -256,15 +272,15 @@ static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
 	snprintf(e, sizeof(e), "fragments of %s datagrams from %s arrive without their first "
 		 "fragment (id %u, offset %u): the kernel cannot reassemble them and drops the "
 		 "rest when reassembly times out, so every packet of the tunnel that needs "
-		 "fragments is lost.%s", w->kind == IGD_OFRAG_ESP ? "ESP" : "UDP",
-		 igd_addr_str(w->family, &w->src, a, sizeof(a)), w->frag_id, w->offset,
-		 w->kind == IGD_OFRAG_ESP ? "" : " With NAT-T only the first fragment carries "
-		 "the UDP ports, and devices that filter or translate on ports drop it");
+		 "fragments is lost.  The first fragment is the largest: a hop with a smaller "
+		 "MTU that may not fragment it again, or a filter or NAT device that drops "
+		 "it, loses it on the way", w->kind == IGD_OFRAG_ESP ? "ESP" : "UDP",
+		 igd_addr_str(w->family, &w->src, a, sizeof(a)), w->frag_id, w->offset);
 	igd_json_str(&j, "effect", e);
-	igd_json_str(&j, "hint", "find what drops first fragments on the path (a port "
-		     "filter, a NAT device that does not reassemble); keep the tunnel's packets "
-		     "under the path MTU: clamp TCP MSS, lower the inner MTU, enable IKE "
-		     "fragmentation");
+	igd_json_str(&j, "hint", "find where the first fragments are lost (the path MTU "
+		     "between the peers, filters and NAT devices on it); keep the tunnel's "
+		     "packets under the path MTU: clamp TCP MSS, lower the inner MTU, enable "
+		     "IKE fragmentation");
 	outer_end(o, &j, suppressed);
 }
 
@@ -272,13 +288,16 @@ void outer_orphans_tick(struct igd_outer *o, const struct igd_sad *sad)
 {
 	uint64_t now = igd_now_ms();
 	unsigned int i, keep = 0;
+	int came;
 
 	for (i = 0; i < o->norphans; i++) {
 		const struct igd_outer_orphan *w = &o->orphans[i];
 
 		if (now - w->since_ms < ORPHAN_WAIT_MS)
 			o->orphans[keep++] = *w;
-		else if (orphan_first_came(o, w))
+		else if ((came = orphan_first_came(o, w)) < 0)
+			o->st.unread++;
+		else if (came)
 			o->st.orphan_reordered++;
 		else if (!orphan_from_tunnel(o, sad, w))
 			o->st.orphan_other++;
@@ -343,6 +362,7 @@ size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
 		    !r.mtu || r.mtu > 65535)
 			continue;	/* no route: nothing leaves to it */
 		out[k] = out[i];
+		out[k].source = (uint8_t)r.source;
 		out[k++].mtu = (uint16_t)r.mtu;
 	}
 	qsort(out, k, sizeof(out[0]), fragout_cmp);

@@ -79,12 +79,12 @@ check "the server got ESP in UDP on 4009 ($(cat "$TMPD/recv.4009"))" \
 check "outer-nat port-map naming 4500 outside and 4009 inside" \
 	[ "$(awaited 1 outer-nat what=port-map proto=udp orig.dst=172.16.0.1 orig.dport=4500 \
 		nat.dst=10.0.2.33 nat.dport=4009 orig.src=172.16.0.2)" = 1 ]
-# no reply: the entry stays new and the rule copies each packet of the flow
+# no reply: the entry stays new, every packet of it passes the rule's ct state new
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
 settle
-check "two more packets of the unanswered flow: copied ($(stats kernel.outer_nat_flows)), one event, one flow" \
-	[ "$(stats kernel.outer_nat_flows)" = 3 -a "$(events outer-nat orig.src=172.16.0.2)" = 1 \
+check "two more packets of the unanswered flow: not copied again (outer_seen), one event" \
+	[ "$(stats kernel.outer_nat_flows)" = 1 -a "$(events outer-nat orig.src=172.16.0.2)" = 1 \
 	  -a "$(stats outer.nat_flows)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
@@ -216,11 +216,11 @@ for o in json.load(sys.stdin)["nftables"]:
     if any(m.get("match", {}).get("right") == sys.argv[1] for m in r["expr"]):
         print(next(e["counter"]["packets"] for e in r["expr"] if "counter" in e))' "$1"
 }
-fragout_rules() { in_gw nft list chain ip ipsecguard frag_out | grep -c 'jump frag_out_copy'; }
+fragout_rules() { in_gw nft list chain ip ipsecguard frag_out_peers | grep -c 'goto frag_out_copy'; }
 _i=0
-while [ "$(fragout_rules)" -lt 2 ] && [ $_i -lt 70 ]; do sleep 0.1; _i=$((_i + 1)); done
-check "frag_out follows the SPD: two rules for the peer 172.16.0.2, MTU 1500" \
-	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard frag_out | grep -q 'ip daddr 172.16.0.2.*ip length > 1500'"
+while [ "$(fragout_rules)" -lt 3 ] && [ $_i -lt 70 ]; do sleep 0.1; _i=$((_i + 1)); done
+check "frag_out follows the SPD: three rules for the peer 172.16.0.2, MTU 1500 ($(fragout_rules))" \
+	sh -c "[ $(fragout_rules) = 3 ] && ip netns exec $NS_GW nft list table ip ipsecguard | grep -A2 'set frag_peers' | grep -q 'elements = { 172.16.0.2 }'"
 # esp GW BYTES [SPI]: one ESP packet of BYTES payload from the gateway to the peer
 esp() {
 	in_gw python3 -c '
@@ -249,21 +249,31 @@ check "outer-frag out: ESP in UDP 4500, its SPI" \
 	[ "$(awaited 1 outer-frag dir=out kind=esp-in-udp spi=0x00001002 dport=4500 outer_bytes=2036)" = 1 ]
 check "outer-frag out: IKE (the non-ESP marker)" \
 	[ "$(awaited 1 outer-frag dir=out kind=ike dport=4500 outer_bytes=2032)" = 1 ]
-check "the peer received both in fragments ($(peer_firsts udp))" [ "$(peer_firsts udp)" = 2 ]
+# answering a peer behind NAT: from 4500 to the port its NAT mapped
+in_gw python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)
+s.bind(("172.16.0.1", 4500))
+s.sendto(b"\0\0\x10\x04" + b"\0\0\0\1" + b"u" * 2000, ("172.16.0.2", 31337))'
+check "outer-frag out: ESP in UDP from 4500 to a NAT-mapped port, once" \
+	[ "$(awaited 1 outer-frag dir=out kind=esp-in-udp spi=0x00001004 sport=4500 dport=31337)" = 1 ]
+check "the peer received the three in fragments ($(peer_firsts udp))" [ "$(peer_firsts udp)" = 3 ]
 info "a smaller path MTU to the peer: the rule follows the route"
 in_gw ip route add 172.16.0.2/32 dev wan0 mtu 1400
 _i=0
-while ! in_gw nft list chain ip ipsecguard frag_out | grep -q 'ip length > 1400' && [ $_i -lt 80 ]; do
+while ! in_gw nft list chain ip ipsecguard frag_out_peers | grep -q 'ip length > 1400' && [ $_i -lt 80 ]; do
 	sleep 0.1; _i=$((_i + 1))
 done
 check "frag_out now holds MTU 1400 for the peer" \
-	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard frag_out | grep -q 'ip daddr 172.16.0.2.*ip length > 1400'"
+	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard frag_out_peers | grep -q 'ip daddr 172.16.0.2.*ip length > 1400'"
 esp 1430 0x1003
 check "outer-frag out: 1450 bytes over 1400" \
 	[ "$(awaited 1 outer-frag dir=out spi=0x00001003 outer_bytes=1450 path_mtu=1400)" = 1 ]
 check "the peer received it in fragments ($(peer_firsts esp))" [ "$(peer_firsts esp)" = 2 ]
-check "stats: the kernel counted 2 ESP and 2 UDP packets leaving too big ($(stats kernel.frag_out_esp), $(stats kernel.frag_out_ike_port_udp))" \
-	[ "$(stats kernel.frag_out_esp)" = 2 -a "$(stats kernel.frag_out_ike_port_udp)" = 2 ]
+check "stats: the kernel counted 2 ESP and 3 UDP packets leaving too big, each once ($(stats kernel.frag_out_esp), $(stats kernel.frag_out_ike_port_udp))" \
+	[ "$(stats kernel.frag_out_esp)" = 2 -a "$(stats kernel.frag_out_ike_port_udp)" = 3 ]
 
 info "fragments arriving without their first"
 # frag NS SRC ID OFFSET MORE PROTO [DPORT]: one IPv4 fragment, built by hand; offset 0
@@ -283,8 +293,16 @@ s.sendto(h + body, ("172.16.0.1", 0))' "$2" "$3" "$4" "$5" "$6" "${7:-0}"
 }
 frag "$NS_PEER" 172.16.0.2 0x4242 1480 0 17
 frag "$NS_PEER" 172.16.0.2 0x4243 1480 0 50
-# reordered: the later fragment first, its first right after
+# reordered: the later fragment first, then 100 other first fragments, then its first
 frag "$NS_PEER" 172.16.0.2 0x4244 1480 0 17
+ip netns exec "$NS_PEER" python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for i in range(100):
+    body = struct.pack("!HHHH", 4500, 4500, 1480, 0) + b"\0\0\x20\x01" + b"f" * 192
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0x6000 + i, 0x2000, 64, 17, 0,
+                    socket.inet_aton("172.16.0.2"), socket.inet_aton("172.16.0.1"))
+    s.sendto(h + body, ("172.16.0.1", 0))'
 frag "$NS_PEER" 172.16.0.2 0x4244 0 1 17 4500
 # in order: the first, then the later one (not copied at all)
 frag "$NS_PEER" 172.16.0.2 0x4245 0 1 17 4500
@@ -312,11 +330,11 @@ check "outer-frag in, IPv6: its SPI, fragments of at most 1500" \
 in_gw ip -6 xfrm policy add src fd00:2::/64 dst fd00:168::/64 dir out \
 	tmpl src fd00:16::1 dst fd00:16::2 proto esp mode tunnel
 _i=0
-while ! in_gw nft list chain ip6 ipsecguard frag_out | grep -q 'ip6 length > 1460' && [ $_i -lt 80 ]; do
+while ! in_gw nft list chain ip6 ipsecguard frag_out_peers | grep -q 'ip6 length > 1460' && [ $_i -lt 80 ]; do
 	sleep 0.1; _i=$((_i + 1))
 done
 check "frag_out (ip6) holds the peer fd00:16::2 with ip6 length (the payload length) > 1500 - 40" \
-	sh -c "ip netns exec $NS_GW nft list chain ip6 ipsecguard frag_out | grep -q 'ip6 daddr fd00:16::2 .*ip6 length > 1460'"
+	sh -c "ip netns exec $NS_GW nft list chain ip6 ipsecguard frag_out_peers | grep -q 'ip6 daddr fd00:16::2 .*ip6 length > 1460'"
 in_gw python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 50)
