@@ -81,4 +81,4 @@ in0=$(sa_packets gw2 $LAB_SPI_12)
 expect_eq "with the endpoint on 4009 the mapped tunnel carries pings" "$(pings host $LAB_HOST2 3)" 3
 expect_ge "gw2's in SA decapsulated them" "$(( $(sa_packets gw2 $LAB_SPI_12) - in0 ))" 3
 daemon_stop gw2
-expect_ge "gw2's stats: translated IKE-port flows seen" "$(log_last "$L2" outer.nat_flows event=stats)" 2
+expect_ge "gw2's stats: the translated flow seen" "$(log_last "$L2" outer.nat_flows event=stats)" 1
