@@ -133,6 +133,7 @@ struct igd_mss_rule {
  * frag_out chain of its family copies the tunnel's packets to it that are larger. */
 struct igd_fragout_rule {
 	union igd_addr peer;
+	union igd_addr local;		/* the source it is sent from (route lookup) */
 	uint8_t family;			/* 4 or 6 */
 	uint8_t source;			/* enum igd_mtu_source: where the MTU is from */
 	uint16_t mtu;

@@ -84,6 +84,7 @@ struct igd_outer {
 	/* the frag_out chain's rules as last installed, and route lookups for them */
 	struct igd_fragout_rule fragout[IGD_MAX_FRAGOUT_RULES];
 	size_t nfragout;
+	bool fragout_full_said;		/* more endpoints than rules: said once */
 	struct igd_rtnl rtnl;
 	bool rtnl_ok;
 	uint8_t rtbuf[IGD_RTNL_BUF_SIZE];

@@ -318,7 +318,7 @@ static int fragout_cmp(const void *a, const void *b)
 
 /* @peer into @out unless there (a linear look: tunnel endpoints are few) */
 static size_t fragout_push(struct igd_fragout_rule *out, size_t n, size_t max, int family,
-			   const union igd_addr *peer)
+			   const union igd_addr *local, const union igd_addr *peer)
 {
 	static const union igd_addr any;
 	size_t i;
@@ -333,6 +333,7 @@ static size_t fragout_push(struct igd_fragout_rule *out, size_t n, size_t max, i
 	memset(&out[n], 0, sizeof(out[n]));	/* compared with memcmp */
 	out[n].family = (uint8_t)family;
 	memcpy(&out[n].peer, peer, family == 6 ? 16 : 4);
+	memcpy(&out[n].local, local, family == 6 ? 16 : 4);
 	return n + 1;
 }
 
@@ -351,12 +352,16 @@ size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
 		igd_spd_for_each(spd, sp, IGD_DIR_OUT)
 			if (sp->ntmpl && sp->tmpl[0].mode == XFRM_MODE_TUNNEL)
 				n = fragout_push(out, n, max, sp->tmpl[0].family,
-						 &sp->tmpl[0].daddr);
+						 &sp->tmpl[0].saddr, &sp->tmpl[0].daddr);
 	while (sad && (sa = igd_sad_next(sad, sa)))
 		if (igd_localaddr_is_local(local, sa->family, &sa->saddr))
-			n = fragout_push(out, n, max, sa->family, &sa->daddr);
+			n = fragout_push(out, n, max, sa->family, &sa->saddr, &sa->daddr);
 	for (i = 0; i < n; i++) {
-		struct igd_route_query q = { .family = out[i].family, .dst = out[i].peer };
+		/* from the tunnel's own address: source-based routing picks its path */
+		struct igd_route_query q = {
+			.family = out[i].family, .dst = out[i].peer, .src = out[i].local,
+			.has_src = igd_localaddr_is_local(local, out[i].family, &out[i].local),
+		};
 
 		if (igd_route_mtu_get(&o->rtnl, &q, &r, o->rtbuf, sizeof(o->rtbuf)) ||
 		    !r.mtu || r.mtu > 65535)

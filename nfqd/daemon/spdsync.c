@@ -207,6 +207,12 @@ void igd_spdsync_fragout(struct igd_daemon *d)
 	n = igd_outer_fragout_rules(o, igd_xfrm_mirror_spd(d->mirror),
 				    igd_xfrm_mirror_sad(d->mirror), &d->local, cur,
 				    IGD_MAX_FRAGOUT_RULES);
+	if (n == IGD_MAX_FRAGOUT_RULES && !o->fragout_full_said) {
+		fprintf(stderr, "ipsecguardd: frag_out: more than %d tunnel endpoints; packets "
+			"leaving too big are watched for the first %d\n", IGD_MAX_FRAGOUT_RULES,
+			IGD_MAX_FRAGOUT_RULES);
+		o->fragout_full_said = true;
+	}
 	if (n == o->nfragout && !memcmp(cur, o->fragout, n * sizeof(cur[0])))
 		return;
 	if (igd_guard_fragout_update(&d->guard, cur, n, err, sizeof(err))) {
