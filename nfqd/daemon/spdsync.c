@@ -208,7 +208,7 @@ void igd_spdsync_fragout(struct igd_daemon *d)
 				    igd_xfrm_mirror_sad(d->mirror), &d->local, cur,
 				    IGD_MAX_FRAGOUT_RULES);
 	if (n == IGD_MAX_FRAGOUT_RULES && !o->fragout_full_said) {
-		fprintf(stderr, "ipsecguardd: frag_out: more than %d tunnel endpoints; packets "
+		fprintf(stderr, "ipsecguardd: frag_out: %d tunnel endpoints or more; packets "
 			"leaving too big are watched for the first %d\n", IGD_MAX_FRAGOUT_RULES,
 			IGD_MAX_FRAGOUT_RULES);
 		o->fragout_full_said = true;
