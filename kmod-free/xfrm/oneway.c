@@ -529,6 +529,8 @@ int igd_ow_json(char *buf, size_t size, const char *ts, const struct igd_ow_even
 				     s->may_drop ? "may-drop" : "accepts");
 		if (s->dropped_by[0])
 			igd_json_str(&j, "dropped_by", s->dropped_by);
+		if (s->legacy_unread)
+			igd_json_bool(&j, "legacy_filter_unread", true);
 		igd_json_obj_close(&j);
 		if (s->cause[0])
 			igd_json_str(&j, "cause", s->cause);

@@ -102,6 +102,8 @@ struct igd_ow_seen {
 	bool dropped, may_drop;		/* this gateway's input filter drops (may drop)
 					 * the tunnel's inbound packets */
 	char dropped_by[160];		/* "nft inet fw input handle 4", "... policy" */
+	bool legacy_unread;		/* an iptables-legacy filter table is loaded and
+					 * was not read (doctor reads it) */
 	char cause[320];		/* one sentence: what is most likely */
 };
 

@@ -397,6 +397,24 @@ static void seen_filter(const struct igd_ow_event *ev, struct igd_ow_seen *s)
 	}
 }
 
+/* Whether the iptables-legacy filter table of @family is loaded (the kernel lists
+ * the legacy tables in use in /proc/net/ip_tables_names): its rules are not read
+ * here, reading them takes running iptables-legacy. */
+static bool seen_legacy_filter(int family)
+{
+	FILE *f = fopen(family == 6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names",
+			"re");
+	char line[64];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "filter\n");
+	fclose(f);
+	return found;
+}
+
 void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_ow_seen *s)
 {
 	struct igd_outer *o = arg;
@@ -407,6 +425,7 @@ void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_
 	if (o->ct_nl)
 		seen_ike(o, ev, s);
 	seen_filter(ev, s);
+	s->legacy_unread = !s->dropped && !s->may_drop && seen_legacy_filter(ev->family);
 	if (s->dropped || s->may_drop)
 		snprintf(s->cause, sizeof(s->cause), "this gateway's input filter %s the tunnel's "
 			 "%s from %s (%.120s): it arrives and is dropped before decryption",
@@ -417,6 +436,11 @@ void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_
 			 "the path passes IKE but not %s (a firewall, NAT or load balancer), or "
 			 "the peer sends through another SA", s->ike_sport, s->ike_dport, what,
 			 a, what);
+	else if (s->legacy_unread)
+		snprintf(s->cause, sizeof(s->cause), "this gateway's nf_tables input filter does "
+			 "not drop %s from %s and no IKE flow with it is seen; its iptables-legacy "
+			 "filter table is not read here (`ipsecguard doctor` reads it): that, the "
+			 "path, or the peer not sending it", what, a);
 	else
 		snprintf(s->cause, sizeof(s->cause), "nothing on this gateway drops %s from %s "
 			 "and no IKE flow with it is seen: the path drops it, or the peer does not "

@@ -72,13 +72,26 @@ NFT
 handle=$(nsx gw1 nft -a list chain inet fw input | sed -n 's/.*esp counter.* # handle \([0-9]*\)/\1/p')
 wait_for 40 sh -c "[ \$(grep -c '\"event\":\"oneway\"' '$L1') -ge 2 ]" ||
 	log "gw1: no second one-way event within 40 s"
-bg_stop ping
 log_show "$L1" event=oneway
 expect_eq "gw1: the second one-way event names its own rule (handle $handle)" \
 	"$(grep '"event":"oneway"' "$L1" |
 		grep -c '"input_filter":"drops","dropped_by":"nft inet fw input handle '"$handle"'"')" 1
 expect_ge "gw1: which counted gw2's ESP" "$(nft_rule_packets gw1 inet fw input)" 10
 nsx gw1 nft delete table inet fw
+
+# The same drop in gw1's iptables-legacy filter: the daemon reads only nf_tables and
+# says the legacy table is there, unread (ipsecguard doctor reads it).
+wait_for 20 sh -c "[ \$(grep -c '\"event\":\"oneway_recovered\"' '$L1') -ge 2 ]" ||
+	log "gw1: no second recovery within 20 s"
+nsx gw1 iptables-legacy -A INPUT -s $LAB_GW2_WAN -p esp -j DROP ||
+	fail "gw1's iptables-legacy rule"
+wait_for 40 sh -c "[ \$(grep -c '\"event\":\"oneway\"' '$L1') -ge 3 ]" ||
+	log "gw1: no third one-way event within 40 s"
+bg_stop ping
+grep '"event":"oneway"' "$L1" | tail -n 1 | sed 's/^/    /'
+expect_eq "gw1: the third one-way event says its iptables-legacy filter is not read" \
+	"$(grep '"event":"oneway"' "$L1" | tail -n 1 | grep -c '"legacy_filter_unread":true.*"cause":"[^"]*iptables-legacy')" 1
+nsx gw1 iptables-legacy -F INPUT
 daemon_stop gw1
 daemon_stop gw2
 expect_eq "gw2: no one-way event (both its SAs count)" "$(log_count "$L2" event=oneway)" 0
