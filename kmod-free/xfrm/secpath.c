@@ -44,7 +44,7 @@ static int tmpl_ok(const struct igd_tmpl *t, const struct igd_sa *const *xvec, u
 }
 
 void igd_secpath_check(const struct igd_sp *sp, const struct igd_sa *const *xvec,
-		       unsigned int n, const struct igd_flow *flow,
+		       unsigned int n, const struct igd_flow *flow, bool default_block,
 		       struct igd_secpath_check *out)
 {
 	unsigned int i;
@@ -66,6 +66,10 @@ void igd_secpath_check(const struct igd_sp *sp, const struct igd_sa *const *xvec
 		}
 	}
 	if (!sp) {
+		if (default_block) {	/* before the secpath: XfrmInNoPols either way */
+			out->result = IGD_SECPATH_DEFAULT_BLOCK;
+			return;
+		}
 		for (i = 0; i < n; i++)
 			if (xvec[i]->mode != XFRM_MODE_TRANSPORT) {
 				out->result = IGD_SECPATH_NO_POLICY;
@@ -102,6 +106,7 @@ const char *igd_secpath_result_str(enum igd_secpath_result r)
 	case IGD_SECPATH_OK:			return "ok";
 	case IGD_SECPATH_STATE_MISMATCH:	return "XfrmInStateMismatch";
 	case IGD_SECPATH_NO_POLICY:		return "XfrmInNoPols";
+	case IGD_SECPATH_DEFAULT_BLOCK:		return "XfrmInNoPols";
 	case IGD_SECPATH_BLOCKED:		return "XfrmInPolBlock";
 	case IGD_SECPATH_TMPL_MISMATCH:		return "XfrmInTmplMismatch";
 	}

@@ -22,6 +22,8 @@ enum igd_secpath_result {
 	IGD_SECPATH_NO_POLICY,		/* tunnel-mode SA and no SP */
 	IGD_SECPATH_BLOCKED,		/* the SP's action is block */
 	IGD_SECPATH_TMPL_MISMATCH,	/* a required template unmet, or an extra tunnel SA */
+	IGD_SECPATH_DEFAULT_BLOCK,	/* no SP, and the direction's default policy is
+					 * block (xfrm_default.h) */
 };
 
 struct igd_secpath_check {
@@ -33,9 +35,10 @@ struct igd_secpath_check {
 };
 
 /* @sp: the SP the lookup found (NULL: none); @xvec/@n: the secpath, outermost first
- * (the order the kernel decapsulated them in); @flow: the inner packet's flow. */
+ * (the order the kernel decapsulated them in); @flow: the inner packet's flow;
+ * @default_block: the direction's default policy is block. */
 void igd_secpath_check(const struct igd_sp *sp, const struct igd_sa *const *xvec,
-		       unsigned int n, const struct igd_flow *flow,
+		       unsigned int n, const struct igd_flow *flow, bool default_block,
 		       struct igd_secpath_check *out);
 /* "ok", "XfrmInStateMismatch", "XfrmInNoPols", "XfrmInPolBlock", "XfrmInTmplMismatch":
  * the /proc/net/xfrm_stat counter the kernel raises. */

@@ -19,6 +19,7 @@
 #include "util/num.h"
 #include "util/proto.h"
 #include "xfrm/secpath.h"
+#include "xfrm/xfrm_default.h"
 
 #define TRACE_NAT_MAX 8
 
@@ -35,6 +36,7 @@ struct trace_in {
 	int dir;			/* IGD_DIR_IN or IGD_DIR_FWD */
 	const struct igd_sa *sa;	/* the SA of --via-spi; NULL: none found */
 	const struct igd_sp *sp;	/* the in/fwd SP the lookup finds */
+	bool nopolicy;			/* disable_policy on the interface: not checked */
 	struct igd_secpath_check check;
 };
 
@@ -42,6 +44,7 @@ struct trace {
 	struct igd_flow pre, post;
 	bool have_src, have_dst, inbound;
 	struct trace_in in;
+	struct igd_xfrm_default dflt;	/* the kernel's default policies */
 	char oifname[IF_NAMESIZE];
 	struct igd_route_mtu route;
 	bool routed;
@@ -50,7 +53,7 @@ struct trace {
 	const struct igd_sa *sa;
 	unsigned int inner_mtu, mss;
 	const char *verdict;
-	char why[256];
+	char why[384];
 };
 
 void cmd_trace_help(FILE *f)
@@ -302,7 +305,14 @@ static void trace_input(struct trace *t, struct igd_rtnl *rt, const struct igd_s
 	t->pre.oif = (int32_t)t->route.oif;
 	xv[0] = t->in.sa;
 	t->in.sp = igd_spd_lookup(spd, t->in.dir, &t->pre);
-	igd_secpath_check(t->in.sp, xv, t->in.sa ? 1 : 0, &t->pre, &t->in.check);
+	/* an interface with disable_policy: its packets skip __xfrm_policy_check */
+	t->in.nopolicy = conf_int(t->pre.family, t->in.ifname, "disable_policy") > 0 ||
+			 (t->pre.family == 4 && conf_int(4, "all", "disable_policy") > 0);
+	if (t->in.nopolicy)
+		memset(&t->in.check, 0, sizeof(t->in.check));
+	else
+		igd_secpath_check(t->in.sp, xv, t->in.sa ? 1 : 0, &t->pre,
+				  t->dflt.block[t->in.dir], &t->in.check);
 }
 
 static bool trace_in_passes(const struct trace *t)
@@ -447,6 +457,11 @@ static int trace_in_verdict(struct trace *t)
 		snprintf(t->why, sizeof(t->why), "%s SP %u blocks it (%s)", dir, t->in.sp->index,
 			 igd_secpath_result_str(c->result));
 		return 3;
+	case IGD_SECPATH_DEFAULT_BLOCK:
+		snprintf(t->why, sizeof(t->why), "no %s SP covers it and the default %s policy "
+			 "is block (ip xfrm policy setdefault): dropped (%s)", dir, dir,
+			 igd_secpath_result_str(c->result));
+		return 3;
 	case IGD_SECPATH_TMPL_MISMATCH:
 		if (!t->in.sa)
 			snprintf(t->why, sizeof(t->why), "%s requires IPsec: a cleartext packet of "
@@ -475,6 +490,13 @@ static int trace_in_verdict(struct trace *t)
 	return 0;
 }
 
+/* The default out policy blocks a packet no SP covers (xfrm_lookup: not one that a
+ * loopback route delivers here). */
+static bool out_default_blocks(const struct trace *t)
+{
+	return t->dflt.block[IGD_DIR_OUT] && !(t->routed && t->route.type == RTN_LOCAL);
+}
+
 /* The verdict, and the exit status it gives. */
 static int trace_verdict(struct trace *t)
 {
@@ -489,10 +511,26 @@ static int trace_verdict(struct trace *t)
 		snprintf(t->why, sizeof(t->why), "out SP %u blocks it", t->sp->index);
 		return 3;
 	}
+	if (!t->sp && out_default_blocks(t)) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "no out SP covers it and the default out policy "
+			 "is block (ip xfrm policy setdefault): the kernel refuses its route");
+		return 3;
+	}
 	if (protecting && translated && !sp_same(t->sp, t->post_sp)) {
 		bool other = t->post_sp && igd_sp_protecting(t->post_sp);
 		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
 
+		if (!t->post_sp && out_default_blocks(t)) {
+			/* nf_xfrm_me_harder() redoes the lookup: no SP, the default */
+			t->verdict = sure ? "dropped" : "may-drop";
+			snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out "
+				 "of SP %u; no out SP covers the translated flow and the default "
+				 "out policy is block: the kernel drops it", t->nat.backend,
+				 (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
+				 t->nat.chain, sure ? "translates" : "may translate", t->sp->index);
+			return 3;
+		}
 		t->verdict = !sure ? "may-leak" : other ? "wrong-tunnel" : "leak";
 		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out of SP "
 			 "%u%s", t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family,
@@ -561,8 +599,12 @@ static bool print_input(const struct trace *t)
 		doctor_sp_str(t->in.sp, sb, sizeof(sb));
 	else
 		snprintf(sb, sizeof(sb), "no %s SP", igd_dir_str(t->in.dir));
-	printf("in check  %s: %s\n", sb,
+	if (t->in.nopolicy)
+		printf("in check  none: disable_policy is set on %s\n", t->in.ifname);
+	else
+		printf("in check  %s: %s\n", sb,
 		       t->in.check.result == IGD_SECPATH_OK ? "accepted" :
+		       t->in.check.result == IGD_SECPATH_DEFAULT_BLOCK ? "default policy block" :
 		       igd_secpath_result_str(t->in.check.result));
 	return trace_in_passes(t) && !t->in.local;
 }
@@ -583,7 +625,8 @@ static void print_text(const struct trace *t)
 							   sizeof(a)) : "", t->route.mtu);
 	else
 		printf("route     none\n");
-	printf("policy    %s\n", t->sp ? doctor_sp_str(t->sp, sb, sizeof(sb)) : "none");
+	printf("policy    %s%s\n", t->sp ? doctor_sp_str(t->sp, sb, sizeof(sb)) : "none",
+	       !t->sp && t->dflt.block[IGD_DIR_OUT] ? " (default out policy: block)" : "");
 	if (t->nat.outcome == IGD_TRI_NEVER)
 		printf("nat       none\n");
 	else
@@ -634,12 +677,19 @@ static void print_json(const struct trace *t)
 			igd_json_bool(&j, "local", t->in.local);
 		if (t->in.sp)
 			cli_json_sp(&j, "sp", t->in.sp);
+		if (t->in.nopolicy)
+			igd_json_bool(&j, "disable_policy", true);
 		if (!t->in.route_err && (!t->in.have_spi || t->in.sa))
 			igd_json_str(&j, "check", igd_secpath_result_str(t->in.check.result));
 		igd_json_obj_close(&j);
 	}
 	if (t->sp)
 		cli_json_sp(&j, "sp", t->sp);
+	if (t->dflt.known) {
+		char db[32];
+
+		igd_json_str(&j, "default_block", igd_xfrm_default_str(&t->dflt, db, sizeof(db)));
+	}
 	if (t->nat.outcome != IGD_TRI_NEVER) {
 		igd_json_obj_open(&j, "nat");
 		igd_json_str(&j, "backend", t->nat.backend);
@@ -712,6 +762,7 @@ int cmd_trace(int argc, char **argv)
 	rc = cli_mirror_open(&m, &cfg);
 	if (rc)
 		return rc;
+	igd_xfrm_default_get(&t.dflt);	/* a kernel without: accept, as it does */
 	rc = trace_run(&t, igd_xfrm_mirror_spd(m), igd_xfrm_mirror_sad(m));
 	if (!rc) {
 		rc = trace_verdict(&t);

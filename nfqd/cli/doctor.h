@@ -1,6 +1,7 @@
 /* ipsecguard doctor's findings and its checks, one file per concern:
  *   doctor_nat.c       nat-before-ipsec, nat-may-translate
- *   doctor_kernel.c    ip-forward-off, xfrm-disabled, rp-filter-strict, larval-drop
+ *   doctor_kernel.c    ip-forward-off, xfrm-default-block, xfrm-disabled,
+ *                      rp-filter-strict, larval-drop
  *   doctor_policy.c    reply-reqid-mismatch, sa-missing, in-without-fwd, sa-unused,
  *                      tunnel-mtu
  *   doctor_counters.c  xfrm-counter (what /proc/net/xfrm_stat counted while sampled)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <linux/xfrm.h>
 #include "doctor.h"
+#include "xfrm/xfrm_default.h"
 #include "mtu/route_mtu.h"
 #include "natfix/natfix.h"
 
@@ -192,9 +193,39 @@ static void check_larval(struct doctor *d)
 		 "start_action=start) so no flow waits");
 }
 
+/* The kernel's default policies (ip xfrm policy setdefault): a blocked direction
+ * drops what no SP covers, which is meant on a locked-down gateway and a surprise
+ * anywhere else. */
+static void check_xfrm_default(struct doctor *d)
+{
+	static const char *const names[IGD_DIR_MAX] = { "in", "out", "fwd" };
+	struct igd_xfrm_default x;
+	struct doctor_finding *f;
+	int i;
+
+	if (igd_xfrm_default_get(&x))
+		return;		/* a kernel without default policies: accept */
+	for (i = 0; i < IGD_DIR_MAX; i++) {
+		if (!x.block[i] || !(f = doctor_add(d, DOCTOR_INFO, "xfrm-default-block", NULL)))
+			continue;
+		snprintf(f->evidence, sizeof(f->evidence), "the default %s policy is block "
+			 "(ip xfrm policy getdefault)", names[i]);
+		snprintf(f->effect, sizeof(f->effect), i == IGD_DIR_OUT ?
+			 "packets no out SP covers are refused (EPERM for local senders, dropped "
+			 "when forwarded), IKE too unless its daemon sets socket bypass policies; "
+			 "a NAT rule that takes a flow out of its SP makes it dropped, not leaked" :
+			 "packets arriving in clear that no %s SP covers are dropped "
+			 "(XfrmInNoPols), except on interfaces with disable_policy", names[i]);
+		snprintf(f->fix, sizeof(f->fix), "when not meant: ip xfrm policy setdefault %s "
+			 "accept; else an SP without templates (action allow) for each flow that "
+			 "must pass in clear", names[i]);
+	}
+}
+
 int doctor_check_kernel(struct doctor *d)
 {
 	check_forward(d);
+	check_xfrm_default(d);
 	check_larval(d);
 	check_xfrm_disabled(d);
 	check_rp_filter(d);

@@ -298,6 +298,13 @@ in_gw sysctl -qw net.ipv4.conf.wan0.disable_xfrm=0 net.ipv4.conf.lan0.disable_po
 doctor
 check "doctor: information only on an interface no tunnel uses" has xfrm-disabled info
 check "doctor: larval-drop noted while a required template has no SA" has larval-drop info
+check "doctor: no default-policy finding while both are accept" hasnt xfrm-default-block
+in_gw ip xfrm policy setdefault out block fwd block
+doctor
+check "doctor: the default out and fwd policies block: xfrm-default-block, named" \
+	sh -c "grep -q 'the default out policy is block' '$TMPD/d.json' &&
+		grep -q 'the default fwd policy is block' '$TMPD/d.json'"
+in_gw ip xfrm policy setdefault out accept fwd accept
 in_gw "$BUILD/ipsecguard" doctor --nope 2>/dev/null
 check "doctor: an unknown option exits 2" [ $? = 2 ]
 exit 0

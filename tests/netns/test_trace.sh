@@ -74,6 +74,24 @@ in_peer nft reset counters table inet seen >/dev/null
 in_host ping -c1 -W1 203.0.113.5 >/dev/null 2>&1
 check "and the peer receives it translated ($(seen natted))" [ "$(seen natted)" -ge 1 ]
 
+# The kernel's default out policy (ip xfrm policy setdefault out block)
+in_gw ip xfrm policy setdefault out block
+trace 10.0.2.33 203.0.113.5
+check "default out policy block: a flow no SP covers is dropped ($V, exit $RC)" \
+	sh -c "[ '$V' = dropped -a '$RC' = 3 ] && grep -q 'default out policy is block' '$TMPD/t.json' &&
+		grep -q '\"default_block\":\"out\"' '$TMPD/t.json'"
+send 10.0.2.33 203.0.113.5
+check "and nothing of it reaches the peer ($(seen natted))" [ "$(seen natted)" = 0 ]
+trace 10.0.2.33 192.168.1.10
+check "default out block: MASQUERADE takes the flow out of its SP, the kernel's lookup again finds none: dropped ($V)" \
+	sh -c "[ '$V' = dropped ] && grep -q 'translated flow and the default out policy is block' '$TMPD/t.json'"
+send 10.0.2.33 192.168.1.10
+check "and nothing of it reaches the peer ($(seen natted) + $(seen orig))" \
+	[ "$(seen natted)" = 0 -a "$(seen orig)" = 0 ]
+in_gw ip xfrm policy setdefault out accept
+trace 10.0.2.33 203.0.113.5
+check "default out accept again: clear ($V)" [ "$V" = clear ]
+
 in_gw iptables-nft -t nat -I POSTROUTING 1 -s 10.0.2.0/24 -d 192.168.0.0/16 -j RETURN
 trace 10.0.2.33 192.168.1.10
 check "exempted: nothing translates it, the optional template lets it out clear ($V)" \
@@ -171,6 +189,25 @@ trace_in 10.0.2.99 10.0.2.33
 check "rp_filter off: forwarded ($V)" [ "$V" = clear ]
 from_peer 10.0.2.99 10.0.2.33
 check "and the host receives it ($(got))" [ "$(got)" -ge 1 ]
+
+# The default fwd policy, and an interface the kernel does not check (disable_policy)
+nopols() { in_gw awk '$1 == "XfrmInNoPols" { print $2 }' /proc/net/xfrm_stat; }
+in_gw ip xfrm policy setdefault fwd block
+trace_in 10.0.2.99 10.0.2.33
+check "default fwd policy block: a flow no fwd SP covers is dropped ($V)" \
+	sh -c "[ '$V' = dropped ] && grep -q 'no fwd SP covers it and the default fwd policy is block' '$TMPD/t.json'"
+before=$(nopols)
+from_peer 10.0.2.99 10.0.2.33
+check "and the host receives nothing, the kernel counts XfrmInNoPols ($(got); $before -> $(nopols))" \
+	[ "$(got)" = 0 -a "$(nopols)" -gt "$before" ]
+in_gw sysctl -qw net.ipv4.conf.wan0.disable_policy=1
+trace_in 10.0.2.99 10.0.2.33
+check "disable_policy on wan0: not checked, forwarded ($V)" \
+	sh -c "[ '$V' = clear ] && grep -q '\"disable_policy\":true' '$TMPD/t.json'"
+from_peer 10.0.2.99 10.0.2.33
+check "and the host receives it ($(got))" [ "$(got)" -ge 1 ]
+in_gw sysctl -qw net.ipv4.conf.wan0.disable_policy=0
+in_gw ip xfrm policy setdefault fwd accept
 
 in_gw sysctl -qw net.ipv4.conf.wan0.forwarding=0
 trace_in 192.168.1.10 10.0.2.33

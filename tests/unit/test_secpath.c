@@ -38,14 +38,20 @@ static struct igd_sa sa_make(uint32_t reqid, uint8_t mode, const char *src)
 	return sa;
 }
 
-static struct igd_secpath_check run(const struct igd_sp *sp, const struct igd_sa *x,
-				    const struct igd_flow *f)
+static struct igd_secpath_check run_dflt(const struct igd_sp *sp, const struct igd_sa *x,
+					 const struct igd_flow *f, bool default_block)
 {
 	const struct igd_sa *xv[1] = { x };
 	struct igd_secpath_check c;
 
-	igd_secpath_check(sp, xv, x ? 1 : 0, f, &c);
+	igd_secpath_check(sp, xv, x ? 1 : 0, f, default_block, &c);
 	return c;
+}
+
+static struct igd_secpath_check run(const struct igd_sp *sp, const struct igd_sa *x,
+				    const struct igd_flow *f)
+{
+	return run_dflt(sp, x, f, false);
 }
 
 int main(void)
@@ -97,5 +103,14 @@ int main(void)
 	       "an SA selector without family (AF_UNSPEC state) covers every flow");
 	is_str(igd_secpath_result_str(IGD_SECPATH_TMPL_MISMATCH), "XfrmInTmplMismatch",
 	       "the counter's name");
+	/* the default policy (ip xfrm policy setdefault): only where no SP matched */
+	is_int(run_dflt(NULL, NULL, &f, true).result, IGD_SECPATH_DEFAULT_BLOCK,
+	       "no SP, default block: cleartext dropped");
+	is_int(run_dflt(NULL, &transport, &f, true).result, IGD_SECPATH_DEFAULT_BLOCK,
+	       "no SP, default block: a transport secpath too");
+	is_int(run_dflt(&req, &sa1, &f, true).result, IGD_SECPATH_OK,
+	       "an SP that matched: the default does not apply");
+	is_str(igd_secpath_result_str(IGD_SECPATH_DEFAULT_BLOCK), "XfrmInNoPols",
+	       "the default's counter");
 	return tap_done();
 }
