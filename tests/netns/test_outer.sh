@@ -217,6 +217,16 @@ for o in json.load(sys.stdin)["nftables"]:
         print(next(e["counter"]["packets"] for e in r["expr"] if "counter" in e))' "$1"
 }
 fragout_rules() { in_gw nft list chain ip ipsecguard frag_out_peers | grep -c 'goto frag_out_copy'; }
+# fragout_has FAMILY PATTERN: a frag_out_peers rule matches PATTERN within 8 s (the
+# daemon follows the SPD and the routes every 5 s)
+fragout_has() {
+	_i=0
+	while ! in_gw nft list chain "$1" ipsecguard frag_out_peers | grep -q "$2"; do
+		[ $_i -ge 80 ] && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
 _i=0
 while [ "$(fragout_rules)" -lt 3 ] && [ $_i -lt 70 ]; do sleep 0.1; _i=$((_i + 1)); done
 check "frag_out follows the SPD: three rules for the peer 172.16.0.2, MTU 1500 ($(fragout_rules))" \
@@ -262,12 +272,8 @@ check "outer-frag out: ESP in UDP from 4500 to a NAT-mapped port, once" \
 check "the peer received the three in fragments ($(peer_firsts udp))" [ "$(peer_firsts udp)" = 3 ]
 info "a smaller path MTU to the peer: the rule follows the route"
 in_gw ip route add 172.16.0.2/32 dev wan0 mtu 1400
-_i=0
-while ! in_gw nft list chain ip ipsecguard frag_out_peers | grep -q 'ip length > 1400' && [ $_i -lt 80 ]; do
-	sleep 0.1; _i=$((_i + 1))
-done
 check "frag_out now holds MTU 1400 for the peer" \
-	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard frag_out_peers | grep -q 'ip daddr 172.16.0.2.*ip length > 1400'"
+	fragout_has ip 'ip daddr 172.16.0.2 .*ip length > 1400'
 esp 1430 0x1003
 check "outer-frag out: 1450 bytes over 1400" \
 	[ "$(awaited 1 outer-frag dir=out spi=0x00001003 outer_bytes=1450 path_mtu=1400)" = 1 ]
@@ -329,12 +335,8 @@ check "outer-frag in, IPv6: its SPI, fragments of at most 1500" \
 	[ "$(awaited 1 outer-frag dir=in family=6 kind=esp spi=0x00003001 src=fd00:16::2 fragment_bytes=1496)" = 1 ]
 in_gw ip -6 xfrm policy add src fd00:2::/64 dst fd00:168::/64 dir out \
 	tmpl src fd00:16::1 dst fd00:16::2 proto esp mode tunnel
-_i=0
-while ! in_gw nft list chain ip6 ipsecguard frag_out_peers | grep -q 'ip6 length > 1460' && [ $_i -lt 80 ]; do
-	sleep 0.1; _i=$((_i + 1))
-done
 check "frag_out (ip6) holds the peer fd00:16::2 with ip6 length (the payload length) > 1500 - 40" \
-	sh -c "ip netns exec $NS_GW nft list chain ip6 ipsecguard frag_out_peers | grep -q 'ip6 daddr fd00:16::2 .*ip6 length > 1460'"
+	fragout_has ip6 'ip6 daddr fd00:16::2 .*ip6 length > 1460'
 in_gw python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 50)
