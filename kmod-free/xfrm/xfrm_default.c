@@ -32,7 +32,7 @@ static int default_cb(const struct nlmsghdr *nlh, void *data)
 
 int igd_xfrm_default_get(struct igd_xfrm_default *d)
 {
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	_Alignas(8) uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct xfrm_userpolicy_default *u;

@@ -25,7 +25,7 @@ struct igd_mss {
 	enum igd_mss_mode mode;
 	uint16_t fixed;
 	struct igd_rtnl rtnl;
-	uint8_t buf[IGD_RTNL_BUF_SIZE];
+	_Alignas(8) uint8_t buf[IGD_RTNL_BUF_SIZE];	/* netlink messages: aligned */
 	struct igd_mss_entry cache[IGD_MSS_CACHE];
 	unsigned int next;
 	uint64_t route_errors;

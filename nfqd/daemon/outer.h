@@ -87,10 +87,10 @@ struct igd_outer {
 	bool fragout_full_said;		/* more endpoints than rules: said once */
 	struct igd_rtnl rtnl;
 	bool rtnl_ok;
-	uint8_t rtbuf[IGD_RTNL_BUF_SIZE];
+	_Alignas(8) uint8_t rtbuf[IGD_RTNL_BUF_SIZE];	/* netlink messages: aligned */
 	struct igd_rl *rl;		/* one line per flow and kind per 10 s */
 	struct igd_outer_stats st;
-	uint8_t buf[8192];
+	_Alignas(8) uint8_t buf[8192];	/* netlink messages: aligned */
 	char line[2048];
 };
 
