@@ -74,6 +74,22 @@ check "audit: the IPv6 leak is logged ($n)" [ "$n" = 1 ]
 n=$(log_count dst=203.0.113.5)
 check "unprotected NAT'd flow: never queued, never flagged ($n lines)" [ "$n" = 0 ]
 
+info "audit with the kernel's default out policy block: the leak becomes a drop"
+# (NAT's output hook looks up the SP again, finds none and the default drops it)
+in_gw ip xfrm policy setdefault out block
+in_gw conntrack -F >/dev/null 2>&1
+reset_seen
+daemon_start --queue 30
+in_host ping -c2 -i0.2 -W1 192.168.1.10 >/dev/null 2>&1
+check "default out block: the translated flow never reaches the peer ($(seen natted4))" \
+	[ "$(seen natted4)" = 0 ]
+check "daemon exits 0" daemon_stop
+n=$(log_count reason=nat-before-ipsec proto=icmp)
+check "and no leak is logged: the kernel drops it at NAT, before the daemon's rules ($n)" \
+	[ "$n" = 0 ]
+in_gw ip xfrm policy setdefault out accept
+in_gw conntrack -F >/dev/null 2>&1
+
 info "enforce"
 reset_seen
 daemon_start --queue 30 --mode enforce
