@@ -18,6 +18,7 @@
  *   fragments  hook prerouting priority -450 (before the kernel reassembles); "first"
  *     is ip frag-off & 0x3fff == 0x2000 (ip6: exthdr frag frag-off & 0xfff9 == 1),
  *     "later" ip frag-off & 0x1fff != 0 (ip6: exthdr frag frag-off & 0xfff8 != 0)
+ *     ip frag-off & 0x3fff == 0  accept      (ip6: exthdr frag missing: not fragments)
  *     first  meta l4proto esp|udp       add @frag_first { ip saddr . ip id }
  *     first  meta l4proto esp                    counter limit rate 10/second  log "... outer-frag"
  *     first  meta l4proto udp  udp dport @outer_ports  (the same)
@@ -26,9 +27,10 @@
  *     later  meta l4proto esp|udp  ip saddr . ip id != @frag_first
  *         counter limit rate 10/second  log "... outer-frag-orphan"
  *   set frag_peers  the tunnel endpoints this gateway sends to
- *   frag_out  hook postrouting priority 300 (the kernel fragments after it)
- *     ip daddr @frag_peers                                      jump frag_out_peers
- *   frag_out_peers  its rules set by igd_guard_fragout_update(), per peer, path MTU M:
+ *   postrouting, after the rules above (srcnat has run; the kernel fragments after
+ *   the hook, and the ESP it makes passes it too)
+ *     ip daddr @frag_peers                                      jump frag_out
+ *   frag_out  its rules set by igd_guard_fragout_update(), per peer and path MTU M:
  *     ip daddr PEER  meta l4proto esp  ip length > M            goto frag_out_copy
  *     ip daddr PEER  udp dport @outer_ports  ip length > M      goto frag_out_copy
  *     ip daddr PEER  udp sport @outer_ports  ip length > M      goto frag_out_copy
@@ -59,7 +61,6 @@
 #define OUTER_SET_ID	0x6790
 #define OUTER_FRAG_PRIO	(-450)	/* before NF_IP_PRI_CONNTRACK_DEFRAG (-400) */
 #define OUTER_IN_PRIO	101	/* after the input hook's srcnat (100) */
-#define OUTER_OUT_PRIO	300	/* after srcnat: the packet as it leaves */
 #define FRAG_FIRST_ID	0x67a0
 #define DYN_SET_SIZE	65536
 #define OUTER_SEEN_ID	0x67b0
@@ -68,7 +69,6 @@
 /* Copies of translated flows a second per rule: a flood of new flows to IKE ports */
 #define NAT_COPY_RATE	50
 #define FRAG_OUT_COPY	"frag_out_copy"
-#define FRAG_OUT_PEERS	"frag_out_peers"
 #define FRAG_PEERS	"frag_peers"
 #define FRAG_PEERS_ID	0x67b8
 
@@ -312,6 +312,21 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	ret = outer_put_frag_first(b, cfg, nfproto) ?:
 	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_CHAIN, NF_INET_PRE_ROUTING,
 			      OUTER_FRAG_PRIO);
+	/* not a fragment (nearly every packet): one rule, and on */
+	if (!ret) {
+		uint16_t m = htons(0x3fff), zero = 0;
+		uint8_t no = 0;
+
+		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_CHAIN);
+		ret = !r ? -ENOMEM : nfproto == NFPROTO_IPV6 ?
+		      igd_nft_expr_exthdr6(r, IPPROTO_FRAGMENT, 0, 0, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &no, 1) :
+		      igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG32_00) ?:
+		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &m, &zero, 2) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 2);
+		ret = ret ?: igd_nft_expr_verdict(r, NF_ACCEPT);
+		ret = guard_put_rule(b, r, ret);
+	}
 	for (i = 0; i < 2 && !ret; i++) {
 		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_CHAIN);
 		ret = !r ? -ENOMEM : outer_frag_match(r, nfproto, true,
@@ -349,7 +364,7 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	return ret;
 }
 
-/* frag_peers: the tunnel endpoints of the frag_out_peers rules (ipv4_addr or
+/* frag_peers: the tunnel endpoints of the frag_out rules (ipv4_addr or
  * ipv6_addr, nft's 7 and 8) */
 static struct nftnl_set *outer_peers_set(const struct igd_guard_cfg *cfg, uint32_t nfproto)
 {
@@ -376,9 +391,9 @@ static int outer_daddr(struct nftnl_rule *r, uint32_t nfproto)
 				    NFT_REG32_00);
 }
 
-/* frag_peers, frag_out (ip daddr @frag_peers jump frag_out_peers: every other packet
- * leaves after one lookup), frag_out_peers (empty until igd_guard_fragout_update) and
- * frag_out_copy */
+/* frag_peers, frag_out (empty until igd_guard_fragout_update), frag_out_copy, and at
+ * the top of postrouting  ip daddr @frag_peers jump frag_out  (every other packet
+ * goes on after one lookup, without a hook of its own) */
 static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      uint32_t nfproto)
 {
@@ -392,15 +407,14 @@ static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cf
 		return -ENOMEM;
 	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
 	nftnl_set_free(s);
-	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_OUT_CHAIN,
-				     NF_INET_POST_ROUTING, OUTER_OUT_PRIO) ?:
-	      guard_put_chain(b, cfg, nfproto, FRAG_OUT_PEERS, GUARD_NO_HOOK, 0) ?:
+	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_FRAG_OUT_CHAIN, GUARD_NO_HOOK,
+				     0) ?:
 	      guard_put_chain(b, cfg, nfproto, FRAG_OUT_COPY, GUARD_NO_HOOK, 0);
 	if (!ret) {
-		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_FRAG_OUT_CHAIN);
+		r = guard_post_rule(cfg, nfproto);
 		ret = !r ? -ENOMEM : outer_daddr(r, nfproto) ?:
 		      igd_nft_expr_lookup(r, NFT_REG32_00, FRAG_PEERS, FRAG_PEERS_ID + nfproto, 0) ?:
-		      igd_nft_expr_jump(r, FRAG_OUT_PEERS);
+		      igd_nft_expr_jump(r, IGD_GUARD_FRAG_OUT_CHAIN);
 		ret = guard_put_rule(b, r, ret);
 	}
 	for (i = 0; i < 2 && !ret; i++) {
@@ -422,7 +436,7 @@ static int outer_put_fragout_rule(struct igd_nft_batch *b, const struct igd_guar
 	bool v6 = f->family == 6;
 	uint32_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
-						FRAG_OUT_PEERS);
+						IGD_GUARD_FRAG_OUT_CHAIN);
 	uint16_t len = htons((uint16_t)(v6 ? f->mtu - 40 : f->mtu));
 	int ret;
 
@@ -493,7 +507,7 @@ int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_f
 	}
 	for (k = 0; k < 2 && !ret; k++)
 		ret = outer_put_peers(b, cfg, fams[k], f, n) ?:
-		      guard_flush(b, cfg, fams[k], FRAG_OUT_PEERS);
+		      guard_flush(b, cfg, fams[k], IGD_GUARD_FRAG_OUT_CHAIN);
 	for (i = 0; i < n && !ret; i++)
 		for (what = 0; what < 3 && !ret; what++)
 			ret = outer_put_fragout_rule(b, cfg, &f[i], what);

@@ -251,6 +251,10 @@ int igd_nft_expr_exthdr6(struct nftnl_rule *r, uint8_t type, uint32_t offset, ui
 
 	if (!e)
 		return -ENOMEM;
+	if (!len) {	/* whether the header is there: one byte, 1 or 0 */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_FLAGS, NFT_EXTHDR_F_PRESENT);
+		len = 1;
+	}
 	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_IPV6);
 	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, type);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, offset);

@@ -70,7 +70,8 @@ int igd_nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set,
 int igd_nft_expr_dynset_add(struct nftnl_rule *r, const char *set, uint32_t set_id,
 			    uint32_t sreg_key, uint32_t sreg_data);
 /* [ exthdr load ipv6 @len b @ @type + @offset => reg @dreg ] : a field of an IPv6
- * extension header (44: the fragment header); the rule ends when there is none. */
+ * extension header (44: the fragment header); the rule ends when there is none.
+ * @len 0: one byte, 1 when the header is there, 0 when not (exthdr ... exists). */
 int igd_nft_expr_exthdr6(struct nftnl_rule *r, uint8_t type, uint32_t offset, uint32_t len,
 			 uint32_t dreg);
 /* limit rate @per_second/second burst @burst packets: the rule goes on for the

@@ -216,12 +216,12 @@ for o in json.load(sys.stdin)["nftables"]:
     if any(m.get("match", {}).get("right") == sys.argv[1] for m in r["expr"]):
         print(next(e["counter"]["packets"] for e in r["expr"] if "counter" in e))' "$1"
 }
-fragout_rules() { in_gw nft list chain ip ipsecguard frag_out_peers | grep -c 'goto frag_out_copy'; }
-# fragout_has FAMILY PATTERN: a frag_out_peers rule matches PATTERN within 8 s (the
+fragout_rules() { in_gw nft list chain ip ipsecguard frag_out | grep -c 'goto frag_out_copy'; }
+# fragout_has FAMILY PATTERN: a frag_out rule matches PATTERN within 8 s (the
 # daemon follows the SPD and the routes every 5 s)
 fragout_has() {
 	_i=0
-	while ! in_gw nft list chain "$1" ipsecguard frag_out_peers | grep -q "$2"; do
+	while ! in_gw nft list chain "$1" ipsecguard frag_out | grep -q "$2"; do
 		[ $_i -ge 80 ] && return 1
 		sleep 0.1
 		_i=$((_i + 1))
