@@ -6,7 +6,7 @@
  *   postrouting, first  (the flow's first packet, NAT bound: srcnat came before us)
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
  *         udp dport @outer_ports  ip saddr . ip daddr . th sport . th dport != @outer_seen
- *         add @outer_seen { ... }  counter limit rate 50/second  log "... outer-nat"
+ *         counter limit rate 50/second  add @outer_seen { ... }  log "... outer-nat"
  *     ... udp dport != @outer_ports  ct original proto-dst @outer_ports     log ...
  *     ... udp dport != @outer_ports  ct original proto-dst != @outer_ports
  *         ct original proto-src @outer_ports                                 log ...
@@ -51,6 +51,7 @@
 #include "nft/guard_int.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
+#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -70,7 +71,7 @@
 #define NAT_COPY_RATE	50
 #define FRAG_OUT_COPY	"frag_out_copy"
 #define FRAG_PEERS	"frag_peers"
-#define FRAG_PEERS_ID	0x67b8
+#define FRAG_PEERS_ID	0x67e0	/* + nfproto: apart from every other set id */
 
 /* A set the rules fill themselves (dynamic, elements time out after @ms). */
 static int outer_put_dyn_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -165,9 +166,10 @@ static int outer_udp_ports(struct nftnl_rule *r, uint32_t nfproto, unsigned int 
 }
 
 /* ip saddr . ip daddr . th sport . th dport of the translated packet into registers 1
- * on (ESP: the SPI's halves as "ports"), then: not in outer_seen, and added to it.
- * A flow that gets no reply stays "new", and its every packet would be copied. */
-static int outer_once(struct nftnl_rule *r, uint32_t nfproto)
+ * on (ESP: the SPI's halves as "ports"), then: not in outer_seen (the rule adds it
+ * once it copies).  A flow that gets no reply stays "new", and its every packet
+ * would be copied.  The registers must hold the key until the add. */
+static int outer_seen_lookup(struct nftnl_rule *r, uint32_t nfproto)
 {
 	bool v6 = nfproto == NFPROTO_IPV6;
 	uint32_t alen = v6 ? 16 : 4, w = alen / 4, soff = v6 ? 8 : 12;
@@ -179,9 +181,7 @@ static int outer_once(struct nftnl_rule *r, uint32_t nfproto)
 	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
 				    NFT_REG32_00 + 2 * w + 1) ?:
 	       igd_nft_expr_lookup(r, NFT_REG32_00, IGD_GUARD_OUTER_SEEN_SET,
-				   OUTER_SEEN_ID + nfproto, NFT_LOOKUP_F_INV) ?:
-	       igd_nft_expr_dynset_add(r, IGD_GUARD_OUTER_SEEN_SET, OUTER_SEEN_ID + nfproto,
-				       NFT_REG32_00, 0);
+				   OUTER_SEEN_ID + nfproto, NFT_LOOKUP_F_INV);
 }
 
 /* The rules above into postrouting (forwarded and locally sent flows: NAT is bound
@@ -209,8 +209,11 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 		      outer_new_nat(r, IPS_SRC_NAT | IPS_DST_NAT, IPPROTO_UDP) ?:
 		      outer_udp_ports(r, nfproto, i % 4) :
 		      outer_new_nat(r, IPS_SRC_NAT, IPPROTO_ESP);
-		ret = ret ?: outer_once(r, nfproto) ?: igd_nft_expr_counter(r) ?:
+		/* seen only once copied: past the limit a flow is copied later */
+		ret = ret ?: outer_seen_lookup(r, nfproto) ?: igd_nft_expr_counter(r) ?:
 		      igd_nft_expr_limit(r, NAT_COPY_RATE, NAT_COPY_RATE) ?:
+		      igd_nft_expr_dynset_add(r, IGD_GUARD_OUTER_SEEN_SET, OUTER_SEEN_ID + nfproto,
+					      NFT_REG32_00, 0) ?:
 		      igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
 				       IGD_GUARD_OUTER_NAT_PREFIX) ?:
 		      igd_nft_rule_comment(r, IGD_GUARD_CTR_OUTER_NAT);
@@ -440,12 +443,13 @@ static int outer_put_fragout_rule(struct igd_nft_batch *b, const struct igd_guar
 	uint16_t len = htons((uint16_t)(v6 ? f->mtu - 40 : f->mtu));
 	int ret;
 
-	if (v6 && f->mtu <= 40)
-		ret = -EINVAL;
-	else
-		ret = !r ? -ENOMEM : outer_daddr(r, nfproto) ?:
-		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, f->peer.b, v6 ? 16 : 4) ?:
-		      outer_proto(r, what ? IPPROTO_UDP : IPPROTO_ESP);
+	if (v6 && f->mtu <= 40) {	/* no IPv6 path is that small: no rule */
+		nftnl_rule_free(r);
+		return 0;
+	}
+	ret = !r ? -ENOMEM : outer_daddr(r, nfproto) ?:
+	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, f->peer.b, v6 ? 16 : 4) ?:
+	      outer_proto(r, what ? IPPROTO_UDP : IPPROTO_ESP);
 	if (!ret && what)
 		ret = igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, what == 1 ? 2 : 0, 2,
 					   NFT_REG32_00) ?:

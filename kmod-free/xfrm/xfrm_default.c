@@ -7,6 +7,7 @@
 #include "xfrm/xfrm_default.h"
 #include "nl/nl_talk.h"
 
+#ifdef XFRM_MSG_GETDEFAULT	/* the headers of Linux 5.17 and later */
 int igd_xfrm_default_parse(const void *p, size_t len, struct igd_xfrm_default *d)
 {
 	struct xfrm_userpolicy_default u;
@@ -58,6 +59,22 @@ int igd_xfrm_default_get(struct igd_xfrm_default *d)
 		memset(d, 0, sizeof(*d));
 	return e;
 }
+
+#else	/* built against older headers: what a kernel without default policies does */
+int igd_xfrm_default_parse(const void *p, size_t len, struct igd_xfrm_default *d)
+{
+	(void)p;
+	(void)len;
+	memset(d, 0, sizeof(*d));
+	return -EINVAL;
+}
+
+int igd_xfrm_default_get(struct igd_xfrm_default *d)
+{
+	memset(d, 0, sizeof(*d));
+	return -EOPNOTSUPP;
+}
+#endif
 
 const char *igd_xfrm_default_str(const struct igd_xfrm_default *d, char *buf, size_t len)
 {

@@ -92,10 +92,13 @@ void cmd_trace_help(FILE *f)
 		"      may-leak      the same, if the nat rule named matches (a condition\n"
 		"                    doctor could not decide)\n"
 		"      wrong-tunnel  NAT translates it into another protecting SP\n"
-		"      dropped       a block policy, or a required template without SA (the\n"
-		"                    packet waits for IKE); arriving: refused by the in/fwd\n"
-		"                    policy check (the xfrm_stat counter it raises is named),\n"
-		"                    by rp_filter, or not routed (forwarding off, no route)\n"
+		"      dropped       a block policy, a required template without SA (the\n"
+		"                    packet waits for IKE), or no SP where the default out\n"
+		"                    policy is block (also after source NAT, when the kernel\n"
+		"                    looks again); arriving: refused by the in/fwd policy\n"
+		"                    check (the xfrm_stat counter it raises is named), by\n"
+		"                    rp_filter, or not routed (forwarding off, no route)\n"
+		"      may-drop      the same after NAT, if the nat rule named matches\n"
 		"      local         arriving, delivered to this gateway after the in policy\n"
 		"                    check\n"
 		"      clear         no SP protects it (or an optional template without SA)\n"
@@ -112,8 +115,8 @@ void cmd_trace_help(FILE *f)
 		"    -h, --help           this text\n"
 		"\n"
 		"EXIT STATUS\n"
-		"    0 tunnel, clear or local; 3 dropped or may-leak; 4 leak or wrong-tunnel;\n"
-		"    1 system error; 2 bad usage.\n");
+		"    0 tunnel, clear or local; 3 dropped, may-drop or may-leak; 4 leak or\n"
+		"    wrong-tunnel; 1 system error; 2 bad usage.\n");
 }
 
 static int trace_opt(struct trace *t, int opt, const char *arg)
@@ -307,7 +310,7 @@ static void trace_input(struct trace *t, struct igd_rtnl *rt, const struct igd_s
 	t->in.sp = igd_spd_lookup(spd, t->in.dir, &t->pre);
 	/* an interface with disable_policy: its packets skip __xfrm_policy_check */
 	t->in.nopolicy = conf_int(t->pre.family, t->in.ifname, "disable_policy") > 0 ||
-			 (t->pre.family == 4 && conf_int(4, "all", "disable_policy") > 0);
+			 conf_int(t->pre.family, "all", "disable_policy") > 0;
 	if (t->in.nopolicy)
 		memset(&t->in.check, 0, sizeof(t->in.check));
 	else
@@ -490,11 +493,41 @@ static int trace_in_verdict(struct trace *t)
 	return 0;
 }
 
-/* The default out policy blocks a packet no SP covers (xfrm_lookup: not one that a
- * loopback route delivers here). */
-static bool out_default_blocks(const struct trace *t)
+/* Whether @a is an address of this machine. */
+static bool addr_is_local(int family, const union igd_addr *a)
 {
-	return t->dflt.block[IGD_DIR_OUT] && !(t->routed && t->route.type == RTN_LOCAL);
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != (family == 6 ? AF_INET6 : AF_INET))
+			continue;
+		found = family == 6 ?
+			!memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, a->b, 16) :
+			!memcmp(&((const struct sockaddr_in *)sa)->sin_addr, a->b, 4);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* The default out policy blocks a packet no SP covers (xfrm_lookup's nopol path): not
+ * one a local route delivers here, nor without a route (that fails first).  At
+ * routing a forwarded IPv4 packet leaving by an interface with disable_xfrm skips the
+ * lookup (xfrm_route_forward); the lookup NAT redoes (@after_nat) does not. */
+static bool out_default_blocks(const struct trace *t, bool after_nat)
+{
+	bool forwarded = t->inbound ? !t->in.local : !addr_is_local(t->pre.family,
+								     &t->pre.saddr);
+
+	if (!t->dflt.block[IGD_DIR_OUT] || !t->routed || t->route.type == RTN_LOCAL)
+		return false;
+	return after_nat || t->pre.family != 4 || !forwarded ||
+	       (conf_int(4, "all", "disable_xfrm") <= 0 &&
+		conf_int(4, t->oifname, "disable_xfrm") <= 0);
 }
 
 /* The verdict, and the exit status it gives. */
@@ -511,26 +544,29 @@ static int trace_verdict(struct trace *t)
 		snprintf(t->why, sizeof(t->why), "out SP %u blocks it", t->sp->index);
 		return 3;
 	}
-	if (!t->sp && out_default_blocks(t)) {
+	if (!t->sp && out_default_blocks(t, false)) {
 		t->verdict = "dropped";
 		snprintf(t->why, sizeof(t->why), "no out SP covers it and the default out policy "
 			 "is block (ip xfrm policy setdefault): the kernel refuses its route");
+		return 3;
+	}
+	/* source NAT makes the kernel look again (nf_xfrm_me_harder): no SP, the default;
+	 * an SP that lets the flow pass in clear (no templates) too */
+	if (t->sp && translated && !t->post_sp && out_default_blocks(t, true)) {
+		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
+
+		t->verdict = sure ? "dropped" : "may-drop";
+		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out of SP "
+			 "%u; no out SP covers the translated flow and the default out policy is "
+			 "block: the kernel drops it", t->nat.backend,
+			 (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
+			 t->nat.chain, sure ? "translates" : "may translate", t->sp->index);
 		return 3;
 	}
 	if (protecting && translated && !sp_same(t->sp, t->post_sp)) {
 		bool other = t->post_sp && igd_sp_protecting(t->post_sp);
 		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
 
-		if (!t->post_sp && out_default_blocks(t)) {
-			/* nf_xfrm_me_harder() redoes the lookup: no SP, the default */
-			t->verdict = sure ? "dropped" : "may-drop";
-			snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out "
-				 "of SP %u; no out SP covers the translated flow and the default "
-				 "out policy is block: the kernel drops it", t->nat.backend,
-				 (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
-				 t->nat.chain, sure ? "translates" : "may translate", t->sp->index);
-			return 3;
-		}
 		t->verdict = !sure ? "may-leak" : other ? "wrong-tunnel" : "leak";
 		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out of SP "
 			 "%u%s", t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family,

@@ -48,7 +48,7 @@ struct igd_daemon {
 	struct igd_namesd names;	/* the IKE daemon's tunnel names */
 	char sa_conn[IGD_NAME_LEN], sa_child[IGD_NAME_LEN];	/* of the line being written */
 	struct mnl_socket *prenat_nl;	/* lookups in the prenat map, when used */
-	uint8_t prenat_buf[IGD_PRENAT_BUF];
+	_Alignas(8) uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_judge judge;
 	struct igd_mss mss;
 	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */

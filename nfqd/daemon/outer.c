@@ -397,10 +397,10 @@ static void seen_filter(const struct igd_ow_event *ev, struct igd_ow_seen *s)
 	}
 }
 
-/* Whether the iptables-legacy filter table of @family is loaded (the kernel lists
- * the legacy tables in use in /proc/net/ip_tables_names): its rules are not read
- * here, reading them takes running iptables-legacy. */
-static bool seen_legacy_filter(int family)
+/* The iptables-legacy tables of @family in use that can drop (the kernel lists the
+ * legacy tables in /proc/net/ip_tables_names; nat cannot drop): their rules are not
+ * read here, reading them takes running iptables-legacy.  Whether there is one. */
+static bool seen_legacy_tables(int family)
 {
 	FILE *f = fopen(family == 6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names",
 			"re");
@@ -410,7 +410,7 @@ static bool seen_legacy_filter(int family)
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, "filter\n");
+		found = strcmp(line, "nat\n") != 0;
 	fclose(f);
 	return found;
 }
@@ -425,7 +425,7 @@ void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_
 	if (o->ct_nl)
 		seen_ike(o, ev, s);
 	seen_filter(ev, s);
-	s->legacy_unread = !s->dropped && !s->may_drop && seen_legacy_filter(ev->family);
+	s->legacy_unread = !s->dropped && !s->may_drop && seen_legacy_tables(ev->family);
 	if (s->dropped || s->may_drop)
 		snprintf(s->cause, sizeof(s->cause), "this gateway's input filter %s the tunnel's "
 			 "%s from %s (%.120s): it arrives and is dropped before decryption",
@@ -437,10 +437,11 @@ void igd_outer_oneway_seen(void *arg, const struct igd_ow_event *ev, struct igd_
 			 "the peer sends through another SA", s->ike_sport, s->ike_dport, what,
 			 a, what);
 	else if (s->legacy_unread)
-		snprintf(s->cause, sizeof(s->cause), "this gateway's nf_tables input filter does "
-			 "not drop %s from %s and no IKE flow with it is seen; its iptables-legacy "
-			 "filter table is not read here (`ipsecguard doctor` reads it): that, the "
-			 "path, or the peer not sending it", what, a);
+		snprintf(s->cause, sizeof(s->cause), "this gateway's nf_tables input filter %s "
+			 "%s from %s and no IKE flow with it is seen; its iptables-legacy tables "
+			 "are not read here (`ipsecguard doctor` reads the filter table): they, "
+			 "the path, or the peer not sending it", s->filter_checked ?
+			 "does not drop" : "could not be read for", what, a);
 	else
 		snprintf(s->cause, sizeof(s->cause), "nothing on this gateway drops %s from %s "
 			 "and no IKE flow with it is seen: the path drops it, or the peer does not "

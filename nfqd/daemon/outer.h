@@ -84,7 +84,8 @@ struct igd_outer {
 	/* the frag_out chain's rules as last installed, and route lookups for them */
 	struct igd_fragout_rule fragout[IGD_MAX_FRAGOUT_RULES];
 	size_t nfragout;
-	bool fragout_full_said;		/* more endpoints than rules: said once */
+	bool fragout_full;		/* the last list filled every rule */
+	bool fragout_full_said;		/* ... said once */
 	struct igd_rtnl rtnl;
 	bool rtnl_ok;
 	_Alignas(8) uint8_t rtbuf[IGD_RTNL_BUF_SIZE];	/* netlink messages: aligned */

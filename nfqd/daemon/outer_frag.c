@@ -356,6 +356,7 @@ size_t igd_outer_fragout_rules(struct igd_outer *o, const struct igd_spd *spd,
 	while (sad && (sa = igd_sad_next(sad, sa)))
 		if (igd_localaddr_is_local(local, sa->family, &sa->saddr))
 			n = fragout_push(out, n, max, sa->family, &sa->saddr, &sa->daddr);
+	o->fragout_full = n == max;	/* endpoints past it, if any, are not watched */
 	for (i = 0; i < n; i++) {
 		/* from the tunnel's own address: source-based routing picks its path */
 		struct igd_route_query q = {

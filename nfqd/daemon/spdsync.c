@@ -207,10 +207,10 @@ void igd_spdsync_fragout(struct igd_daemon *d)
 	n = igd_outer_fragout_rules(o, igd_xfrm_mirror_spd(d->mirror),
 				    igd_xfrm_mirror_sad(d->mirror), &d->local, cur,
 				    IGD_MAX_FRAGOUT_RULES);
-	if (n == IGD_MAX_FRAGOUT_RULES && !o->fragout_full_said) {
+	if (o->fragout_full && !o->fragout_full_said) {
 		fprintf(stderr, "ipsecguardd: frag_out: %d tunnel endpoints or more; packets "
-			"leaving too big are watched for the first %d\n", IGD_MAX_FRAGOUT_RULES,
-			IGD_MAX_FRAGOUT_RULES);
+			"leaving too big are watched for %d of them (out SPs' first)\n",
+			IGD_MAX_FRAGOUT_RULES, IGD_MAX_FRAGOUT_RULES);
 		o->fragout_full_said = true;
 	}
 	if (n == o->nfragout && !memcmp(cur, o->fragout, n * sizeof(cur[0])))

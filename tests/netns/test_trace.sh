@@ -88,6 +88,14 @@ check "default out block: MASQUERADE takes the flow out of its SP, the kernel's 
 send 10.0.2.33 192.168.1.10
 check "and nothing of it reaches the peer ($(seen natted) + $(seen orig))" \
 	[ "$(seen natted)" = 0 -a "$(seen orig)" = 0 ]
+# an SP that lets the flow out in clear (no templates): NAT's lookup finds none
+in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 203.0.113.5/32
+trace 10.0.2.33 203.0.113.5
+check "default out block, a bypass SP and MASQUERADE: dropped after NAT ($V)" \
+	sh -c "[ '$V' = dropped ] && grep -q 'translated flow and the default out policy is block' '$TMPD/t.json'"
+send 10.0.2.33 203.0.113.5
+check "and nothing of it reaches the peer ($(seen natted))" [ "$(seen natted)" = 0 ]
+in_gw ip xfrm policy del dir out src 10.0.2.0/24 dst 203.0.113.5/32
 in_gw ip xfrm policy setdefault out accept
 trace 10.0.2.33 203.0.113.5
 check "default out accept again: clear ($V)" [ "$V" = clear ]
