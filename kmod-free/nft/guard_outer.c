@@ -1,12 +1,15 @@
 /* The tunnel's own packets, seen without queueing them (guard_rules.h):
  *
  *   set outer_ports  the IKE ports (inet_service)
- *   set outer_seen  ip saddr . ip daddr . th sport . th dport of translated flows
- *     copied (10 s): one copy per flow, also of one that gets no reply and stays new
+ *   set outer_seen  ct original saddr . daddr . proto-dst . ct reply proto-src .
+ *     proto-dst of translated flows copied (10 s): one copy per flow, also of one
+ *     that gets no reply and stays new
  *   postrouting, first  (the flow's first packet, NAT bound: srcnat came before us)
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
- *         udp dport @outer_ports  ip saddr . ip daddr . th sport . th dport != @outer_seen
- *         counter limit rate 50/second  add @outer_seen { ... }  log "... outer-nat"
+ *         udp dport @outer_ports  ct original (saddr . daddr . proto-dst) . ct reply
+ *         (proto-src . proto-dst) != @outer_seen  counter limit rate 50/second
+ *         add @outer_seen { ... }
+ *         log "... outer-nat"
  *     ... udp dport != @outer_ports  ct original proto-dst @outer_ports     log ...
  *     ... udp dport != @outer_ports  ct original proto-dst != @outer_ports
  *         ct original proto-src @outer_ports                                 log ...
@@ -165,21 +168,29 @@ static int outer_udp_ports(struct nftnl_rule *r, uint32_t nfproto, unsigned int 
 	return ret;
 }
 
-/* ip saddr . ip daddr . th sport . th dport of the translated packet into registers 1
- * on (ESP: the SPI's halves as "ports"), then: not in outer_seen (the rule adds it
- * once it copies).  A flow that gets no reply stays "new", and its every packet
- * would be copied.  The registers must hold the key until the add. */
+/* The flow's conntrack entry, ct original saddr . daddr . proto-dst . ct reply
+ * proto-src . proto-dst (the original source port is the reply's destination port
+ * unless source NAT changed it, and then that is what tells two entries apart), into
+ * registers 1 on (ESP: no ports, zeros), then: not in outer_seen (the rule adds it
+ * once it copies).  A flow that gets no reply stays "new", and its every packet would
+ * be copied; entries translated to the same tuple (88 and 4500 outside both to 4009
+ * inside) stay apart, and so do entries of one original tuple mapped anew (4500 to
+ * 4009, then to 4500; port 500 kept, then randomised).  The registers must hold the
+ * key until the add. */
 static int outer_seen_lookup(struct nftnl_rule *r, uint32_t nfproto)
 {
 	bool v6 = nfproto == NFPROTO_IPV6;
-	uint32_t alen = v6 ? 16 : 4, w = alen / 4, soff = v6 ? 8 : 12;
+	uint32_t w = v6 ? 4 : 1;
 
-	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
-	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen,
-				    NFT_REG32_00 + w) ?:
-	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG32_00 + 2 * w) ?:
-	       igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
-				    NFT_REG32_00 + 2 * w + 1) ?:
+	/* ct original ip saddr (4.17): nft lists a concatenation of these, not of the
+	 * family-less ct original saddr */
+	return igd_nft_expr_ct(r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, IP_CT_DIR_ORIGINAL,
+			       NFT_REG32_00) ?:
+	       igd_nft_expr_ct(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, IP_CT_DIR_ORIGINAL,
+			       NFT_REG32_00 + w) ?:
+	       igd_nft_expr_ct(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG32_00 + 2 * w) ?:
+	       igd_nft_expr_ct(r, NFT_CT_PROTO_SRC, IP_CT_DIR_REPLY, NFT_REG32_00 + 2 * w + 1) ?:
+	       igd_nft_expr_ct(r, NFT_CT_PROTO_DST, IP_CT_DIR_REPLY, NFT_REG32_00 + 2 * w + 2) ?:
 	       igd_nft_expr_lookup(r, NFT_REG32_00, IGD_GUARD_OUTER_SEEN_SET,
 				   OUTER_SEEN_ID + nfproto, NFT_LOOKUP_F_INV);
 }
@@ -195,10 +206,11 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 	int ret;
 
 	bool v6 = nfproto == NFPROTO_IPV6;
-	uint32_t a = v6 ? 8 : 7;	/* ipv6_addr, ipv4_addr . ... . inet_service x 2 */
+	uint32_t a = v6 ? 8 : 7;	/* ipv6_addr, ipv4_addr . ... . inet_service x 3 */
 
 	ret = outer_put_dyn_set(b, cfg, nfproto, IGD_GUARD_OUTER_SEEN_SET, OUTER_SEEN_ID + nfproto,
-				((a << 6 | a) << 6 | 13) << 6 | 13, v6 ? 40 : 16, OUTER_SEEN_MS) ?:
+				(((a << 6 | a) << 6 | 13) << 6 | 13) << 6 | 13, v6 ? 44 : 20,
+				OUTER_SEEN_MS) ?:
 	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_OUTER_IN_CHAIN, NF_INET_LOCAL_IN,
 			      OUTER_IN_PRIO);
 	for (i = 0; i < 7 && !ret; i++) {

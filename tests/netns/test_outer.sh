@@ -86,6 +86,14 @@ settle
 check "two more packets of the unanswered flow: not copied again (outer_seen), one event" \
 	[ "$(stats kernel.outer_nat_flows)" = 1 -a "$(events outer-nat orig.src=172.16.0.2)" = 1 \
 	  -a "$(stats outer.nat_flows)" = 1 ]
+# another outside port mapped to the same inside one at once (the first entry gone):
+# the same translated tuple, its own conntrack entry and its own event
+in_gw conntrack -F >/dev/null 2>&1
+in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 500 \
+	-j DNAT --to-destination 10.0.2.33:4009
+udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 500 400 esp
+check "500 outside to the same 4009 inside at once: its own event" \
+	[ "$(awaited 1 outer-nat what=port-map orig.dport=500 nat.dst=10.0.2.33 nat.dport=4009)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
 
@@ -119,11 +127,12 @@ info "88 outside to 4009 inside (--ike-port 88)"
 in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 88 \
 	-j DNAT --to-destination 10.0.2.33:4009
 listen "$NS_HOST" 10.0.2.33 4009
+before=$(events outer-nat orig.dport=88)
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 88
 wait "$LISTEN_PID"
 settle
 check "outer-nat port-map 88 -> 4009" \
-	[ "$(awaited 1 outer-nat what=port-map orig.dport=88 nat.dport=4009)" = 1 ]
+	[ "$(awaited $((before + 1)) outer-nat what=port-map orig.dport=88 nat.dport=4009)" = $((before + 1)) ]
 in_gw iptables-nft -t nat -F PREROUTING
 in_gw conntrack -F >/dev/null 2>&1
 
@@ -300,16 +309,22 @@ s.sendto(h + body, ("172.16.0.1", 0))' "$2" "$3" "$4" "$5" "$6" "${7:-0}"
 frag "$NS_PEER" 172.16.0.2 0x4242 1480 0 17
 frag "$NS_PEER" 172.16.0.2 0x4243 1480 0 50
 # reordered: the later fragment first, then 100 other first fragments, then its first
-frag "$NS_PEER" 172.16.0.2 0x4244 1480 0 17
+# (one process: its start-up would otherwise be the gap on a loaded machine)
 ip netns exec "$NS_PEER" python3 -c '
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-for i in range(100):
-    body = struct.pack("!HHHH", 4500, 4500, 1480, 0) + b"\0\0\x20\x01" + b"f" * 192
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0x6000 + i, 0x2000, 64, 17, 0,
+def frag(ident, off, more):
+    body = b"f" * 200
+    if off == 0:
+        body = struct.pack("!HHHH", 4500, 4500, 1480, 0) + b"\0\0\x20\x01" + b"f" * 192
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), ident,
+                    (0x2000 if more else 0) | off // 8, 64, 17, 0,
                     socket.inet_aton("172.16.0.2"), socket.inet_aton("172.16.0.1"))
-    s.sendto(h + body, ("172.16.0.1", 0))'
-frag "$NS_PEER" 172.16.0.2 0x4244 0 1 17 4500
+    s.sendto(h + body, ("172.16.0.1", 0))
+frag(0x4244, 1480, False)
+for i in range(100):
+    frag(0x6000 + i, 0, True)
+frag(0x4244, 0, True)'
 # in order: the first, then the later one (not copied at all)
 frag "$NS_PEER" 172.16.0.2 0x4245 0 1 17 4500
 frag "$NS_PEER" 172.16.0.2 0x4245 1480 0 17
