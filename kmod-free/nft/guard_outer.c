@@ -1,13 +1,13 @@
 /* The tunnel's own packets, seen without queueing them (guard_rules.h):
  *
  *   set outer_ports  the IKE ports (inet_service)
- *   set outer_seen  ct original saddr . daddr . proto-dst . ct reply proto-src .
- *     proto-dst of translated flows copied (10 s): one copy per flow, also of one
- *     that gets no reply and stays new
+ *   set outer_seen  ct original ip saddr . ct reply ip saddr . ct original proto-dst
+ *     . ct reply proto-src . proto-dst of translated flows copied (10 s): one copy
+ *     per flow, also of one that gets no reply and stays new
  *   postrouting, first  (the flow's first packet, NAT bound: srcnat came before us)
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
- *         udp dport @outer_ports  ct original (saddr . daddr . proto-dst) . ct reply
- *         (proto-src . proto-dst) != @outer_seen  counter limit rate 50/second
+ *         udp dport @outer_ports  (the entry's key) != @outer_seen
+ *         counter limit rate 50/second
  *         add @outer_seen { ... }
  *         log "... outer-nat"
  *     ... udp dport != @outer_ports  ct original proto-dst @outer_ports     log ...
@@ -77,21 +77,35 @@
 #define FRAG_PEERS_ID	0x67e0	/* + nfproto: apart from every other set id */
 
 /* A set the rules fill themselves (dynamic, elements time out after @ms). */
-static int outer_put_dyn_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			     uint32_t nfproto, const char *name, uint32_t id, uint32_t key_type,
-			     uint32_t key_len, uint64_t ms)
+/* A set of our table: its family, name, id (NFTNL_SET_ID, for rules of the same batch)
+ * and key; NULL on ENOMEM. */
+static struct nftnl_set *outer_set_new(const struct igd_guard_cfg *cfg, uint32_t nfproto,
+				       const char *name, uint32_t id, uint32_t key_type,
+				       uint32_t key_len)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
-	int ret;
 
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	return s;
+}
+
+/* A set the rules fill themselves (dynamic, elements time out after @ms). */
+static int outer_put_dyn_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, const char *name, uint32_t id, uint32_t key_type,
+			     uint32_t key_len, uint64_t ms)
+{
+	struct nftnl_set *s = outer_set_new(cfg, nfproto, name, id, key_type, key_len);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, ms);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, DYN_SET_SIZE);
@@ -103,19 +117,14 @@ static int outer_put_dyn_set(struct igd_nft_batch *b, const struct igd_guard_cfg
 static int outer_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	/* nft's inet_service */
+	struct nftnl_set *s = outer_set_new(cfg, nfproto, OUTER_SET, OUTER_SET_ID + nfproto, 13, 2);
 	struct nftnl_set_elem *e;
 	unsigned int i;
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_set_set_str(s, NFTNL_SET_NAME, OUTER_SET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, OUTER_SET_ID + nfproto);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 13);	/* nft's inet_service */
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 2);
 	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
 	for (i = 0; !ret && i < cfg->outer_ports.n; i++) {
 		uint16_t port = htons(cfg->outer_ports.v[i]);
@@ -168,26 +177,25 @@ static int outer_udp_ports(struct nftnl_rule *r, uint32_t nfproto, unsigned int 
 	return ret;
 }
 
-/* The flow's conntrack entry, ct original saddr . daddr . proto-dst . ct reply
- * proto-src . proto-dst (the original source port is the reply's destination port
- * unless source NAT changed it, and then that is what tells two entries apart), into
- * registers 1 on (ESP: no ports, zeros), then: not in outer_seen (the rule adds it
- * once it copies).  A flow that gets no reply stays "new", and its every packet would
- * be copied; entries translated to the same tuple (88 and 4500 outside both to 4009
- * inside) stay apart, and so do entries of one original tuple mapped anew (4500 to
- * 4009, then to 4500; port 500 kept, then randomised).  The registers must hold the
- * key until the add. */
+/* The flow's conntrack entry, ct original ip saddr . ct reply ip saddr . ct original
+ * proto-dst . ct reply proto-src . proto-dst: the original tuple and what NAT made of
+ * it (the reply's source is the original destination after DNAT, its destination
+ * port the original source port after SNAT), into registers 1 on (ESP: no ports,
+ * zeros), then: not in outer_seen (the rule adds it once it copies).  A flow that
+ * gets no reply stays "new", and its every packet would be copied; entries of one
+ * original tuple mapped anew (4500 to another host's 4009, then to this gateway's
+ * 4009, then to 4500; port 500 kept, then randomised) and different outside ports
+ * mapped to one inside port stay apart.  The registers must hold the key until the
+ * add. */
 static int outer_seen_lookup(struct nftnl_rule *r, uint32_t nfproto)
 {
 	bool v6 = nfproto == NFPROTO_IPV6;
-	uint32_t w = v6 ? 4 : 1;
+	uint32_t w = v6 ? 4 : 1, key = v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP;
 
-	/* ct original ip saddr (4.17): nft lists a concatenation of these, not of the
-	 * family-less ct original saddr */
-	return igd_nft_expr_ct(r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, IP_CT_DIR_ORIGINAL,
-			       NFT_REG32_00) ?:
-	       igd_nft_expr_ct(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, IP_CT_DIR_ORIGINAL,
-			       NFT_REG32_00 + w) ?:
+	/* ct ... ip saddr (4.17): nft lists a concatenation of these, not of the
+	 * family-less ct ... saddr */
+	return igd_nft_expr_ct(r, key, IP_CT_DIR_ORIGINAL, NFT_REG32_00) ?:
+	       igd_nft_expr_ct(r, key, IP_CT_DIR_REPLY, NFT_REG32_00 + w) ?:
 	       igd_nft_expr_ct(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG32_00 + 2 * w) ?:
 	       igd_nft_expr_ct(r, NFT_CT_PROTO_SRC, IP_CT_DIR_REPLY, NFT_REG32_00 + 2 * w + 1) ?:
 	       igd_nft_expr_ct(r, NFT_CT_PROTO_DST, IP_CT_DIR_REPLY, NFT_REG32_00 + 2 * w + 2) ?:
@@ -383,18 +391,10 @@ static int outer_put_frag(struct igd_nft_batch *b, const struct igd_guard_cfg *c
  * ipv6_addr, nft's 7 and 8) */
 static struct nftnl_set *outer_peers_set(const struct igd_guard_cfg *cfg, uint32_t nfproto)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
 	bool v6 = nfproto == NFPROTO_IPV6;
 
-	if (!s)
-		return NULL;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_set_set_str(s, NFTNL_SET_NAME, FRAG_PEERS);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, FRAG_PEERS_ID + nfproto);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 : 7);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 16 : 4);
-	return s;
+	return outer_set_new(cfg, nfproto, FRAG_PEERS, FRAG_PEERS_ID + nfproto, v6 ? 8 : 7,
+			     v6 ? 16 : 4);
 }
 
 /* ip daddr (ip6 daddr) into register 1 */
