@@ -19,10 +19,35 @@ int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 /* Flushes @chain of one family (one message of @b). */
 int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg, uint32_t nfproto,
 		const char *chain);
-/* Sends @b when @ret is 0 (else names @what's build error in @err) and frees it. */
-int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err, size_t errlen);
+/* Sends @b when @ret is 0 (else names @what's build error in @err) and frees it; over
+ * the socket that owns the tables when there is one. */
+int guard_send(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg, int ret,
+	       const char *what, char *err, size_t errlen);
 /* A new rule for the postrouting chain of @nfproto's table; NULL on ENOMEM. */
 struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfproto);
+
+int guard_fam(uint32_t nfproto);		/* 4 or 6 */
+uint32_t guard_alen(uint32_t nfproto);		/* 4 or 16 */
+/* The set @set of @nfproto's table, created and filled from @sets. */
+int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		  uint32_t nfproto, enum igd_guard_set set, const struct igd_guard_sets *sets);
+/* Flushes (when @flush) and fills one set of one family. */
+int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			  uint32_t nfproto, enum igd_guard_set set,
+			  const struct igd_guard_sets *sets, int flush);
+/* ct mark & MASK == @value */
+int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value);
+/* ct direction original, ct original ip daddr @set */
+int guard_match_orig_dst(struct nftnl_rule *r, const struct igd_guard_cfg *cfg, uint32_t nfproto,
+			 enum igd_guard_set set);
+/* ct status snat */
+int guard_match_snat(struct nftnl_rule *r);
+
+/* guard_backstop.c: the backstop table (cfg->backstop), its sets in step. */
+int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		       const struct igd_guard_sets *sets);
+int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    const struct igd_guard_sets *sets);
 
 /* guard_outer.c: the outer_ports set and the outer-nat copy rules at the top of
  * postrouting; the fragments chain's rules and the empty frag_out chain (IPv4). */

@@ -527,7 +527,7 @@ int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_f
 	for (i = 0; i < n && !ret; i++)
 		for (what = 0; what < 3 && !ret; what++)
 			ret = outer_put_fragout_rule(b, cfg, &f[i], what);
-	return guard_send(b, ret, "frag_out rules", err, errlen);
+	return guard_send(b, cfg, ret, "frag_out rules", err, errlen);
 }
 
 int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,

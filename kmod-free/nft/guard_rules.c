@@ -24,12 +24,12 @@
 
 static const uint32_t guard_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 
-static int guard_fam(uint32_t nfproto)
+int guard_fam(uint32_t nfproto)
 {
 	return nfproto == NFPROTO_IPV6 ? 6 : 4;
 }
 
-static uint32_t guard_alen(uint32_t nfproto)
+uint32_t guard_alen(uint32_t nfproto)
 {
 	return nfproto == NFPROTO_IPV6 ? 16 : 4;
 }
@@ -46,9 +46,12 @@ static const char *const guard_set_names[IGD_GUARD_NSETS] = {
 	[IGD_GUARD_REQUIRED] = "required",
 };
 
-static uint32_t guard_set_id(enum igd_guard_set set, uint32_t nfproto)
+/* Sets made in one transaction are told apart by their ids: the backstop's copies
+ * have their own. */
+static uint32_t guard_set_id(const struct igd_guard_cfg *cfg, enum igd_guard_set set,
+			     uint32_t nfproto)
 {
-	return GUARD_SET_ID_BASE + 0x10 * set + nfproto;
+	return GUARD_SET_ID_BASE + (cfg->is_backstop ? 0x40 : 0) + 0x10 * set + nfproto;
 }
 
 static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t nfproto,
@@ -61,7 +64,7 @@ static struct nftnl_set *guard_set_new(const struct igd_guard_cfg *cfg, uint32_t
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
 	nftnl_set_set_str(s, NFTNL_SET_NAME, guard_set_names[set]);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, guard_set_id(set, nfproto));
+	nftnl_set_set_u32(s, NFTNL_SET_ID, guard_set_id(cfg, set, nfproto));
 	/* nft's datatypes: 7 ipv4_addr, 8 ipv6_addr */
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, nfproto == NFPROTO_IPV6 ? 8 : 7);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, guard_alen(nfproto));
@@ -102,8 +105,7 @@ static int guard_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *
 	return ret;
 }
 
-/* Flushes (when @flush) and fills one set of one family. */
-static int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				 uint32_t nfproto, enum igd_guard_set set,
 				 const struct igd_guard_sets *sets, int flush)
 {
@@ -131,8 +133,8 @@ static int guard_put_set_content(struct igd_nft_batch *b, const struct igd_guard
 	return ret;
 }
 
-static int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			 uint32_t nfproto, enum igd_guard_set set,
+int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		  uint32_t nfproto, enum igd_guard_set set,
 			 const struct igd_guard_sets *sets)
 {
 	struct nftnl_set *s = guard_set_new(cfg, nfproto, set);
@@ -258,20 +260,22 @@ static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cf
 	return guard_put_rule(b, r, ret);
 }
 
-static int guard_lookup(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
+static int guard_lookup(struct nftnl_rule *r, const struct igd_guard_cfg *cfg, uint32_t nfproto,
+			enum igd_guard_set set)
 {
 	return igd_nft_expr_lookup(r, NFT_REG_1, guard_set_names[set],
-				   guard_set_id(set, nfproto), 0);
+				   guard_set_id(cfg, set, nfproto), 0);
 }
 
 /* ip saddr/daddr @protected (payload offset 12/16 for IPv4, 8/24 for IPv6) */
-static int guard_match_set(struct nftnl_rule *r, uint32_t nfproto, int dst)
+static int guard_match_set(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
+			   uint32_t nfproto, int dst)
 {
 	uint32_t off = nfproto == NFPROTO_IPV6 ? (dst ? 24 : 8) : (dst ? 16 : 12);
 
 	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, guard_alen(nfproto),
 				    NFT_REG_1) ?:
-	       guard_lookup(r, nfproto, IGD_GUARD_PROTECTED);
+	       guard_lookup(r, cfg, nfproto, IGD_GUARD_PROTECTED);
 }
 
 /* meta mark & mask (op) value */
@@ -326,7 +330,7 @@ static int guard_put_secpath(struct igd_nft_batch *b, const struct igd_guard_cfg
 					   &zero, 4) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_decap_ok, 4);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
-		ret = guard_match_set(r, nfproto, 0);
+		ret = guard_match_set(r, cfg, nfproto, 0);
 	if (!ret && reqid)
 		ret = igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG32_00) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
@@ -361,14 +365,13 @@ static int guard_put_tap(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 		ret = igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 1);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED && h != IGD_HOOK_POSTROUTING)
-		ret = guard_match_set(r, nfproto, h != IGD_HOOK_PREROUTING);
+		ret = guard_match_set(r, cfg, nfproto, h != IGD_HOOK_PREROUTING);
 	if (!ret)
 		ret = guard_queue(r, cfg, q);
 	return guard_put_rule(b, r, ret);
 }
 
-/* ct mark & MASK == @value */
-static int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
+int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 {
 	uint32_t zero = 0;
 
@@ -429,8 +432,8 @@ static int guard_put_ok_mark(struct igd_nft_batch *b, const struct igd_guard_cfg
 	return guard_put_rule(b, r, ret);
 }
 
-/* ct direction original, ct original ip daddr @SET */
-static int guard_match_orig_dst(struct nftnl_rule *r, uint32_t nfproto, enum igd_guard_set set)
+int guard_match_orig_dst(struct nftnl_rule *r, const struct igd_guard_cfg *cfg, uint32_t nfproto,
+			 enum igd_guard_set set)
 {
 	uint8_t orig = IP_CT_DIR_ORIGINAL;
 	uint32_t key = nfproto == NFPROTO_IPV6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP;
@@ -438,7 +441,7 @@ static int guard_match_orig_dst(struct nftnl_rule *r, uint32_t nfproto, enum igd
 	return igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
 	       igd_nft_expr_ct(r, key, IP_CT_DIR_ORIGINAL, NFT_REG_1) ?:
-	       guard_lookup(r, nfproto, set);
+	       guard_lookup(r, cfg, nfproto, set);
 }
 
 /* The prenat map (see prenat_map.h).  nft's datatypes: 7 ipv4_addr, 8 ipv6_addr,
@@ -480,7 +483,7 @@ static int guard_put_prenat_set(struct igd_nft_batch *b, const struct igd_guard_
 	return ret;
 }
 
-static int guard_match_snat(struct nftnl_rule *r)
+int guard_match_snat(struct nftnl_rule *r)
 {
 	uint32_t status = IPS_SRC_NAT, zero = 0;
 
@@ -501,7 +504,7 @@ static int guard_put_prenat_record(struct igd_nft_batch *b, const struct igd_gua
 	int ret;
 
 	ret = r ? guard_match_snat(r) ?:
-		  guard_match_orig_dst(r, nfproto, IGD_GUARD_PROTECTED) ?:
+		  guard_match_orig_dst(r, cfg, nfproto, IGD_GUARD_PROTECTED) ?:
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen,
 				       NFT_REG32_00 + w) ?:
@@ -562,7 +565,7 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 		ret = igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
 		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
-	ret = ret ?: guard_match_orig_dst(r, nfproto, snat ? IGD_GUARD_PROTECTED :
+	ret = ret ?: guard_match_orig_dst(r, cfg, nfproto, snat ? IGD_GUARD_PROTECTED :
 						   IGD_GUARD_REQUIRED);
 	if (!ret && cfg->prenat_map && kind != GUARD_SUSPECT_CLEAR)
 		ret = guard_mark_field(r, cfg->mark_mask, snat ? cfg->mark_translated :
@@ -683,7 +686,7 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k], false) ?:
 				      guard_put_mss_rule(b, cfg, guard_families[i], &m[k], true);
 	}
-	return guard_send(b, ret, "mss rules", err, errlen);
+	return guard_send(b, cfg, ret, "mss rules", err, errlen);
 }
 
 int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -854,14 +857,16 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	return ret;
 }
 
-int guard_send(struct igd_nft_batch *b, int ret, const char *what, char *err, size_t errlen)
+int guard_send(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg, int ret,
+	       const char *what, char *err, size_t errlen)
 {
 	if (ret) {
 		snprintf(err, errlen, "nft: build %s: %s", what, strerror(-ret));
 		igd_nft_batch_free(b);
 		return ret;
 	}
-	ret = igd_nft_batch_send(b, true, err, errlen);
+	ret = cfg->hooks.nl ? igd_nft_batch_send_on(b, cfg->hooks.nl, true, err, errlen) :
+			      igd_nft_batch_send(b, true, err, errlen);
 	igd_nft_batch_free(b);
 	return ret;
 }
@@ -891,10 +896,17 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_se
 	hooks = cfg->hooks;
 	if (cfg->scope == IGD_SCOPE_PROTECTED && !cfg->pre_nat_tap)
 		hooks.skip_hooks = 1u << IGD_HOOK_FORWARD | 1u << IGD_HOOK_OUTPUT;
+	igd_hooks_read_flags(&hooks);
 	ret = igd_hooks_put_tables(b, &hooks);
 	for (i = 0; i < 2 && !ret; i++)
 		ret = guard_put_family(b, cfg, guard_families[i], sets, q);
-	return guard_send(b, ret, "guard tables", err, errlen);
+	ret = ret ?: guard_put_backstop(b, cfg, sets);
+	ret = guard_send(b, cfg, ret, "guard tables", err, errlen);
+	if (ret == -EPERM)
+		snprintf(err + strlen(err), errlen - strlen(err), "; table %s belongs to "
+			 "another process (another ipsecguardd with --table %s?)",
+			 igd_hooks_table(&cfg->hooks), igd_hooks_table(&cfg->hooks));
+	return ret;
 }
 
 int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
@@ -918,5 +930,6 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard
 		      (cfg->scope == IGD_SCOPE_PROTECTED ?
 		       guard_flush(b, cfg, guard_families[i], IGD_GUARD_COUNT_CHAIN) ?:
 		       guard_put_count_rules(b, cfg, guard_families[i], sets) : 0);
-	return guard_send(b, ret, "set update", err, errlen);
+	ret = ret ?: guard_put_backstop_sets(b, cfg, sets);
+	return guard_send(b, cfg, ret, "set update", err, errlen);
 }

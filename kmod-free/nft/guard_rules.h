@@ -171,7 +171,18 @@ struct igd_guard_cfg {
 					 * tuple is the pre-NAT one */
 	bool enforce;			/* flagged connections are dropped */
 	bool suspects_bypass;		/* a suspect passes when no daemon listens */
+	bool backstop;			/* hold "owner", enforce and fix: the backstop
+					 * table beside the owned one (table_hold.h) */
+	bool is_backstop;		/* this cfg describes the backstop table */
 };
+#define IGD_GUARD_BACKSTOP_SUFFIX	"_backstop"
+#define IGD_GUARD_BACKSTOP_PRIO		102	/* after the owned table's postrouting */
+#define IGD_GUARD_CTR_BACKSTOP		"backstop: dropped"
+/* The backstop table's name for the guard's table @table. */
+const char *igd_guard_backstop_name(const char *table, char *buf, size_t len);
+/* Puts the backstop table back as cfg and @sets describe it (one transaction). */
+int igd_guard_backstop_install(const struct igd_guard_cfg *cfg,
+			       const struct igd_guard_sets *sets, char *err, size_t errlen);
 
 /* What scope "protected" needs of the kernel, probed without creating anything
  * (guard_probe.c): IGD_GUARD_NEED_* bits of the expressions it refuses, in *@missing.

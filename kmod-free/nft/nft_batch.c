@@ -487,10 +487,23 @@ static void nft_seterr(char *err, size_t errlen, const char *what, int ret)
 		snprintf(err, errlen, "nft: %s: %s", what, strerror(-ret));
 }
 
-static struct mnl_socket *nft_socket_open(size_t wire_len, unsigned int nacks)
+/* Buffers for one batch of @wire_len bytes and @nacks acks (best effort: the FORCE
+ * variants need CAP_NET_ADMIN, which the daemon keeps). */
+static void nft_socket_size(struct mnl_socket *nl, size_t wire_len, unsigned int nacks)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	int one = 1, fd, rcv = (int)(nacks * NFT_ACK_RCVBUF), snd = (int)wire_len;
+	int fd = mnl_socket_get_fd(nl), rcv = (int)(nacks * NFT_ACK_RCVBUF);
+	int snd = (int)wire_len + 4096;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+}
+
+struct mnl_socket *igd_nft_socket_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	int one = 1;
 
 	if (!nl)
 		return NULL;
@@ -501,15 +514,9 @@ static struct mnl_socket *nft_socket_open(size_t wire_len, unsigned int nacks)
 		errno = e;
 		return NULL;
 	}
-	fd = mnl_socket_get_fd(nl);
 	/* best effort: an old kernel without extended acks still works */
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	snd += 4096;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
 	return nl;
 }
 
@@ -541,9 +548,18 @@ static int nft_batch_recv(struct igd_nft_batch *b, struct mnl_socket *nl)
 	return 0;
 }
 
-int igd_nft_batch_send(struct igd_nft_batch *b, bool commit, char *err, size_t errlen)
+/* What an earlier batch left unread on a kept socket (a send that failed half-way). */
+static void nft_socket_drain(struct mnl_socket *nl)
 {
-	struct mnl_socket *nl;
+	char buf[4096];
+
+	while (recv(mnl_socket_get_fd(nl), buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+int igd_nft_batch_send_on(struct igd_nft_batch *b, struct mnl_socket *nl, bool commit,
+			  char *err, size_t errlen)
+{
 	const void *wire;
 	size_t len;
 	int ret;
@@ -554,24 +570,32 @@ int igd_nft_batch_send(struct igd_nft_batch *b, bool commit, char *err, size_t e
 		nft_seterr(err, errlen, "build batch", -ENOMEM);
 		return -ENOMEM;
 	}
-	nl = nft_socket_open(len, b->n);
+	nft_socket_drain(nl);
+	nft_socket_size(nl, len, b->n);
+	if (mnl_socket_sendto(nl, wire, len) < 0) {
+		ret = -errno;
+		nft_seterr(err, errlen, "send batch", ret);
+		return ret;
+	}
+	ret = nft_batch_recv(b, nl);
+	if (ret < 0) {
+		nft_seterr(err, errlen, "read acks", ret);
+		return ret;
+	}
+	return igd_nft_batch_error(b, err, errlen);
+}
+
+int igd_nft_batch_send(struct igd_nft_batch *b, bool commit, char *err, size_t errlen)
+{
+	struct mnl_socket *nl = igd_nft_socket_open();
+	int ret;
+
 	if (!nl) {
 		ret = -errno;
 		nft_seterr(err, errlen, "open netlink socket", ret);
 		return ret;
 	}
-	if (mnl_socket_sendto(nl, wire, len) < 0) {
-		ret = -errno;
-		nft_seterr(err, errlen, "send batch", ret);
-		goto out;
-	}
-	ret = nft_batch_recv(b, nl);
-	if (ret < 0) {
-		nft_seterr(err, errlen, "read acks", ret);
-		goto out;
-	}
-	ret = igd_nft_batch_error(b, err, errlen);
-out:
+	ret = igd_nft_batch_send_on(b, nl, commit, err, errlen);
 	mnl_socket_close(nl);
 	return ret;
 }

@@ -69,6 +69,14 @@ const void *igd_nft_batch_wire(struct igd_nft_batch *b, bool commit, size_t *len
  * 0 when the kernel accepted all messages (and committed, if @commit), else the first
  * -errno, with "nft: <what>: <strerror>[ (<kernel message>)]" in @err. */
 int igd_nft_batch_send(struct igd_nft_batch *b, bool commit, char *err, size_t errlen);
+/* The same over @nl, a socket the caller keeps (igd_nft_socket_open): a table created
+ * with NFT_TABLE_F_OWNER belongs to the socket that created it, and only that socket
+ * may change it. */
+struct mnl_socket;
+int igd_nft_batch_send_on(struct igd_nft_batch *b, struct mnl_socket *nl, bool commit,
+			  char *err, size_t errlen);
+/* A NETLINK_NETFILTER socket, bound, with extended acks; NULL with errno set. */
+struct mnl_socket *igd_nft_socket_open(void);
 
 /* Reads the acks in @buf (@len bytes) for a batch sent from @portid.  Split out of
  * igd_nft_batch_send so that it can be tested on synthetic replies.  Returns the

@@ -13,6 +13,7 @@
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
 #include "nft/nft_hooks.h"
+#include "nft/table_hold.h"
 
 #define HOOKS_NAME_MAX	NFT_TABLE_MAXNAMELEN
 
@@ -74,9 +75,10 @@ static uint16_t hooks_queue_flags(const struct igd_hooks_cfg *cfg)
 	return flags;
 }
 
-/* One table message: add (NLM_F_CREATE: no error when it exists) or delete. */
+/* One table message: add (NLM_F_CREATE: no error when it exists with these @flags)
+ * or delete. */
 static int hooks_put_table(struct igd_nft_batch *b, uint16_t type, uint32_t family,
-			   const char *name)
+			   const char *name, uint32_t flags)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	int ret = -ENOMEM;
@@ -86,6 +88,8 @@ static int hooks_put_table(struct igd_nft_batch *b, uint16_t type, uint32_t fami
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
 	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, name) < 0)
 		goto out;
+	if (type == NFT_MSG_NEWTABLE)
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
 	ret = igd_nft_batch_table(b, type,
 				  type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0, t);
 out:
@@ -115,17 +119,39 @@ out:
 	return ret;
 }
 
+/* add table (as it is now: @now); delete table; add table (@flags): whatever was
+ * there goes, in the same transaction.  An orphaned persistent table is adopted by
+ * the first add; a table another live process owns refuses it (EPERM). */
+int igd_hooks_put_table_fresh(struct igd_nft_batch *b, uint32_t family, const char *table,
+			      uint32_t now, uint32_t flags)
+{
+	return hooks_put_table(b, NFT_MSG_NEWTABLE, family, table, now) ?:
+	       hooks_put_table(b, NFT_MSG_DELTABLE, family, table, 0) ?:
+	       hooks_put_table(b, NFT_MSG_NEWTABLE, family, table, flags);
+}
+
+void igd_hooks_read_flags(struct igd_hooks_cfg *cfg)
+{
+	unsigned int i;
+
+	for_each_family(i) {
+		uint32_t flags;
+
+		/* absent (or unreadable: the transaction will say why) */
+		if (igd_nft_table_get(hook_families[i], igd_hooks_table(cfg), &flags, NULL))
+			flags = cfg->table_flags;
+		cfg->flags_now[i] = flags;
+	}
+}
+
 static int hooks_put_family_tables(struct igd_nft_batch *b, uint32_t family,
-				   const char *table, uint32_t skip)
+				   const char *table, uint32_t skip, uint32_t now,
+				   uint32_t flags)
 {
 	unsigned int h;
 	int ret;
 
-	ret = hooks_put_table(b, NFT_MSG_NEWTABLE, family, table);
-	if (!ret)
-		ret = hooks_put_table(b, NFT_MSG_DELTABLE, family, table);
-	if (!ret)
-		ret = hooks_put_table(b, NFT_MSG_NEWTABLE, family, table);
+	ret = igd_hooks_put_table_fresh(b, family, table, now, flags);
 	for (h = 0; h < IGD_HOOK_MAX && !ret; h++)
 		if (!(skip & (1u << h)))
 			ret = hooks_put_chain(b, family, table, &hook_specs[h]);
@@ -141,7 +167,7 @@ int igd_hooks_put_tables(struct igd_nft_batch *b, const struct igd_hooks_cfg *cf
 		if (ret)
 			break;
 		ret = hooks_put_family_tables(b, hook_families[i], igd_hooks_table(cfg),
-					      cfg->skip_hooks);
+					      cfg->skip_hooks, cfg->flags_now[i], cfg->table_flags);
 	}
 	return ret;
 }
@@ -170,7 +196,7 @@ static int hooks_queue_exprs(struct nftnl_rule *r, const struct igd_hooks_cfg *c
 	return ret ?: igd_hooks_put_queue(r, cfg, queue);
 }
 
-int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table)
+int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table, uint32_t flags)
 {
 	unsigned int i;
 	int ret;
@@ -180,9 +206,9 @@ int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table)
 	ret = hooks_name_check(table);
 	for_each_family(i) {
 		if (!ret)
-			ret = hooks_put_table(b, NFT_MSG_NEWTABLE, hook_families[i], table);
+			ret = hooks_put_table(b, NFT_MSG_NEWTABLE, hook_families[i], table, flags);
 		if (!ret)
-			ret = hooks_put_table(b, NFT_MSG_DELTABLE, hook_families[i], table);
+			ret = hooks_put_table(b, NFT_MSG_DELTABLE, hook_families[i], table, 0);
 	}
 	return ret;
 }
@@ -218,7 +244,7 @@ int igd_hooks_probe_rules(igd_hooks_probe_build build, unsigned int n, void *arg
 	if (!b)
 		return -ENOMEM;
 	snprintf(table, sizeof(table), "igd_probe_%ld", (long)getpid());
-	ret = hooks_put_table(b, NFT_MSG_NEWTABLE, NFPROTO_IPV4, table) ?:
+	ret = hooks_put_table(b, NFT_MSG_NEWTABLE, NFPROTO_IPV4, table, 0) ?:
 	      hooks_put_plain_chain(b, NFPROTO_IPV4, table, PROBE_CHAIN);
 	for (i = 0; i < n && !ret; i++) {
 		r = igd_nft_rule_new(NFPROTO_IPV4, table, PROBE_CHAIN);
@@ -265,7 +291,8 @@ static void hooks_seterr(char *err, size_t errlen, const char *what, int ret)
 		snprintf(err, errlen, "nft: %s: %s", what, strerror(-ret));
 }
 
-int igd_hooks_remove(const char *table, char *err, size_t errlen)
+int igd_hooks_remove(const char *table, uint32_t flags, struct mnl_socket *nl, char *err,
+		     size_t errlen)
 {
 	struct igd_nft_batch *b = igd_nft_batch_alloc();
 	int ret;
@@ -274,9 +301,11 @@ int igd_hooks_remove(const char *table, char *err, size_t errlen)
 		hooks_seterr(err, errlen, "build batch", -ENOMEM);
 		return -ENOMEM;
 	}
-	ret = igd_hooks_put_remove(b, table);
+	ret = igd_hooks_put_remove(b, table, flags);
 	if (ret)
 		hooks_seterr(err, errlen, "build batch", ret);
+	else if (nl)
+		ret = igd_nft_batch_send_on(b, nl, true, err, errlen);
 	else
 		ret = igd_nft_batch_send(b, true, err, errlen);
 	igd_nft_batch_free(b);

@@ -41,6 +41,12 @@ struct igd_hooks_cfg {
 	uint32_t skip_hooks;		/* 1 << IGD_HOOK_*: base chains not created (an
 					 * empty base chain still costs every packet) */
 	enum igd_hooks_queue queue;	/* 0: probe */
+	uint32_t table_flags;		/* NFT_TABLE_F_OWNER, _PERSIST (table_hold.h) */
+	uint32_t flags_now[2];		/* the tables' flags as they are (ip, ip6), for
+					 * the add before the delete that replaces them:
+					 * igd_hooks_read_flags() */
+	struct mnl_socket *nl;		/* the socket that owns the tables: every
+					 * change goes through it; NULL: a fresh one */
 };
 
 /* The base chains, in the order they are created. */
@@ -75,8 +81,13 @@ typedef int (*igd_hooks_probe_build)(struct nftnl_rule *r, unsigned int i, void 
 int igd_hooks_probe_rules(igd_hooks_probe_build build, unsigned int n, void *arg,
 			  int *results);
 
-/* Removes both tables in one transaction; absent tables are not an error. */
-int igd_hooks_remove(const char *table, char *err, size_t errlen);
+/* Removes both tables (with @flags) in one transaction, over @nl when the tables are
+ * owned by it (NULL: a fresh socket); absent tables are not an error. */
+struct mnl_socket;
+int igd_hooks_remove(const char *table, uint32_t flags, struct mnl_socket *nl, char *err,
+		     size_t errlen);
+/* Reads cfg->flags_now from the kernel (cfg->table_flags for a table not there). */
+void igd_hooks_read_flags(struct igd_hooks_cfg *cfg);
 
 /* Steps of the transactions above, for callers that add their own messages between
  * them (sets before the rules that look them up, bypass rules before the queue rule).
@@ -89,6 +100,9 @@ int igd_hooks_put_tables(struct igd_nft_batch *b, const struct igd_hooks_cfg *cf
 struct nftnl_rule;
 int igd_hooks_put_queue(struct nftnl_rule *r, const struct igd_hooks_cfg *cfg,
 			enum igd_hooks_queue queue);
-/* add table; delete table — per family */
-int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table);
+/* add table (@flags: as it is); delete table — per family */
+int igd_hooks_put_remove(struct igd_nft_batch *b, const char *table, uint32_t flags);
+/* add table (@now: as it is); delete table; add table (@flags) */
+int igd_hooks_put_table_fresh(struct igd_nft_batch *b, uint32_t family, const char *table,
+			      uint32_t now, uint32_t flags);
 #endif

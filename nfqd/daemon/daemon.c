@@ -12,7 +12,9 @@
 #include "daemon.h"
 #include "metrics.h"
 #include "util/json.h"
+#include "nft/nft_batch.h"
 #include "nft/nft_hooks.h"
+#include "nft/table_hold.h"
 #include "util/num.h"
 #include "verdict_log.h"
 #include "diag.h"
@@ -252,6 +254,7 @@ static void daemon_on_tick(void *arg)
 	struct igd_daemon *d = arg;
 
 	igd_spdsync_tick(d);
+	igd_tables_tick(d);
 	if (d->fixes.worker)
 		igd_fixes_kick(&d->fixes);	/* retries that came due */
 	if (igd_outer_busy(&d->outer))
@@ -349,6 +352,41 @@ static void daemon_probe_scope(struct igd_daemon *d)
 	d->judge.cfg.scope = IGD_SCOPE_HEADS;
 }
 
+/* How the tables hold against other tools (table_hold.h): what the kernel offers,
+ * or what --table-hold asks for when the kernel has it; and the socket that owns
+ * them. */
+static int daemon_table_hold(struct igd_daemon *d, char *err, size_t errlen)
+{
+	int have = igd_hold_probe();
+
+	if (have < 0) {
+		snprintf(err, errlen, "nf_tables: probe table flags: %s", strerror(-have));
+		return have;
+	}
+	d->hold = d->opts.table_hold == IGD_HOLD_AUTO ? have : d->opts.table_hold;
+	if (d->hold < have) {
+		snprintf(err, errlen, "--table-hold %s: this kernel lacks %s; it offers %s",
+			 igd_hold_name((enum igd_hold)d->hold),
+			 d->hold == IGD_HOLD_PERSIST ? "NFT_TABLE_F_PERSIST (Linux 6.9)" :
+			 "NFT_TABLE_F_OWNER (Linux 5.12)", igd_hold_name((enum igd_hold)have));
+		return -EOPNOTSUPP;
+	}
+	d->nft_nl = igd_nft_socket_open();
+	if (!d->nft_nl) {
+		snprintf(err, errlen, "nf_tables: netlink socket: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The backstop stands beside an owned table that dies with the daemon, where a
+ * suspect without a daemon is to be dropped. */
+bool igd_daemon_wants_backstop(const struct igd_daemon *d)
+{
+	return d->hold == IGD_HOLD_OWNER && d->guard.scope == IGD_SCOPE_PROTECTED &&
+	       d->opts.mode != IGD_MODE_AUDIT;
+}
+
 static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e;
@@ -390,11 +428,21 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 	};
 	if (d->opts.no_hooks)
 		return 0;
+	e = daemon_table_hold(d, err, errlen);
+	if (e)
+		return e;
+	d->guard.hooks.table_flags = igd_hold_table_flags((enum igd_hold)d->hold);
+	d->guard.hooks.nl = d->nft_nl;
+	d->guard.backstop = igd_daemon_wants_backstop(d);
 	if (d->guard.prenat_map) {
 		e = daemon_open_prenat(d, err, errlen);
 		if (e)
 			return e;
 	}
+	/* subscribed before the install: a change after it is never missed */
+	e = igd_tables_watch_open(d, err, errlen);
+	if (e)
+		return e;
 	if (igd_spdsync_prefixes(d) < 0) {
 		snprintf(err, errlen, "protected prefixes: out of memory");
 		return -ENOMEM;
@@ -504,6 +552,26 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The start line's account of how the tables hold. */
+static const char *daemon_hold_text(const struct igd_daemon *d)
+{
+	switch (d->hold) {
+	case IGD_HOLD_PERSIST:
+		return "owned and persistent (hold persist): other tools' reloads and "
+		       "deletes cannot remove them, and they outlive the daemon";
+	case IGD_HOLD_OWNER:
+		return d->guard.backstop ?
+		       "owned (hold owner): other tools' reloads and deletes cannot remove "
+		       "them; the backstop table beside them, put back when removed, drops "
+		       "suspects when the daemon is gone" :
+		       "owned (hold owner): other tools' reloads and deletes cannot remove "
+		       "them; they go with the daemon";
+	default:
+		return "not owned (hold restore): put back when another tool removes or "
+		       "changes them";
+	}
+}
+
 int igd_daemon_run(struct igd_daemon *d)
 {
 	const char *how = "no hooks (external rules feed the queue)";
@@ -531,15 +599,47 @@ int igd_daemon_run(struct igd_daemon *d)
 		      "conntrack entry to queued packets)";
 	d->start_time = (uint64_t)time(NULL);
 	igd_metrics_write(d);	/* a file from the start */
-	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s\n",
-		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi, how);
+	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s%s%s\n",
+		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi, how,
+		d->opts.no_hooks ? "" : "; tables ", d->opts.no_hooks ? "" : daemon_hold_text(d));
 	igd_sdnotify("READY=1");
 	return igd_loop_run(d->loop);
 }
 
+/* Enforce: suspects stay dropped while no daemon runs.  The owned table outlives
+ * the daemon where the kernel has persist, the backstop where it has only owner. */
+static void daemon_keep_tables(struct igd_daemon *d)
+{
+	const char *t = d->opts.table;
+	char bs[128];
+
+	if (d->guard.backstop) {
+		igd_guard_backstop_name(t, bs, sizeof(bs));
+		fprintf(stderr, "ipsecguardd: enforce: the backstop tables %s stay and drop "
+			"suspects until a daemon runs again (nft delete table ip %s; nft "
+			"delete table ip6 %s removes them)\n", bs, bs, bs);
+		return;
+	}
+	fprintf(stderr, "ipsecguardd: enforce: tables %s kept, suspects are dropped until "
+		"a daemon runs again (nft delete table ip %s; nft delete table ip6 %s "
+		"removes them)\n", t, t, t);
+}
+
+static void daemon_remove_tables(struct igd_daemon *d)
+{
+	char err[256], bs[128];
+
+	if (igd_hooks_remove(d->opts.table, d->guard.hooks.table_flags, d->nft_nl, err,
+			     sizeof(err)))
+		fprintf(stderr, "ipsecguardd: %s\n", err);
+	if (d->guard.backstop &&
+	    igd_hooks_remove(igd_guard_backstop_name(d->opts.table, bs, sizeof(bs)), 0,
+			     d->nft_nl, err, sizeof(err)))
+		fprintf(stderr, "ipsecguardd: %s\n", err);
+}
+
 void igd_daemon_teardown(struct igd_daemon *d)
 {
-	char err[256];
 	unsigned int i;
 
 	igd_sdnotify("STOPPING=1");
@@ -548,12 +648,9 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	 * runs they are dropped, and a protected flow never leaks for want of one. */
 	daemon_read_kernel(d);		/* the last stats line needs them */
 	if (d->hooks_installed && d->opts.mode == IGD_MODE_ENFORCE)
-		fprintf(stderr, "ipsecguardd: enforce: tables %s kept, suspects are dropped "
-			"until a daemon runs again (nft delete table ip %s; nft delete "
-			"table ip6 %s removes them)\n", d->opts.table, d->opts.table,
-			d->opts.table);
-	else if (d->hooks_installed && igd_hooks_remove(d->opts.table, err, sizeof(err)))
-		fprintf(stderr, "ipsecguardd: %s\n", err);
+		daemon_keep_tables(d);
+	else if (d->hooks_installed)
+		daemon_remove_tables(d);
 	d->hooks_installed = false;
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_process(d->queues[i]);
@@ -567,6 +664,9 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	if (d->prenat_nl)
 		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);
+	igd_tables_watch_close(d);
+	if (d->nft_nl)		/* an owned table without persist goes with it */
+		mnl_socket_close(d->nft_nl);
 	igd_spdsync_close(d);
 	igd_mss_close(&d->mss);
 	igd_diag_free(&d->diag);

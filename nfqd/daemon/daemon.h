@@ -16,6 +16,7 @@
 #include "queue.h"
 #include "verdict_log.h"
 #include "log_dest.h"
+#include "tables.h"
 #include "xfrm/xfrm_nl.h"
 #include "xfrm/xfrm_stat.h"
 
@@ -54,6 +55,10 @@ struct igd_daemon {
 	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */
 	size_t n_mss_rules;
 	bool hooks_installed;
+	struct mnl_socket *nft_nl;	/* owns the tables (hold persist, owner): every
+					 * change to them goes through it */
+	int hold;			/* enum igd_hold in force */
+	struct igd_tables_state tables;	/* other tools' changes to them */
 	char scope_fallback[96];	/* what the kernel lacks for scope protected, "" */
 	struct igd_guard_cfg guard;
 	struct igd_xfrm_mirror *mirror;
@@ -85,6 +90,8 @@ void igd_daemon_teardown(struct igd_daemon *d);
 void igd_daemon_log_stats(struct igd_daemon *d);
 /* The log file reopened at its path (logrotate); a failure is said in the old one. */
 void igd_daemon_reopen_log(struct igd_daemon *d);
+/* Whether the backstop table stands beside the owned one (table_hold.h). */
+bool igd_daemon_wants_backstop(const struct igd_daemon *d);
 /* SIGHUP: the configuration read again and applied (reload.c). */
 void igd_daemon_reload(struct igd_daemon *d);
 #endif

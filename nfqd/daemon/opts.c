@@ -5,6 +5,7 @@
 #include "config.h"
 #include "names/ike_names.h"
 #include "util/num.h"
+#include "nft/table_hold.h"
 #include "opts.h"
 
 
@@ -30,6 +31,7 @@ static const char usage[] =
 "      --metrics-file PATH        Prometheus text file (node_exporter textfile)\n"
 "      --metrics-interval S       its interval (default 15)\n"
 "      --table NAME               its nf_tables tables (default ipsecguard)\n"
+"      --table-hold auto|persist|owner|restore   how they hold against other tools\n"
 "      --queue-scope protected|heads|all   what is queued (default protected)\n"
 "      --pre-nat-tap auto|map|on|off       how a pre-NAT tuple is learnt\n"
 "      --mark-mask MASK           mark bits the daemon uses (default 0x00ff0000)\n"
@@ -54,7 +56,7 @@ enum {
 	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_IKE_PORT, OPT_NO_OUTER, OPT_MAXLEN,
 	OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG, OPT_METRICS_FILE,
-	OPT_METRICS_INTERVAL, OPT_TUNNEL_NAMES, OPT_VICI,
+	OPT_METRICS_INTERVAL, OPT_TUNNEL_NAMES, OPT_VICI, OPT_TABLE_HOLD,
 };
 
 static const struct option longopts[] = {
@@ -64,6 +66,7 @@ static const struct option longopts[] = {
 	{ "log", required_argument, NULL, 'l' },
 	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
 	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "table-hold", required_argument, NULL, OPT_TABLE_HOLD },
 	{ "queue-scope", required_argument, NULL, OPT_SCOPE },
 	{ "mark-mask", required_argument, NULL, OPT_MARK_MASK },
 	{ "protect", required_argument, NULL, OPT_PROTECT },
@@ -269,6 +272,10 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 		snprintf(o->table, sizeof(o->table), "%s", arg);
 		return 0;
 	case OPT_SCOPE: return opts_scope(o, arg);
+	case OPT_TABLE_HOLD:
+		o->table_hold = igd_hold_parse(arg);
+		return o->table_hold < 0 ?
+		       opts_bad("table-hold", arg, "expected auto, persist, owner or restore") : 0;
 	case OPT_MARK_MASK: return opts_mark_mask(o, arg);
 	case OPT_PROTECT: return opts_protect(o, arg);
 	case OPT_XSTAT: return opts_u32("xfrm-stat-interval", arg, 0, 3600, &o->xstat_interval);

@@ -35,6 +35,7 @@ struct igd_opts {
 	bool no_outer;			/* no outer rules (IKE/NAT-T/ESP NAT, fragments) */
 	struct igd_outer_ports ike_ports;	/* 500, 4500 and --ike-port */
 	char table[65];
+	int table_hold;			/* enum igd_hold: auto probes */
 	uint32_t maxlen, copy_range, rcvbuf;
 	uint32_t stats_interval;	/* seconds, 0 = off */
 	char metrics_file[IGD_OPT_PATH_MAX];	/* "" = none */

@@ -182,27 +182,15 @@ static void reload_guard_cfg(struct igd_daemon *d)
 	g->mss_chain = d->opts.mss_mode != IGD_MSS_OFF;
 	g->log_healthy = d->opts.log_healthy;
 	g->outer_ports = d->opts.ike_ports;
+	g->backstop = igd_daemon_wants_backstop(d);
 }
 
 /* The guard's rules for the options now in force, in one transaction. */
 static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
 {
-	struct igd_guard_cfg *g = &d->guard;
-	int e;
-
 	reload_guard_cfg(d);
-	if (igd_spdsync_prefixes(d) < 0) {
-		snprintf(err, errlen, "protected prefixes: out of memory");
-		return -ENOMEM;
-	}
-	e = igd_guard_install(g, igd_spdsync_sets(d), err, errlen);
-	if (e)
-		return e;
-	d->n_mss_rules = 0;		/* the new mss chain is empty: fill it */
-	d->outer.nfragout = 0;		/* ... and the frag_out chain */
-	igd_spdsync_mss(d);
-	igd_spdsync_fragout(d);
-	return 0;
+	igd_tables_watch_update(d);
+	return igd_tables_install(d, err, errlen);
 }
 
 static void reload_event(struct igd_daemon *d, const char *result, const char *error,

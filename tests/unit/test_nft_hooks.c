@@ -225,7 +225,7 @@ static void test_native_all(void)
 	igd_nft_batch_free(b);
 
 	b = igd_nft_batch_alloc();
-	is_int(igd_hooks_put_remove(b, NULL), 0, "remove put");
+	is_int(igd_hooks_put_remove(b, NULL, 0), 0, "remove put");
 	is_int(igd_nft_batch_count(b), 4, "remove: add+delete per family");
 	is_str(igd_nft_batch_what(b, 3), "delete table ip6 ipsecguard", "remove msg 3");
 	igd_nft_batch_free(b);
@@ -307,7 +307,7 @@ static void test_acks(void)
 
 	igd_nft_batch_free(b);
 	b = igd_nft_batch_alloc();
-	igd_hooks_put_remove(b, NULL);
+	igd_hooks_put_remove(b, NULL, 0);
 	wire = igd_nft_batch_wire(b, true, &len);
 	seq0 = wire_msg(wire, len, 0)->nlmsg_seq;
 	off = ack_put(acks, 0, seq0 + 1, 0, NULL, -1);

@@ -1,0 +1,151 @@
+/* The backstop table (table_hold.h, hold "owner"; enforce and fix).  Not owned, so it
+ * outlives the daemon, which the owned table does not on kernels without
+ * NFT_TABLE_F_PERSIST:
+ *
+ *   table ip|ip6 <table>_backstop
+ *     sets protected, required          the owned table's, kept in step with them
+ *     chain postrouting  filter hook postrouting priority 102 (after the owned 101)
+ *       ct mark & MASK == OK     accept  (judged healthy, or no suspect at all)
+ *       ct mark & MASK == FLAG   accept  (fix mode: flagged, not dropped)
+ *       ct direction original  ct status snat  ct original ip daddr @protected
+ *                                counter drop
+ *       ct direction original  rt ipsec missing  ct original ip daddr @required
+ *                                counter drop
+ *
+ * While the owned table is there, every packet of a connection's original direction
+ * leaves it with a verdict in the conntrack mark, is dropped, or waits in the queue
+ * for one; so the backstop drops only what the owned table is no longer there to
+ * judge: the suspects that its queue rules, which have no bypass, would have dropped
+ * while no daemon listened. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libnftnl/rule.h>
+#include "nft/guard_int.h"
+#include "nft/guard_rules.h"
+#include "nft/nft_batch.h"
+#include "nft/nft_expr.h"
+
+static const uint32_t backstop_families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+
+const char *igd_guard_backstop_name(const char *table, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s" IGD_GUARD_BACKSTOP_SUFFIX, table ? table : IGD_HOOKS_TABLE);
+	return buf;
+}
+
+/* @cfg as it describes the backstop table: its name in @name. */
+static void backstop_cfg(const struct igd_guard_cfg *cfg, struct igd_guard_cfg *bs,
+			 char *name, size_t len)
+{
+	*bs = *cfg;
+	bs->hooks.table = igd_guard_backstop_name(igd_hooks_table(&cfg->hooks), name, len);
+	bs->hooks.table_flags = 0;
+	bs->is_backstop = true;
+}
+
+static struct nftnl_rule *backstop_rule(const struct igd_guard_cfg *bs, uint32_t nfproto)
+{
+	return igd_nft_rule_new(nfproto, igd_hooks_table(&bs->hooks),
+				igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain);
+}
+
+static int backstop_put_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			       uint32_t nfproto, uint32_t value)
+{
+	struct nftnl_rule *r = backstop_rule(bs, nfproto);
+	int ret;
+
+	ret = r ? guard_match_ct_field(r, bs->mark_mask, value) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+/* The two suspects the owned table queues without bypass, dropped. */
+static int backstop_put_drop(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			     uint32_t nfproto, bool translated)
+{
+	struct nftnl_rule *r = backstop_rule(bs, nfproto);
+	uint8_t none = 0;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = translated ? guard_match_snat(r) :
+			   igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+			   igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1);
+	ret = ret ?: guard_match_orig_dst(r, bs, nfproto, translated ? IGD_GUARD_PROTECTED :
+							      IGD_GUARD_REQUIRED) ?:
+	      igd_nft_expr_counter(r) ?:
+	      igd_nft_expr_verdict(r, NF_DROP) ?:
+	      igd_nft_rule_comment(r, IGD_GUARD_CTR_BACKSTOP);
+	return guard_put_rule(b, r, ret);
+}
+
+static int backstop_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			       uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	int ret;
+
+	ret = igd_hooks_put_table_fresh(b, nfproto, igd_hooks_table(&bs->hooks), 0, 0) ?:
+	      guard_put_set(b, bs, nfproto, IGD_GUARD_PROTECTED, sets) ?:
+	      guard_put_set(b, bs, nfproto, IGD_GUARD_REQUIRED, sets) ?:
+	      guard_put_chain(b, bs, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
+			      NF_INET_POST_ROUTING, IGD_GUARD_BACKSTOP_PRIO) ?:
+	      backstop_put_accept(b, bs, nfproto, bs->mark_ok);
+	if (!ret && !bs->enforce)
+		ret = backstop_put_accept(b, bs, nfproto, bs->mark_flag);
+	return ret ?: backstop_put_drop(b, bs, nfproto, true) ?:
+	       backstop_put_drop(b, bs, nfproto, false);
+}
+
+int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		       const struct igd_guard_sets *sets)
+{
+	struct igd_guard_cfg bs;
+	char name[128];
+	unsigned int i;
+	int ret = 0;
+
+	backstop_cfg(cfg, &bs, name, sizeof(name));
+	if (!cfg->backstop)	/* one left by an earlier run (or mode) goes */
+		return igd_hooks_put_remove(b, name, 0);
+	for (i = 0; i < 2 && !ret; i++)
+		ret = backstop_put_family(b, &bs, backstop_families[i], sets);
+	return ret;
+}
+
+int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    const struct igd_guard_sets *sets)
+{
+	struct igd_guard_cfg bs;
+	char name[128];
+	unsigned int i;
+	int ret = 0;
+
+	if (!cfg->backstop)
+		return 0;
+	backstop_cfg(cfg, &bs, name, sizeof(name));
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_PROTECTED,
+					    sets, 1) ?:
+		      guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_REQUIRED,
+					    sets, 1);
+	return ret;
+}
+
+int igd_guard_backstop_install(const struct igd_guard_cfg *cfg,
+			       const struct igd_guard_sets *sets, char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	return guard_send(b, cfg, guard_put_backstop(b, cfg, sets), "backstop table", err,
+			  errlen);
+}
