@@ -24,3 +24,20 @@ expect_eq() {
 expect_ge() {
 	if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; fi
 }
+# poll SECONDS command...: runs the command every 0.1 s until it succeeds (0) or
+# SECONDS have passed (1).  The one way the tests wait: for a condition, not a time.
+poll() {
+	_end=$(( $(date +%s) + $1 ))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.1
+	done
+}
+# wait_for SECONDS "what" command...: poll, and a failed check naming what it waited
+# for when the time is up.
+wait_for() {
+	_wt=$1 _ww=$2
+	shift 2
+	poll "$_wt" "$@" || fail "waited ${_wt}s for $_ww"
+}

@@ -85,21 +85,27 @@ static int backstop_put_drop(struct igd_nft_batch *b, const struct igd_guard_cfg
 	return guard_put_rule(b, r, ret);
 }
 
-static int backstop_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
-			       uint32_t nfproto, const struct igd_guard_sets *sets)
+/* The postrouting chain's rules (for the generation in @bs). */
+static int backstop_put_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			      uint32_t nfproto)
 {
-	int ret;
+	int ret = backstop_put_accept(b, bs, nfproto, bs->mark_ok);
 
-	ret = igd_hooks_put_table_fresh(b, nfproto, igd_hooks_table(&bs->hooks), 0, 0) ?:
-	      guard_put_set(b, bs, nfproto, IGD_GUARD_PROTECTED, sets) ?:
-	      guard_put_set(b, bs, nfproto, IGD_GUARD_REQUIRED, sets) ?:
-	      guard_put_chain(b, bs, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
-			      NF_INET_POST_ROUTING, IGD_GUARD_BACKSTOP_PRIO) ?:
-	      backstop_put_accept(b, bs, nfproto, bs->mark_ok);
 	if (!ret && !bs->enforce)
 		ret = backstop_put_accept(b, bs, nfproto, bs->mark_flag);
 	return ret ?: backstop_put_drop(b, bs, nfproto, true) ?:
 	       backstop_put_drop(b, bs, nfproto, false);
+}
+
+static int backstop_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			       uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	return igd_hooks_put_table_fresh(b, nfproto, igd_hooks_table(&bs->hooks), 0, 0) ?:
+	       guard_put_set(b, bs, nfproto, IGD_GUARD_PROTECTED, sets) ?:
+	       guard_put_set(b, bs, nfproto, IGD_GUARD_REQUIRED, sets) ?:
+	       guard_put_chain(b, bs, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
+			       NF_INET_POST_ROUTING, IGD_GUARD_BACKSTOP_PRIO) ?:
+	       backstop_put_rules(b, bs, nfproto);
 }
 
 int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -134,6 +140,23 @@ int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg 
 					    sets, 1) ?:
 		      guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_REQUIRED,
 					    sets, 1);
+	return ret;
+}
+
+int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+{
+	struct igd_guard_cfg bs;
+	char name[128];
+	unsigned int i;
+	int ret = 0;
+
+	if (!cfg->backstop)
+		return 0;
+	backstop_cfg(cfg, &bs, name, sizeof(name));
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_flush(b, &bs, backstop_families[i],
+				  igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain) ?:
+		      backstop_put_rules(b, &bs, backstop_families[i]);
 	return ret;
 }
 

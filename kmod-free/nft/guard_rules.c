@@ -305,6 +305,9 @@ int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret)
 }
 
 static int guard_field_set(struct nftnl_rule *r, uint32_t mask, uint32_t value);
+static int guard_put_tag_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto, const char *chain, uint32_t value,
+			      bool accept);
 
 /* Decapsulated packets are queued with SECPATH in the mark field: a queue reader is
  * not told about the secpath otherwise.  When the packet had no mark, the rest of the
@@ -380,16 +383,34 @@ int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &value, 4);
 }
 
-/* A connection the daemon judged: healthy ones pass, flagged ones are counted and,
- * when enforcing, dropped.  Both before any suspect test: judged flows are never
- * queued again. */
-static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			    uint32_t nfproto, const char *chain)
+/* The judged chain, jumped to near the top of postrouting: a connection the daemon
+ * judged (or the last rule found healthy) under the SPD in force.  A packet the daemon
+ * gave back with a verdict in the mark field (NF_REPEAT) has it written into the
+ * conntrack mark first; healthy ones pass, flagged ones are counted and, when
+ * enforcing, dropped.  All before any suspect test: judged flows are never queued
+ * again.  The values are the generation's (see igd_guard_gen_update): a verdict of an
+ * earlier SPD matches none of them, so its connection meets the suspect rules again. */
+static int guard_put_judged_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				  uint32_t nfproto)
 {
+	bool prot = cfg->scope == IGD_SCOPE_PROTECTED;
 	struct nftnl_rule *r;
-	int ret;
+	int ret = 0;
 
-	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	if (prot) {
+		r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), IGD_GUARD_JUDGED_CHAIN);
+		ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
+			  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+		ret = guard_put_rule(b, r, ret);
+	}
+	ret = ret ?: guard_put_tag_rule(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, cfg->mark_flag,
+					!prot);
+	if (!ret && prot)
+		ret = guard_put_tag_rule(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, cfg->mark_ok,
+					 true);
+	if (ret || !prot)
+		return ret;
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), IGD_GUARD_JUDGED_CHAIN);
 	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_flag) ?:
 		  igd_nft_expr_counter(r) ?:
 		  igd_nft_expr_verdict(r, cfg->enforce ? NF_DROP : NF_ACCEPT) ?:
@@ -397,39 +418,50 @@ static int guard_put_judged(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	return guard_put_rule(b, r, ret);
 }
 
-/* The first rule of postrouting: a connection judged healthy, by the daemon or by
- * getting through every suspect rule, leaves at once. */
-static int guard_put_ok_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			       uint32_t nfproto)
+/* The healthy chain, jumped to by the last rule of postrouting: a packet of the
+ * original direction that no suspect rule took is healthy, and so is its connection
+ * (the suspect rules look at what conntrack fixed at its first packet, and at whether
+ * it is transformed); its conntrack mark says so in this generation, unless the field
+ * holds the inbound check's verdict (decap ok):
+ *   ct direction original  ct mark & MASK != DECAP_OK  ct mark set ct mark & ~MASK | OK */
+static int guard_put_healthy_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				  uint32_t nfproto)
 {
-	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
-	int ret;
-
-	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
-		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
-	return guard_put_rule(b, r, ret);
-}
-
-/* The last rule of postrouting: a packet of the original direction that no suspect
- * rule took is healthy, and so is its connection (the suspect rules look at what
- * conntrack fixed at its first packet, and at whether it is transformed); its
- * conntrack mark says so, unless the field holds something already (decap ok):
- *   ct direction original  ct mark & MASK == 0  ct mark set ct mark | OK */
-static int guard_put_ok_mark(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			     uint32_t nfproto)
-{
-	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_HEALTHY_CHAIN);
 	uint8_t orig = IP_CT_DIR_ORIGINAL;
-	uint32_t keep = ~cfg->mark_mask;
+	uint32_t keep = ~cfg->mark_mask, zero = 0;
 	int ret;
 
 	ret = r ? igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
-		  guard_match_ct_field(r, cfg->mark_mask, 0) ?:
+		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask, &zero, 4) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_decap_ok, 4) ?:
 		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
 		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &keep, &cfg->mark_ok, 4) ?:
 		  igd_nft_expr_ct_set(r, NFT_CT_MARK, NFT_REG32_00) : -ENOMEM;
 	return guard_put_rule(b, r, ret);
+}
+
+/* jump @chain, at the end of postrouting */
+static int guard_put_jump(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			  uint32_t nfproto, const char *chain)
+{
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
+
+	return guard_put_rule(b, r, r ? igd_nft_expr_jump(r, chain) : -ENOMEM);
+}
+
+/* The judged and healthy chains of one family, emptied and filled again. */
+static int guard_put_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			 uint32_t nfproto)
+{
+	return guard_flush(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN) ?:
+	       guard_put_judged_rules(b, cfg, nfproto) ?:
+	       (cfg->scope == IGD_SCOPE_PROTECTED ?
+		guard_flush(b, cfg, nfproto, IGD_GUARD_HEALTHY_CHAIN) ?:
+		guard_put_healthy_rule(b, cfg, nfproto) : 0);
 }
 
 int guard_match_orig_dst(struct nftnl_rule *r, const struct igd_guard_cfg *cfg, uint32_t nfproto,
@@ -594,10 +626,9 @@ static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard
 static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      uint32_t nfproto, enum igd_hooks_queue q)
 {
-	int ret;
+	int ret = 0;
 
-	ret = guard_put_judged(b, cfg, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain);
-	if (!ret && cfg->prenat_map)
+	if (cfg->prenat_map)
 		ret = guard_put_prenat_record(b, cfg, nfproto);
 	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_TRANSLATED);
 	if (!ret && cfg->prenat_map)
@@ -807,7 +838,6 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 			    uint32_t nfproto, const struct igd_guard_sets *sets,
 			    enum igd_hooks_queue q)
 {
-	const char *post = igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain;
 	unsigned int h;
 	int ret;
 
@@ -824,13 +854,13 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	/* the tunnel's own translated flows, before a healthy mark lets them go */
 	if (!ret)
 		ret = guard_put_outer(b, cfg, nfproto);
+	/* the verdicts of this generation */
+	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, GUARD_NO_HOOK, 0) ?:
+	      guard_put_judged_rules(b, cfg, nfproto) ?:
+	      guard_put_jump(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
-		ret = guard_put_ok_accept(b, cfg, nfproto);
-	if (!ret)
-		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_flag,
-					 cfg->scope != IGD_SCOPE_PROTECTED);
-	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
-		ret = guard_put_tag_rule(b, cfg, nfproto, post, cfg->mark_ok, true);
+		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_HEALTHY_CHAIN, GUARD_NO_HOOK, 0) ?:
+		      guard_put_healthy_rule(b, cfg, nfproto);
 	/* the reqid of decapsulated packets (nft_xfrm): healthy ones pass at once */
 	if (!ret && cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_decap_set(b, cfg, nfproto, sets, false) ?:
@@ -847,7 +877,7 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		else if (h == IGD_HOOK_POSTROUTING)
 			ret = guard_put_suspects(b, cfg, nfproto, q) ?:
 			      guard_put_count(b, cfg, nfproto, sets) ?:
-			      guard_put_ok_mark(b, cfg, nfproto);
+			      guard_put_jump(b, cfg, nfproto, IGD_GUARD_HEALTHY_CHAIN);
 		else if (!outbound || cfg->pre_nat_tap)
 			ret = guard_put_tap(b, cfg, nfproto, (enum igd_hook)h, q);
 	}
@@ -929,7 +959,24 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard
 		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0) ?:
 		      (cfg->scope == IGD_SCOPE_PROTECTED ?
 		       guard_flush(b, cfg, guard_families[i], IGD_GUARD_COUNT_CHAIN) ?:
-		       guard_put_count_rules(b, cfg, guard_families[i], sets) : 0);
-	ret = ret ?: guard_put_backstop_sets(b, cfg, sets);
+		       guard_put_count_rules(b, cfg, guard_families[i], sets) : 0) ?:
+		      guard_put_gen(b, cfg, guard_families[i]);
+	ret = ret ?: guard_put_backstop_sets(b, cfg, sets) ?: guard_put_backstop_gen(b, cfg);
 	return guard_send(b, cfg, ret, "set update", err, errlen);
+}
+
+int igd_guard_gen_update(const struct igd_guard_cfg *cfg, char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	unsigned int i;
+	int ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_gen(b, cfg, guard_families[i]);
+	ret = ret ?: guard_put_backstop_gen(b, cfg);
+	return guard_send(b, cfg, ret, "verdict generation", err, errlen);
 }

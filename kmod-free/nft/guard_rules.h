@@ -119,6 +119,8 @@ struct igd_guard_sets {
 #define IGD_GUARD_CTR_FRAG_OUT_UDP	"frag: out ike-port udp"
 #define IGD_GUARD_CTR_SP		"sp "	/* then the SP's index */
 #define IGD_GUARD_COUNT_CHAIN		"count"
+#define IGD_GUARD_JUDGED_CHAIN		"judged"
+#define IGD_GUARD_HEALTHY_CHAIN		"healthy"
 
 /* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's
  * selector, seen from the far side) get at most @mss. */
@@ -144,13 +146,15 @@ struct igd_guard_cfg {
 	struct igd_hooks_cfg hooks;	/* table, queue numbers, bypass, fanout */
 	enum igd_scope scope;
 	uint32_t mark_mask;		/* the field in packet and conntrack marks */
-	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow */
+	uint32_t mark_flag;		/* value (within mark_mask) of a flagged flow,
+					 * in the generation in force */
 	uint32_t mark_secpath;		/* value given to decapsulated packets */
 	uint32_t mark_secreq;		/* ... whose mark field holds the SA's reqid */
 	uint32_t mark_decap_ok;		/* ct mark: this connection's decapsulated
 					 * packets passed the policy check */
 	uint32_t mark_ok;		/* ct mark: the daemon judged this connection
-					 * healthy (scope protected) */
+					 * healthy (scope protected), in the generation
+					 * in force */
 	bool mss_chain;			/* the mss chain: SYN and SYN/ACK clamps */
 	uint16_t log_group;		/* nfnetlink_log group of the clamps' copies,
 					 * 0: none */
@@ -203,13 +207,20 @@ const char *igd_guard_missing_str(unsigned int missing, char *buf, size_t len);
 /* Replaces the tables and installs everything with the sets holding @sets. */
 int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 		      char *err, size_t errlen);
-/* Replaces the sets' contents (flush + add, one transaction). */
+/* Replaces the sets' contents (flush + add, one transaction), and the verdict chains
+ * with the generation in cfg (igd_guard_gen_update). */
 int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 			 char *err, size_t errlen);
 /* Replaces the frag_out chains' rules (both families) in one transaction (the outer
  * rules only). */
 int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_fragout_rule *f,
 			     size_t n, char *err, size_t errlen);
+/* A verdict kept in the conntrack mark holds for the SPD it was made under: each
+ * generation has its own healthy and flagged values (cfg->mark_ok, mark_flag), and a
+ * new one replaces the judged and healthy chains (and the backstop's verdict rules) in
+ * one transaction, so connections judged before meet the suspect rules again at their
+ * next packet.  Nothing else in the tables changes. */
+int igd_guard_gen_update(const struct igd_guard_cfg *cfg, char *err, size_t errlen);
 /* Replaces the mss chain's rules (both families) in one transaction. */
 int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
 			 size_t n, char *err, size_t errlen);

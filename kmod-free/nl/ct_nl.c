@@ -22,11 +22,12 @@ struct ct_victim {
 	uint16_t zone;			/* network order, as sent */
 	uint32_t id;			/* network order, as sent */
 	bool has_zone, has_id;
+	uint8_t family;			/* 4 or 6 */
 };
 
 struct ct_dump {
-	const struct igd_sel *sel;
-	int family;
+	const struct igd_sel *sel;	/* NULL: every entry the dump sends */
+	int family;			/* 0: both */
 	struct ct_victim *v;
 	unsigned int n, cap;
 };
@@ -85,6 +86,7 @@ static int ct_victim_add(struct ct_dump *d, const struct igd_ct_entry *e)
 	v->zone = e->zone;
 	v->has_id = e->has_id;
 	v->id = e->id;
+	v->family = e->family;
 	return 0;
 }
 
@@ -94,11 +96,11 @@ static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct igd_ct_entry e;
 	int ret;
 
-	if (igd_ct_entry_parse(nlh, &e) < 0 || e.family != d->family) {
+	if (igd_ct_entry_parse(nlh, &e) < 0 || (d->family && e.family != d->family)) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	if (!igd_ct_sel_match(d->sel, d->family, &e.orig))
+	if (d->sel && !igd_ct_sel_match(d->sel, d->family, &e.orig))
 		return MNL_CB_OK;
 	ret = ct_victim_add(d, &e);
 	if (ret < 0) {
@@ -185,10 +187,11 @@ static int ct_dump(struct ct_dump *d)
 	return ret == -EINTR ? 0 : ret;
 }
 
-static int ct_delete(struct mnl_socket *nl, int family, const struct ct_victim *v)
+/* A request naming entry @v: its original tuple as the kernel sent it, zone, id. */
+static struct nlmsghdr *ct_msg_victim(char *buf, uint16_t type, int family,
+				      const struct ct_victim *v)
 {
-	char buf[CT_REQ_BUF];
-	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_DELETE, 0, family, 0);
+	struct nlmsghdr *nlh = ct_msg_start(buf, type, 0, family, 0);
 	struct nlattr *a = (struct nlattr *)((char *)nlh + nlh->nlmsg_len);
 
 	memcpy(a, v->tuple, v->tuple_len);
@@ -197,7 +200,14 @@ static int ct_delete(struct mnl_socket *nl, int family, const struct ct_victim *
 		mnl_attr_put_u16(nlh, CTA_ZONE, v->zone);
 	if (v->has_id)
 		mnl_attr_put_u32(nlh, CTA_ID, v->id);
-	return igd_nl_talk(nl, nlh);
+	return nlh;
+}
+
+static int ct_delete(struct mnl_socket *nl, int family, const struct ct_victim *v)
+{
+	char buf[CT_REQ_BUF];
+
+	return igd_nl_talk(nl, ct_msg_victim(buf, IPCTNL_MSG_CT_DELETE, family, v));
 }
 
 static int ct_flush_family(struct mnl_socket *nl, struct ct_dump *d, unsigned int *deleted,
@@ -225,6 +235,81 @@ static int ct_flush_family(struct mnl_socket *nl, struct ct_dump *d, unsigned in
 	return 0;
 }
 
+/* A socket of our own for a run of requests. */
+static struct mnl_socket *ct_socket(char *err, size_t errlen)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int ret;
+
+	if (!nl) {
+		ct_seterr(err, errlen, "open netlink socket", -errno);
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		ct_seterr(err, errlen, "bind netlink socket", ret);
+		mnl_socket_close(nl);
+		errno = -ret;
+		return NULL;
+	}
+	return nl;
+}
+
+/* The entries whose mark & @mask is @value: the kernel filters the dump (CTA_MARK,
+ * CTA_MARK_MASK), and runs it again when it was interrupted. */
+static int ct_dump_mark(struct ct_dump *d, uint32_t value, uint32_t mask)
+{
+	char buf[CT_REQ_BUF];
+	struct nlmsghdr *nlh = ct_msg_start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, 0, 0);
+	int ret;
+
+	/* AF_UNSPEC: both families in one dump */
+	((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(value));
+	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(mask));
+	ret = igd_nl_dump(nlh, ct_dump_cb, d, ct_dump_reset);
+	return ret == -EINTR ? 0 : ret;
+}
+
+int igd_ct_mark_clear(uint32_t value, uint32_t mask, unsigned int *cleared, char *err,
+		      size_t errlen)
+{
+	struct ct_dump d = { .sel = NULL, .family = 0 };
+	unsigned int i, n = 0;
+	struct mnl_socket *nl;
+	char buf[CT_REQ_BUF];
+	int ret;
+
+	nl = ct_socket(err, errlen);
+	if (!nl)
+		return -errno;
+	ret = ct_dump_mark(&d, value, mask);
+	if (ret < 0)
+		ct_seterr(err, errlen, "dump entries by mark", ret);
+	for (i = 0; i < d.n && ret >= 0; i++) {
+		struct nlmsghdr *nlh;
+
+		nlh = ct_msg_victim(buf, IPCTNL_MSG_CT_NEW, d.v[i].family, &d.v[i]);
+		/* the field cleared, the other bits kept: (mark & ~mask) ^ 0 */
+		mnl_attr_put_u32(nlh, CTA_MARK, 0);
+		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(mask));
+		ret = igd_nl_talk(nl, nlh);
+		if (ret == -ENOENT) {
+			ret = 0;	/* gone meanwhile */
+			continue;
+		}
+		if (ret < 0)
+			ct_seterr(err, errlen, "update entry", ret);
+		else
+			n++;
+	}
+	free(d.v);
+	mnl_socket_close(nl);
+	if (cleared)
+		*cleared = n;
+	return ret < 0 ? ret : 0;
+}
+
 int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
 			  char *err, size_t errlen)
 {
@@ -237,19 +322,10 @@ int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
 		ct_seterr(err, errlen, "selector", -EINVAL);
 		return -EINVAL;
 	}
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl) {
-		ret = -errno;
-		ct_seterr(err, errlen, "open netlink socket", ret);
-		return ret;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		ct_seterr(err, errlen, "bind netlink socket", ret);
-		goto out;
-	}
+	nl = ct_socket(err, errlen);
+	if (!nl)
+		return -errno;
 	ret = ct_flush_family(nl, &d, &n, err, errlen);
-out:
 	free(d.v);
 	mnl_socket_close(nl);
 	if (deleted)

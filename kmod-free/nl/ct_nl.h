@@ -23,6 +23,13 @@
 int igd_ct_flush_selector(const struct igd_sel *sel, unsigned int *deleted,
 			  char *err, size_t errlen);
 
+/* Clears the bits @mask of the mark of every entry whose mark & @mask is @value (both
+ * families): a dump the kernel filters by mark, then one update per entry (CTA_MARK 0
+ * under CTA_MARK_MASK @mask: the other bits stay).  *@cleared (may be NULL) gets how
+ * many; entries gone meanwhile are no error.  0 or -errno with @err. */
+int igd_ct_mark_clear(uint32_t value, uint32_t mask, unsigned int *cleared, char *err,
+		      size_t errlen);
+
 /* The entry with @t as its reply tuple (@reply) or original one: one IPCTNL_MSG_CT_GET
  * on @nl (the caller's socket, bound; its receive timeout bounds the wait).  0 with
  * *@out filled, -ENOENT when there is none, or -errno. */

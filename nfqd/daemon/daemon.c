@@ -255,6 +255,7 @@ static void daemon_on_tick(void *arg)
 
 	igd_spdsync_tick(d);
 	igd_tables_tick(d);
+	igd_gen_tick(d);
 	if (d->fixes.worker)
 		igd_fixes_kick(&d->fixes);	/* retries that came due */
 	if (igd_outer_busy(&d->outer))
@@ -539,6 +540,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_open_nflog(d, err, errlen) ?:
+	    igd_gen_init(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
 	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user[0] != '\0', uid, gid,
 			  err, errlen) ?:
@@ -665,6 +667,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);
 	igd_tables_watch_close(d);
+	igd_gen_free(d);
 	if (d->nft_nl)		/* an owned table without persist goes with it */
 		mnl_socket_close(d->nft_nl);
 	igd_spdsync_close(d);

@@ -17,6 +17,7 @@
 #include "verdict_log.h"
 #include "log_dest.h"
 #include "tables.h"
+#include "verdict_gen.h"
 #include "xfrm/xfrm_nl.h"
 #include "xfrm/xfrm_stat.h"
 
@@ -59,6 +60,7 @@ struct igd_daemon {
 					 * change to them goes through it */
 	int hold;			/* enum igd_hold in force */
 	struct igd_tables_state tables;	/* other tools' changes to them */
+	struct igd_gen gen;		/* verdict generations */
 	char scope_fallback[96];	/* what the kernel lacks for scope protected, "" */
 	struct igd_guard_cfg guard;
 	struct igd_xfrm_mirror *mirror;

@@ -19,15 +19,42 @@ int igd_natguard_init(struct igd_natguard *g, uint32_t mask)
 	if (width < 4)
 		return -EINVAL;
 	g->mask = mask;
-	g->nslots = field - 7;		/* 0: none, field - 6: plain suspect,
-					 * field - 5: translated suspect,
-					 * field - 4: judged healthy,
-					 * field - 3: decap ok,
-					 * field - 2: secpath with reqid,
-					 * field - 1: secpath, field: flag */
+	/* 0: none, field - 6: plain suspect, field - 5: translated suspect,
+	 * field - 4: judged healthy (generation 0), field - 3: decap ok,
+	 * field - 2: secpath with reqid, field - 1: secpath, field: flag (generation 0);
+	 * generation k > 0: flag field - 5 - 2k, healthy field - 6 - 2k; below them the
+	 * tokens from 1 */
+	g->ngens = (field - 6) / 2;
+	if (g->ngens > IGD_NATGUARD_GENS)
+		g->ngens = IGD_NATGUARD_GENS;
+	g->nslots = field - 5 - 2 * g->ngens;
 	if (g->nslots > IGD_NATGUARD_MAX_SLOTS)
 		g->nslots = IGD_NATGUARD_MAX_SLOTS;
 	return 0;
+}
+
+unsigned int igd_natguard_gens(const struct igd_natguard *g)
+{
+	return g->ngens;
+}
+
+void igd_natguard_set_gen(struct igd_natguard *g, unsigned int gen)
+{
+	g->gen = gen % g->ngens;
+}
+
+uint32_t igd_natguard_ok_gen(const struct igd_natguard *g, unsigned int gen)
+{
+	uint32_t field = g->mask >> g->shift;
+
+	return (gen ? field - 6 - 2 * gen : field - 4) << g->shift;
+}
+
+uint32_t igd_natguard_flag_gen(const struct igd_natguard *g, unsigned int gen)
+{
+	uint32_t field = g->mask >> g->shift;
+
+	return (gen ? field - 5 - 2 * gen : field) << g->shift;
 }
 
 uint32_t igd_natguard_secpath(const struct igd_natguard *g)
@@ -47,7 +74,7 @@ uint32_t igd_natguard_decap_ok(const struct igd_natguard *g)
 
 uint32_t igd_natguard_ok(const struct igd_natguard *g)
 {
-	return ((g->mask >> g->shift) - 4) << g->shift;
+	return igd_natguard_ok_gen(g, g->gen);
 }
 
 uint32_t igd_natguard_translated(const struct igd_natguard *g)
@@ -72,7 +99,7 @@ bool igd_natguard_is_secreq(const struct igd_natguard *g, uint32_t mark)
 
 uint32_t igd_natguard_flag(const struct igd_natguard *g)
 {
-	return g->mask;
+	return igd_natguard_flag_gen(g, g->gen);
 }
 
 uint32_t igd_natguard_clear(const struct igd_natguard *g, uint32_t mark)
@@ -82,7 +109,7 @@ uint32_t igd_natguard_clear(const struct igd_natguard *g, uint32_t mark)
 
 uint32_t igd_natguard_flagged(const struct igd_natguard *g, uint32_t mark)
 {
-	return (mark & ~g->mask) | g->mask;
+	return (mark & ~g->mask) | igd_natguard_flag(g);
 }
 
 uint32_t igd_natguard_tag(struct igd_natguard *g, uint32_t mark, const struct igd_flow *flow,

@@ -28,14 +28,18 @@ struct igd_natguard_slot {
 };
 
 #define IGD_NATGUARD_MAX_SLOTS 256
+#define IGD_NATGUARD_GENS	8	/* verdict generations, at most */
 
 struct igd_natguard {
 	uint32_t mask;			/* the mark field */
 	unsigned int shift;
-	uint32_t nslots;		/* tokens 1..nslots; then the plain and
-					 * translated suspect markers, healthy,
-					 * decap-ok, the secpath+reqid and the secpath
-					 * markers, then the flag (all ones) */
+	uint32_t nslots;		/* tokens 1..nslots; then the healthy and
+					 * flagged values of generations ngens-1..1,
+					 * the plain and translated suspect markers,
+					 * healthy, decap-ok, the secpath+reqid and the
+					 * secpath markers, then the flag (all ones) */
+	unsigned int ngens;		/* verdict generations (natguard.c) */
+	unsigned int gen;		/* the one in force */
 	uint32_t next, seq;
 	struct igd_natguard_slot slot[IGD_NATGUARD_MAX_SLOTS];
 	uint64_t stale;			/* tokens that came back to a reused slot */
@@ -50,8 +54,15 @@ bool igd_natguard_is_secpath(const struct igd_natguard *g, uint32_t mark);
 /* ... and the value whose mark carries the decrypting SA's reqid outside the field
  * (the packet had no mark of its own). */
 uint32_t igd_natguard_secreq(const struct igd_natguard *g);
-/* The value meaning: the daemon judged this connection healthy (ct mark). */
+/* The value meaning: the daemon judged this connection healthy (ct mark), in the
+ * generation in force. */
 uint32_t igd_natguard_ok(const struct igd_natguard *g);
+/* A verdict holds for the SPD it was made under: each generation has its own healthy
+ * and flagged values (guard_rules.h, igd_guard_gen_update). */
+unsigned int igd_natguard_gens(const struct igd_natguard *g);
+void igd_natguard_set_gen(struct igd_natguard *g, unsigned int gen);
+uint32_t igd_natguard_ok_gen(const struct igd_natguard *g, unsigned int gen);
+uint32_t igd_natguard_flag_gen(const struct igd_natguard *g, unsigned int gen);
 /* The markers of suspects queued with the prenat map (see nft/prenat_map.h): the
  * pre-NAT source is in the map; the packet was not translated at all. */
 uint32_t igd_natguard_translated(const struct igd_natguard *g);
@@ -59,7 +70,8 @@ uint32_t igd_natguard_plain(const struct igd_natguard *g);
 /* The value meaning: this connection's decapsulated packets passed (ct mark). */
 uint32_t igd_natguard_decap_ok(const struct igd_natguard *g);
 bool igd_natguard_is_secreq(const struct igd_natguard *g, uint32_t mark);
-/* The field value of a flagged flow (already shifted into the mask). */
+/* The field value of a flagged flow (already shifted into the mask), in the
+ * generation in force. */
 uint32_t igd_natguard_flag(const struct igd_natguard *g);
 /* Stores the pre-NAT @flow and its @sp; returns the mark to give the packet
  * (@mark with the field set to the token). */

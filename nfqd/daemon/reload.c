@@ -188,9 +188,17 @@ static void reload_guard_cfg(struct igd_daemon *d)
 /* The guard's rules for the options now in force, in one transaction. */
 static int reload_tables(struct igd_daemon *d, char *err, size_t errlen)
 {
+	int e;
+
 	reload_guard_cfg(d);
 	igd_tables_watch_update(d);
-	return igd_tables_install(d, err, errlen);
+	igd_gen_prepare(d);		/* --protect may have changed */
+	e = igd_tables_install(d, err, errlen);
+	if (e)
+		igd_gen_revert(d);
+	else
+		igd_gen_commit(d);
+	return e;
 }
 
 static void reload_event(struct igd_daemon *d, const char *result, const char *error,

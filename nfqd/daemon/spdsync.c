@@ -167,8 +167,14 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 	igd_spdsync_fragout(d);
 	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
 		return;
-	if (igd_guard_set_update(&d->guard, igd_spdsync_sets(d), err, sizeof(err)))
+	/* the verdicts of the SPD before go with it, in the same transaction */
+	igd_gen_prepare(d);
+	if (igd_guard_set_update(&d->guard, igd_spdsync_sets(d), err, sizeof(err))) {
 		fprintf(stderr, "ipsecguardd: sets: %s\n", err);
+		igd_gen_revert(d);
+		return;
+	}
+	igd_gen_commit(d);
 }
 
 /* The SYN/ACK clamps follow the SPD, the SAs and the path MTU; the chain is only

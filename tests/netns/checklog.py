@@ -5,6 +5,7 @@
   checklog.py LOG count KEY=VAL ...    prints how many verdict lines match all KEY=VAL
   checklog.py LOG events EVENT KEY=VAL ...  the same for lines of another event
   checklog.py LOG last EVENT           the last line of EVENT
+  checklog.py LOG field EVENT PATH     a dotted PATH of the last line of EVENT
 Exits 1 naming the first bad line."""
 import ipaddress
 import json
@@ -67,13 +68,16 @@ def lines(path):
             yield o
 
 
+def get(o, path):
+    for part in path.split("."):
+        o = o.get(part) if isinstance(o, dict) else None
+    return o
+
+
 def match(o, conds):
     for c in conds:
         k, v = c.split("=", 1)
-        got = o
-        for part in k.split("."):
-            got = got.get(part) if isinstance(got, dict) else None
-        if str(got) != v:
+        if str(get(o, k)) != v:
             return False
     return True
 
@@ -88,6 +92,10 @@ def main():
     elif len(sys.argv) > 2 and sys.argv[2] == "last":
         ev = [o for o in objs if o.get("event") == sys.argv[3]]
         print(json.dumps(ev[-1]) if ev else "")
+    elif len(sys.argv) > 4 and sys.argv[2] == "field":
+        ev = [o for o in objs if o.get("event") == sys.argv[3]]
+        v = get(ev[-1], sys.argv[4]) if ev else None
+        print("" if v is None else v)
     else:
         print("%d lines ok" % len(objs))
 

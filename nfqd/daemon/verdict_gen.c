@@ -1,0 +1,246 @@
+/* Verdict generations.  See verdict_gen.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "daemon.h"
+#include "xfrm/xfrm_nl.h"
+#include "verdict_gen.h"
+#include "nl/ct_nl.h"
+#include "util/clock.h"
+
+#define GEN_RETRY_MS	5000
+
+static uint64_t gen_hash(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ull;	/* FNV-1a */
+	return h;
+}
+
+/* What a verdict depends on: every out SP as the lookup sees it (selector, priority,
+ * marks, if_id, type, action, templates, age order) and what the daemon protects
+ * besides.  In/fwd SPs and SAs do not change an outbound verdict. */
+static uint64_t gen_digest(const struct igd_daemon *d)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const struct igd_sp *sp;
+	unsigned int i;
+
+	if (d->mirror)
+		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, IGD_DIR_OUT) {
+			h = gen_hash(h, &sp->sel, sizeof(sp->sel));
+			h = gen_hash(h, &sp->priority, sizeof(sp->priority));
+			h = gen_hash(h, &sp->mark_v, sizeof(sp->mark_v));
+			h = gen_hash(h, &sp->mark_m, sizeof(sp->mark_m));
+			h = gen_hash(h, &sp->if_id, sizeof(sp->if_id));
+			h = gen_hash(h, &sp->type, 1);
+			h = gen_hash(h, &sp->action, 1);
+			h = gen_hash(h, &sp->ntmpl, 1);
+			for (i = 0; i < sp->ntmpl; i++)
+				h = gen_hash(h, &sp->tmpl[i], sizeof(sp->tmpl[i]));
+		}
+	for (i = 0; i < d->opts.nprotect; i++)
+		h = gen_hash(h, &d->opts.protect[i], sizeof(d->opts.protect[i]));
+	return h;
+}
+
+static unsigned int gen_next(const struct igd_daemon *d, unsigned int g)
+{
+	return (g + 1) % igd_natguard_gens(&d->judge.guard);
+}
+
+/* Clears both values of generation @g from the conntrack table. */
+static int gen_clear(const struct igd_natguard *ng, unsigned int g, unsigned int *n,
+		     char *msg, size_t len)
+{
+	unsigned int a = 0, b = 0;
+	int e;
+
+	e = igd_ct_mark_clear(igd_natguard_ok_gen(ng, g), ng->mask, &a, msg, len) ?:
+	    igd_ct_mark_clear(igd_natguard_flag_gen(ng, g), ng->mask, &b, msg, len);
+	*n = a + b;
+	return e;
+}
+
+static void *gen_thread(void *arg)
+{
+	struct igd_daemon *d = arg;
+	struct igd_gen *g = &d->gen;
+	char one = 1;
+
+	g->sweep_err = gen_clear(&d->judge.guard, g->target, &g->swept, g->msg,
+				 sizeof(g->msg));
+	while (write(g->pipe[1], &one, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void gen_sweep_start(struct igd_daemon *d)
+{
+	struct igd_gen *g = &d->gen;
+	int e;
+
+	g->clean = false;
+	g->target = gen_next(d, d->judge.guard.gen);
+	g->sweep_err = 0;
+	g->swept = 0;
+	e = pthread_create(&g->thread, NULL, gen_thread, d);
+	if (e) {
+		fprintf(stderr, "ipsecguardd: verdict generation: sweep thread: %s\n", strerror(e));
+		g->sweep_failures++;
+		g->retry_ms = igd_now_ms() + GEN_RETRY_MS;
+		return;
+	}
+	g->sweeping = true;
+}
+
+/* The thread is done: its result taken, the next change may come. */
+static int gen_on_pipe(int fd, void *arg)
+{
+	struct igd_daemon *d = arg;
+	struct igd_gen *g = &d->gen;
+	char c;
+
+	while (read(fd, &c, 1) > 0)
+		;
+	if (!g->sweeping)
+		return 0;
+	pthread_join(g->thread, NULL);
+	g->sweeping = false;
+	g->sweeps++;
+	g->entries_cleared += g->swept;
+	if (g->sweep_err) {
+		fprintf(stderr, "ipsecguardd: verdict generation %u: %s; tried again in %d s\n",
+			g->target, g->msg, GEN_RETRY_MS / 1000);
+		g->sweep_failures++;
+		g->retry_ms = igd_now_ms() + GEN_RETRY_MS;
+		return 0;
+	}
+	g->clean = true;
+	igd_gen_tick(d);
+	return 0;
+}
+
+int igd_gen_init(struct igd_daemon *d, char *err, size_t errlen)
+{
+	struct igd_gen *g = &d->gen;
+	unsigned int n = 0;
+	char msg[192];
+	int e;
+
+	if (d->opts.no_hooks || d->opts.scope != IGD_SCOPE_PROTECTED)
+		return 0;
+	if (pipe2(g->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "verdict generations: pipe: %s", strerror(errno));
+		return -errno;
+	}
+	g->active = true;
+	e = igd_loop_add_fd(d->loop, g->pipe[0], gen_on_pipe, d);
+	if (e) {
+		snprintf(err, errlen, "event loop: %s", strerror(-e));
+		return e;
+	}
+	igd_natguard_set_gen(&d->judge.guard, 0);
+	g->digest = gen_digest(d);
+	if (gen_clear(&d->judge.guard, 0, &n, msg, sizeof(msg)))
+		fprintf(stderr, "ipsecguardd: verdict generation 0: %s\n", msg);
+	g->entries_cleared += n;
+	gen_sweep_start(d);
+	return 0;
+}
+
+/* The guard's configuration with the values of the generation in force. */
+static void gen_apply(struct igd_daemon *d)
+{
+	d->guard.mark_ok = igd_natguard_ok(&d->judge.guard);
+	d->guard.mark_flag = igd_natguard_flag(&d->judge.guard);
+}
+
+bool igd_gen_prepare(struct igd_daemon *d)
+{
+	struct igd_gen *g = &d->gen;
+	uint64_t digest = gen_digest(d);
+
+	if (!g->active)
+		return false;
+	if (digest == g->digest) {
+		g->due = false;		/* nothing a verdict depends on changed */
+		return false;
+	}
+	if (!g->clean || g->sweeping) {
+		g->due = true;
+		return false;
+	}
+	igd_natguard_set_gen(&d->judge.guard, g->target);
+	gen_apply(d);
+	g->pending = digest;
+	g->prepared = true;
+	g->due = false;
+	return true;
+}
+
+void igd_gen_commit(struct igd_daemon *d)
+{
+	struct igd_gen *g = &d->gen;
+
+	if (!g->prepared)
+		return;
+	g->prepared = false;
+	g->digest = g->pending;
+	g->switches++;
+	gen_sweep_start(d);
+}
+
+void igd_gen_revert(struct igd_daemon *d)
+{
+	struct igd_gen *g = &d->gen;
+	unsigned int n = igd_natguard_gens(&d->judge.guard);
+
+	if (!g->prepared)
+		return;
+	g->prepared = false;
+	g->due = true;
+	igd_natguard_set_gen(&d->judge.guard, (d->judge.guard.gen + n - 1) % n);
+	gen_apply(d);
+}
+
+void igd_gen_tick(struct igd_daemon *d)
+{
+	struct igd_gen *g = &d->gen;
+	char err[256];
+
+	if (!g->active)
+		return;
+	if (!g->clean && !g->sweeping && g->retry_ms && igd_now_ms() >= g->retry_ms) {
+		g->retry_ms = 0;
+		gen_sweep_start(d);
+		return;
+	}
+	if (!g->due || !d->hooks_installed || !igd_gen_prepare(d))
+		return;
+	if (igd_guard_gen_update(&d->guard, err, sizeof(err))) {
+		fprintf(stderr, "ipsecguardd: verdict generation: %s\n", err);
+		igd_gen_revert(d);
+		return;
+	}
+	igd_gen_commit(d);
+}
+
+void igd_gen_free(struct igd_daemon *d)
+{
+	struct igd_gen *g = &d->gen;
+
+	if (!g->active)
+		return;
+	if (g->sweeping) {
+		pthread_join(g->thread, NULL);
+		g->sweeping = false;
+	}
+	close(g->pipe[0]);
+	close(g->pipe[1]);
+	g->active = false;
+}

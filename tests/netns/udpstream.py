@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""A stream of new UDP flows: one datagram from a fresh socket (a new source port,
+so a new conntrack entry) every INTERVAL seconds, COUNT of them, to DST:PORT.
+Writes how many it has sent to PROGRESS (a file) as it goes, so a test can act
+when the stream is under way; prints the total at the end."""
+import os
+import socket
+import sys
+import time
+
+def main():
+    dst, port, count, interval, progress = (sys.argv[1], int(sys.argv[2]),
+                                            int(sys.argv[3]), float(sys.argv[4]),
+                                            sys.argv[5])
+    fam = socket.AF_INET6 if ':' in dst else socket.AF_INET
+    sent = 0
+    nxt = time.monotonic()
+    for i in range(count):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        try:
+            s.sendto(b'flow %d' % i, (dst, port))
+            sent += 1
+        except OSError:
+            pass
+        s.close()
+        if i % 25 == 0:
+            tmp = progress + '.tmp'
+            with open(tmp, 'w') as f:
+                f.write('%d\n' % sent)
+            os.replace(tmp, progress)
+        nxt += interval
+        pause = nxt - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    with open(progress, 'w') as f:
+        f.write('%d\n' % sent)
+    print(sent)
+
+if __name__ == '__main__':
+    main()
