@@ -202,7 +202,8 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 	daemon_read_kernel(d);
 	n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues,
 			   d->nflog, d->kc_ok ? &d->kc : NULL,
-			   d->outer.ct_nl ? &d->outer.st : NULL, sup);
+			   d->outer.ct_nl ? &d->outer.st : NULL,
+			   d->opts.no_hooks ? NULL : &d->tables, &d->gen, sup);
 
 	if (n > 0)
 		igd_logdest_line(d->log, d->line, (size_t)n);

@@ -6,6 +6,8 @@
 #include "util/json.h"
 #include "packet/tap_role.h"
 #include "verdict_log.h"
+#include "tables.h"
+#include "verdict_gen.h"
 #include "outer.h"
 #include "util/clock.h"
 #include "util/proto.h"
@@ -216,6 +218,7 @@ static void vl_queue_stats(struct igd_json *j, struct igd_queue *q)
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
 		   const struct igd_guard_counters *kc, const struct igd_outer_stats *outer,
+		   const struct igd_tables_state *tables, const struct igd_gen *gen,
 		   uint64_t suppressed)
 {
 	struct igd_json j;
@@ -257,6 +260,24 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, "copies", ls->packets);
 		igd_json_uint(&j, "unread", jg->copies_unread + ls->bad_msgs);
 		igd_json_uint(&j, "overruns", ls->overruns);
+		igd_json_obj_close(&j);
+	}
+	if (tables) {
+		igd_json_obj_open(&j, "tables");
+		igd_json_uint(&j, "restored", tables->restored);
+		igd_json_uint(&j, "restore_failures", tables->restore_failures);
+		igd_json_uint(&j, "reloads_held", tables->reloads_held);
+		igd_json_uint(&j, "overruns", tables->overruns);
+		igd_json_obj_close(&j);
+	}
+	if (gen && gen->active) {
+		igd_json_obj_open(&j, "verdict_gen");
+		igd_json_uint(&j, "gen", jg->guard.gen);
+		igd_json_uint(&j, "switches", gen->switches);
+		igd_json_uint(&j, "sweeps", gen->sweeps);
+		igd_json_uint(&j, "cleared", gen->entries_cleared);
+		igd_json_uint(&j, "sweep_failures", gen->sweep_failures);
+		igd_json_bool(&j, "due", gen->due);
 		igd_json_obj_close(&j);
 	}
 	if (outer) {

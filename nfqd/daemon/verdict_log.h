@@ -26,8 +26,11 @@ struct igd_outer_stats;
 /* Formats a stats event: counters per reason, per hook, verdict lines the rate
  * limiter held back, each queue's own and the kernel's counters, and what the outer
  * events saw (@outer NULL: not watched). */
+struct igd_tables_state;
+struct igd_gen;
 int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
 		   const struct igd_guard_counters *kernel, const struct igd_outer_stats *outer,
+		   const struct igd_tables_state *tables, const struct igd_gen *gen,
 		   uint64_t suppressed);
 #endif
