@@ -3,13 +3,13 @@
  * NFT_TABLE_F_PERSIST:
  *
  *   table ip|ip6 <table>_backstop
- *     sets protected, required          the owned table's, kept in step with them
+ *     sets protected, held              the owned table's, kept in step with them
  *     chain postrouting  filter hook postrouting priority 102 (after the owned 101)
  *       ct mark & MASK == OK     accept  (judged healthy, or no suspect at all)
  *       ct mark & MASK == FLAG   accept  (fix mode: flagged, not dropped)
  *       ct direction original  ct status snat  ct original ip daddr @protected
  *                                counter drop
- *       ct direction original  rt ipsec missing  ct original ip daddr @required
+ *       ct direction original  rt ipsec missing  ct original ip daddr @held
  *                                counter drop
  *
  * While the owned table is there, every packet of a connection's original direction
@@ -78,7 +78,7 @@ static int backstop_put_drop(struct igd_nft_batch *b, const struct igd_guard_cfg
 			   igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 			   igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1);
 	ret = ret ?: guard_match_orig_dst(r, bs, nfproto, translated ? IGD_GUARD_PROTECTED :
-							      IGD_GUARD_REQUIRED) ?:
+							      IGD_GUARD_HELD) ?:
 	      igd_nft_expr_counter(r) ?:
 	      igd_nft_expr_verdict(r, NF_DROP) ?:
 	      igd_nft_rule_comment(r, IGD_GUARD_CTR_BACKSTOP);
@@ -102,7 +102,7 @@ static int backstop_put_family(struct igd_nft_batch *b, const struct igd_guard_c
 {
 	return igd_hooks_put_table_fresh(b, nfproto, igd_hooks_table(&bs->hooks), 0, 0) ?:
 	       guard_put_set(b, bs, nfproto, IGD_GUARD_PROTECTED, sets) ?:
-	       guard_put_set(b, bs, nfproto, IGD_GUARD_REQUIRED, sets) ?:
+	       guard_put_set(b, bs, nfproto, IGD_GUARD_HELD, sets) ?:
 	       guard_put_chain(b, bs, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
 			       NF_INET_POST_ROUTING, IGD_GUARD_BACKSTOP_PRIO) ?:
 	       backstop_put_rules(b, bs, nfproto);
@@ -138,7 +138,7 @@ int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	for (i = 0; i < 2 && !ret; i++)
 		ret = guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_PROTECTED,
 					    sets, 1) ?:
-		      guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_REQUIRED,
+		      guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_HELD,
 					    sets, 1);
 	return ret;
 }

@@ -44,6 +44,7 @@ struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfp
 static const char *const guard_set_names[IGD_GUARD_NSETS] = {
 	[IGD_GUARD_PROTECTED] = "protected",
 	[IGD_GUARD_REQUIRED] = "required",
+	[IGD_GUARD_HELD] = "held",
 };
 
 /* Sets made in one transaction are told apart by their ids: the backstop's copies
@@ -565,15 +566,16 @@ static int guard_mark_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 /* The suspects, at postrouting after source NAT, of connections not yet judged (the
  * judged ones left the chain above), by the pre-NAT destination conntrack remembers:
  * a flow towards a protected prefix that source NAT translated (nat-before-ipsec,
- * nat-changed-sp), or one towards a prefix an SP with a required template protects
- * (or --protect) that leaves untransformed (sp-miss-out, a bypass SP, NAT again).
- * Optional templates (level use) allow cleartext, so their flows are suspects only
- * when translated.  The sets may cover more than the SPs' selectors: a false suspect
- * is judged once and remembered healthy. */
+ * nat-changed-sp, a tunnel that is down, or a bypass SP), or one that leaves
+ * untransformed towards a destination held to the tunnel (--protect, a remembered SP
+ * whose tunnel is down: tunnel-down, sp-miss-out, or a bypass SP).  The sets may
+ * cover more than the SPs' selectors: a false suspect is judged once and remembered
+ * healthy.  Cleartext towards the other destinations the SPs protect is not held:
+ * it is copied (guard_put_uncovered). */
 enum guard_suspect {
 	GUARD_SUSPECT_TRANSLATED,	/* ct status snat, towards @protected */
 	GUARD_SUSPECT_PLAIN,		/* untransformed, no NAT at all (marker) */
-	GUARD_SUSPECT_CLEAR,		/* untransformed, towards @required */
+	GUARD_SUSPECT_CLEAR,		/* untransformed, towards @held */
 };
 
 static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -598,7 +600,7 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
 	ret = ret ?: guard_match_orig_dst(r, cfg, nfproto, snat ? IGD_GUARD_PROTECTED :
-						   IGD_GUARD_REQUIRED);
+						   IGD_GUARD_HELD);
 	if (!ret && cfg->prenat_map && kind != GUARD_SUSPECT_CLEAR)
 		ret = guard_mark_field(r, cfg->mark_mask, snat ? cfg->mark_translated :
 				       cfg->mark_plain);
@@ -623,6 +625,41 @@ static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard
 	return guard_put_rule(b, r, ret);
 }
 
+/* Cleartext towards a destination the SPs protect that no rule above held: the first
+ * packet of the connection is copied to the daemon, which names what the SPD decided
+ * (a bypass SP, an SP that covers the destination but not this source, an SP narrowed
+ * to other traffic); nothing waits for it, and the last rule marks it healthy.  Not
+ * source-translated: the kernel's out lookup saw the packet's own tuple.
+ *   rt ipsec missing  ct direction original  ct status & snat == 0
+ *   ip daddr @required  counter  limit  log group G prefix "ipsecguard uncovered" */
+#define GUARD_UNCOVERED_RATE	500
+
+static int guard_put_uncovered(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto)
+{
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
+	uint32_t snat = IPS_SRC_NAT, zero = 0, off = nfproto == NFPROTO_IPV6 ? 24 : 16;
+	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
+	int ret;
+
+	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
+		  igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &snat, &zero, 4) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, guard_alen(nfproto),
+				       NFT_REG_1) ?:
+		  guard_lookup(r, cfg, nfproto, IGD_GUARD_REQUIRED) ?:
+		  igd_nft_expr_counter(r) ?:
+		  igd_nft_expr_limit(r, GUARD_UNCOVERED_RATE, GUARD_UNCOVERED_RATE) ?:
+		  igd_nft_expr_log(r, cfg->log_group, IGD_GUARD_LOG_SNAPLEN,
+				   IGD_GUARD_UNCOVERED_PREFIX) ?:
+		  igd_nft_rule_comment(r, IGD_GUARD_CTR_UNCOVERED) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
 static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      uint32_t nfproto, enum igd_hooks_queue q)
 {
@@ -634,6 +671,8 @@ static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cf
 	if (!ret && cfg->prenat_map)
 		ret = guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_PLAIN);
 	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_CLEAR);
+	if (!ret && cfg->log_group)
+		ret = guard_put_uncovered(b, cfg, nfproto);
 	if (!ret && cfg->pre_nat_tap)
 		ret = guard_put_token_clear(b, cfg, nfproto);
 	return ret;
@@ -842,7 +881,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	int ret;
 
 	ret = guard_put_set(b, cfg, nfproto, IGD_GUARD_PROTECTED, sets) ?:
-	      guard_put_set(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets);
+	      guard_put_set(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets) ?:
+	      guard_put_set(b, cfg, nfproto, IGD_GUARD_HELD, sets);
 	if (!ret && cfg->prenat_map && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_prenat_set(b, cfg, nfproto);
 	/* a connection whose decapsulated packets passed the check, and a flagged flow,
@@ -954,6 +994,8 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard
 		ret = guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_PROTECTED,
 					    sets, 1) ?:
 		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_REQUIRED,
+					    sets, 1) ?:
+		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_HELD,
 					    sets, 1) ?:
 		      (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
 		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0) ?:

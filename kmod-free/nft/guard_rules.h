@@ -57,11 +57,17 @@ enum igd_scope {
 };
 
 /* The sets, per family: "protected" holds the remote selectors of protecting SPs
- * (out: destination, in/fwd: source) and --protect; "required" the destinations of
- * protecting out SPs with a required template, and --protect. */
+ * (out: destination, in/fwd: source), --protect and the destinations of remembered
+ * SPs whose tunnel is down (a translated flow towards them is a suspect); "held" the
+ * destinations whose cleartext enforce drops: --protect, remembered SPs' whose tunnel
+ * is down (and with --drop-uncovered those of "required"); "required" the
+ * destinations of protecting out SPs with a required template that cover all traffic
+ * to them (judge/outbound.h): cleartext towards them is copied to the daemon, which
+ * reports it, and never waits for it. */
 enum igd_guard_set {
 	IGD_GUARD_PROTECTED,
 	IGD_GUARD_REQUIRED,
+	IGD_GUARD_HELD,
 	IGD_GUARD_NSETS,
 };
 
@@ -84,6 +90,9 @@ struct igd_guard_sets {
 #define IGD_GUARD_MSS_CHAIN "mss"
 /* The log prefix of the MSS rules: this, then the value they clamp to. */
 #define IGD_GUARD_MSS_PREFIX "ipsecguard mss-clamp "
+/* ... of the copies of the first packet of cleartext flows towards "required" that no
+ * rule before queued (judge/outbound.h: bypass, uncovered, clear by design). */
+#define IGD_GUARD_UNCOVERED_PREFIX "ipsecguard uncovered"
 /* The log prefix of the copies of healthy protected flow heads (--log-healthy). */
 #define IGD_GUARD_PASS_PREFIX "ipsecguard pass"
 /* ... of the tunnel's own packets: a translated IKE/NAT-T/ESP flow's first packet, an
@@ -105,6 +114,7 @@ struct igd_guard_sets {
 /* The comments that name the rules whose counters the stats event reports. */
 #define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"
 #define IGD_GUARD_CTR_SUSPECT_CLEAR	"suspect: untransformed"
+#define IGD_GUARD_CTR_UNCOVERED		"uncovered: copied"
 #define IGD_GUARD_CTR_FLAGGED		"judged: flagged"
 #define IGD_GUARD_CTR_DECAP_OK		"decap ok"
 #define IGD_GUARD_CTR_MSS		"mss clamp"

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "packet/addr.h"
 
@@ -18,6 +19,37 @@ int igd_addr_parse(const char *s, union igd_addr *a)
 	if (inet_pton(AF_INET6, s, &a->in6) == 1)
 		return 6;
 	return 0;
+}
+
+int igd_prefix_parse(const char *s, union igd_addr *a, uint8_t *plen)
+{
+	char buf[IGD_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned int max, v = 0;
+	int fam;
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	fam = igd_addr_parse(buf, a);
+	if (!fam)
+		return 0;
+	max = fam == 6 ? 128 : 32;
+	if (!slash) {
+		*plen = (uint8_t)max;
+		return fam;
+	}
+	/* digits only, no sign, no leading zeros beyond one, at most max */
+	if (!slash[1] || strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+	    strlen(slash + 1) > 3 || (slash[1] == '0' && slash[2]))
+		return 0;
+	v = (unsigned int)atoi(slash + 1);
+	if (v > max)
+		return 0;
+	*plen = (uint8_t)v;
+	return fam;
 }
 
 bool igd_addr_match(int family, const union igd_addr *a, const union igd_addr *b,

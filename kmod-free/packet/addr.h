@@ -23,6 +23,9 @@ const char *igd_prefix_str(int family, const union igd_addr *a, unsigned int ple
 			   char *buf, size_t len);
 /* Parses an IPv4 or IPv6 literal; returns 4, 6, or 0 when @s is neither. */
 int igd_addr_parse(const char *s, union igd_addr *a);
+/* Parses "ADDR" or "ADDR/LEN" (LEN within the family's bits; no prefix: the whole
+ * address): returns 4 or 6 with @a and *@plen, or 0 for anything else. */
+int igd_prefix_parse(const char *s, union igd_addr *a, uint8_t *plen);
 /* Whether @a and @b agree on their first @plen bits. */
 bool igd_addr_match(int family, const union igd_addr *a, const union igd_addr *b,
 		    unsigned int plen);

@@ -59,9 +59,10 @@ static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		igd_logdest_line(d->log, d->line, (size_t)n);
 }
 
-/* A copy from our log rules — a SYN or SYN/ACK the mss chain clamped, or with
- * --log-healthy the head of a flow that left through its tunnel: its log line.  The
- * packet itself went on long ago. */
+/* A copy from our log rules — a SYN or SYN/ACK the mss chain clamped, the first packet
+ * of a cleartext flow towards what the SPs protect, or with --log-healthy the head of
+ * a flow that left through its tunnel: its log line.  The packet itself went on long
+ * ago. */
 static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 {
 	struct igd_daemon *d = arg;
@@ -87,6 +88,10 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 	}
 	if (!strcmp(c->prefix, IGD_GUARD_PASS_PREFIX)) {
 		igd_judge_pass_copy(&d->judge, &qp, &p, &jd);
+	} else if (!strcmp(c->prefix, IGD_GUARD_UNCOVERED_PREFIX)) {
+		igd_judge_uncovered_copy(&d->judge, &qp, &p, &jd);
+		if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
+			return;
 	} else {
 		if (!strncmp(c->prefix, IGD_GUARD_MSS_PREFIX, plen) &&
 		    igd_num_u32(c->prefix + plen, 1, 65535, &to))
@@ -143,15 +148,17 @@ static int daemon_on_nflog(int fd, void *arg)
 
 /* The copies of our log rules come through an nfnetlink_log group: only with our own
  * tables (they hold the rules).  The clamps and --log-healthy need it; the outer
- * events are given up with a warning when the group or conntrack cannot be had (a
+ * events and the reports of cleartext towards what the SPs protect (the uncovered
+ * rule) are given up with a warning when the group or conntrack cannot be had (a
  * second daemon in the namespace without its own --log-group). */
 static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 {
 	bool needed = d->opts.mss_mode != IGD_MSS_OFF || d->opts.log_healthy;
+	bool wanted = !d->opts.no_outer || d->opts.scope == IGD_SCOPE_PROTECTED;
 	const char *why = NULL;
 	int e = 0;
 
-	if (d->opts.no_hooks || (!needed && d->opts.no_outer))
+	if (d->opts.no_hooks || (!needed && !wanted))
 		return 0;
 	if (!d->opts.no_outer && (e = igd_outer_init(&d->outer, d->log, &d->opts.ike_ports)))
 		why = "conntrack netlink";
@@ -161,7 +168,8 @@ static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 				   IGD_GUARD_LOG_SNAPLEN, daemon_on_copy, d, err, errlen);
 	if (e && !needed) {
 		fprintf(stderr, "ipsecguardd: %s%s%s; the tunnel's own packets are not "
-			"watched (outer-nat, outer-frag)\n", why ? why : err, why ? ": " : "",
+			"watched (outer-nat, outer-frag) and cleartext towards what the SPs "
+			"protect is not reported\n", why ? why : err, why ? ": " : "",
 			why ? strerror(-e) : "");
 		igd_outer_free(&d->outer);
 		d->opts.no_outer = true;
@@ -257,6 +265,7 @@ static void daemon_on_tick(void *arg)
 	igd_spdsync_tick(d);
 	igd_tables_tick(d);
 	igd_gen_tick(d);
+	igd_control_tick(d);
 	if (d->fixes.worker)
 		igd_fixes_kick(&d->fixes);	/* retries that came due */
 	if (igd_outer_busy(&d->outer))
@@ -269,6 +278,8 @@ static void daemon_on_tick(void *arg)
 		igd_spdsync_mss(d);	/* path MTUs change */
 		igd_spdsync_fragout(d);
 	}
+	igd_spdsync_expire(d);
+	igd_remembered_tick(d);
 	igd_diag_tick(&d->diag, d->ticks / IGD_TICKS_PER_S);
 	igd_logdest_flush(d->log);
 	igd_sdnotify("WATCHDOG=1");
@@ -379,6 +390,14 @@ static int daemon_table_hold(struct igd_daemon *d, char *err, size_t errlen)
 		return -errno;
 	}
 	return 0;
+}
+
+void igd_daemon_out_cfg(struct igd_daemon *d)
+{
+	d->judge.out.protect = d->opts.protect;
+	d->judge.out.nprotect = d->opts.nprotect;
+	d->judge.out.drop_uncovered = d->opts.drop_uncovered;
+	d->judge.out.memory = &d->memory;
 }
 
 /* The backstop stands beside an owned table that dies with the daemon, where a
@@ -516,6 +535,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 		return e;
 	}
 	d->judge.mss = &d->mss;
+	igd_daemon_out_cfg(d);
 	e = igd_caps_lookup(d->opts.user[0] ? d->opts.user : NULL, &uid, &gid, err, errlen);
 	if (e) {
 		d->bad_option = true;	/* --user names no user */
@@ -541,8 +561,10 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	    igd_spdsync_open(d, err, errlen) ?:
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_open_nflog(d, err, errlen) ?:
+	    igd_remembered_open(d, d->opts.user[0] != '\0', uid, gid, err, errlen) ?:
 	    igd_gen_init(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
+	    igd_control_open(d, d->opts.user[0] != '\0', uid, gid, err, errlen) ?:
 	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user[0] != '\0', uid, gid,
 			  err, errlen) ?:
 	    /* capabilities are per thread: the fix thread starts with the reduced set */
@@ -668,6 +690,8 @@ void igd_daemon_teardown(struct igd_daemon *d)
 		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);
 	igd_tables_watch_close(d);
+	igd_control_close(d);
+	igd_remembered_close(d);
 	igd_gen_free(d);
 	if (d->nft_nl)		/* an owned table without persist goes with it */
 		mnl_socket_close(d->nft_nl);

@@ -18,6 +18,9 @@
 #include "log_dest.h"
 #include "tables.h"
 #include "verdict_gen.h"
+#include "judge/remember.h"
+#include "control.h"
+#include "remembered.h"
 #include "xfrm/xfrm_nl.h"
 #include "xfrm/xfrm_stat.h"
 
@@ -67,7 +70,12 @@ struct igd_daemon {
 	const struct igd_spd *spd_seen;
 	uint64_t spd_gen;
 	struct igd_prefix_list pfx;	/* the protected set's contents */
-	struct igd_prefix_list protect;	/* what sp-miss-out guards */
+	struct igd_prefix_list held;	/* the held set's contents */
+	struct igd_memory memory;	/* remembered protections (judge/remember.h) */
+	uint64_t mem_saved_ms;		/* when its file was last written */
+	bool mem_failing;		/* the last write failed (said once) */
+	uint64_t mem_save_failures;
+	struct igd_control control;	/* the control socket */
 	struct igd_prefix_list req;	/* the required set's contents */
 	struct igd_decap_elem decap[IGD_MAX_DECAP];	/* the decap_ok set's */
 	size_t ndecap;
@@ -92,6 +100,8 @@ void igd_daemon_teardown(struct igd_daemon *d);
 void igd_daemon_log_stats(struct igd_daemon *d);
 /* The log file reopened at its path (logrotate); a failure is said in the old one. */
 void igd_daemon_reopen_log(struct igd_daemon *d);
+/* The judge's view of --protect, --drop-uncovered and the remembered protections. */
+void igd_daemon_out_cfg(struct igd_daemon *d);
 /* Whether the backstop table stands beside the owned one (table_hold.h). */
 bool igd_daemon_wants_backstop(const struct igd_daemon *d);
 /* SIGHUP: the configuration read again and applied (reload.c). */

@@ -16,6 +16,8 @@ static const char *const reason_names[IGD_R_MAX] = {
 	[IGD_R_NO_SA] = "no-sa",
 	[IGD_R_MSS_CLAMP] = "mss-clamp",
 	[IGD_R_UNJUDGED] = "unjudged",
+	[IGD_R_BYPASS] = "bypass",
+	[IGD_R_TUNNEL_DOWN] = "tunnel-down",
 };
 
 static const char *const hook_names[] = {
@@ -104,17 +106,6 @@ void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_j
 		if (qp->hook == NF_INET_POST_ROUTING)
 			jd->verdict = NF_REPEAT;
 	}
-}
-
-bool igd_judge_protected_dst(const struct igd_judge *j, int family, const union igd_addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < j->nprotect; i++)
-		if (j->protect[i].family == family &&
-		    igd_addr_match(family, a, &j->protect[i].addr, j->protect[i].plen))
-			return true;
-	return false;
 }
 
 /* The SA the SP's first template is served by: for an out SP the one leaving from
@@ -217,6 +208,23 @@ void igd_judge_pass_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct 
 		judge_copy_sp(j, p, jd);
 	else
 		judge_copy_unread(j, jd);
+}
+
+void igd_judge_uncovered_copy(struct igd_judge *j, const struct igd_qpkt *qp,
+			      struct igd_pkt *p, struct igd_judgement *jd)
+{
+	if (!judge_copy(j, qp, p, IGD_R_PASS, jd) || !j->spd) {
+		judge_copy_unread(j, jd);
+		return;
+	}
+	jd->pre_flow = jd->flow;
+	jd->pre = &jd->pre_flow;
+	igd_judge_clear(j, qp, p, jd);
+	jd->verdict = NF_ACCEPT;	/* a copy: the packet went on long ago */
+	jd->set_mark = false;
+	if (jd->sp && !jd->sa)
+		jd->sa = judge_sa(j, jd->sp);
+	judge_count(j, jd);
 }
 
 void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,

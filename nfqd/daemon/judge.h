@@ -12,6 +12,7 @@
 #include "packet/pkt.h"
 #include "queue.h"
 #include "xfrm/spd.h"
+#include "judge/outbound.h"
 
 enum igd_reason {
 	IGD_R_PASS,		/* nothing wrong */
@@ -25,6 +26,8 @@ enum igd_reason {
 	IGD_R_MSS_CLAMP,
 	IGD_R_UNJUDGED,		/* a suspect without its pre-NAT tuple: dropped when
 				 * enforcing, flagged in audit */
+	IGD_R_BYPASS,		/* a bypass SP lets it out in clear: accepted */
+	IGD_R_TUNNEL_DOWN,	/* no SP covers it now, a remembered one did */
 	IGD_R_MAX
 };
 
@@ -40,6 +43,7 @@ struct igd_judgement {
 					 * decrypted the packet), when known */
 	uint32_t in_reqid;		/* reqid of the decrypting SA, 0: unknown */
 	const struct igd_sp *rev_sp;	/* out SP of the reverse tuple (tmpl-mismatch) */
+	const struct igd_remembered *held;	/* tunnel-down: the remembered selector */
 	const struct igd_flow *pre;	/* the pre-NAT tuple, at postrouting */
 	struct igd_flow pre_flow;	/* ... its storage */
 	struct igd_sp pre_sp;		/* the pre-NAT tap's SP (a copy) */
@@ -79,10 +83,10 @@ struct igd_judge {
 	const struct igd_spd *spd;	/* refreshed by the daemon after SPD changes */
 	const struct igd_sad *sad;
 	struct igd_mss *mss;		/* NULL or mode off: no clamping */
-	/* remote selectors of protecting out SPs plus --protect: cleartext towards
-	 * them without a covering SP is sp-miss-out.  Owned by the daemon. */
-	const struct igd_prefix *protect;
-	size_t nprotect;
+	/* what the SPD and the guard's own protections say of a flow in clear
+	 * (judge/outbound.h); the daemon keeps it pointed at the SPD, --protect and
+	 * the remembered protections */
+	struct igd_out_ctx out;
 	const struct igd_localaddr *local;
 	uint32_t tap_width;		/* --no-hooks with 5 role blocks: their width */
 	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */
@@ -110,7 +114,10 @@ void igd_judge_mss_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct i
 void igd_judge_pass_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			 struct igd_judgement *jd);
 const char *igd_reason_name(enum igd_reason r);
-/* Whether @a lies in one of the protected prefixes. */
-bool igd_judge_protected_dst(const struct igd_judge *j, int family, const union igd_addr *a);
+/* A copy of the first packet of a cleartext flow towards a destination the SPs protect
+ * (the uncovered rule): what the SPD decided of it (bypass, sp-miss-out reported, or
+ * nothing: clear by design).  Never a verdict. */
+void igd_judge_uncovered_copy(struct igd_judge *j, const struct igd_qpkt *qp,
+			      struct igd_pkt *p, struct igd_judgement *jd);
 const char *igd_hook_name(unsigned int hook);
 #endif

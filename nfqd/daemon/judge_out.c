@@ -81,22 +81,16 @@ void igd_judge_mss_sp(struct igd_judge *j, const struct igd_pkt *p, struct igd_j
 		jd->sp = sp;
 }
 
-/* Key exchange and ESP itself travel outside the SPs by design (socket policies). */
-static bool judge_is_ike_or_esp(const struct igd_pkt *p)
+/* Key exchange and ESP itself travel outside the SPs by design (socket policies): by
+ * what our parser saw, or for a packet it distrusted, by conntrack's tuple. */
+static bool judge_is_ike_or_esp(const struct igd_pkt *p, const struct igd_flow *f)
 {
-	return p->proto == IPPROTO_ESP || p->proto == IPPROTO_AH ||
-	       (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA));
-}
-
-/* Cleartext towards a protected prefix that no protecting out SP covers. */
-static void judge_sp_miss_out(struct igd_judge *j, const struct igd_qpkt *qp,
-			      const struct igd_pkt *p, const struct igd_sp *sp,
-			      struct igd_judgement *jd)
-{
-	if (judge_is_ike_or_esp(p) || !igd_judge_protected_dst(j, p->family, &p->dst))
-		return;
-	jd->sp = sp;		/* a non-protecting SP (bypass, block) when one matched */
-	igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
+	if (p)
+		return p->proto == IPPROTO_ESP || p->proto == IPPROTO_AH ||
+		       (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA));
+	return f->proto == IPPROTO_ESP || f->proto == IPPROTO_AH ||
+	       (f->proto == IPPROTO_UDP && (f->sport == 500 || f->sport == 4500 ||
+					    f->dport == 500 || f->dport == 4500));
 }
 
 /* A flow judged healthy: remembered in the conntrack mark by postrouting's tag rule,
@@ -111,6 +105,52 @@ static void judge_healthy(struct igd_judge *j, const struct igd_qpkt *qp,
 	jd->mark = igd_natguard_clear(&j->guard, qp->mark) | igd_natguard_ok(&j->guard);
 	if (qp->hook == NF_INET_POST_ROUTING)
 		jd->verdict = NF_REPEAT;
+}
+
+
+void igd_judge_clear(struct igd_judge *j, const struct igd_qpkt *qp, const struct igd_pkt *p,
+		     struct igd_judgement *jd)
+{
+	struct igd_out_decision o;
+	const struct igd_sp *post;
+
+	if (judge_is_ike_or_esp(p, jd->pre)) {
+		judge_healthy(j, qp, jd);
+		return;
+	}
+	/* NAT into a tunnel: the kernel looks again after NAT and finds a protecting SP */
+	if (igd_flow_translated(jd->pre, &jd->flow) &&
+	    (post = igd_spd_lookup(j->spd, IGD_DIR_OUT, &jd->flow)) && igd_sp_protecting(post)) {
+		jd->nat_sp = post;
+		judge_healthy(j, qp, jd);
+		return;
+	}
+	igd_out_classify(&j->out, jd->pre, &o);
+	jd->sp = o.sp;
+	switch (o.cls) {
+	case IGD_OUT_BYPASS:
+		jd->reason = IGD_R_BYPASS;
+		judge_healthy(j, qp, jd);
+		return;
+	case IGD_OUT_HELD:
+		jd->held = o.held;
+		igd_judge_flag(j, qp, jd, IGD_R_TUNNEL_DOWN);
+		return;
+	case IGD_OUT_PROTECT:
+		igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
+		return;
+	case IGD_OUT_UNCOVERED:
+		if (o.drop) {
+			igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
+			return;
+		}
+		jd->reason = IGD_R_SP_MISS_OUT;	/* reported, not held */
+		judge_healthy(j, qp, jd);
+		return;
+	default:
+		judge_healthy(j, qp, jd);
+		return;
+	}
 }
 
 /* Pre-NAT tap: remember protected flow heads for the post-NAT tap. */
@@ -128,9 +168,9 @@ void igd_judge_pre_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 	}
 	sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, &jd->flow);
 	if (!sp || !igd_sp_protecting(sp)) {
-		judge_sp_miss_out(j, qp, p, sp, jd);
-		if (jd->reason == IGD_R_PASS)
-			judge_healthy(j, qp, jd);
+		jd->pre_flow = jd->flow;
+		jd->pre = &jd->pre_flow;
+		igd_judge_clear(j, qp, p, jd);
 		return;
 	}
 	jd->sp = sp;
@@ -279,11 +319,7 @@ void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct i
 	if (!j->spd)
 		return;
 	if (!jd->sp || !igd_sp_protecting(jd->sp)) {
-		if (!p || judge_is_ike_or_esp(p) ||
-		    !igd_judge_protected_dst(j, jd->pre->family, &jd->pre->daddr))
-			judge_healthy(j, qp, jd);
-		else
-			igd_judge_flag(j, qp, jd, IGD_R_SP_MISS_OUT);
+		igd_judge_clear(j, qp, p, jd);
 		return;
 	}
 	o = igd_natguard_judge(jd->pre, jd->sp, &jd->flow, j->spd, &jd->nat_sp);

@@ -91,17 +91,34 @@ void igd_loop_free(struct igd_loop *l)
 
 int igd_loop_add_fd(struct igd_loop *l, int fd, igd_loop_fd_cb cb, void *arg)
 {
+	unsigned int i;
 	int err;
 
-	if (l->nfds >= IGD_LOOP_MAX_FDS)
+	for (i = 0; i < l->nfds && l->fds[i].fd >= 0; i++)
+		;		/* a slot given back by igd_loop_del_fd, else a new one */
+	if (i >= IGD_LOOP_MAX_FDS)
 		return -ENOSPC;
 	err = loop_fd_nonblock(fd);
 	if (err)
 		return err;
-	l->fds[l->nfds] = (struct igd_loop_fd){ .fd = fd, .cb = cb, .arg = arg };
-	l->pfd[l->nfds + 1] = (struct pollfd){ .fd = fd, .events = POLLIN };
-	l->nfds++;
+	l->fds[i] = (struct igd_loop_fd){ .fd = fd, .cb = cb, .arg = arg };
+	l->pfd[i + 1] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (i == l->nfds)
+		l->nfds++;
 	return 0;
+}
+
+void igd_loop_del_fd(struct igd_loop *l, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nfds; i++)
+		if (l->fds[i].fd == fd) {
+			/* poll skips a negative fd; the slot is taken again by an add */
+			l->fds[i].fd = -1;
+			l->pfd[i + 1].fd = -1;
+			l->pfd[i + 1].revents = 0;
+		}
 }
 
 int igd_loop_add_signal(struct igd_loop *l, int signo, igd_loop_sig_cb cb, void *arg)
@@ -160,7 +177,7 @@ static int loop_dispatch(struct igd_loop *l)
 	if (l->pfd[0].revents)
 		loop_drain_signals(l);
 	for (i = 0; i < l->nfds && !l->stop; i++) {
-		if (!(l->pfd[i + 1].revents & (POLLIN | POLLERR | POLLHUP)))
+		if (l->fds[i].fd < 0 || !(l->pfd[i + 1].revents & (POLLIN | POLLERR | POLLHUP)))
 			continue;
 		err = l->fds[i].cb(l->fds[i].fd, l->fds[i].arg);
 		if (err)

@@ -19,6 +19,9 @@ typedef void (*igd_loop_tick_cb)(void *arg);
 struct igd_loop *igd_loop_new(void);
 void igd_loop_free(struct igd_loop *l);
 int igd_loop_add_fd(struct igd_loop *l, int fd, igd_loop_fd_cb cb, void *arg);
+/* Stops watching @fd (it may be called from @fd's own callback); the caller closes
+ * it. */
+void igd_loop_del_fd(struct igd_loop *l, int fd);
 /* Routes @signo through the self-pipe to @cb.  SIGPIPE is always ignored. */
 int igd_loop_add_signal(struct igd_loop *l, int signo, igd_loop_sig_cb cb, void *arg);
 void igd_loop_set_tick(struct igd_loop *l, unsigned int tick_ms, igd_loop_tick_cb cb,

@@ -20,6 +20,13 @@ static const char usage[] =
 "  -l, --log -|syslog|FILE        verdicts as JSON lines (default -)\n"
 "      --mss off|auto|N           clamp the TCP MSS of protected flows\n"
 "      --protect PREFIX           a destination reached only through a tunnel\n"
+"      --remember S               keep an SP's protection S seconds after it goes\n"
+"                                 (default 604800, 0: not at all)\n"
+"      --drop-uncovered           enforce drops cleartext towards a destination an\n"
+"                                 SP protects for other sources\n"
+"      --state-dir DIR            what is remembered (default /var/lib/ipsecguard)\n"
+"      --control PATH             the control socket (default\n"
+"                                 /run/ipsecguard/ipsecguardd.sock)\n"
 "      --fail-closed              drop when no daemon listens or the queue fills\n"
 "      --no-log-pass              no lines for clean packets\n"
 "      --log-healthy              a pass line per tunnelled flow (async copies)\n"
@@ -56,7 +63,8 @@ enum {
 	OPT_NO_LOG_PASS, OPT_LOG_HEALTHY, OPT_IKE_PORT, OPT_NO_OUTER, OPT_MAXLEN,
 	OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG, OPT_METRICS_FILE,
-	OPT_METRICS_INTERVAL, OPT_TUNNEL_NAMES, OPT_VICI, OPT_TABLE_HOLD,
+	OPT_METRICS_INTERVAL, OPT_TUNNEL_NAMES, OPT_VICI, OPT_TABLE_HOLD, OPT_DROP_UNCOVERED,
+	OPT_REMEMBER, OPT_STATE_DIR, OPT_CONTROL,
 };
 
 static const struct option longopts[] = {
@@ -70,6 +78,10 @@ static const struct option longopts[] = {
 	{ "queue-scope", required_argument, NULL, OPT_SCOPE },
 	{ "mark-mask", required_argument, NULL, OPT_MARK_MASK },
 	{ "protect", required_argument, NULL, OPT_PROTECT },
+	{ "drop-uncovered", no_argument, NULL, OPT_DROP_UNCOVERED },
+	{ "remember", required_argument, NULL, OPT_REMEMBER },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "xfrm-stat-interval", required_argument, NULL, OPT_XSTAT },
 	{ "oneway", required_argument, NULL, OPT_ONEWAY },
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
@@ -219,26 +231,14 @@ static int opts_mark_mask(struct igd_opts *o, const char *val)
 static int opts_protect(struct igd_opts *o, const char *val)
 {
 	struct igd_prefix *p = &o->protect[o->nprotect];
-	char addr[64];
-	const char *slash = strchr(val, '/');
-	uint32_t plen;
-	size_t n = slash ? (size_t)(slash - val) : strlen(val);
 	int fam;
 
 	if (o->nprotect >= IGD_MAX_PROTECT)
 		return opts_bad("protect", val, "at most 64 prefixes");
-	if (n >= sizeof(addr))
-		return opts_bad("protect", val, "expected ADDRESS[/LENGTH]");
-	memcpy(addr, val, n);
-	addr[n] = '\0';
-	fam = igd_addr_parse(addr, &p->addr);
+	fam = igd_prefix_parse(val, &p->addr, &p->plen);
 	if (!fam)
-		return opts_bad("protect", val, "expected an IPv4 or IPv6 ADDRESS[/LENGTH]");
-	plen = fam == 6 ? 128 : 32;
-	if (slash && igd_num_u32(slash + 1, 0, plen, &plen))
-		return opts_bad("protect", val, fam == 6 ? "prefix length must be 0-128" :
-				"prefix length must be 0-32");
-	p->plen = (uint8_t)plen;
+		return opts_bad("protect", val, "expected an IPv4 or IPv6 ADDRESS[/LENGTH] "
+				"(length 0-32, or 0-128)");
 	p->family = (uint8_t)fam;
 	o->nprotect++;
 	return 0;
@@ -278,6 +278,18 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 		       opts_bad("table-hold", arg, "expected auto, persist, owner or restore") : 0;
 	case OPT_MARK_MASK: return opts_mark_mask(o, arg);
 	case OPT_PROTECT: return opts_protect(o, arg);
+	case OPT_REMEMBER: return opts_u32("remember", arg, 0, 315360000, &o->remember);
+	case OPT_STATE_DIR:
+		if (arg[0] != '/' || strlen(arg) >= sizeof(o->state_dir) - 32)
+			return opts_bad("state-dir", arg, "expected an absolute directory name");
+		snprintf(o->state_dir, sizeof(o->state_dir), "%s", arg);
+		return 0;
+	case OPT_CONTROL:
+		if (arg[0] != '/' || strlen(arg) >= sizeof(o->control))
+			return opts_bad("control", arg, "expected an absolute file name of at "
+					"most 107 bytes");
+		snprintf(o->control, sizeof(o->control), "%s", arg);
+		return 0;
 	case OPT_XSTAT: return opts_u32("xfrm-stat-interval", arg, 0, 3600, &o->xstat_interval);
 	case OPT_ONEWAY: return opts_u32("oneway", arg, 0, 86400, &o->oneway_hold);
 	case OPT_IKE_PORT:
@@ -326,6 +338,7 @@ static int opts_flag(struct igd_opts *o, int c, bool on)
 	case OPT_NO_LOG_PASS: o->log_pass = !on; return 0;
 	case OPT_LOG_HEALTHY: o->log_healthy = on; return 0;
 	case OPT_NO_OUTER: o->no_outer = on; return 0;
+	case OPT_DROP_UNCOVERED: o->drop_uncovered = on; return 0;
 	}
 	return 2;
 }
@@ -372,7 +385,8 @@ static void opts_defaults(struct igd_opts *o)
 		.log = "-", .table = "ipsecguard", .log_pass = true, .log_group = 4700,
 		.maxlen = 4096, .copy_range = 512, .rcvbuf = 8u << 20,
 		.mark_mask = 0x00ff0000, .xstat_interval = 5, .oneway_hold = 30,
-		.metrics_interval = 15,
+		.metrics_interval = 15, .remember = IGD_REMEMBER_DEFAULT,
+		.state_dir = IGD_STATE_DIR_DEFAULT, .control = IGD_CONTROL_DEFAULT,
 	};
 	igd_outer_ports_default(&o->ike_ports);
 }

@@ -11,6 +11,9 @@
 #define IGD_MAX_PROTECT 64
 #define IGD_OPT_PATH_MAX 1024
 #define IGD_CONFIG_DEFAULT "/etc/ipsecguard/ipsecguardd.conf"
+#define IGD_STATE_DIR_DEFAULT "/var/lib/ipsecguard"
+#define IGD_CONTROL_DEFAULT "/run/ipsecguard/ipsecguardd.sock"
+#define IGD_REMEMBER_DEFAULT 604800	/* a week */
 #define IGD_VERSION "0.1.0"
 
 enum igd_mode { IGD_MODE_AUDIT, IGD_MODE_ENFORCE, IGD_MODE_FIX };
@@ -49,6 +52,11 @@ struct igd_opts {
 	bool check_config;		/* --check-config: validate, do not run */
 	struct igd_prefix protect[IGD_MAX_PROTECT];	/* --protect */
 	unsigned int nprotect;
+	bool drop_uncovered;		/* enforce drops sp-miss-out towards SP
+					 * destinations too (judge/outbound.h) */
+	uint32_t remember;		/* seconds an SP's protection outlives it */
+	char state_dir[IGD_OPT_PATH_MAX];
+	char control[108];		/* the control socket (sun_path) */
 	uint32_t xstat_interval;	/* seconds between xfrm_stat reads, 0 = off */
 	uint32_t oneway_hold;		/* seconds of one-way traffic before an event */
 };

@@ -64,6 +64,14 @@ static void reload_restart_only(const struct igd_daemon *d, const struct igd_opt
 		note(r->restart, &r->nrestart, "tunnel-names/vici");
 	if (n->oneway_hold != o->oneway_hold)
 		note(r->restart, &r->nrestart, "oneway");
+	if (n->table_hold != o->table_hold)
+		note(r->restart, &r->nrestart, "table-hold");
+	if (strcmp(n->state_dir, o->state_dir))
+		note(r->restart, &r->nrestart, "state-dir");
+	if (strcmp(n->control, o->control))
+		note(r->restart, &r->nrestart, "control");
+	if (n->remember != o->remember && (!n->remember || !o->remember))
+		note(r->restart, &r->nrestart, "remember (to or from 0)");
 	if (n->mode != o->mode && (n->mode == IGD_MODE_FIX || o->mode == IGD_MODE_FIX))
 		note(r->restart, &r->nrestart, "mode (to or from fix)");
 	if (n->mss_mode != IGD_MSS_OFF && !nflog)
@@ -134,6 +142,16 @@ static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct r
 		tables = true;
 		note(r->changed, &r->nchanged, "protect");
 	}
+	if (n->drop_uncovered != o->drop_uncovered) {
+		o->drop_uncovered = n->drop_uncovered;
+		tables = true;
+		note(r->changed, &r->nchanged, "drop-uncovered");
+	}
+	if (n->remember != o->remember && n->remember && o->remember) {
+		o->remember = n->remember;
+		d->memory.hold_s = n->remember;
+		note(r->changed, &r->nchanged, "remember");
+	}
 	if (memcmp(&n->ike_ports, &o->ike_ports, sizeof(o->ike_ports))) {
 		o->ike_ports = n->ike_ports;
 		tables = true;
@@ -183,6 +201,7 @@ static void reload_guard_cfg(struct igd_daemon *d)
 	g->log_healthy = d->opts.log_healthy;
 	g->outer_ports = d->opts.ike_ports;
 	g->backstop = igd_daemon_wants_backstop(d);
+	igd_daemon_out_cfg(d);
 }
 
 /* The guard's rules for the options now in force, in one transaction. */
@@ -246,6 +265,7 @@ static void reload_undo(struct igd_daemon *d, const struct igd_opts *old)
 	d->opts.mss = old->mss;
 	memcpy(d->opts.protect, old->protect, sizeof(old->protect));
 	d->opts.nprotect = old->nprotect;
+	d->opts.drop_uncovered = old->drop_uncovered;
 	d->opts.ike_ports = old->ike_ports;
 	d->opts.log_healthy = old->log_healthy;
 	d->judge.cfg.mode = old->mode;

@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "daemon.h"
 #include "diag.h"
 #include "spdsync.h"
+#include "judge/outbound.h"
 
 static int spdsync_on_fd(int fd, void *arg)
 {
@@ -96,69 +98,69 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
 	d->ncount = n;
 }
 
-/* The protected set: remote selectors of protecting SPs (out: destination, in/fwd:
- * source) and --protect; the sp-miss-out list: out destinations and --protect; the
- * required set: out destinations of SPs with a required template, and --protect. */
+/* The sets (guard_rules.h): protected, the remote selectors of protecting SPs (out:
+ * destination, in/fwd: source), --protect and remembered destinations whose tunnel
+ * is down; required, the destinations of protecting out SPs with a required template
+ * that cover all traffic to them; held, --protect and remembered destinations whose
+ * tunnel is down (and required with --drop-uncovered). */
 int igd_spdsync_prefixes(struct igd_daemon *d)
 {
+	const struct igd_remembered *r;
 	const struct igd_sp *sp;
 	unsigned int i;
 	int e = 0;
 
-	d->pfx.n = d->protect.n = d->req.n = 0;
+	d->pfx.n = d->held.n = d->req.n = 0;
 	for (i = 0; i < d->opts.nprotect && !e; i++)
 		e = spdsync_push(&d->pfx, &d->opts.protect[i]) ?:
-		    spdsync_push(&d->protect, &d->opts.protect[i]) ?:
-		    spdsync_push(&d->req, &d->opts.protect[i]);
+		    spdsync_push(&d->held, &d->opts.protect[i]);
+	for (r = d->memory.v; r && r < d->memory.v + d->memory.n && !e; r++)
+		if (!r->live)
+			e = spdsync_push_sel(&d->pfx, &r->sel, true) ?:
+			    spdsync_push_sel(&d->held, &r->sel, true);
 	d->ndecap = 0;
 	if (d->mirror) {
 		/* too many pairs: an empty set, every decapsulated packet a suspect */
-		e = igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->decap, IGD_MAX_DECAP);
+		e = e ?: igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->decap,
+					    IGD_MAX_DECAP);
 		d->ndecap = e > 0 ? (size_t)e : 0;
-		e = 0;
+		e = e < 0 ? e : 0;
 		spdsync_count(d, igd_xfrm_mirror_spd(d->mirror));
 		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, -1) {
+			bool req = sp->dir == IGD_DIR_OUT && igd_sp_requires_ipsec(sp) &&
+				   igd_sp_covers_all(sp);
+
 			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp))
 				continue;
 			e = spdsync_push_sel(&d->pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
-			if (!e && sp->dir == IGD_DIR_OUT)
-				e = spdsync_push_sel(&d->protect, &sp->sel, true);
-			if (!e && sp->dir == IGD_DIR_OUT && igd_sp_requires_ipsec(sp))
+			if (!e && req)
 				e = spdsync_push_sel(&d->req, &sp->sel, true);
+			if (!e && req && d->opts.drop_uncovered)
+				e = spdsync_push_sel(&d->held, &sp->sel, true);
 		}
 	}
-	d->judge.protect = d->protect.v;
-	d->judge.nprotect = d->protect.n;
 	return e ? e : (int)d->pfx.n;
 }
 
 const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
 {
 	d->sets = (struct igd_guard_sets){
-		.v = { [IGD_GUARD_PROTECTED] = d->pfx.v, [IGD_GUARD_REQUIRED] = d->req.v },
-		.n = { [IGD_GUARD_PROTECTED] = d->pfx.n, [IGD_GUARD_REQUIRED] = d->req.n },
+		.v = { [IGD_GUARD_PROTECTED] = d->pfx.v, [IGD_GUARD_REQUIRED] = d->req.v,
+		       [IGD_GUARD_HELD] = d->held.v },
+		.n = { [IGD_GUARD_PROTECTED] = d->pfx.n, [IGD_GUARD_REQUIRED] = d->req.n,
+		       [IGD_GUARD_HELD] = d->held.n },
 		.decap = d->decap, .ndecap = d->ndecap,
 		.count = d->count, .ncount = d->ncount,
 	};
 	return &d->sets;
 }
 
-void igd_spdsync_refresh(struct igd_daemon *d)
+/* The sets and the verdicts follow what changed: the SPD, or the remembered
+ * protections (one went, one expired). */
+void igd_spdsync_update(struct igd_daemon *d)
 {
-	const struct igd_spd *spd;
 	char err[256];
-	uint64_t gen;
 
-	if (!d->mirror)
-		return;
-	spd = igd_xfrm_mirror_spd(d->mirror);
-	gen = igd_spd_generation(spd);
-	d->judge.spd = spd;
-	d->judge.sad = igd_xfrm_mirror_sad(d->mirror);
-	if (spd == d->spd_seen && gen == d->spd_gen)
-		return;
-	d->spd_seen = spd;
-	d->spd_gen = gen;
 	if (igd_spdsync_prefixes(d) < 0) {
 		fprintf(stderr, "ipsecguardd: protected prefixes: out of memory\n");
 		return;
@@ -175,6 +177,33 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 		return;
 	}
 	igd_gen_commit(d);
+}
+
+void igd_spdsync_refresh(struct igd_daemon *d)
+{
+	const struct igd_spd *spd;
+	uint64_t gen;
+
+	if (!d->mirror)
+		return;
+	spd = igd_xfrm_mirror_spd(d->mirror);
+	gen = igd_spd_generation(spd);
+	d->judge.spd = spd;
+	d->judge.sad = igd_xfrm_mirror_sad(d->mirror);
+	d->judge.out.spd = spd;
+	if (spd == d->spd_seen && gen == d->spd_gen)
+		return;
+	d->spd_seen = spd;
+	d->spd_gen = gen;
+	igd_memory_sync(&d->memory, spd, (uint64_t)time(NULL));
+	igd_spdsync_update(d);
+}
+
+/* Once a second: protections remembered longer than the hold time are forgotten. */
+void igd_spdsync_expire(struct igd_daemon *d)
+{
+	if (d->memory.hold_s && igd_memory_expire(&d->memory, (uint64_t)time(NULL)))
+		igd_spdsync_update(d);
 }
 
 /* The SYN/ACK clamps follow the SPD, the SAs and the path MTU; the chain is only
@@ -244,6 +273,6 @@ void igd_spdsync_close(struct igd_daemon *d)
 	d->diag.mirror = NULL;
 	free(d->pfx.v);
 	free(d->req.v);
-	free(d->protect.v);
-	d->pfx = d->protect = d->req = (struct igd_prefix_list){ 0 };
+	free(d->held.v);
+	d->pfx = d->held = d->req = (struct igd_prefix_list){ 0 };
 }

@@ -11,11 +11,16 @@ int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen);
 /* Points the judge at the current tables and, when the SPD changed, refreshes the
  * protected set.  Called after every mirror read and at start. */
 void igd_spdsync_refresh(struct igd_daemon *d);
+/* The sets, the mss and frag_out rules and the verdicts follow what the SPD and the
+ * remembered protections are now. */
+void igd_spdsync_update(struct igd_daemon *d);
 /* Fills the daemon's prefix list from the SPD; returns how many (or -ENOMEM). */
 int igd_spdsync_prefixes(struct igd_daemon *d);
 /* The guard's sets as computed by the last igd_spdsync_prefixes(). */
 const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d);
 void igd_spdsync_tick(struct igd_daemon *d);
+/* Once a second: remembered protections past their hold time go. */
+void igd_spdsync_expire(struct igd_daemon *d);
 /* Rewrites the SYN/ACK clamp rules when their values changed. */
 void igd_spdsync_mss(struct igd_daemon *d);
 /* Rewrites the frag_out rules when a tunnel endpoint or its path MTU changed. */

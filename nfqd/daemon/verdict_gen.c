@@ -23,7 +23,8 @@ static uint64_t gen_hash(uint64_t h, const void *p, size_t n)
 
 /* What a verdict depends on: every out SP as the lookup sees it (selector, priority,
  * marks, if_id, type, action, templates, age order) and what the daemon protects
- * besides.  In/fwd SPs and SAs do not change an outbound verdict. */
+ * besides (--protect, the remembered SPs whose tunnel is down, --drop-uncovered).
+ * In/fwd SPs and SAs do not change an outbound verdict. */
 static uint64_t gen_digest(const struct igd_daemon *d)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -45,7 +46,10 @@ static uint64_t gen_digest(const struct igd_daemon *d)
 		}
 	for (i = 0; i < d->opts.nprotect; i++)
 		h = gen_hash(h, &d->opts.protect[i], sizeof(d->opts.protect[i]));
-	return h;
+	for (i = 0; i < d->memory.n; i++)
+		if (!d->memory.v[i].live)
+			h = gen_hash(h, &d->memory.v[i].sel, sizeof(d->memory.v[i].sel));
+	return gen_hash(h, &d->opts.drop_uncovered, sizeof(d->opts.drop_uncovered));
 }
 
 static unsigned int gen_next(const struct igd_daemon *d, unsigned int g)

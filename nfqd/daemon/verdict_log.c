@@ -148,6 +148,8 @@ static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct
 		igd_log_sp(j, "sp", jd->sp);
 	if (jd->nat_sp)
 		igd_log_sp(j, "nat_sp", jd->nat_sp);
+	if (jd->held)
+		igd_memory_json(j, "remembered", jd->held, 0);
 	if (jd->sa || jd->in_reqid) {
 		igd_json_obj_open(j, "sa");
 		if (jd->sa)

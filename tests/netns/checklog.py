@@ -15,7 +15,8 @@ import sys
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 HOOKS = {"prerouting", "input", "forward", "output", "postrouting"}
 REASONS = {"pass", "malformed", "nat-before-ipsec", "nat-changed-sp", "sp-miss-out",
-           "sp-miss-in", "tmpl-mismatch", "no-sa", "mss-clamp", "unjudged"}
+           "sp-miss-in", "tmpl-mismatch", "no-sa", "mss-clamp", "unjudged", "bypass",
+           "tunnel-down"}
 
 
 def bad(n, line, why):

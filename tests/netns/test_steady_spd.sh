@@ -3,7 +3,7 @@
 # covers is legitimately in clear; when an SP protecting it appears, its next packets
 # are judged again and, in enforce, dropped: none reaches the peer translated.  A
 # flagged flow whose SP goes is released (audit: the kernel stops counting it as
-# flagged).  A healthy flow the suspect rules do not take crosses an SPD change
+# flagged) when nothing remembers the SP (--remember 0).  A healthy flow the suspect rules do not take crosses an SPD change
 # without meeting the queue.  And a generation's values are cleared from conntrack
 # before they come back: an idle connection's verdict from nine SPD changes ago is
 # gone.
@@ -88,8 +88,8 @@ check "the log names the flow" [ "$(log_count reason=nat-before-ipsec verdict=dr
 wait "$lpid"
 daemon_stop
 
-info "audit: the SP goes under a flagged flow"
-daemon_start --queue 40
+info "audit, nothing remembered: the SP goes under a flagged flow"
+daemon_start --queue 40 --remember 0
 flow 7002 192.168.1.10 200
 fpid=$LAST_PID
 wait_for 10 "the flow to be flagged" sh -c "[ \$(ip netns exec $NS_GW nft list chain ip ipsecguard judged | sed -n 's/.*counter packets \([0-9]*\).*flagged.*/\1/p') -ge 3 ]"

@@ -65,6 +65,7 @@ static void setup(enum igd_mode mode)
 	cfg.mark_mask = MASK;
 	igd_judge_init(&jg, &cfg);
 	jg.spd = spd;
+	jg.out.spd = spd;
 	jg.local = &local;
 }
 
@@ -278,8 +279,8 @@ static void check_prenat_map(void)
 	pfx.family = 4;
 	pfx.plen = 16;
 	a4(&pfx.addr, "192.168.0.0");
-	jg.protect = &pfx;
-	jg.nprotect = 1;
+	jg.out.protect = &pfx;
+	jg.out.nprotect = 1;
 	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
 	is_int(jd.reason, IGD_R_SP_MISS_OUT, "map: a plain suspect no SP covers is sp-miss-out");
 	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
@@ -327,8 +328,8 @@ static void check_miss_out_and_mss(void)
 
 	a4(&prot.addr, "192.168.0.0");
 	setup(IGD_MODE_ENFORCE);
-	jg.protect = &prot;
-	jg.nprotect = 1;
+	jg.out.protect = &prot;
+	jg.out.nprotect = 1;
 	syn(&k, "10.0.3.5", "192.168.1.10");
 	judge(&k, NF_INET_FORWARD, 0, &jd, &p);
 	is_int(jd.reason, IGD_R_SP_MISS_OUT, "an uncovered source towards a protected prefix");

@@ -1,0 +1,381 @@
+/* Remembered protections.  See remember.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "judge/remember.h"
+#include "util/json.h"
+#include "util/num.h"
+#include "util/proto.h"
+
+#define MEMORY_HEADER	"# ipsecguard remembered protections 1"
+
+void igd_memory_init(struct igd_memory *m, uint64_t hold_s)
+{
+	memset(m, 0, sizeof(*m));
+	m->hold_s = hold_s;
+}
+
+void igd_memory_free(struct igd_memory *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->n = m->cap = 0;
+}
+
+static bool memory_addr_eq(int family, const union igd_addr *a, const union igd_addr *b)
+{
+	return !memcmp(a->b, b->b, family == 6 ? 16 : 4);
+}
+
+static bool memory_sel_eq(const struct igd_sel *a, const struct igd_sel *b)
+{
+	return a->family == b->family && a->plen_s == b->plen_s && a->plen_d == b->plen_d &&
+	       a->proto == b->proto && a->sport == b->sport &&
+	       a->sport_mask == b->sport_mask && a->dport == b->dport &&
+	       a->dport_mask == b->dport_mask && a->ifindex == b->ifindex &&
+	       memory_addr_eq(a->family, &a->saddr, &b->saddr) &&
+	       memory_addr_eq(a->family, &a->daddr, &b->daddr);
+}
+
+static struct igd_remembered *memory_find(struct igd_memory *m, const struct igd_sp *sp)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		struct igd_remembered *r = &m->v[i];
+
+		if (r->mark_v == sp->mark_v && r->mark_m == sp->mark_m && r->if_id == sp->if_id &&
+		    memory_sel_eq(&r->sel, &sp->sel))
+			return r;
+	}
+	return NULL;
+}
+
+static struct igd_remembered *memory_add(struct igd_memory *m)
+{
+	struct igd_remembered *v;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+
+		if (cap > IGD_MEMORY_MAX)
+			cap = IGD_MEMORY_MAX;
+		if (m->n == cap)
+			return NULL;
+		v = realloc(m->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		m->v = v;
+		m->cap = cap;
+	}
+	v = &m->v[m->n++];
+	memset(v, 0, sizeof(*v));
+	return v;
+}
+
+/* One protecting out SP seen at @now: its entry is live. */
+static void memory_see(struct igd_memory *m, const struct igd_sp *sp, uint64_t now)
+{
+	struct igd_remembered *r = memory_find(m, sp);
+
+	if (!r) {
+		r = memory_add(m);
+		if (!r) {
+			m->dropped++;
+			return;
+		}
+		r->sel = sp->sel;
+		r->mark_v = sp->mark_v;
+		r->mark_m = sp->mark_m;
+		r->if_id = sp->if_id;
+		r->first_s = now;
+		m->dirty = true;
+	}
+	if (r->sp_index != sp->index || r->reqid != (sp->ntmpl ? sp->tmpl[0].reqid : 0))
+		m->dirty = true;
+	r->sp_index = sp->index;
+	r->reqid = sp->ntmpl ? sp->tmpl[0].reqid : 0;
+	r->last_s = now;
+	r->live = true;
+	r->was_live = true;
+}
+
+bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd, uint64_t now)
+{
+	const struct igd_sp *sp;
+	bool changed = false;
+	size_t i, k, n = m->n;
+
+	if (!m->hold_s)
+		return false;
+	/* live marks what was live before; a new entry (past n) starts live */
+	for (i = 0; i < n; i++) {
+		m->v[i].was_live = m->v[i].live;
+		m->v[i].live = false;
+	}
+	if (spd)
+		igd_spd_for_each(spd, sp, IGD_DIR_OUT)
+			if (sp->type == IGD_PTYPE_MAIN && igd_sp_protecting(sp))
+				memory_see(m, sp, now);
+	for (i = k = 0; i < m->n; i++) {
+		struct igd_remembered *r = &m->v[i];
+
+		if (i < n && r->was_live != r->live)
+			changed = true;		/* went, or came back */
+		if (!r->live && r->last_s + m->hold_s <= now) {
+			changed = true;		/* held long enough */
+			m->dirty = true;
+			continue;
+		}
+		m->v[k++] = *r;
+	}
+	m->n = k;
+	return changed;
+}
+
+bool igd_memory_expire(struct igd_memory *m, uint64_t now)
+{
+	size_t i, k;
+	bool gone = false;
+
+	for (i = k = 0; i < m->n; i++) {
+		if (!m->v[i].live && m->v[i].last_s + m->hold_s <= now) {
+			gone = true;
+			continue;
+		}
+		m->v[k++] = m->v[i];
+	}
+	m->n = k;
+	if (gone)
+		m->dirty = true;
+	return gone;
+}
+
+const struct igd_remembered *igd_memory_match(const struct igd_memory *m,
+					      const struct igd_flow *flow)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->n; i++) {
+		const struct igd_remembered *r = &m->v[i];
+
+		if (!r->live && r->if_id == flow->if_id &&
+		    (flow->mark & r->mark_m) == r->mark_v && igd_sel_match(&r->sel, flow))
+			return r;
+	}
+	return NULL;
+}
+
+unsigned int igd_memory_forget(struct igd_memory *m, const struct igd_prefix *dst)
+{
+	unsigned int gone = 0;
+	size_t i, k;
+
+	for (i = k = 0; i < m->n; i++) {
+		const struct igd_sel *s = &m->v[i].sel;
+
+		if (!dst || (s->family == dst->family && s->plen_d >= dst->plen &&
+			     igd_addr_match(s->family, &s->daddr, &dst->addr, dst->plen))) {
+			gone++;
+			continue;
+		}
+		m->v[k++] = m->v[i];
+	}
+	m->n = k;
+	if (gone)
+		m->dirty = true;
+	return gone;
+}
+
+const char *igd_memory_line(const struct igd_remembered *r, char *buf, size_t len)
+{
+	char s[IGD_ADDRSTRLEN + 4], d[IGD_ADDRSTRLEN + 4];
+	const struct igd_sel *x = &r->sel;
+
+	snprintf(buf, len, "%u %s %s %u %u/%u %u/%u %u/%u %u %u %u %" PRIu64 " %" PRIu64,
+		 x->family, igd_prefix_str(x->family, &x->saddr, x->plen_s, s, sizeof(s)),
+		 igd_prefix_str(x->family, &x->daddr, x->plen_d, d, sizeof(d)), x->proto,
+		 x->sport, x->sport_mask, x->dport, x->dport_mask, r->mark_v, r->mark_m,
+		 r->if_id, r->sp_index, r->reqid, r->first_s, r->last_s);
+	return buf;
+}
+
+/* "ADDR/LEN" of @family. */
+static int memory_prefix(const char *s, int family, union igd_addr *a, uint8_t *plen)
+{
+	return strchr(s, '/') && igd_prefix_parse(s, a, plen) == family ? 0 : -EINVAL;
+}
+
+/* "A/B" of two 16-bit (@max) numbers. */
+static int memory_pair(const char *s, uint32_t max, uint32_t *a, uint32_t *b)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	return igd_num_u32(buf, 0, max, a) ?: igd_num_u32(slash + 1, 0, max, b);
+}
+
+static int memory_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+int igd_memory_parse_line(const char *line, struct igd_remembered *out)
+{
+	char buf[512], *f[13], *save = NULL, *t;
+	uint32_t fam, proto, sp, spm, dp, dpm;
+	unsigned int n = 0;
+
+	if (strlen(line) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, line);
+	for (t = strtok_r(buf, " \t", &save); t && n < 13; t = strtok_r(NULL, " \t", &save))
+		f[n++] = t;
+	if (n != 13 || t)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (igd_num_u32(f[0], 4, 6, &fam) || (fam != 4 && fam != 6))
+		return -EINVAL;
+	out->sel.family = (uint8_t)fam;
+	if (memory_prefix(f[1], (int)fam, &out->sel.saddr, &out->sel.plen_s) ||
+	    memory_prefix(f[2], (int)fam, &out->sel.daddr, &out->sel.plen_d) ||
+	    igd_num_u32(f[3], 0, 255, &proto) ||
+	    memory_pair(f[4], 65535, &sp, &spm) || memory_pair(f[5], 65535, &dp, &dpm) ||
+	    memory_pair(f[6], UINT32_MAX, &out->mark_v, &out->mark_m) ||
+	    igd_num_u32(f[7], 0, UINT32_MAX, &out->if_id) ||
+	    igd_num_u32(f[8], 0, UINT32_MAX, &out->sp_index) ||
+	    igd_num_u32(f[9], 0, UINT32_MAX, &out->reqid) ||
+	    memory_u64(f[10], &out->first_s) || memory_u64(f[11], &out->last_s))
+		return -EINVAL;
+	out->sel.proto = (uint8_t)proto;
+	out->sel.sport = (uint16_t)sp;
+	out->sel.sport_mask = (uint16_t)spm;
+	out->sel.dport = (uint16_t)dp;
+	out->sel.dport_mask = (uint16_t)dpm;
+	return 0;
+}
+
+int igd_memory_load(struct igd_memory *m, const char *path, uint64_t now, unsigned int *bad)
+{
+	char line[600];
+	FILE *f = fopen(path, "re");
+	unsigned int nbad = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct igd_remembered r, *slot;
+		size_t len = strlen(line);
+
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		/* a line too long for the buffer arrives in pieces: each one is bad */
+		if (igd_memory_parse_line(line, &r) || r.last_s > now + 86400) {
+			nbad++;
+			continue;
+		}
+		if (!m->hold_s || r.last_s + m->hold_s <= now)
+			continue;
+		slot = memory_add(m);
+		if (!slot) {
+			m->dropped++;
+			continue;
+		}
+		*slot = r;
+	}
+	fclose(f);
+	if (bad)
+		*bad = nbad;
+	return 0;
+}
+
+int igd_memory_save(struct igd_memory *m, const char *path, uint64_t now)
+{
+	char tmp[4200], line[600];
+	size_t i;
+	FILE *f;
+	int e = 0;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].live)
+			m->v[i].last_s = now;	/* its SP is there as we write */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", MEMORY_HEADER);
+	for (i = 0; i < m->n; i++)
+		fprintf(f, "%s\n", igd_memory_line(&m->v[i], line, sizeof(line)));
+	if (fflush(f) || fsync(fileno(f)))
+		e = -errno;
+	if (fclose(f) && !e)
+		e = -errno;
+	if (!e && rename(tmp, path))
+		e = -errno;
+	if (e)
+		unlink(tmp);
+	else
+		m->dirty = false;
+	return e;
+}
+
+/* Seconds since the epoch as RFC 3339 UTC. */
+static void memory_time(struct igd_json *j, const char *key, uint64_t s)
+{
+	time_t t = (time_t)s;
+	char buf[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	igd_json_str(j, key, buf);
+}
+
+void igd_memory_json(struct igd_json *j, const char *key, const struct igd_remembered *r,
+		     uint64_t hold_s)
+{
+	char pb[IGD_ADDRSTRLEN + 8], pn[8];
+	const struct igd_sel *x = &r->sel;
+
+	igd_json_obj_open(j, key);
+	igd_json_str(j, "src", igd_prefix_str(x->family, &x->saddr, x->plen_s, pb, sizeof(pb)));
+	igd_json_str(j, "dst", igd_prefix_str(x->family, &x->daddr, x->plen_d, pb, sizeof(pb)));
+	if (x->proto)
+		igd_json_str(j, "proto", igd_proto_name(x->proto, pn, sizeof(pn)));
+	if (x->sport_mask)
+		igd_json_uint(j, "sport", x->sport);
+	if (x->dport_mask)
+		igd_json_uint(j, "dport", x->dport);
+	if (r->mark_m) {
+		igd_json_hex32(j, "mark", r->mark_v);
+		igd_json_hex32(j, "mark_mask", r->mark_m);
+	}
+	if (r->if_id)
+		igd_json_uint(j, "if_id", r->if_id);
+	igd_json_uint(j, "sp", r->sp_index);
+	igd_json_uint(j, "reqid", r->reqid);
+	igd_json_bool(j, "live", r->live);
+	memory_time(j, "first_seen", r->first_s);
+	memory_time(j, "last_seen", r->last_s);
+	if (!r->live && hold_s)
+		memory_time(j, "forgotten_at", r->last_s + hold_s);
+	igd_json_obj_close(j);
+}
