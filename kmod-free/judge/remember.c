@@ -94,6 +94,7 @@ static void memory_see(struct igd_memory *m, const struct igd_sp *sp, uint64_t n
 		r->mark_m = sp->mark_m;
 		r->if_id = sp->if_id;
 		r->first_s = now;
+		r->was_live = true;	/* new: not compared (igd_memory_sync) */
 		m->dirty = true;
 	}
 	if (r->sp_index != sp->index || r->reqid != (sp->ntmpl ? sp->tmpl[0].reqid : 0))
@@ -102,7 +103,6 @@ static void memory_see(struct igd_memory *m, const struct igd_sp *sp, uint64_t n
 	r->reqid = sp->ntmpl ? sp->tmpl[0].reqid : 0;
 	r->last_s = now;
 	r->live = true;
-	r->was_live = true;
 }
 
 bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd, uint64_t now)
@@ -237,16 +237,16 @@ static int memory_u64(const char *s, uint64_t *out)
 
 int igd_memory_parse_line(const char *line, struct igd_remembered *out)
 {
-	char buf[512], *f[13], *save = NULL, *t;
+	char buf[512], *f[12], *save = NULL, *t;
 	uint32_t fam, proto, sp, spm, dp, dpm;
 	unsigned int n = 0;
 
 	if (strlen(line) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, line);
-	for (t = strtok_r(buf, " \t", &save); t && n < 13; t = strtok_r(NULL, " \t", &save))
+	for (t = strtok_r(buf, " \t", &save); t && n < 12; t = strtok_r(NULL, " \t", &save))
 		f[n++] = t;
-	if (n != 13 || t)
+	if (n != 12 || t)	/* too few fields, or more */
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (igd_num_u32(f[0], 4, 6, &fam) || (fam != 4 && fam != 6))

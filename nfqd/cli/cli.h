@@ -35,6 +35,8 @@ int cmd_doctor(int argc, char **argv);
 void cmd_doctor_help(FILE *f);
 int cmd_trace(int argc, char **argv);
 void cmd_trace_help(FILE *f);
+int cmd_remembered(int argc, char **argv);
+void cmd_remembered_help(FILE *f);
 
 /* Prints "ipsecguard: <what>: <msg>" to stderr and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *what, const char *fmt, ...)

@@ -21,6 +21,8 @@ static const struct cli_cmd cmds[] = {
 	  "find NAT, forwarding and policy mistakes before traffic does" },
 	{ "trace", cmd_trace, cmd_trace_help,
 	  "one flow through the gateway: route, SP, NAT, SP again, SA, verdict" },
+	{ "remembered", cmd_remembered, cmd_remembered_help,
+	  "protections the daemon keeps while their tunnels are down; forget" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

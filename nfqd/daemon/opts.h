@@ -6,13 +6,12 @@
 #include <stdint.h>
 #include "outer/outer_nat.h"
 #include "nft/prefix_set.h"
+#include "util/paths.h"
 
 #define IGD_MAX_QUEUES 16
 #define IGD_MAX_PROTECT 64
 #define IGD_OPT_PATH_MAX 1024
 #define IGD_CONFIG_DEFAULT "/etc/ipsecguard/ipsecguardd.conf"
-#define IGD_STATE_DIR_DEFAULT "/var/lib/ipsecguard"
-#define IGD_CONTROL_DEFAULT "/run/ipsecguard/ipsecguardd.sock"
 #define IGD_REMEMBER_DEFAULT 604800	/* a week */
 #define IGD_VERSION "0.1.0"
 

@@ -39,6 +39,12 @@ in_gw() { ip netns exec "$NS_GW" "$@"; }
 in_peer() { ip netns exec "$NS_PEER" "$@"; }
 
 lab_cleanup() {
+	_rc=$?
+	# a failed check: what the daemon said, for the log of the run
+	if [ "$_rc" != 0 ] && [ "$_rc" != 77 ] && [ -s "${DAEMON_ERR:-}" ]; then
+		sed 's/^/# daemon: /' "$DAEMON_ERR" | tail -n 10
+		[ -s "${DAEMON_LOG:-}" ] && tail -n 15 "$DAEMON_LOG" | cut -c1-400 | sed 's/^/# log: /'
+	fi
 	for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $LAB_PIDS; do
 		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done

@@ -1,0 +1,274 @@
+/* Remembered protections and the outbound classification: what outlives an SP, for how
+ * long, what the file keeps, and what the SPD, --protect and the remembered selectors
+ * decide of a flow in clear. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/xfrm.h>
+#include "judge/outbound.h"
+#include "judge/remember.h"
+#include "tap.h"
+
+static struct igd_spd *spd;
+static uint32_t next_index = 1;
+
+static void a(union igd_addr *x, const char *s)
+{
+	memset(x, 0, sizeof(*x));
+	igd_addr_parse(s, x);
+}
+
+/* An out SP over src/sl -> dst/dl: @ntmpl templates (0: a bypass), @prio. */
+static uint32_t sp_add(const char *src, int sl, const char *dst, int dl, int ntmpl,
+		       uint32_t prio, uint8_t proto, uint16_t dport)
+{
+	struct igd_sp sp = { .index = next_index++, .dir = IGD_DIR_OUT,
+			     .ntmpl = (uint8_t)ntmpl, .priority = prio };
+
+	sp.sel.family = strchr(src, ':') ? 6 : 4;
+	a(&sp.sel.saddr, src);
+	a(&sp.sel.daddr, dst);
+	sp.sel.plen_s = (uint8_t)sl;
+	sp.sel.plen_d = (uint8_t)dl;
+	sp.sel.proto = proto;
+	if (dport) {
+		sp.sel.dport = dport;
+		sp.sel.dport_mask = 0xffff;
+	}
+	if (ntmpl)
+		sp.tmpl[0] = (struct igd_tmpl){ .proto = IPPROTO_ESP, .mode = XFRM_MODE_TUNNEL,
+						.reqid = 7, .family = sp.sel.family };
+	if (igd_spd_add(spd, &sp))
+		printf("# igd_spd_add failed\n");
+	return sp.index;
+}
+
+static struct igd_flow flow(const char *s, const char *d, uint8_t proto, uint16_t dport)
+{
+	struct igd_flow f = { .family = strchr(s, ':') ? 6 : 4, .proto = proto, .sport = 40000,
+			      .dport = dport };
+
+	a(&f.saddr, s);
+	a(&f.daddr, d);
+	return f;
+}
+
+static void fresh(void)
+{
+	if (spd)
+		igd_spd_free(spd);
+	if (igd_spd_new(&spd))
+		printf("# igd_spd_new failed\n");
+}
+
+static void check_memory(void)
+{
+	struct igd_memory m;
+	struct igd_flow f = flow("10.0.2.33", "192.168.1.10", IPPROTO_UDP, 53);
+	uint32_t idx;
+
+	fresh();
+	igd_memory_init(&m, 100);
+	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
+	sp_add("10.0.2.0", 24, "10.9.0.0", 16, 0, 0, 0, 0);	/* a bypass: not remembered */
+	ok(!igd_memory_sync(&m, spd, 1000), "a new SP: nothing went");
+	is_int(m.n, 1, "the protecting SP is remembered, the bypass is not");
+	ok(m.v[0].live && m.v[0].sp_index == idx && m.v[0].reqid == 7, "live, its SP and reqid");
+	ok(igd_memory_match(&m, &f) == NULL, "a live entry matches nothing (the SP decides)");
+	ok(m.dirty, "a new entry is to be written");
+
+	is_int(igd_spd_del(spd, idx), 0, "the SP goes");
+	ok(igd_memory_sync(&m, spd, 1010), "the held set changes when it goes");
+	ok(!m.v[0].live && m.v[0].last_s == 1000, "not live, last seen at the sync before");
+	ok(igd_memory_match(&m, &f) != NULL, "now it covers the flow: its tunnel is down");
+	f = flow("10.0.3.33", "192.168.1.10", IPPROTO_UDP, 53);
+	ok(igd_memory_match(&m, &f) == NULL, "not another source");
+	f = flow("10.0.2.33", "192.168.1.10", IPPROTO_UDP, 53);
+	f.if_id = 5;
+	ok(igd_memory_match(&m, &f) == NULL, "nor a flow with another if_id");
+	f.if_id = 0;
+	ok(!igd_memory_expire(&m, 1099), "held until last seen + hold time");
+	ok(igd_memory_expire(&m, 1100), "then forgotten");
+	is_int(m.n, 0, "nothing left");
+
+	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
+	igd_memory_sync(&m, spd, 2000);
+	igd_spd_del(spd, idx);
+	igd_memory_sync(&m, spd, 2001);
+	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
+	ok(igd_memory_sync(&m, spd, 2002), "the SP back: the held set changes again");
+	is_int(m.n, 1, "one entry, not two");
+	ok(m.v[0].live && m.v[0].first_s == 2000, "live again, first seen kept");
+	is_int(igd_memory_forget(&m, NULL), 1, "forget all");
+	igd_memory_sync(&m, spd, 2003);
+	is_int(m.n, 1, "a live one comes back from the SPD");
+	{
+		struct igd_prefix p = { .family = 4, .plen = 8 };
+
+		a(&p.addr, "192.0.0.0");
+		is_int(igd_memory_forget(&m, &p), 1, "forget 192.0.0.0/8 covers 192.168.0.0/16");
+		a(&p.addr, "192.168.0.0");
+		p.plen = 24;
+		igd_memory_sync(&m, spd, 2004);
+		is_int(igd_memory_forget(&m, &p), 0, "192.168.0.0/24 does not cover /16");
+	}
+	igd_memory_free(&m);
+
+	igd_memory_init(&m, 0);
+	ok(!igd_memory_sync(&m, spd, 3000) && m.n == 0, "hold time 0: nothing remembered");
+	igd_memory_free(&m);
+}
+
+static void check_file(void)
+{
+	struct igd_remembered r, q;
+	struct igd_memory m, m2;
+	char line[600], path[] = "/tmp/igd-remember-XXXXXX";
+	unsigned int bad = 99;
+	FILE *f;
+	int fd;
+
+	memset(&r, 0, sizeof(r));
+	r.sel.family = 6;
+	a(&r.sel.saddr, "fd00:2::");
+	a(&r.sel.daddr, "fd00:168::");
+	r.sel.plen_s = 64;
+	r.sel.plen_d = 48;
+	r.sel.proto = IPPROTO_UDP;
+	r.sel.dport = 1701;
+	r.sel.dport_mask = 0xffff;
+	r.mark_v = 0x10;
+	r.mark_m = 0xff;
+	r.if_id = 42;
+	r.sp_index = 9;
+	r.reqid = 3;
+	r.first_s = 1700000000;
+	r.last_s = 1700000100;
+	igd_memory_line(&r, line, sizeof(line));
+	is_str(line, "6 fd00:2::/64 fd00:168::/48 17 0/0 1701/65535 16/255 42 9 3 1700000000 "
+	       "1700000100", "the line of an entry");
+	is_int(igd_memory_parse_line(line, &q), 0, "parses back");
+	ok(!memcmp(&q.sel.daddr, &r.sel.daddr, 16) && q.sel.plen_d == 48 && q.sel.dport == 1701 &&
+	   q.mark_m == 0xff && q.if_id == 42 && q.last_s == r.last_s, "to the same entry");
+	is_int(igd_memory_parse_line("4 10.0.0.0/8 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 5 6 7", &q),
+	       -EINVAL, "a field too many");
+	is_int(igd_memory_parse_line("4 10.0.0.0/8 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 5", &q),
+	       -EINVAL, "a field too few");
+	is_int(igd_memory_parse_line("4 10.0.0.0/8 fd00::/16 0 0/0 0/0 0/0 0 1 1 5 6", &q),
+	       -EINVAL, "a destination of the other family");
+	is_int(igd_memory_parse_line("4 10.0.0.0/33 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 5 6", &q),
+	       -EINVAL, "a prefix too long");
+	is_int(igd_memory_parse_line("4 10.0.0.0/8 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 -5 6", &q),
+	       -EINVAL, "a negative time");
+
+	fd = mkstemp(path);
+	ok(fd >= 0, "a file");
+	close(fd);
+	igd_memory_init(&m, 1000);
+	m.v = calloc(2, sizeof(*m.v));
+	m.cap = 2;
+	m.v[0] = r;
+	m.v[1] = r;
+	m.v[1].sel.family = 4;
+	a(&m.v[1].sel.saddr, "10.0.2.0");
+	a(&m.v[1].sel.daddr, "192.168.0.0");
+	m.v[1].sel.plen_s = 24;
+	m.v[1].sel.plen_d = 16;
+	m.v[1].live = true;
+	m.n = 2;
+	is_int(igd_memory_save(&m, path, 1700000500), 0, "saved");
+	ok(m.v[1].last_s == 1700000500, "a live entry is written as seen now");
+	f = fopen(path, "a");
+	fputs("garbage line\n4 1.2.3.4/32 5.6.7.8/32 0 0/0 0/0 0/0 0 1 1 1 1699000000\n", f);
+	fclose(f);
+	igd_memory_init(&m2, 1000);
+	is_int(igd_memory_load(&m2, path, 1700000600, &bad), 0, "loaded");
+	is_int(bad, 1, "the garbage line is counted");
+	is_int(m2.n, 2, "the expired entry is left out, the two others read");
+	ok(m2.n == 2 && !m2.v[0].live && !m2.v[1].live, "nothing read is live until the SPD says so");
+	igd_memory_free(&m2);
+	igd_memory_init(&m2, 1000);
+	is_int(igd_memory_load(&m2, "/nonexistent/remembered", 1, NULL), 0,
+	       "a missing file is an empty table");
+	igd_memory_free(&m2);
+	igd_memory_free(&m);
+	unlink(path);
+}
+
+static void check_classify(void)
+{
+	struct igd_memory m;
+	struct igd_prefix prot = { .family = 4, .plen = 24 };
+	struct igd_out_ctx c = { .memory = &m };
+	struct igd_out_decision o;
+	struct igd_flow f;
+	uint32_t tun, byp, l2tp, gone;
+
+	fresh();
+	igd_memory_init(&m, 100);
+	c.spd = spd;
+	tun = sp_add("10.0.2.0", 24, "0.0.0.0", 0, 1, 200, 0, 0);
+	byp = sp_add("10.0.2.0", 24, "10.0.0.0", 8, 0, 100, 0, 0);
+	l2tp = sp_add("172.16.0.1", 32, "172.16.0.2", 32, 1, 0, IPPROTO_UDP, 1701);
+	gone = sp_add("10.0.4.0", 24, "192.0.2.0", 24, 1, 0, 0, 0);
+	igd_memory_sync(&m, spd, 10);
+	igd_spd_del(spd, gone);
+	igd_memory_sync(&m, spd, 11);
+
+	f = flow("10.0.2.33", "198.51.100.7", IPPROTO_TCP, 443);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_PROTECTED && o.sp && o.sp->index == tun, "0/0 tunnel: protected");
+	f = flow("10.0.2.33", "10.1.2.3", IPPROTO_TCP, 443);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_BYPASS && o.sp->index == byp && !o.drop,
+	   "the LAN beside it: bypass, never dropped");
+	is_str(igd_out_class_name(o.cls), "bypass", "named bypass");
+	f = flow("172.16.0.1", "172.16.0.2", IPPROTO_UDP, 1701);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_PROTECTED && o.sp->index == l2tp, "udp 1701 to the L2TP peer: protected");
+	f = flow("172.16.0.1", "172.16.0.2", IPPROTO_ICMP, 0);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_UNCOVERED && o.sp->index == tun,
+	   "a ping to it: the 0/0 tunnel covers its destination, not its source");
+	f = flow("10.0.3.5", "198.51.100.7", IPPROTO_TCP, 443);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_UNCOVERED && o.sp && o.sp->index == tun && !o.drop,
+	   "another source towards what 0/0 protects: uncovered, reported only");
+	c.drop_uncovered = true;
+	igd_out_classify(&c, &f, &o);
+	ok(o.drop, "... dropped with --drop-uncovered");
+	c.drop_uncovered = false;
+	f = flow("10.0.4.9", "192.0.2.1", IPPROTO_UDP, 53);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_HELD && o.held && o.held->sp_index == gone && o.drop,
+	   "the SP that went: held, dropped");
+	a(&prot.addr, "203.0.113.0");
+	c.protect = &prot;
+	c.nprotect = 1;
+	f = flow("10.0.9.9", "203.0.113.5", IPPROTO_UDP, 53);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_PROTECT && o.drop, "--protect: protect, dropped");
+	f = flow("10.0.9.9", "203.0.114.5", IPPROTO_UDP, 53);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_UNCOVERED, "outside --protect: the 0/0 tunnel's destination still");
+	igd_memory_free(&m);
+
+	fresh();
+	c = (struct igd_out_ctx){ .spd = spd };
+	sp_add("172.16.0.1", 32, "172.16.0.2", 32, 1, 0, IPPROTO_UDP, 1701);
+	f = flow("172.16.0.1", "172.16.0.2", IPPROTO_ICMP, 0);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_CLEAR && !o.drop,
+	   "an L2TP host alone: its ping to the peer is clear by design");
+	ok(!igd_sp_covers_all(igd_spd_first(spd, IGD_DIR_OUT)), "a port narrows the SP");
+}
+
+int main(void)
+{
+	check_memory();
+	check_file();
+	check_classify();
+	igd_spd_free(spd);
+	return tap_done();
+}
