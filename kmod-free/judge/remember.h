@@ -26,7 +26,7 @@
 #include "xfrm/spd.h"
 
 #define IGD_MEMORY_MAX		4096
-#define IGD_MEMORY_FILE		"remembered"
+#define IGD_MEMORY_SUFFIX	".remembered"	/* the file: STATE_DIR/TABLE.remembered */
 
 struct igd_remembered {
 	struct igd_sel sel;

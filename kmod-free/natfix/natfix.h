@@ -56,7 +56,13 @@ enum igd_natfix_kind {
 	IGD_NATFIX_NFT = 0,		/* native nf_tables chain */
 	IGD_NATFIX_IPT_NFT,		/* iptables-nft's nat POSTROUTING */
 	IGD_NATFIX_IPT_LEGACY,		/* iptables-legacy / ip6tables-legacy */
+	IGD_NATFIX_OWN,			/* the daemon's own exempt chain: not a RETURN
+					 * but source NAT to the packet's own source
+					 * (built here, kept by the daemon) */
 };
+/* The daemon's own nat chain of exemptions (guard_rules.h): left alone by apply,
+ * list and revert, which work on other tools' chains. */
+#define IGD_NATFIX_OWN_CHAIN	"igd_exempt"
 
 struct igd_natfix_rule {
 	enum igd_natfix_kind kind;

@@ -51,11 +51,13 @@ static bool natfix_chain_is_natpost(const struct nftnl_chain *c)
 
 	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6 && family != NFPROTO_INET)
 		return false;
+	/* the daemon's own exemptions are the daemon's (its tables are owned) */
 	return nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
 	       nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) == NF_INET_POST_ROUTING &&
 	       type && !strcmp(type, "nat") &&
 	       nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE) &&
-	       nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+	       nftnl_chain_get_str(c, NFTNL_CHAIN_NAME) &&
+	       strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), IGD_NATFIX_OWN_CHAIN);
 }
 
 static int natfix_scan_add_chain(struct natfix_scan *s, const struct nftnl_chain *c)

@@ -293,6 +293,19 @@ static int natfix_put_udata(struct nftnl_rule *r, const char *tag)
 	return ret;
 }
 
+/* The daemon's own exemption: the flow is bound to its own source, so the nat chains
+ * after this one are not consulted (the kernel binds a connection's source once),
+ * and the tuple stays as the SP lookup saw it: no second lookup, no leak. */
+static int natfix_put_identity(struct nftnl_rule *r, const struct igd_sel *sel)
+{
+	uint32_t fam = sel->family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+				    sel->family == 6 ? NATFIX_IP6_SADDR : NATFIX_IP4_SADDR,
+				    natfix_alen(sel->family), NFT_REG_1) ?:
+	       igd_nft_expr_snat_reg(r, fam, NFT_REG_1);
+}
+
 static int natfix_rule_fill(struct nftnl_rule *r, enum igd_natfix_kind kind,
 			    uint32_t family, const struct igd_sel *sel, const char *tag)
 {
@@ -303,13 +316,14 @@ static int natfix_rule_fill(struct nftnl_rule *r, enum igd_natfix_kind kind,
 	if (!ret)
 		ret = igd_nft_expr_counter(r);
 	if (!ret)
-		ret = igd_nft_expr_verdict(r, NFT_RETURN);
+		ret = kind == IGD_NATFIX_OWN ? natfix_put_identity(r, sel) :
+		      igd_nft_expr_verdict(r, NFT_RETURN);
 	if (!ret && kind == IGD_NATFIX_IPT_NFT) {
 		/* iptables-nft always sends the protocol for nft_compat's checks */
 		nftnl_rule_set_u32(r, NFTNL_RULE_COMPAT_PROTO, sel->proto);
 		nftnl_rule_set_u32(r, NFTNL_RULE_COMPAT_FLAGS, 0);
 	}
-	if (!ret && kind == IGD_NATFIX_NFT)
+	if (!ret && kind != IGD_NATFIX_IPT_NFT)
 		ret = natfix_put_udata(r, tag);
 	return ret;
 }
@@ -322,8 +336,8 @@ struct nftnl_rule *igd_natfix_rule_build(enum igd_natfix_kind kind, uint32_t fam
 	struct nftnl_rule *r;
 	int ret;
 
-	if ((kind != IGD_NATFIX_NFT && kind != IGD_NATFIX_IPT_NFT) ||
-	    (kind == IGD_NATFIX_IPT_NFT && family == NFPROTO_INET)) {
+	if ((kind != IGD_NATFIX_NFT && kind != IGD_NATFIX_IPT_NFT && kind != IGD_NATFIX_OWN) ||
+	    (kind != IGD_NATFIX_NFT && family == NFPROTO_INET)) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -11,6 +11,7 @@
  *                                counter drop
  *       ct direction original  rt ipsec missing  ct original ip daddr @held
  *                                counter drop
+ *     chain igd_exempt  (fix mode) the owned table's exemptions, kept in step
  *
  * While the owned table is there, every packet of a connection's original direction
  * leaves it with a verdict in the conntrack mark, is dropped, or waits in the queue
@@ -105,7 +106,8 @@ static int backstop_put_family(struct igd_nft_batch *b, const struct igd_guard_c
 	       guard_put_set(b, bs, nfproto, IGD_GUARD_HELD, sets) ?:
 	       guard_put_chain(b, bs, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
 			       NF_INET_POST_ROUTING, IGD_GUARD_BACKSTOP_PRIO) ?:
-	       backstop_put_rules(b, bs, nfproto);
+	       backstop_put_rules(b, bs, nfproto) ?:
+	       guard_put_exempt(b, bs, nfproto, sets, false);
 }
 
 int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -140,6 +142,22 @@ int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg 
 					    sets, 1) ?:
 		      guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_HELD,
 					    sets, 1);
+	return ret;
+}
+
+int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      const struct igd_guard_sets *sets)
+{
+	struct igd_guard_cfg bs;
+	char name[128];
+	unsigned int i;
+	int ret = 0;
+
+	if (!cfg->backstop)
+		return 0;
+	backstop_cfg(cfg, &bs, name, sizeof(name));
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_exempt(b, &bs, backstop_families[i], sets, true);
 	return ret;
 }
 

@@ -16,6 +16,10 @@ int guard_put_rule(struct igd_nft_batch *b, struct nftnl_rule *r, int ret);
  * reached by a jump) when @hook is GUARD_NO_HOOK. */
 int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		    uint32_t nfproto, const char *name, uint32_t hook, int32_t prio);
+/* The exempt chain of one family (created unless @flush, else flushed) with the rules
+ * of sets->exempt of that family. */
+int guard_put_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		     uint32_t nfproto, const struct igd_guard_sets *sets, bool flush);
 /* Flushes @chain of one family (one message of @b). */
 int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg, uint32_t nfproto,
 		const char *chain);
@@ -48,6 +52,9 @@ int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		       const struct igd_guard_sets *sets);
 int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			    const struct igd_guard_sets *sets);
+/* ... its exempt chain emptied and filled again. */
+int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      const struct igd_guard_sets *sets);
 /* ... its postrouting chain for the generation in cfg. */
 int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg);
 

@@ -759,8 +759,9 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 	return guard_send(b, cfg, ret, "mss rules", err, errlen);
 }
 
-int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-		    uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
+static int guard_put_typed_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, const char *name, const char *type,
+				 uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	int ret;
@@ -771,13 +772,43 @@ int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, igd_hooks_table(&cfg->hooks));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	if (hook != GUARD_NO_HOOK) {
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
 	ret = igd_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
 	nftnl_chain_free(c);
+	return ret;
+}
+
+int guard_put_chain(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		    uint32_t nfproto, const char *name, uint32_t hook, int32_t prio)
+{
+	return guard_put_typed_chain(b, cfg, nfproto, name, "filter", hook, prio);
+}
+
+int guard_put_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		     uint32_t nfproto, const struct igd_guard_sets *sets, bool flush)
+{
+	size_t i;
+	int ret;
+
+	if (!cfg->exempt_chain)
+		return 0;
+	ret = flush ? guard_flush(b, cfg, nfproto, IGD_GUARD_EXEMPT_CHAIN) :
+		      guard_put_typed_chain(b, cfg, nfproto, IGD_GUARD_EXEMPT_CHAIN, "nat",
+					    NF_INET_POST_ROUTING, IGD_GUARD_EXEMPT_PRIO);
+	for (i = 0; i < sets->nexempt && !ret; i++) {
+		const struct igd_guard_exempt *x = &sets->exempt[i];
+		struct nftnl_rule *r;
+
+		if (x->sel.family != guard_fam(nfproto))
+			continue;
+		r = igd_natfix_rule_build(IGD_NATFIX_OWN, nfproto, igd_hooks_table(&cfg->hooks),
+					  IGD_GUARD_EXEMPT_CHAIN, &x->sel, x->sp_index);
+		ret = guard_put_rule(b, r, r ? 0 : -errno);
+	}
 	return ret;
 }
 
@@ -924,7 +955,7 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	if (!ret && cfg->mss_chain)
 		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_MSS_CHAIN, NF_INET_FORWARD,
 				      GUARD_MSS_PRIO);
-	return ret;
+	return ret ?: guard_put_exempt(b, cfg, nfproto, sets, false);
 }
 
 int guard_send(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg, int ret,
@@ -1021,4 +1052,21 @@ int igd_guard_gen_update(const struct igd_guard_cfg *cfg, char *err, size_t errl
 		ret = guard_put_gen(b, cfg, guard_families[i]);
 	ret = ret ?: guard_put_backstop_gen(b, cfg);
 	return guard_send(b, cfg, ret, "verdict generation", err, errlen);
+}
+
+int igd_guard_exempt_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+			    char *err, size_t errlen)
+{
+	struct igd_nft_batch *b = igd_nft_batch_alloc();
+	unsigned int i;
+	int ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "nft: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !ret; i++)
+		ret = guard_put_exempt(b, cfg, guard_families[i], sets, true);
+	ret = ret ?: guard_put_backstop_exempt(b, cfg, sets);
+	return guard_send(b, cfg, ret, "exemptions", err, errlen);
 }

@@ -49,6 +49,7 @@
 #include "nft/decap_set.h"
 #include "outer/outer_nat.h"
 #include "nft/prefix_set.h"
+#include "natfix/natfix.h"
 
 enum igd_scope {
 	IGD_SCOPE_PROTECTED,	/* flow heads of traffic touching a protected prefix */
@@ -79,6 +80,13 @@ struct igd_guard_count {
 	uint32_t index;
 };
 
+/* A NAT exemption of fix mode: the selector (normalised: igd_natfix_sel_norm) whose
+ * flows the exempt chain binds to their own source. */
+struct igd_guard_exempt {
+	struct igd_sel sel;
+	uint32_t sp_index;
+};
+
 struct igd_guard_sets {
 	struct igd_prefix *v[IGD_GUARD_NSETS];	/* reordered when written */
 	size_t n[IGD_GUARD_NSETS];
@@ -86,6 +94,8 @@ struct igd_guard_sets {
 	size_t ndecap;
 	const struct igd_guard_count *count;	/* the count chain, in lookup order */
 	size_t ncount;
+	const struct igd_guard_exempt *exempt;	/* fix mode's exemptions */
+	size_t nexempt;
 };
 #define IGD_GUARD_MSS_CHAIN "mss"
 /* The log prefix of the MSS rules: this, then the value they clamp to. */
@@ -188,7 +198,17 @@ struct igd_guard_cfg {
 	bool backstop;			/* hold "owner", enforce and fix: the backstop
 					 * table beside the owned one (table_hold.h) */
 	bool is_backstop;		/* this cfg describes the backstop table */
+	bool exempt_chain;		/* fix mode: the exempt chain (nat, postrouting,
+					 * before every other tool's nat chain) */
 };
+/* Fix mode's exemptions live in a nat chain of the daemon's own tables, at a priority
+ * before the nat chains of other tools (srcnat is 100; iptables' nat, firewalld's,
+ * fw4's and Docker's are at 100 or later): a flow it matches is bound to its own
+ * source, so no later nat chain is consulted — the kernel binds a connection's
+ * source once — and the tuple the SP lookup saw is kept.  Nothing another tool
+ * reloads can remove it. */
+#define IGD_GUARD_EXEMPT_CHAIN		IGD_NATFIX_OWN_CHAIN
+#define IGD_GUARD_EXEMPT_PRIO		(-100)
 #define IGD_GUARD_BACKSTOP_SUFFIX	"_backstop"
 #define IGD_GUARD_BACKSTOP_PRIO		102	/* after the owned table's postrouting */
 #define IGD_GUARD_CTR_BACKSTOP		"backstop: dropped"
@@ -231,6 +251,10 @@ int igd_guard_fragout_update(const struct igd_guard_cfg *cfg, const struct igd_f
  * one transaction, so connections judged before meet the suspect rules again at their
  * next packet.  Nothing else in the tables changes. */
 int igd_guard_gen_update(const struct igd_guard_cfg *cfg, char *err, size_t errlen);
+/* Replaces the exempt chain's rules (both families, and the backstop's) with
+ * sets->exempt in one transaction. */
+int igd_guard_exempt_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+			    char *err, size_t errlen);
 /* Replaces the mss chain's rules (both families) in one transaction. */
 int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
 			 size_t n, char *err, size_t errlen);

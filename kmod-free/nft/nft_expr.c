@@ -66,6 +66,19 @@ int igd_nft_expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 	return nft_expr_add(r, e);
 }
 
+int igd_nft_expr_snat_reg(struct nftnl_rule *r, uint32_t nfproto, uint32_t reg)
+{
+	struct nftnl_expr *e = nft_expr_new("nat");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, nfproto);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, reg);
+	return nft_expr_add(r, e);
+}
+
 int igd_nft_expr_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op,
 		     const void *data, uint32_t len)
 {

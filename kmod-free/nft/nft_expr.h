@@ -76,6 +76,9 @@ int igd_nft_expr_exthdr6(struct nftnl_rule *r, uint8_t type, uint32_t offset, ui
 			 uint32_t dreg);
 /* limit rate @per_second/second burst @burst packets: the rule goes on for the
  * packets within the rate, the others leave it (NFT_BREAK). */
+/* [ nat snat ip|ip6 addr_min reg R addr_max reg R ]: source NAT to the address in
+ * register @reg (@nfproto NFPROTO_IPV4 or _IPV6). */
+int igd_nft_expr_snat_reg(struct nftnl_rule *r, uint32_t nfproto, uint32_t reg);
 int igd_nft_expr_limit(struct nftnl_rule *r, uint64_t per_second, uint32_t burst);
 /* [ immediate reg 0 @verdict ] ; NF_ACCEPT, NF_DROP, NFT_RETURN, ... */
 int igd_nft_expr_verdict(struct nftnl_rule *r, int verdict);

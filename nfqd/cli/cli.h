@@ -57,6 +57,12 @@ void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa);
 /* The same with the IKE daemon's names of the SA (NULL or "": left out). */
 void cli_json_sa_named(struct igd_json *j, const char *key, const struct igd_sa *sa,
 		       const char *conn, const char *child);
+/* Sends @req (one line) on the daemon's control socket @path and reads the whole
+ * answer into @buf (NUL-terminated, *@got bytes).  0 or -errno. */
+int cli_control_ask(const char *path, const char *req, char *buf, size_t len, size_t *got);
+/* The value of "key": in one JSON line of the daemon's, as text (a string without its
+ * quotes); NULL when absent. */
+const char *cli_json_field(const char *line, const char *key, char *out, size_t len);
 void cli_print_sp(FILE *f, const struct igd_sp *sp);
 void cli_print_sa(FILE *f, const struct igd_sa *sa);
 #endif

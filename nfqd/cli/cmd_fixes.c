@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "cli.h"
+#include "util/paths.h"
+#include "util/num.h"
 #include "util/proto.h"
 #include "nl/ct_nl.h"
 #include "natfix/natfix.h"
@@ -20,8 +22,8 @@ void cmd_fixes_help(FILE *f)
 		"    ipsecguard fixes - NAT exemptions for IPsec traffic: list, revert, apply\n"
 		"\n"
 		"SYNOPSIS\n"
-		"    ipsecguard fixes list [--json]\n"
-		"    ipsecguard fixes revert [--sp N] [--json]\n"
+		"    ipsecguard fixes list [--control PATH] [--json]\n"
+		"    ipsecguard fixes revert [--sp N] [--control PATH] [--json]\n"
 		"    ipsecguard fixes apply --src PREFIX --dst PREFIX [--proto P] [--sport N]\n"
 		"                           [--dport N] [--sp N] [--no-flush] [--json]\n"
 		"\n"
@@ -31,11 +33,16 @@ void cmd_fixes_help(FILE *f)
 		"    dropped).  The fix is a rule at the top of the NAT chain that returns\n"
 		"    before any translation for the policy's selector, the equivalent of\n"
 		"        iptables -t nat -I POSTROUTING 1 -s SRC -d DST -j RETURN\n"
-		"    ipsecguardd --mode fix inserts such rules; these commands show, remove and\n"
-		"    add them.  Every rule carries the comment \"ipsecguard-fix sp=N\" (N: the\n"
-		"    index of the security policy it was made for) and is found by it.\n"
+		"    ipsecguardd --mode fix keeps its exemptions where no other tool's reload\n"
+		"    removes them: in a nat chain of its own tables (igd_exempt, before every\n"
+		"    other nat chain), where each binds the selector's flows to their own\n"
+		"    source, so no later nat chain translates them.  Its tables are its own:\n"
+		"    list and revert ask the running daemon over its control socket for those.\n"
+		"    apply puts a RETURN rule into the other tools' chains by hand.  Every rule\n"
+		"    carries the comment \"ipsecguard-fix sp=N\" (N: the index of the security\n"
+		"    policy it was made for) and is found by it.\n"
 		"\n"
-		"    A rule goes at the top of every NAT chain that could translate the\n"
+		"    apply puts its rule at the top of every NAT chain that could translate the\n"
 		"    traffic:\n"
 		"      nft           every base chain \"type nat hook postrouting\" of a table\n"
 		"                    of family ip or ip6 (the selector's) or inet (with a\n"
@@ -51,11 +58,13 @@ void cmd_fixes_help(FILE *f)
 		"    its rule in a chain gets no second one (whatever its sp index).\n"
 		"\n"
 		"COMMANDS\n"
-		"    list      every tagged rule: where it is (kind, family, table, chain,\n"
-		"              handle; for iptables-legacy the rule number), its sp index and\n"
-		"              the selector read back from the rule\n"
-		"    revert    delete the tagged rules, all or those of --sp N, and nothing\n"
-		"              else; the ruleset is as it was before they were applied\n"
+		"    list      the running daemon's exemptions (kind ipsecguardd), then every\n"
+		"              tagged rule of other chains: where it is (kind, family, table,\n"
+		"              chain, handle; for iptables-legacy the rule number), its sp index\n"
+		"              and the selector read back from the rule\n"
+		"    revert    take out the daemon's exemptions and delete the tagged rules,\n"
+		"              all or those of --sp N, and nothing else; the ruleset is as it\n"
+		"              was before they were applied\n"
 		"    apply     insert the rule for one selector, then delete the conntrack\n"
 		"              entries whose original tuple falls under it, so that flows\n"
 		"              already translated are tracked anew without NAT\n"
@@ -71,6 +80,10 @@ void cmd_fixes_help(FILE *f)
 		"    --sp N         the security policy index: for apply the tag written (default\n"
 		"                   0), for revert the rules to delete (default: all)\n"
 		"    --no-flush     apply: leave the conntrack table alone\n"
+		"    --control PATH the daemon's control socket (default\n"
+		"                   " IGD_CONTROL_DEFAULT "); when no daemon\n"
+		"                   answers on the default one, list and revert work on the\n"
+		"                   other chains alone\n"
 		"    --json         one JSON object on one line\n"
 		"    -h, --help     this text\n"
 		"\n"
@@ -90,6 +103,8 @@ struct fixes_opts {
 	struct igd_sel sel;
 	uint32_t sp;
 	bool have_src, have_dst, have_sp, json, no_flush;
+	const char *control;		/* the daemon's control socket */
+	bool control_given;
 };
 
 static int fixes_prefix(const char *what, const char *s, union igd_addr *a,
@@ -140,6 +155,7 @@ static const struct option fixes_lopts[] = {
 	{ "sp", required_argument, NULL, 'i' },
 	{ "no-flush", no_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "control", required_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -170,6 +186,10 @@ static int fixes_opt(struct fixes_opts *o, int opt, const char *arg)
 	case 'j':
 		o->json = true;
 		return 0;
+	case 'c':
+		o->control = arg;
+		o->control_given = true;
+		return 0;
 	}
 	return -CLI_EXIT_USAGE;
 }
@@ -178,9 +198,9 @@ static int fixes_opt(struct fixes_opts *o, int opt, const char *arg)
 static const char *fixes_allowed(const char *cmd)
 {
 	if (!strcmp(cmd, "list"))
-		return "j";
+		return "jc";
 	if (!strcmp(cmd, "revert"))
-		return "ij";
+		return "ijc";
 	return "sdpSDinj";		/* apply */
 }
 
@@ -237,6 +257,7 @@ static const char *fixes_kind_str(enum igd_natfix_kind k)
 	case IGD_NATFIX_NFT:		return "nft";
 	case IGD_NATFIX_IPT_NFT:	return "iptables-nft";
 	case IGD_NATFIX_IPT_LEGACY:	return "iptables-legacy";
+	case IGD_NATFIX_OWN:		return "ipsecguardd";
 	}
 	return "?";
 }
@@ -349,6 +370,70 @@ static int fixes_collect(const struct igd_natfix_rule *rule, void *data)
 	return 0;
 }
 
+/* Asks the running daemon (fix mode keeps its exemptions in its own tables, which
+ * only it may change).  0; 1 when no daemon answers and the socket was not named on
+ * the command line (nothing to ask); -errno, said on stderr, otherwise. */
+static int fixes_ask(const struct fixes_opts *o, const char *req, char *buf, size_t len)
+{
+	size_t got;
+	int e = cli_control_ask(o->control, req, buf, len, &got);
+
+	if (e && !o->control_given && (e == -ENOENT || e == -ECONNREFUSED))
+		return 1;
+	if (e)
+		fprintf(stderr, "%s: fixes: control socket %s: %s (is ipsecguardd running?)\n",
+			cli_prog, o->control, strerror(-e));
+	return e;
+}
+
+/* One line of the daemon's "fixes" answer as a rule of its own chain. */
+static int fixes_own_rule(const char *line, struct igd_natfix_rule *r)
+{
+	char v[64];
+	uint32_t n;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = IGD_NATFIX_OWN;
+	snprintf(r->table, sizeof(r->table), "(ipsecguardd)");
+	snprintf(r->chain, sizeof(r->chain), "%s", IGD_NATFIX_OWN_CHAIN);
+	if (!cli_json_field(line, "sp", v, sizeof(v)) || igd_num_u32(v, 0, UINT32_MAX, &n))
+		return -EINVAL;
+	r->sp_index = n;
+	if (!cli_json_field(line, "src", v, sizeof(v)) ||
+	    !(r->sel.family = (uint8_t)igd_prefix_parse(v, &r->sel.saddr, &r->sel.plen_s)) ||
+	    !cli_json_field(line, "dst", v, sizeof(v)) ||
+	    igd_prefix_parse(v, &r->sel.daddr, &r->sel.plen_d) != r->sel.family)
+		return -EINVAL;
+	r->family = r->sel.family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	if (cli_json_field(line, "proto", v, sizeof(v)) && !igd_num_u32(v, 0, 255, &n))
+		r->sel.proto = (uint8_t)n;
+	if (cli_json_field(line, "sport", v, sizeof(v)) && !igd_num_u32(v, 0, 65535, &n)) {
+		r->sel.sport = (uint16_t)n;
+		r->sel.sport_mask = 0xffff;
+	}
+	if (cli_json_field(line, "dport", v, sizeof(v)) && !igd_num_u32(v, 0, 65535, &n)) {
+		r->sel.dport = (uint16_t)n;
+		r->sel.dport_mask = 0xffff;
+	}
+	igd_natfix_sel_str(&r->sel, r->sel_str, sizeof(r->sel_str));
+	return 0;
+}
+
+static int fixes_list_own(const struct fixes_opts *o, struct fixes_coll *c)
+{
+	static char buf[1 << 20];
+	struct igd_natfix_rule r;
+	char *line, *save = NULL;
+	int e = fixes_ask(o, "fixes\n", buf, sizeof(buf));
+
+	if (e)
+		return e > 0 ? 0 : e;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!fixes_own_rule(line, &r) && fixes_collect(&r, c))
+			return -ENOMEM;
+	return 0;
+}
+
 static int fixes_list(const struct fixes_opts *o)
 {
 	struct fixes_coll c = { NULL, 0, 0 };
@@ -356,6 +441,11 @@ static int fixes_list(const struct fixes_opts *o)
 	unsigned int i;
 	int ret, rc = 0;
 
+	ret = fixes_list_own(o, &c);
+	if (ret < 0) {
+		free(c.r);
+		return CLI_EXIT_FAIL;
+	}
 	ret = igd_natfix_list(fixes_collect, &c, err, sizeof(err));
 	if (ret < 0) {
 		free(c.r);
@@ -375,13 +465,37 @@ static int fixes_list(const struct fixes_opts *o)
 
 /* ---- revert ---- */
 
+/* The daemon's own exemptions out first; how many, or -errno (said). */
+static int fixes_revert_own(const struct fixes_opts *o)
+{
+	char buf[256], req[64], v[32];
+	uint32_t n;
+	int e;
+
+	if (o->have_sp)
+		snprintf(req, sizeof(req), "revert %u\n", o->sp);
+	else
+		snprintf(req, sizeof(req), "revert\n");
+	e = fixes_ask(o, req, buf, sizeof(buf));
+	if (e)
+		return e > 0 ? 0 : e;
+	if (!cli_json_field(buf, "reverted", v, sizeof(v)) || igd_num_u32(v, 0, 1u << 20, &n)) {
+		fprintf(stderr, "%s: fixes revert: the daemon says: %s", cli_prog, buf);
+		return -EPROTO;
+	}
+	return (int)n;
+}
+
 static int fixes_revert(const struct fixes_opts *o)
 {
 	char err[FIXES_ERR_MAX] = "";
 	unsigned int n = 0;
-	int ret;
+	int own = fixes_revert_own(o), ret;
 
+	if (own < 0)
+		return CLI_EXIT_FAIL;
 	ret = igd_natfix_revert(o->have_sp ? &o->sp : NULL, &n, err, sizeof(err));
+	n += (unsigned int)own;
 	if (ret < 0) {
 		if (n)
 			fprintf(stderr, "%s: fixes revert: %u rules deleted before the error\n",
@@ -467,6 +581,7 @@ int cmd_fixes(int argc, char **argv)
 	int ret;
 
 	memset(&o, 0, sizeof(o));
+	o.control = IGD_CONTROL_DEFAULT;
 	if (argc < 2) {
 		cmd_fixes_help(stderr);
 		return CLI_EXIT_USAGE;

@@ -3,15 +3,9 @@
  * control socket: the daemon owns its tables, so only it can change what they hold. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include "cli.h"
 #include "util/paths.h"
-
-#define REM_TIMEOUT_MS	5000
 
 void cmd_remembered_help(FILE *f)
 {
@@ -44,98 +38,32 @@ void cmd_remembered_help(FILE *f)
 		"    0 answered; 1 no daemon answers on the socket; 2 bad usage.\n");
 }
 
-/* Sends @req and reads the whole answer into @buf.  0 or -errno. */
-static int rem_ask(const char *path, const char *req, char *buf, size_t len, size_t *got)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct pollfd pfd;
-	ssize_t n;
-	int fd, e = 0;
-
-	*got = 0;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		e = -errno;
-		goto out;
-	}
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	while (*got + 1 < len) {
-		if (poll(&pfd, 1, REM_TIMEOUT_MS) <= 0) {
-			e = -ETIMEDOUT;
-			break;
-		}
-		n = read(fd, buf + *got, len - 1 - *got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n < 0 ? -errno : 0;
-			break;
-		}
-		*got += (size_t)n;
-	}
-out:
-	buf[*got] = '\0';
-	close(fd);
-	return e;
-}
-
-/* The value of "key": in one JSON line, as text (strings without their quotes). */
-static const char *rem_field(const char *line, const char *key, char *out, size_t len)
-{
-	char pat[64];
-	const char *p, *end;
-	size_t n;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	if (*p == '"') {
-		end = strchr(++p, '"');
-	} else {
-		end = p + strcspn(p, ",}");
-	}
-	if (!end)
-		return NULL;
-	n = (size_t)(end - p) < len - 1 ? (size_t)(end - p) : len - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return out;
-}
-
 static void rem_print(const char *line)
 {
 	char src[64], dst[64], v[64], sp[16], reqid[16], first[32], last[32], gone[32];
 	bool live;
 
-	if (!rem_field(line, "src", src, sizeof(src)) || !rem_field(line, "dst", dst, sizeof(dst)))
+	if (!cli_json_field(line, "src", src, sizeof(src)) || !cli_json_field(line, "dst", dst, sizeof(dst)))
 		return;
-	live = rem_field(line, "live", v, sizeof(v)) && !strcmp(v, "true");
+	live = cli_json_field(line, "live", v, sizeof(v)) && !strcmp(v, "true");
 	printf("%s -> %s", src, dst);
-	if (rem_field(line, "proto", v, sizeof(v)))
+	if (cli_json_field(line, "proto", v, sizeof(v)))
 		printf(" proto %s", v);
-	if (rem_field(line, "sport", v, sizeof(v)))
+	if (cli_json_field(line, "sport", v, sizeof(v)))
 		printf(" sport %s", v);
-	if (rem_field(line, "dport", v, sizeof(v)))
+	if (cli_json_field(line, "dport", v, sizeof(v)))
 		printf(" dport %s", v);
-	if (rem_field(line, "if_id", v, sizeof(v)))
+	if (cli_json_field(line, "if_id", v, sizeof(v)))
 		printf(" if_id %s", v);
-	printf("  sp %s reqid %s", rem_field(line, "sp", sp, sizeof(sp)) ?: "?",
-	       rem_field(line, "reqid", reqid, sizeof(reqid)) ?: "?");
-	rem_field(line, "first_seen", first, sizeof(first));
+	printf("  sp %s reqid %s", cli_json_field(line, "sp", sp, sizeof(sp)) ?: "?",
+	       cli_json_field(line, "reqid", reqid, sizeof(reqid)) ?: "?");
+	cli_json_field(line, "first_seen", first, sizeof(first));
 	if (live)
 		printf("  live since %s\n", first);
 	else
 		printf("  tunnel down since %s, forgotten at %s\n",
-		       rem_field(line, "last_seen", last, sizeof(last)) ?: "?",
-		       rem_field(line, "forgotten_at", gone, sizeof(gone)) ?: "?");
+		       cli_json_field(line, "last_seen", last, sizeof(last)) ?: "?",
+		       cli_json_field(line, "forgotten_at", gone, sizeof(gone)) ?: "?");
 }
 
 int cmd_remembered(int argc, char **argv)
@@ -173,13 +101,13 @@ int cmd_remembered(int argc, char **argv)
 	} else {
 		snprintf(req, sizeof(req), "remembered\n");
 	}
-	e = rem_ask(path, req, buf, sizeof(buf), &got);
+	e = cli_control_ask(path, req, buf, sizeof(buf), &got);
 	if (e) {
 		fprintf(stderr, "%s: control socket %s: %s (is ipsecguardd running?)\n", cli_prog,
 			path, strerror(-e));
 		return CLI_EXIT_FAIL;
 	}
-	if (rem_field(buf, "error", err, sizeof(err))) {
+	if (cli_json_field(buf, "error", err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", cli_prog, err);
 		return req[0] == 'f' ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}

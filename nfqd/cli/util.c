@@ -1,5 +1,9 @@
-/* Shared helpers of the subcommands: parsing, printing. */
+/* Shared helpers of the subcommands: parsing, printing, the daemon's control socket. */
 #include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,3 +273,72 @@ void cli_print_sa(FILE *f, const struct igd_sa *sa)
 	fprintf(f, "\tcurrent %llu bytes %llu packets\n", (unsigned long long)sa->cur.bytes,
 		(unsigned long long)sa->cur.packets);
 }
+
+#define CLI_CONTROL_TIMEOUT_MS	5000
+
+/* Sends @req and reads the whole answer into @buf.  0 or -errno. */
+int cli_control_ask(const char *path, const char *req, char *buf, size_t len, size_t *got)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct pollfd pfd;
+	ssize_t n;
+	int fd, e = 0;
+
+	*got = 0;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		e = -errno;
+		goto out;
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (*got + 1 < len) {
+		if (poll(&pfd, 1, CLI_CONTROL_TIMEOUT_MS) <= 0) {
+			e = -ETIMEDOUT;
+			break;
+		}
+		n = read(fd, buf + *got, len - 1 - *got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? -errno : 0;
+			break;
+		}
+		*got += (size_t)n;
+	}
+out:
+	buf[*got] = '\0';
+	close(fd);
+	return e;
+}
+
+/* The value of "key": in one JSON line, as text (strings without their quotes). */
+const char *cli_json_field(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *p, *end;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	if (*p == '"') {
+		end = strchr(++p, '"');
+	} else {
+		end = p + strcspn(p, ",}");
+	}
+	if (!end)
+		return NULL;
+	n = (size_t)(end - p) < len - 1 ? (size_t)(end - p) : len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+

@@ -44,18 +44,12 @@ static int caps_set(uint32_t keep)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
-	unsigned long c;
 
+	/* not inheritable: the programs the daemon runs (the IKE daemon's tools for
+	 * tunnel names) get none of it */
 	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = data[0].inheritable = keep;
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -errno;
-	/* fix mode runs iptables-legacy on hosts that use it: the child needs them too */
-	for (c = 0; c < 32; c++)
-		if ((keep & (1u << c)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-			return -errno;
-	return 0;
+	data[0].effective = data[0].permitted = keep;
+	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
 }
 
 static int caps_switch_user(uid_t uid, gid_t gid)
@@ -66,10 +60,9 @@ static int caps_switch_user(uid_t uid, gid_t gid)
 	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ? -errno : 0;
 }
 
-int igd_caps_drop(int fix, int user_set, uid_t uid, gid_t gid, char *err, size_t errlen)
+int igd_caps_drop(int user_set, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
-	/* iptables-legacy opens a raw socket to reach its tables: fix mode keeps that */
-	uint32_t keep = 1u << CAP_NET_ADMIN | (fix ? 1u << CAP_NET_RAW : 0);
+	uint32_t keep = 1u << CAP_NET_ADMIN;
 	int e;
 
 	e = caps_bounding_clear(keep);
@@ -89,7 +82,6 @@ int igd_caps_drop(int fix, int user_set, uid_t uid, gid_t gid, char *err, size_t
 	if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		e = -errno;
 	if (e)
-		snprintf(err, errlen, "keep only CAP_NET_ADMIN%s: %s", fix ? " and CAP_NET_RAW" : "",
-			 strerror(-e));
+		snprintf(err, errlen, "keep only CAP_NET_ADMIN: %s", strerror(-e));
 	return e;
 }

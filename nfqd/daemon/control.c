@@ -12,6 +12,7 @@
 #include "nft/table_hold.h"
 #include "util/clock.h"
 #include "util/json.h"
+#include "util/num.h"
 
 #define CONTROL_WAIT_MS		2000
 #define CONTROL_SNDBUF		(4 << 20)
@@ -76,6 +77,60 @@ static void control_forget(struct igd_daemon *d, struct igd_control_client *c, c
 	control_send(c, &j);
 }
 
+/* Fix mode's exemptions in the daemon's own chain, one a line, as the CLI's fixes
+ * list writes the others: {"sp":N,"family":4,"src":...,"dst":...[,"proto",...]}. */
+static void control_fixes(struct igd_daemon *d, struct igd_control_client *c)
+{
+	size_t i, n = d->fixes.worker ? igd_fixes_exemptions(&d->fixes, d->exempt,
+							      IGD_MAX_FIXES) : 0;
+	char pb[IGD_ADDRSTRLEN + 8];
+	struct igd_json j;
+
+	for (i = 0; i < n; i++) {
+		const struct igd_sel *s = &d->exempt[i].sel;
+
+		igd_json_init(&j, d->line, sizeof(d->line));
+		igd_json_obj_open(&j, NULL);
+		igd_json_uint(&j, "sp", d->exempt[i].sp_index);
+		igd_json_uint(&j, "family", s->family);
+		igd_json_str(&j, "src", igd_prefix_str(s->family, &s->saddr, s->plen_s, pb,
+						       sizeof(pb)));
+		igd_json_str(&j, "dst", igd_prefix_str(s->family, &s->daddr, s->plen_d, pb,
+						       sizeof(pb)));
+		if (s->proto)
+			igd_json_uint(&j, "proto", s->proto);
+		if (s->sport_mask)
+			igd_json_uint(&j, "sport", s->sport);
+		if (s->dport_mask)
+			igd_json_uint(&j, "dport", s->dport);
+		igd_json_obj_close(&j);
+		if (!control_send(c, &j))
+			return;
+	}
+}
+
+static void control_revert(struct igd_daemon *d, struct igd_control_client *c, const char *arg)
+{
+	struct igd_json j;
+	uint32_t sp;
+	int n;
+
+	if (arg && igd_num_u32(arg, 0, UINT32_MAX, &sp)) {
+		control_error(d, c, "revert: expected an SP index");
+		return;
+	}
+	n = d->fixes.worker ? igd_fixes_revert(&d->fixes, arg ? &sp : NULL) : 0;
+	if (n < 0) {
+		control_error(d, c, "revert: the exempt chain could not be rewritten");
+		return;
+	}
+	igd_json_init(&j, d->line, sizeof(d->line));
+	igd_json_obj_open(&j, NULL);
+	igd_json_uint(&j, "reverted", (uint64_t)n);
+	igd_json_obj_close(&j);
+	control_send(c, &j);
+}
+
 static void control_status(struct igd_daemon *d, struct igd_control_client *c)
 {
 	struct igd_json j;
@@ -107,9 +162,13 @@ static void control_request(struct igd_daemon *d, struct igd_control_client *c, 
 		control_forget(d, c, line + 7);
 	else if (!strcmp(line, "status"))
 		control_status(d, c);
+	else if (!strcmp(line, "fixes"))
+		control_fixes(d, c);
+	else if (!strcmp(line, "revert") || !strncmp(line, "revert ", 7))
+		control_revert(d, c, line[6] ? line + 7 : NULL);
 	else
-		control_error(d, c, "unknown request: expected remembered, forget PREFIX|all "
-			      "or status");
+		control_error(d, c, "unknown request: expected remembered, forget PREFIX|all, "
+			      "fixes, revert [SP] or status");
 }
 
 static int control_on_client(int fd, void *arg)

@@ -4,6 +4,8 @@
  *
  *   remembered          the remembered protections, one JSON object a line
  *   forget PREFIX|all   forgets those whose destination lies within PREFIX
+ *   fixes               fix mode's exemptions in the daemon's own chain
+ *   revert [SP]         takes them out (those of SP index SP, or all)
  *   status              mode, table hold, verdict generation, counts
  *
  * The answer is JSON lines; then the daemon closes the connection.  Nothing here

@@ -114,6 +114,18 @@ static int daemon_on_fixes(int fd, void *arg)
 	return 0;
 }
 
+/* Fix mode's exempt chains rewritten with what the fixes hold now. */
+static int daemon_apply_exemptions(void *arg, char *err, size_t errlen)
+{
+	struct igd_daemon *d = arg;
+
+	if (!d->hooks_installed) {
+		snprintf(err, errlen, "the daemon's tables are not installed");
+		return -ENOENT;
+	}
+	return igd_guard_exempt_update(&d->guard, igd_spdsync_sets(d), err, errlen);
+}
+
 /* Fix mode's thread, and its pipe in the loop. */
 static int daemon_start_fixes(struct igd_daemon *d, char *err, size_t errlen)
 {
@@ -121,7 +133,7 @@ static int daemon_start_fixes(struct igd_daemon *d, char *err, size_t errlen)
 
 	if (d->opts.mode != IGD_MODE_FIX)
 		return 0;
-	e = igd_fixes_init(&d->fixes, d->log);
+	e = igd_fixes_init(&d->fixes, d->log, daemon_apply_exemptions, d);
 	if (!e)
 		e = igd_loop_add_fd(d->loop, igd_fixes_fd(&d->fixes), daemon_on_fixes, d);
 	if (e)
@@ -446,6 +458,7 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 		.mark_plain = igd_natguard_plain(&d->judge.guard),
 		.enforce = d->opts.mode == IGD_MODE_ENFORCE,
 		.suspects_bypass = !enforcing,
+		.exempt_chain = d->opts.mode == IGD_MODE_FIX,
 	};
 	if (d->opts.no_hooks)
 		return 0;
@@ -565,7 +578,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	    igd_gen_init(d, err, errlen) ?:
 	    daemon_install_hooks(d, err, errlen) ?:
 	    igd_control_open(d, d->opts.user[0] != '\0', uid, gid, err, errlen) ?:
-	    igd_caps_drop(d->opts.mode == IGD_MODE_FIX, d->opts.user[0] != '\0', uid, gid,
+	    igd_caps_drop(d->opts.user[0] != '\0', uid, gid,
 			  err, errlen) ?:
 	    /* capabilities are per thread: the fix thread starts with the reduced set */
 	    daemon_start_fixes(d, err, errlen) ?:
@@ -631,8 +644,9 @@ int igd_daemon_run(struct igd_daemon *d)
 	return igd_loop_run(d->loop);
 }
 
-/* Enforce: suspects stay dropped while no daemon runs.  The owned table outlives
- * the daemon where the kernel has persist, the backstop where it has only owner. */
+/* Enforce and fix: suspects stay dropped while no daemon runs, and fix mode's
+ * exemptions stay in.  The owned table outlives the daemon where the kernel has
+ * persist, the backstop where it has only owner. */
 static void daemon_keep_tables(struct igd_daemon *d)
 {
 	const char *t = d->opts.table;
@@ -640,14 +654,15 @@ static void daemon_keep_tables(struct igd_daemon *d)
 
 	if (d->guard.backstop) {
 		igd_guard_backstop_name(t, bs, sizeof(bs));
-		fprintf(stderr, "ipsecguardd: enforce: the backstop tables %s stay and drop "
+		fprintf(stderr, "ipsecguardd: %s: the backstop tables %s stay and drop "
 			"suspects until a daemon runs again (nft delete table ip %s; nft "
-			"delete table ip6 %s removes them)\n", bs, bs, bs);
+			"delete table ip6 %s removes them)\n", igd_mode_name(d->opts.mode), bs,
+			bs, bs);
 		return;
 	}
-	fprintf(stderr, "ipsecguardd: enforce: tables %s kept, suspects are dropped until "
+	fprintf(stderr, "ipsecguardd: %s: tables %s kept, suspects are dropped until "
 		"a daemon runs again (nft delete table ip %s; nft delete table ip6 %s "
-		"removes them)\n", t, t, t);
+		"removes them)\n", igd_mode_name(d->opts.mode), t, t, t);
 }
 
 static void daemon_remove_tables(struct igd_daemon *d)
@@ -672,7 +687,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	 * Enforce keeps them: its suspects' queue has no bypass, so while no daemon
 	 * runs they are dropped, and a protected flow never leaks for want of one. */
 	daemon_read_kernel(d);		/* the last stats line needs them */
-	if (d->hooks_installed && d->opts.mode == IGD_MODE_ENFORCE)
+	if (d->hooks_installed && d->opts.mode != IGD_MODE_AUDIT)
 		daemon_keep_tables(d);
 	else if (d->hooks_installed)
 		daemon_remove_tables(d);

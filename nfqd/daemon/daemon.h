@@ -85,6 +85,7 @@ struct igd_daemon {
 	struct igd_localaddr local;
 	struct igd_diag diag;
 	struct igd_fixes fixes;		/* fix mode (worker NULL otherwise) */
+	struct igd_guard_exempt exempt[IGD_MAX_FIXES];	/* the exempt chain's */
 	unsigned int ticks;
 	bool bad_option;		/* setup failed on an option's value: exit 2 */
 	uint64_t start_time;		/* seconds since the epoch */

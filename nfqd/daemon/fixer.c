@@ -20,18 +20,12 @@ struct igd_fixer {
 	int pipe[2];				/* one byte per result */
 };
 
-/* The work itself, on the thread: exemption first, then the flush that lets the
- * selector's flows bind again without NAT. */
+/* The work itself, on the thread: the flush that lets the selector's flows bind
+ * again without NAT (the exemption is in already). */
 static void fixer_do(const struct igd_sp *sp, struct igd_fix_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->sp = *sp;
-	r->apply_err = igd_natfix_apply(&sp->sel, sp->index, &r->res, r->apply_msg,
-					sizeof(r->apply_msg));
-	if (r->apply_err > 0)
-		r->apply_err = 0;
-	if (r->apply_err)
-		return;
 	r->flush_err = igd_ct_flush_selector(&sp->sel, &r->flushed, r->flush_msg,
 					     sizeof(r->flush_msg));
 	if (r->flush_err > 0)

@@ -1,21 +1,17 @@
-/* Fix mode's worker thread.  A NAT exemption is a netlink transaction, a conntrack
- * dump and, on iptables-legacy hosts, a child process that may wait for the xtables
- * lock (which every namespace of the host shares): none of it may delay a packet the
+/* Fix mode's worker thread.  Once an exemption is in the daemon's exempt chain, the
+ * selector's conntrack entries are deleted, so that its flows bind again, without
+ * NAT: a dump of the whole table that may take long, and must not delay a packet the
  * daemon answers.  The event loop hands SPs to this thread and reads the results back
  * when the thread's pipe is readable.  Both queues are fixed rings: no allocation. */
 #ifndef IGD_FIXER_H
 #define IGD_FIXER_H
 #include <stdbool.h>
-#include "natfix/natfix.h"
 #include "xfrm/spd.h"
 
 #define IGD_FIXER_RING	16
 
 struct igd_fix_result {
 	struct igd_sp sp;
-	struct igd_natfix_result res;
-	int apply_err;			/* 0, or -errno: the exemption failed */
-	char apply_msg[256];
 	int flush_err;			/* 0, or -errno: the conntrack flush failed */
 	char flush_msg[256];
 	unsigned int flushed;		/* conntrack entries deleted */

@@ -1,14 +1,14 @@
 /* Fix mode: NAT exemptions for SPs whose traffic source NAT pushed out of the
- * tunnel.  The packet path only asks (igd_fixes_request: a copy into a fixed table);
- * the fix thread does the work: a RETURN rule for the SP's selector at the top of
- * every NAT postrouting chain, then the deletion of the selector's conntrack entries
- * so that its flows bind again without NAT.  Each rule, flush and failure is logged
- * as an event.  A failed exemption is tried again with a doubling delay; an SP counts
- * as fixed only once its exemption is in. */
+ * tunnel.  See fixes.h.  The packet path only asks (igd_fixes_request: a copy into a
+ * fixed table); the loop puts the exemption into the daemon's own exempt chain, the
+ * fix thread deletes the selector's conntrack entries.  Each exemption, flush and
+ * failure is logged as an event.  A failed exemption is tried again with a doubling
+ * delay; an SP counts as fixed only once its exemption is in. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "fixes.h"
+#include "natfix/natfix.h"
 #include "util/json.h"
 #include "verdict_log.h"
 #include "util/clock.h"
@@ -16,13 +16,21 @@
 #define FIX_RETRY_FIRST_MS	1000
 #define FIX_RETRY_MAX_MS	60000
 
-enum fix_state { FIX_WANTED, FIX_INFLIGHT, FIX_RETRY, FIX_DONE };
-
-static const char *const fix_kinds[] = {
-	[IGD_NATFIX_NFT] = "nft",
-	[IGD_NATFIX_IPT_NFT] = "iptables-nft",
-	[IGD_NATFIX_IPT_LEGACY] = "iptables-legacy",
+enum fix_state {
+	FIX_WANTED,		/* asked for, not in the chain */
+	FIX_RETRY,		/* the chain could not be rewritten: later */
+	FIX_PENDING,		/* going into the chain with this rewrite */
+	FIX_INCHAIN,		/* in the chain, its flush not handed out yet */
+	FIX_FLUSHING,		/* in the chain, the thread flushes */
+	FIX_DONE,
+	FIX_REFUSED,		/* a selector no rule can express: never */
 };
+
+static bool fix_in_chain(const struct igd_fix_entry *e)
+{
+	return e->state == FIX_PENDING || e->state == FIX_INCHAIN || e->state == FIX_FLUSHING ||
+	       e->state == FIX_DONE;
+}
 
 static void fix_begin(struct igd_fixes *f, struct igd_json *j, const char *action,
 		      const struct igd_sp *sp)
@@ -39,18 +47,15 @@ static void fix_end(struct igd_fixes *f, struct igd_json *j)
 		igd_logdest_line(f->log, f->line, igd_json_len(j));
 }
 
-static void fix_log_rule(struct igd_fixes *f, const struct igd_sp *sp,
-			 const struct igd_natfix_rule *r)
+static void fix_log_rule(struct igd_fixes *f, const struct igd_fix_entry *e, const char *action)
 {
+	char sel[IGD_NATFIX_SEL_MAX];
 	struct igd_json j;
 
-	fix_begin(f, &j, "nat-exemption", sp);
-	igd_json_str(&j, "ruleset", fix_kinds[r->kind]);
-	igd_json_uint(&j, "nfproto", r->family);
-	igd_json_str(&j, "table", r->table);
-	igd_json_str(&j, "chain", r->chain);
-	igd_json_uint(&j, "handle", r->handle);
-	igd_json_str(&j, "rule", r->sel_str);
+	fix_begin(f, &j, action, &e->sp);
+	igd_json_str(&j, "ruleset", "ipsecguardd");
+	igd_json_str(&j, "chain", IGD_GUARD_EXEMPT_CHAIN);
+	igd_json_str(&j, "rule", igd_natfix_sel_str(&e->sel, sel, sizeof(sel)));
 	fix_end(f, &j);
 }
 
@@ -75,10 +80,13 @@ static void fix_log_flush(struct igd_fixes *f, const struct igd_sp *sp, unsigned
 	fix_end(f, &j);
 }
 
-int igd_fixes_init(struct igd_fixes *f, struct igd_logdest *log)
+int igd_fixes_init(struct igd_fixes *f, struct igd_logdest *log, igd_fixes_apply_fn apply,
+		   void *arg)
 {
 	memset(f, 0, sizeof(*f));
 	f->log = log;
+	f->apply = apply;
+	f->apply_arg = arg;
 	return igd_fixer_start(&f->worker);
 }
 
@@ -108,19 +116,75 @@ void igd_fixes_request(struct igd_fixes *f, const struct igd_sp *sp)
 	f->n++;
 }
 
-void igd_fixes_kick(struct igd_fixes *f)
+size_t igd_fixes_exemptions(const struct igd_fixes *f, struct igd_guard_exempt *out,
+			    size_t max)
 {
-	int64_t now = (int64_t)igd_now_ms();
-	unsigned int i;
+	size_t i, n = 0;
+
+	for (i = 0; i < f->n && n < max; i++)
+		if (fix_in_chain(&f->e[i])) {
+			out[n].sel = f->e[i].sel;
+			out[n].sp_index = f->e[i].sp.index;
+			n++;
+		}
+	return n;
+}
+
+/* Wanted ones and due retries into the chain, in one rewrite; @now monotonic. */
+static void fix_apply_due(struct igd_fixes *f, int64_t now)
+{
+	unsigned int i, k = 0;
+	char err[256];
 
 	for (i = 0; i < f->n; i++) {
 		struct igd_fix_entry *e = &f->e[i];
 
-		if (e->state == FIX_RETRY && now < e->next_ms)
+		if (e->state != FIX_WANTED && (e->state != FIX_RETRY || now < e->next_ms))
 			continue;
-		if ((e->state == FIX_WANTED || e->state == FIX_RETRY) &&
-		    igd_fixer_submit(f->worker, &e->sp))
-			e->state = FIX_INFLIGHT;
+		if (igd_natfix_sel_norm(&e->sp.sel, &e->sel, err, sizeof(err))) {
+			e->state = FIX_REFUSED;
+			fix_log_error(f, &e->sp, "nat-exemption", err, 0);
+			continue;
+		}
+		e->state = FIX_PENDING;	/* what the rewrite below puts in */
+		k++;
+	}
+	if (!k)
+		return;
+	if (f->apply(f->apply_arg, err, sizeof(err))) {
+		for (i = 0; i < f->n; i++) {
+			struct igd_fix_entry *e = &f->e[i];
+
+			if (e->state != FIX_PENDING)
+				continue;
+			/* never counted as fixed: tried again, later and later */
+			f->failures++;
+			e->state = FIX_RETRY;
+			e->next_ms = now + e->backoff_ms;
+			fix_log_error(f, &e->sp, "nat-exemption", err, e->backoff_ms);
+			if (e->backoff_ms < FIX_RETRY_MAX_MS)
+				e->backoff_ms *= 2;
+		}
+		return;
+	}
+	for (i = 0; i < f->n; i++)
+		if (f->e[i].state == FIX_PENDING) {
+			f->e[i].state = FIX_INCHAIN;
+			f->applied++;
+			fix_log_rule(f, &f->e[i], "nat-exemption");
+		}
+}
+
+void igd_fixes_kick(struct igd_fixes *f)
+{
+	unsigned int i;
+
+	fix_apply_due(f, (int64_t)igd_now_ms());
+	for (i = 0; i < f->n; i++) {
+		struct igd_fix_entry *e = &f->e[i];
+
+		if (e->state == FIX_INCHAIN && igd_fixer_submit(f->worker, &e->sp))
+			e->state = FIX_FLUSHING;
 	}
 }
 
@@ -137,29 +201,13 @@ static struct igd_fix_entry *fix_find(struct igd_fixes *f, uint32_t index)
 static void fix_done(struct igd_fixes *f, const struct igd_fix_result *r)
 {
 	struct igd_fix_entry *e = fix_find(f, r->sp.index);
-	unsigned int i;
 
-	if (r->apply_err) {
-		/* never counted as fixed: tried again, later and later */
-		f->failures++;
-		if (e) {
-			e->state = FIX_RETRY;
-			e->next_ms = (int64_t)igd_now_ms() + e->backoff_ms;
-		}
-		fix_log_error(f, &r->sp, "nat-exemption", r->apply_msg, e ? e->backoff_ms : 0);
-		if (e && e->backoff_ms < FIX_RETRY_MAX_MS)
-			e->backoff_ms *= 2;
-		return;
-	}
-	if (e)
+	if (e && e->state == FIX_FLUSHING)
 		e->state = FIX_DONE;
-	for (i = 0; i < r->res.n; i++)
-		fix_log_rule(f, &r->sp, &r->res.rules[i]);
 	if (r->flush_err)
 		fix_log_error(f, &r->sp, "conntrack-flush", r->flush_msg, 0);
 	else
 		fix_log_flush(f, &r->sp, r->flushed);
-	f->applied += r->res.inserted;
 }
 
 void igd_fixes_on_results(struct igd_fixes *f)
@@ -170,4 +218,35 @@ void igd_fixes_on_results(struct igd_fixes *f)
 		fix_done(f, r);
 	igd_logdest_flush(f->log);
 	igd_fixes_kick(f);
+}
+
+int igd_fixes_revert(struct igd_fixes *f, const uint32_t *sp)
+{
+	struct igd_fix_entry keep[IGD_MAX_FIXES], gone[IGD_MAX_FIXES];
+	unsigned int i, nk = 0, ng = 0;
+	char err[256];
+	int e;
+
+	for (i = 0; i < f->n; i++) {
+		if (!sp || f->e[i].sp.index == *sp)
+			gone[ng++] = f->e[i];
+		else
+			keep[nk++] = f->e[i];
+	}
+	if (!ng)
+		return 0;
+	memcpy(f->e, keep, nk * sizeof(keep[0]));
+	f->n = nk;
+	e = f->apply(f->apply_arg, err, sizeof(err));
+	if (e) {
+		/* the chain is as it was: so is the table */
+		memcpy(f->e + nk, gone, ng * sizeof(gone[0]));
+		f->n = nk + ng;
+		return e;
+	}
+	for (i = 0; i < ng; i++)
+		if (fix_in_chain(&gone[i]))
+			fix_log_rule(f, &gone[i], "nat-exemption-removed");
+	igd_logdest_flush(f->log);
+	return (int)ng;
 }

@@ -13,9 +13,10 @@
 
 #define REM_SAVE_EVERY_S	600
 
+/* STATE_DIR/TABLE.remembered: two daemons of different tables keep their own. */
 static void rem_path(const struct igd_daemon *d, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", d->opts.state_dir, IGD_MEMORY_FILE);
+	snprintf(buf, len, "%s/%s" IGD_MEMORY_SUFFIX, d->opts.state_dir, d->opts.table);
 }
 
 /* mkdir -p, each new level 0750. */
@@ -41,7 +42,7 @@ static int rem_mkdirs(const char *path)
 int igd_remembered_open(struct igd_daemon *d, bool chown_it, uid_t uid, gid_t gid,
 			char *err, size_t errlen)
 {
-	char path[IGD_OPT_PATH_MAX + 32];
+	char path[IGD_OPT_PATH_MAX + 96];
 	unsigned int bad = 0;
 	int e;
 
@@ -70,7 +71,7 @@ int igd_remembered_open(struct igd_daemon *d, bool chown_it, uid_t uid, gid_t gi
 
 static void rem_save(struct igd_daemon *d)
 {
-	char path[IGD_OPT_PATH_MAX + 32];
+	char path[IGD_OPT_PATH_MAX + 96];
 	int e;
 
 	rem_path(d, path, sizeof(path));

@@ -151,6 +151,9 @@ const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
 		       [IGD_GUARD_HELD] = d->held.n },
 		.decap = d->decap, .ndecap = d->ndecap,
 		.count = d->count, .ncount = d->ncount,
+		.exempt = d->exempt,
+		.nexempt = d->fixes.worker ? igd_fixes_exemptions(&d->fixes, d->exempt,
+								  IGD_MAX_FIXES) : 0,
 	};
 	return &d->sets;
 }

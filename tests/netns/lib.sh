@@ -123,7 +123,9 @@ daemon_start() {
 	DAEMON_LOG=$TMPD/verdicts.jsonl
 	DAEMON_ERR=$TMPD/daemon.err
 	: >"$DAEMON_LOG"
-	bg ip netns exec "$NS_GW" "$BUILD/ipsecguardd" --log "$DAEMON_LOG" "$@" 2>"$DAEMON_ERR"
+	# what it remembers and its control socket: the test's own, never the host's
+	bg ip netns exec "$NS_GW" "$BUILD/ipsecguardd" --log "$DAEMON_LOG" \
+		--state-dir "$TMPD/state" --control "$TMPD/ctl.sock" "$@" 2>"$DAEMON_ERR"
 	DAEMON_PID=$LAST_PID
 	i=0
 	until grep -q 'ipsecguardd: mode' "$DAEMON_ERR" 2>/dev/null; do

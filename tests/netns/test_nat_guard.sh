@@ -120,20 +120,22 @@ info "$(tail -n 2 "$TMPD/fixping" | head -n 1)"
 check "fix: later echoes are answered" grep -q ' 0% packet loss\| [1-5] received' "$TMPD/fixping"
 check "fix: the peer receives the original source" [ "$(seen orig4)" -ge 3 ]
 check "fix: nothing translated reached the peer" [ "$(seen natted4)" = 0 ]
-check "fix: iptables shows the exemption at the top of nat POSTROUTING" sh -c \
-	"ip netns exec $NS_GW iptables -t nat -S POSTROUTING | sed -n 2p | grep -q -- '-s 10.0.2.0/24 -d 192.168.0.0/16 .*ipsecguard-fix sp=1.* -j RETURN'"
-check "fix: fixes list names it" sh -c \
-	"ip netns exec $NS_GW $BUILD/ipsecguard fixes list | grep -q 10.0.2.0/24"
+check "fix: the exemption binds the selector to its own source in the daemon's nat chain" \
+	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard igd_exempt | grep -q 'ip saddr 10.0.2.0/24 ip daddr 192.168.0.0/16 counter packets [1-9][0-9]* bytes [0-9]* snat to ip saddr comment \"ipsecguard-fix sp=1\"'"
+nat_rules >"$TMPD/nat.during"
+check "fix: the other tools' nat table is left as it was" cmp -s "$TMPD/nat.before" "$TMPD/nat.during"
+check "fix: fixes list names it (the daemon's own)" sh -c \
+	"ip netns exec $NS_GW $BUILD/ipsecguard fixes list --control $TMPD/ctl.sock | grep -q 'ipsecguardd .*sp 1  10.0.2.0/24 -> 192.168.0.0/16'"
 check "fix: unprotected traffic is still masqueraded" in_host ping -c1 -W2 203.0.113.5
-check "daemon exits 0" daemon_stop
 n=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" count reason=nat-before-ipsec verdict=drop)
 check "fix: the revealing packet was dropped, not leaked ($n)" [ "$n" -ge 1 ]
 check "fix: the exemption was logged as an event" \
-	grep -q '"event":"fix","action":"nat-exemption".*"ruleset":"iptables-nft"' "$DAEMON_LOG"
+	grep -q '"event":"fix","action":"nat-exemption".*"ruleset":"ipsecguardd","chain":"igd_exempt"' "$DAEMON_LOG"
 check "fix: the conntrack flush was logged" grep -q '"action":"conntrack-flush"' "$DAEMON_LOG"
-check "fixes revert" in_gw "$BUILD/ipsecguard" fixes revert
-nat_rules >"$TMPD/nat.after"
-check "fixes revert restores the nat table exactly" cmp -s "$TMPD/nat.before" "$TMPD/nat.after"
+expect_eq "fixes revert takes it out of the daemon's chain" \
+	"$(in_gw "$BUILD/ipsecguard" fixes revert --control "$TMPD/ctl.sock")" "1 rule deleted"
+check "fix: the chain is empty" sh -c "! ip netns exec $NS_GW nft list chain ip ipsecguard igd_exempt | grep -q snat"
+check "daemon exits 0" daemon_stop
 in_gw conntrack -F >/dev/null 2>&1
 
 info "nat-changed-sp: the translated tuple falls into another tunnel's SP"

@@ -114,7 +114,7 @@ expect_eq "cleartext packets at the peer" "$(seen plain)" 0
 
 info "a restart remembers"
 daemon_stop
-check "the state file holds it" grep -q "192.168.0.0/16" "$STATE/remembered"
+check "the state file holds it" grep -q "192.168.0.0/16" "$STATE/ipsecguard.remembered"
 start --mode enforce
 expect_eq "pings of the tunnel that is down, after a restart" "$(pings 192.168.1.10 2)" 0
 logged "still tunnel-down" reason=tunnel-down

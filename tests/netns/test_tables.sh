@@ -37,7 +37,8 @@ norm() {
 
 one() {	# one NAME OPTIONS...: the daemon's tables with OPTIONS against dumps/NAME.nft
 	name=$1; shift
-	ip netns exec $NS "$BUILD/ipsecguardd" --queue 90 --log /dev/null --stats-interval 0 "$@" \
+	ip netns exec $NS "$BUILD/ipsecguardd" --queue 90 --log /dev/null --stats-interval 0 \
+		--state-dir "$TMPD/state" --control "$TMPD/ctl.sock" "$@" \
 		2>"$TMPD/$name.err" &
 	pid=$!
 	i=0

@@ -393,7 +393,9 @@ daemon_start() {
 	_dn=$1 _dns=$2
 	shift 2
 	case " $* " in *" --xfrm-stat-interval "*) ;; *) set -- --xfrm-stat-interval 1 "$@" ;; esac
-	bg_start "$_dn" "$_dns" ipsecguardd --log "$LAB_DIR/$_dn.json" "$@"
+	# what it remembers and its control socket: this daemon's own
+	bg_start "$_dn" "$_dns" ipsecguardd --log "$LAB_DIR/$_dn.json" \
+		--state-dir "$LAB_DIR/state-$_dn" --control "$LAB_DIR/$_dn.sock" "$@"
 	wait_for 20 _daemon_ready "$_dn" "$_dns" || {
 		sed 's/^/    /' "$LAB_DIR/$_dn.out"
 		fail "ipsecguardd ($_dn) did not install its table in $_dns"
