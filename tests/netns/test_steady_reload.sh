@@ -7,6 +7,11 @@
 # there at the end, and each reload is logged as a tables event; another process's
 # `nft delete table` of them is refused.  With hold restore (a kernel without the owner
 # flag) the tables are put back after each reload, and the window is reported.
+# Fix mode beside a firewalld-shaped nat table (its masquerade two jumps and a goto
+# down from a base chain at srcnat + 10), which firewalld's reload deletes and loads
+# again: the exemption lives in the daemon's own nat chain, so after three reloads
+# under a stream of new flows none reaches the peer translated, and with hold owner it
+# holds even with the daemon killed (the backstop keeps it).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_bin ipsecguardd
@@ -106,6 +111,87 @@ for hold in persist owner; do
 	in_gw nft -f "$FW"
 	seen_reset
 done
+
+FWD=$TMPD/firewalld.nft
+# firewalld's reload: its own table deleted and loaded again, in one transaction
+cat >"$FWD" <<'NFT'
+table inet firewalld
+delete table inet firewalld
+table inet firewalld {
+	chain nat_POSTROUTING {
+		type nat hook postrouting priority srcnat + 10; policy accept;
+		jump nat_POSTROUTING_POLICIES_pre
+		jump nat_POSTROUTING_ZONES
+		jump nat_POSTROUTING_POLICIES_post
+	}
+	chain nat_POSTROUTING_POLICIES_pre {
+	}
+	chain nat_POSTROUTING_ZONES {
+		oifname "wan0" goto nat_POST_public
+		goto nat_POST_public
+	}
+	chain nat_POSTROUTING_POLICIES_post {
+	}
+	chain nat_POST_public {
+		jump nat_POST_public_pre
+		jump nat_POST_public_log
+		jump nat_POST_public_deny
+		jump nat_POST_public_allow
+		jump nat_POST_public_post
+	}
+	chain nat_POST_public_pre {
+	}
+	chain nat_POST_public_log {
+	}
+	chain nat_POST_public_deny {
+	}
+	chain nat_POST_public_allow {
+		meta nfproto ipv4 oifname != "lo" masquerade
+	}
+	chain nat_POST_public_post {
+	}
+}
+NFT
+FW_SAVE=$FW
+FW=$FWD
+for hold in persist owner; do
+	info "fix, hold $hold, beside a firewalld-shaped table reloaded three times"
+	in_gw nft flush ruleset
+	in_gw nft -f "$FWD"
+	in_gw conntrack -F >/dev/null 2>&1
+	seen_reset
+	daemon_start --queue 40 --mode fix --table-hold "$hold"
+	in_host ping -c1 -W1 192.168.1.10 >/dev/null 2>&1	# reveals the leak
+	exempt_in() { in_gw nft list chain ip ipsecguard igd_exempt | grep -q 'ipsecguard-fix sp='; }
+	wait_for 10 "the exemption" exempt_in
+	seen_reset
+	stream 600
+	expect_eq "translated packets at the peer after three firewalld reloads" "$(seen natted)" 0
+	clean=$(seen clean)
+	check "the stream reached the peer untranslated ($clean)" [ "$clean" -ge 590 ]
+	check "no flow was judged a leak again" \
+		[ "$(log_count reason=nat-before-ipsec dport=7000)" = 0 ]
+	if [ "$hold" = owner ]; then
+		kill -9 "$DAEMON_PID"
+		wait "$DAEMON_PID" 2>/dev/null
+		wait_for 10 "the owned table to go with its owner" no_gw_table ip ipsecguard
+		in_gw nft -f "$FWD"
+		seen_reset
+		rm -f "$TMPD/progress"
+		in_host python3 "$TOP/tests/netns/udpstream.py" 192.168.1.10 7000 200 0.002 \
+			"$TMPD/progress" >/dev/null
+		expect_eq "daemon killed, firewalld reloaded: translated packets at the peer" \
+			"$(seen natted)" 0
+		check "the backstop's exemption let them through untranslated ($(seen clean))" \
+			[ "$(seen clean)" -ge 190 ]
+	else
+		daemon_stop
+	fi
+done
+FW=$FW_SAVE
+in_gw nft flush ruleset
+in_gw nft -f "$FW"
+seen_reset
 
 info "hold restore: the tables are put back after each reload"
 daemon_start --queue 40 --mode enforce --table-hold restore
