@@ -31,6 +31,7 @@ static const struct {
 	[IGD_CTR_FRAG_ORPHAN_UDP] = { IGD_GUARD_CTR_FRAG_ORPHAN_UDP, "frag_orphan_udp" },
 	[IGD_CTR_FRAG_OUT_ESP] = { IGD_GUARD_CTR_FRAG_OUT_ESP, "frag_out_esp" },
 	[IGD_CTR_FRAG_OUT_UDP] = { IGD_GUARD_CTR_FRAG_OUT_UDP, "frag_out_ike_port_udp" },
+	[IGD_CTR_UNCOVERED] = { IGD_GUARD_CTR_UNCOVERED, "uncovered_copied" },
 };
 
 const char *igd_guard_ctr_name(enum igd_guard_ctr c)

@@ -8,15 +8,18 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include "doctor.h"
 #include "doctor/nat_predict.h"
+#include "judge/outbound.h"
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
 #include "natfix/natfix.h"
 #include "util/num.h"
+#include "util/paths.h"
 #include "util/proto.h"
 #include "xfrm/secpath.h"
 #include "xfrm/xfrm_default.h"
@@ -54,6 +57,10 @@ struct trace {
 	unsigned int inner_mtu, mss;
 	const char *verdict;
 	char why[384];
+	const struct igd_spd *spd;
+	char state[1200];		/* the daemon's remembered protections' file */
+	struct igd_memory memory;
+	const struct igd_remembered *held;
 };
 
 void cmd_trace_help(FILE *f)
@@ -101,7 +108,12 @@ void cmd_trace_help(FILE *f)
 		"      may-drop      the same after NAT, if the nat rule named matches\n"
 		"      local         arriving, delivered to this gateway after the in policy\n"
 		"                    check\n"
-		"      clear         no SP protects it (or an optional template without SA)\n"
+		"      bypass        a bypass SP (allow, no template) lets it out in clear\n"
+		"      tunnel-down   no SP covers it, a protection ipsecguardd remembers did:\n"
+		"                    its tunnel is down and it leaves in clear\n"
+		"      clear         no SP protects it (or an optional template without SA);\n"
+		"                    where an SP protects its destination for other sources,\n"
+		"                    ipsecguardd reports it (sp-miss-out)\n"
 		"\n"
 		"OPTIONS\n"
 		"    --src IP, --dst IP   the flow's addresses, same family (required)\n"
@@ -111,12 +123,14 @@ void cmd_trace_help(FILE *f)
 		"                         (hex 0x... or decimal); without it, it arrives in clear\n"
 		"    --proto P            tcp, udp, icmp, ... or 0-255 (default: any, 0)\n"
 		"    --sport N, --dport N ports 0-65535\n"
+		"    --remembered FILE    the protections ipsecguardd remembers (default\n"
+		"                         " IGD_STATE_DIR_DEFAULT "/ipsecguard.remembered)\n"
 		"    --json               one JSON object\n"
 		"    -h, --help           this text\n"
 		"\n"
 		"EXIT STATUS\n"
-		"    0 tunnel, clear or local; 3 dropped, may-drop or may-leak; 4 leak or\n"
-		"    wrong-tunnel; 1 system error; 2 bad usage.\n");
+		"    0 tunnel, bypass, clear or local; 3 dropped, may-drop or may-leak; 4 leak,\n"
+		"    wrong-tunnel or tunnel-down; 1 system error; 2 bad usage.\n");
 }
 
 static int trace_opt(struct trace *t, int opt, const char *arg)
@@ -153,6 +167,11 @@ static int trace_opt(struct trace *t, int opt, const char *arg)
 		if (cli_parse_u32(opt == 'S' ? "--sport" : "--dport", arg, 65535, &v))
 			return CLI_EXIT_USAGE;
 		*(opt == 'S' ? &t->pre.sport : &t->pre.dport) = (uint16_t)v;
+		return 0;
+	case 'r':
+		if (!arg[0] || strlen(arg) >= sizeof(t->state))
+			return cli_usage_error("--remembered", "expected a file name");
+		snprintf(t->state, sizeof(t->state), "%s", arg);
 		return 0;
 	}
 	return CLI_EXIT_USAGE;
@@ -326,6 +345,7 @@ static bool trace_in_passes(const struct trace *t)
 
 static int trace_run(struct trace *t, const struct igd_spd *spd, const struct igd_sad *sad)
 {
+	t->spd = spd;
 	static uint8_t buf[IGD_RTNL_BUF_SIZE];
 	struct igd_nat_finding nf[TRACE_NAT_MAX];
 	struct igd_route_query q = { .family = t->pre.family, .dst = t->pre.daddr };
@@ -530,6 +550,45 @@ static bool out_default_blocks(const struct trace *t, bool after_nat)
 		conf_int(4, t->oifname, "disable_xfrm") <= 0);
 }
 
+/* No protecting SP covers the flow: what the SPD and the daemon's own protections say
+ * of it (judge/outbound.h), as ipsecguardd judges it. */
+static int trace_clear(struct trace *t, bool translated)
+{
+	struct igd_out_ctx c = { .spd = t->spd, .memory = &t->memory };
+	struct igd_out_decision o;
+	char s[IGD_ADDRSTRLEN + 4], d[IGD_ADDRSTRLEN + 4];
+
+	igd_out_classify(&c, &t->pre, &o);
+	if (o.cls == IGD_OUT_BYPASS) {
+		t->verdict = "bypass";
+		snprintf(t->why, sizeof(t->why), "out SP %u (allow, no template) lets it out in "
+			 "clear: the SPD decides so", o.sp->index);
+		return 0;
+	}
+	if (o.cls == IGD_OUT_HELD) {
+		t->held = o.held;
+		t->verdict = "tunnel-down";
+		snprintf(t->why, sizeof(t->why), "no SP covers it now; SP %u (reqid %u, %s -> %s) "
+			 "did: its tunnel is down and it leaves in clear%s (ipsecguardd drops it "
+			 "in enforce mode)", o.held->sp_index, o.held->reqid,
+			 igd_prefix_str(o.held->sel.family, &o.held->sel.saddr, o.held->sel.plen_s,
+					s, sizeof(s)),
+			 igd_prefix_str(o.held->sel.family, &o.held->sel.daddr, o.held->sel.plen_d,
+					d, sizeof(d)),
+			 translated ? ", translated" : "");
+		return 4;
+	}
+	t->verdict = "clear";
+	if (o.cls == IGD_OUT_UNCOVERED)
+		snprintf(t->why, sizeof(t->why), "no SP protects it from this source; SP %u "
+			 "protects all traffic to its destination (ipsecguardd reports it: "
+			 "sp-miss-out)%s", o.sp->index, translated ? " (translated on its way)" : "");
+	else
+		snprintf(t->why, sizeof(t->why), "no SP protects it%s",
+			 translated ? " (translated on its way)" : "");
+	return 0;
+}
+
 /* The verdict, and the exit status it gives. */
 static int trace_verdict(struct trace *t)
 {
@@ -574,12 +633,8 @@ static int trace_verdict(struct trace *t)
 			 t->sp->index, other ? " into another tunnel" : ": it leaves in clear");
 		return sure ? 4 : 3;
 	}
-	if (!protecting) {
-		t->verdict = "clear";
-		snprintf(t->why, sizeof(t->why), "no SP protects it%s",
-			 translated ? " (translated on its way)" : "");
-		return 0;
-	}
+	if (!protecting)
+		return trace_clear(t, translated);
 	if (t->sa) {
 		t->verdict = "tunnel";
 		snprintf(t->why, sizeof(t->why), "SA spi 0x%08x reqid %u", t->sa->spi,
@@ -744,6 +799,8 @@ static void print_json(const struct trace *t)
 		igd_json_uint(&j, "inner_mtu", t->inner_mtu);
 		igd_json_uint(&j, "mss", t->mss);
 	}
+	if (t->held)
+		igd_memory_json(&j, "remembered", t->held, 0);
 	igd_json_str(&j, "verdict", t->verdict);
 	igd_json_str(&j, "why", t->why);
 	igd_json_obj_close(&j);
@@ -759,10 +816,25 @@ static const struct option trace_opts[] = {
 	{ "proto", required_argument, NULL, 'p' },
 	{ "sport", required_argument, NULL, 'S' },
 	{ "dport", required_argument, NULL, 'D' },
+	{ "remembered", required_argument, NULL, 'r' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* What ipsecguardd remembers, as its file has it (everything in it: the daemon writes
+ * only what it still holds), live ones marked by the SPD. */
+static void trace_memory(struct trace *t, const struct igd_spd *spd)
+{
+	uint64_t now = (uint64_t)time(NULL);
+
+	igd_memory_init(&t->memory, UINT32_MAX);
+	if (!t->state[0])
+		snprintf(t->state, sizeof(t->state), "%s/ipsecguard%s", IGD_STATE_DIR_DEFAULT,
+			 IGD_MEMORY_SUFFIX);
+	if (igd_memory_load(&t->memory, t->state, now, NULL) == 0)
+		igd_memory_sync(&t->memory, spd, now);
+}
 
 int cmd_trace(int argc, char **argv)
 {
@@ -799,6 +871,7 @@ int cmd_trace(int argc, char **argv)
 	if (rc)
 		return rc;
 	igd_xfrm_default_get(&t.dflt);	/* a kernel without: accept, as it does */
+	trace_memory(&t, igd_xfrm_mirror_spd(m));
 	rc = trace_run(&t, igd_xfrm_mirror_spd(m), igd_xfrm_mirror_sad(m));
 	if (!rc) {
 		rc = trace_verdict(&t);

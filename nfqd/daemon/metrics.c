@@ -119,6 +119,42 @@ static void m_diag(struct igd_prom *p, struct igd_daemon *d)
 		igd_prom_xfrm_stat(p, &xs);
 }
 
+/* The tables against other tools, the verdict generations, the remembered
+ * protections. */
+static void m_steady(struct igd_prom *p, struct igd_daemon *d)
+{
+	size_t i, down = 0;
+
+	if (d->opts.no_hooks)
+		return;
+	igd_prom_family(p, "ipsecguard_tables_restored_total", "counter",
+			"Times another process removed or changed a table of the daemon's that "
+			"is not owned and the daemon put it back");
+	igd_prom_sample_u64(p, d->tables.restored, NULL);
+	igd_prom_family(p, "ipsecguard_tables_restore_failures_total", "counter",
+			"Restores that failed (tried again every second)");
+	igd_prom_sample_u64(p, d->tables.restore_failures, NULL);
+	igd_prom_family(p, "ipsecguard_ruleset_reloads_total", "counter",
+			"Other processes' transactions that deleted tables while the daemon's "
+			"owned tables stayed (a firewall reload)");
+	igd_prom_sample_u64(p, d->tables.reloads_kept, NULL);
+	if (d->gen.active) {
+		igd_prom_family(p, "ipsecguard_verdict_generation_switches_total", "counter",
+				"SPD changes after which running connections were judged again");
+		igd_prom_sample_u64(p, d->gen.switches, NULL);
+		igd_prom_family(p, "ipsecguard_verdict_generation_cleared_total", "counter",
+				"Conntrack entries whose verdict of an old generation was cleared");
+		igd_prom_sample_u64(p, d->gen.entries_cleared, NULL);
+	}
+	for (i = 0; i < d->memory.n; i++)
+		down += !d->memory.v[i].live;
+	igd_prom_family(p, "ipsecguard_remembered", "gauge",
+			"Protections the daemon remembers, by whether their SP is in the SPD "
+			"(live) or went (tunnel down)");
+	igd_prom_sample_u64(p, d->memory.n - down, "state", "live", NULL);
+	igd_prom_sample_u64(p, down, "state", "tunnel-down", NULL);
+}
+
 int igd_metrics_format(struct igd_daemon *d, char *buf, size_t size)
 {
 	struct igd_prom p;
@@ -153,6 +189,7 @@ int igd_metrics_format(struct igd_daemon *d, char *buf, size_t size)
 	}
 	if (d->kc_ok)
 		igd_prom_guard(&p, &d->kc);
+	m_steady(&p, d);
 	m_diag(&p, d);
 	return igd_prom_ok(&p) ? (int)p.len : -ENOSPC;
 }

@@ -147,8 +147,8 @@ static void tables_on_txn(const struct igd_nft_txn *t, void *arg)
 		return;
 	}
 	if (t->tables_deleted) {
-		d->tables.reloads_held++;
-		tables_event(d, t, "held", 0, 0, NULL);
+		d->tables.reloads_kept++;
+		tables_event(d, t, "kept", 0, 0, NULL);
 	}
 }
 

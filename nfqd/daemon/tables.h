@@ -19,7 +19,7 @@ struct igd_tables_state {
 	uint64_t retry_ms;		/* monotonic time of the next try */
 	uint64_t restored;		/* restores done */
 	uint64_t restore_failures;
-	uint64_t reloads_held;		/* other processes' transactions that deleted
+	uint64_t reloads_kept;		/* other processes' transactions that deleted
 					 * tables while ours stayed */
 	uint64_t overruns;		/* notifications lost */
 };

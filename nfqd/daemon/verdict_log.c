@@ -268,7 +268,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_obj_open(&j, "tables");
 		igd_json_uint(&j, "restored", tables->restored);
 		igd_json_uint(&j, "restore_failures", tables->restore_failures);
-		igd_json_uint(&j, "reloads_held", tables->reloads_held);
+		igd_json_uint(&j, "reloads_kept", tables->reloads_kept);
 		igd_json_uint(&j, "overruns", tables->overruns);
 		igd_json_obj_close(&j);
 	}

@@ -82,7 +82,7 @@ for hold in persist owner; do
 		reasons.nat-before-ipsec.drop)
 	check "the stream's flows were judged and dropped ($drops)" [ "${drops:-0}" -ge 1000 ]
 	if [ "$hold" = persist ]; then
-		expect_eq "three reloads logged, the tables held" "$(events action=held)" 3
+		expect_eq "three reloads logged, the tables kept" "$(events action=kept)" 3
 	else
 		expect_eq "three reloads logged, the backstop restored" \
 			"$(events action=restored)" 3

@@ -44,6 +44,12 @@ pings() { in_host ping -c "$2" -i 0.2 -W1 "$1" 2>/dev/null | sed -n 's/.* \([0-9
 gw_pings() { in_gw ping -I "$3" -c "$2" -i 0.2 -W1 "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'; }
 igd() { in_gw "$BUILD/ipsecguard" "$@"; }
 start() { daemon_start --queue 40 --control "$CTL" --state-dir "$STATE" "$@"; }
+# trace's verdict for a flow (its exit status in $TMPD/trace.rc)
+trace_verdict() {
+	igd trace --json --remembered "$STATE/ipsecguard.remembered" "$@" >"$TMPD/trace.json"
+	echo $? >"$TMPD/trace.rc"
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$TMPD/trace.json"
+}
 has_line() { [ "$(log_count "$@")" -ge 1 ]; }
 # logged: the daemon writes its log out at least once a second
 logged() { _w=$1; shift; wait_for 10 "$_w" has_line "$@"; ok "$_w"; }
@@ -58,6 +64,7 @@ logged "logged as bypass, naming the SP" reason=bypass verdict=accept sp.priorit
 expect_eq "pings of the protecting SP through NAT, in enforce" "$(pings 192.168.1.10 2)" 0
 logged "those are nat-before-ipsec" reason=nat-before-ipsec verdict=drop
 check "no sp-miss-out at all" [ "$(log_count reason=sp-miss-out)" = 0 ]
+expect_eq "trace says the same" "$(trace_verdict --src 10.0.2.33 --dst 192.168.9.10)" bypass
 daemon_stop
 in_gw ip xfrm policy flush
 
@@ -82,6 +89,8 @@ expect_eq "the gateway's own pings to the protected network, in enforce" \
 logged "the report of the copy" reason=sp-miss-out verdict=accept src=172.16.0.1
 logged "the report names the SP that covers the destination" reason=sp-miss-out sp.reqid=2
 logged "it came from a copy, not the queue" reason=sp-miss-out nflog=4700
+expect_eq "trace: clear" "$(trace_verdict --src 172.16.0.1 --dst 192.168.1.10)" clear
+check "... naming what the daemon says of it" grep -q "sp-miss-out" "$TMPD/trace.json"
 expect_eq "packets queued for it" "$(in_gw awk '$1 == 40 { print $8 }' /proc/net/netfilter/nfnetlink_queue)" "$q0"
 daemon_stop
 start --mode enforce --remember 0 --drop-uncovered
@@ -108,6 +117,9 @@ igd remembered --control "$CTL" >"$TMPD/rem.txt"
 cat "$TMPD/rem.txt"
 check "ipsecguard remembered shows the tunnel that is down" \
 	grep -q "10.0.2.0/24 -> 192.168.0.0/16 .*tunnel down since" "$TMPD/rem.txt"
+wait_for 10 "the state file" test -s "$STATE/ipsecguard.remembered"
+expect_eq "trace says tunnel-down" "$(trace_verdict --src 10.0.2.33 --dst 192.168.1.10)" tunnel-down
+expect_eq "with exit status 4" "$(cat "$TMPD/trace.rc")" 4
 in_gw nft delete table ip fw
 expect_eq "without NAT, cleartext pings of the tunnel that is down" "$(pings 192.168.1.10 2)" 0
 expect_eq "cleartext packets at the peer" "$(seen plain)" 0

@@ -32,7 +32,7 @@ while read -r o; do
 done <"$TMPD/all"
 check "ipsecguardd(8) documents every daemon option$(cat "$TMPD/undoc" 2>/dev/null | tr '\n' ' ')" \
 	[ ! -s "$TMPD/undoc" ]
-for cmd in lookup spd monitor stats fixes doctor trace; do
+for cmd in lookup spd monitor stats fixes doctor trace remembered; do
 	"$C" help "$cmd" | opts | grep -v -- '--help' >"$TMPD/copts"
 	: >"$TMPD/cundoc"
 	while read -r o; do
