@@ -492,6 +492,13 @@ static void eval_nat(struct nft_eval *e, const struct nftnl_expr *x, const char 
 	if (!nftnl_expr_is_set(x, NFTNL_EXPR_NAT_REG_ADDR_MIN))
 		return;
 	s = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MIN));
+	/* snat to the packet's own whole source address (ipsecguardd's exempt chain):
+	 * the flow is bound untranslated, and no later nat chain is consulted */
+	if (s >= 0 && e->reg[s].kind == LOAD_ADDR && e->reg[s].src && e->reg[s].start == 0 &&
+	    e->reg[s].len == (e->c->sel->family == 6 ? 16u : 4u)) {
+		e->out->act = IGD_NAT_ACT_EXEMPT;
+		return;
+	}
 	if (s >= 0 && e->reg[s].kind == LOAD_CONST &&
 	    e->reg[s].len == (e->c->sel->family == 6 ? 16u : 4u)) {
 		memcpy(e->out->to.b, e->reg[s].value, e->reg[s].len);

@@ -82,37 +82,73 @@ static const char *family_name(uint32_t nfproto)
 	return nfproto == NFPROTO_INET ? "inet" : nfproto == NFPROTO_IPV6 ? "ip6" : "ip";
 }
 
-static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
-		       char *err, size_t errlen)
+/* Walks one chain's rules for @c into @w.  0 or -errno (said in @err). */
+static int predict_chain(const struct igd_nat_ctx *c, const struct natfix_chain *ch,
+			 struct chain_walk *w, char *err, size_t errlen)
 {
 	struct igd_nft_sets sets;
-	struct igd_nat_ctx cc;
+	struct igd_nat_ctx cc = *c;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->c = &cc;
+	w->nfproto = ch->family;
+	ret = igd_nft_sets_load(&sets, ch->family, ch->table);
+	if (ret == 0) {
+		cc.sets = &sets;
+		ret = natfix_chain_rules(ch, nft_rule_fn, walk_reset, w);
+		igd_nft_sets_free(&sets);
+	}
+	w->c = c;
+	if (ret < 0)
+		snprintf(err, errlen, "nft: rules of %s %s %s: %s", family_name(ch->family),
+			 ch->table, ch->chain, strerror(-ret));
+	return ret;
+}
+
+/* The lowest priority of ipsecguardd's exempt chains that surely bind the selector's
+ * flows to their own source: the kernel binds a connection's source once, so no nat
+ * chain after it translates them.  INT64_MAX when none does. */
+static int64_t predict_own_bound(const struct igd_nat_ctx *c, const struct natfix_scan *s,
+				 char *err, size_t errlen, int *ret)
+{
+	int64_t bound = INT64_MAX;
+	struct chain_walk w;
+	unsigned int i;
+
+	for (i = 0; *ret >= 0 && i < s->nchains; i++) {
+		const struct natfix_chain *ch = &s->chains[i];
+
+		if (ch->kind != IGD_NATFIX_OWN || !natfix_chain_covers(ch, c->sel->family))
+			continue;
+		*ret = predict_chain(c, ch, &w, err, errlen);
+		if (*ret >= 0 && w.done && w.f.outcome == IGD_TRI_NEVER && ch->prio < bound)
+			bound = ch->prio;
+	}
+	return bound;
+}
+
+static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
+		       char *err, size_t errlen, int64_t *bound_out)
+{
 	struct natfix_scan s;
 	struct chain_walk w;
 	unsigned int i;
+	int64_t bound;
 	int n = 0, ret;
 
 	ret = natfix_scan_nft(&s, err, errlen);
+	bound = predict_own_bound(c, &s, err, errlen, &ret);
+	*bound_out = bound;
 	for (i = 0; ret >= 0 && i < s.nchains && n < max; i++) {
 		const struct natfix_chain *ch = &s.chains[i];
 
-		if (!natfix_chain_covers(ch, c->sel->family))
+		if (ch->kind == IGD_NATFIX_OWN || !natfix_chain_covers(ch, c->sel->family) ||
+		    ch->prio > bound)
 			continue;
-		memset(&w, 0, sizeof(w));
-		cc = *c;
-		w.c = &cc;
-		w.nfproto = ch->family;
-		ret = igd_nft_sets_load(&sets, ch->family, ch->table);
-		if (ret == 0) {
-			cc.sets = &sets;
-			ret = natfix_chain_rules(ch, nft_rule_fn, walk_reset, &w);
-			igd_nft_sets_free(&sets);
-		}
-		if (ret < 0) {
-			snprintf(err, errlen, "nft: rules of %s %s %s: %s", family_name(ch->family),
-				 ch->table, ch->chain, strerror(-ret));
+		ret = predict_chain(c, ch, &w, err, errlen);
+		if (ret < 0)
 			break;
-		}
 		if (w.f.outcome == IGD_TRI_NEVER)
 			continue;
 		f[n] = w.f;
@@ -170,13 +206,17 @@ static int predict_legacy(const struct igd_nat_ctx *c, struct igd_nat_finding *f
 	return 1;
 }
 
+/* iptables-legacy's nat table hooks in at NF_IP_PRI_NAT_SRC */
+#define PREDICT_LEGACY_PRIO	100
+
 int igd_nat_predict(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
 		    char *err, size_t errlen)
 {
+	int64_t bound;
 	int n, m;
 
-	n = predict_nft(c, f, max, err, errlen);
-	if (n < 0)
+	n = predict_nft(c, f, max, err, errlen, &bound);
+	if (n < 0 || bound < PREDICT_LEGACY_PRIO)
 		return n;
 	m = predict_legacy(c, f + n, max - n, err, errlen);
 	return m < 0 ? m : n + m;

@@ -6,7 +6,9 @@
 /* A nat-type postrouting base chain. */
 struct natfix_chain {
 	uint32_t family;			/* NFPROTO_* */
-	enum igd_natfix_kind kind;		/* IGD_NATFIX_NFT or _IPT_NFT */
+	enum igd_natfix_kind kind;		/* IGD_NATFIX_NFT, _IPT_NFT, or _OWN: the
+						 * daemon's exempt chain, left alone */
+	int32_t prio;				/* the base chain's priority */
 	char table[IGD_NATFIX_NAME_MAX];
 	char chain[IGD_NATFIX_NAME_MAX];
 };

@@ -51,13 +51,11 @@ static bool natfix_chain_is_natpost(const struct nftnl_chain *c)
 
 	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6 && family != NFPROTO_INET)
 		return false;
-	/* the daemon's own exemptions are the daemon's (its tables are owned) */
 	return nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
 	       nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) == NF_INET_POST_ROUTING &&
 	       type && !strcmp(type, "nat") &&
 	       nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE) &&
-	       nftnl_chain_get_str(c, NFTNL_CHAIN_NAME) &&
-	       strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), IGD_NATFIX_OWN_CHAIN);
+	       nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
 }
 
 static int natfix_scan_add_chain(struct natfix_scan *s, const struct nftnl_chain *c)
@@ -78,7 +76,10 @@ static int natfix_scan_add_chain(struct natfix_scan *s, const struct nftnl_chain
 	nc->family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
 	snprintf(nc->table, sizeof(nc->table), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
 	snprintf(nc->chain, sizeof(nc->chain), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-	nc->kind = natfix_chain_kind(nc->family, nc->table, nc->chain);
+	/* the daemon's own exemptions are the daemon's (its tables are owned) */
+	nc->kind = !strcmp(nc->chain, IGD_NATFIX_OWN_CHAIN) ? IGD_NATFIX_OWN :
+		   natfix_chain_kind(nc->family, nc->table, nc->chain);
+	nc->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
 	return 0;
 }
 
@@ -345,7 +346,7 @@ static int natfix_nft_insert(const struct natfix_scan *s, const struct igd_sel *
 	for (i = 0; i < s->nchains && !ret; i++) {
 		const struct natfix_chain *c = &s->chains[i];
 
-		if (!natfix_chain_covers(c, sel->family))
+		if (c->kind == IGD_NATFIX_OWN || !natfix_chain_covers(c, sel->family))
 			continue;
 		if (natfix_chain_has(s, c, sel)) {
 			(*present)++;

@@ -127,6 +127,9 @@ check "fix: the other tools' nat table is left as it was" cmp -s "$TMPD/nat.befo
 check "fix: fixes list names it (the daemon's own)" sh -c \
 	"ip netns exec $NS_GW $BUILD/ipsecguard fixes list --control $TMPD/ctl.sock | grep -q 'ipsecguardd .*sp 1  10.0.2.0/24 -> 192.168.0.0/16'"
 check "fix: unprotected traffic is still masqueraded" in_host ping -c1 -W2 203.0.113.5
+in_gw "$BUILD/ipsecguard" doctor --json >"$TMPD/doctor.fix" 2>&1
+check "fix: doctor sees the exemption bind the flows first: no nat finding for the SP" \
+	sh -c "! grep -q '\"id\":\"nat-[a-z-]*\".*\"src\":\"10.0.2.0/24\"' $TMPD/doctor.fix"
 n=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" count reason=nat-before-ipsec verdict=drop)
 check "fix: the revealing packet was dropped, not leaked ($n)" [ "$n" -ge 1 ]
 check "fix: the exemption was logged as an event" \
