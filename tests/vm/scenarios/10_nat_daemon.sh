@@ -3,10 +3,13 @@
 # 10.0.2.0/24 <-> 192.168.0.0/16 and MASQUERADE (iptables-nft, as in the seed) on gw1's WAN.
 #   audit    the pings still succeed in clear (the wire shows the translated source);
 #            the daemon logs nat-before-ipsec with the pre- and post-NAT tuples and the SP
-#   enforce  the pings fail; not one plaintext packet of the flow on the wire
-#   fix      the daemon inserts the NAT exemption and flushes conntrack; later pings are
-#            answered through the tunnel (ESP on the wire, no plaintext of the flow)
-#   revert   `ipsecguard fixes revert` restores the nat table exactly
+#   enforce  the pings fail; not one plaintext packet of the flow on the wire; this
+#            kernel (6.1) owns tables without persist: after kill -9 the owned table
+#            goes with the daemon and the backstop beside it drops the pings
+#   fix      the daemon puts the exemption into its own nat chain (igd_exempt) and
+#            flushes conntrack; later pings are answered through the tunnel (ESP on
+#            the wire, no plaintext of the flow); the nat table is left as it was
+#   revert   `ipsecguard fixes revert` takes it out; the leak is back
 #   doctor   `ipsecguard doctor` predicts the leak before any traffic and is quiet once
 #            the exemption is in; `ipsecguard trace` walks the flow: leak, then tunnel
 . /scenarios/lib.sh
@@ -99,12 +102,19 @@ nsx gw1 conntrack -F >/dev/null 2>&1
 
 # --- enforce, the daemon killed --------------------------------------------------------
 daemon_start enforce9 gw1 --mode enforce
+check "enforce: this kernel's tables are owned, with the backstop beside them" \
+	grep -q '(hold owner).*backstop' "$LAB_DIR/enforce9.out"
 kill -9 "$(cat "$LAB_DIR/enforce9.pid")"
-sleep 0.5
-check "enforce: the tables survive kill -9" nsx gw1 nft list table ip ipsecguard
+no_table() { ! nsx gw1 nft list table ip ipsecguard >/dev/null 2>&1; }
+wait_for 10 no_table || fail "enforce: the owned table did not go with the daemon"
+check "enforce: the backstop survives kill -9" nsx gw1 nft list table ip ipsecguard_backstop
 phase killed 5
 expect_eq "killed: pings fail" "$PH_GOT" 0
 expect_eq "killed: no plaintext ICMP to host2 on the wire" "$PH_CLEAR" 0
+expect_ge "killed: the backstop's rule dropped them" \
+	"$(nft_rule_packets gw1 ip ipsecguard_backstop postrouting)" 5
+nsx gw1 nft delete table ip ipsecguard_backstop
+nsx gw1 nft delete table ip6 ipsecguard_backstop
 nsx gw1 conntrack -F >/dev/null 2>&1
 
 # --- fix -----------------------------------------------------------------------------
@@ -112,28 +122,20 @@ daemon_start fix gw1 --mode fix
 phase fix 8
 # The fix events come off the packet path, after the revealing packet.
 L=$(daemon_log fix)
-nsx gw1 iptables -t nat -S POSTROUTING | sed 's/^/    nat: /'
-exempt=$(nsx gw1 iptables -t nat -S POSTROUTING | sed -n 2p)
-daemon_stop fix
-log_show "$L" event=fix
+nsx gw1 nft list chain ip ipsecguard igd_exempt | sed 's/^/    exempt: /'
+exempt=$(nsx gw1 nft list chain ip ipsecguard igd_exempt | grep 'ipsecguard-fix')
+nat_rules >"$LAB_DIR/nat.fix"
 expect_ge "fix: later pings answered" "$PH_GOT" 5
 expect_ge "fix: through gw1's out SA" "$PH_SA" 5
 expect_ge "fix: the wire shows ESP gw1 -> gw2" "$PH_ESP" 5
 expect_eq "fix: no plaintext ICMP to host2 on the wire (the revealing echo was dropped)" \
 	"$PH_CLEAR" 0
 case $exempt in
-"-A POSTROUTING -s $LAB_LEFT_NET -d $LAB_RIGHT_NET "*"ipsecguard-fix sp=$sp_index"*"-j RETURN")
-	ok "fix: the exemption is the first nat POSTROUTING rule: $exempt" ;;
-*) fail "fix: first nat POSTROUTING rule is '$exempt'" ;;
+*"ip saddr $LAB_LEFT_NET ip daddr $LAB_RIGHT_NET counter packets "*" snat to ip saddr comment \"ipsecguard-fix sp=$sp_index\""*)
+	ok "fix: the exemption binds the flows to their own source: $exempt" ;;
+*) fail "fix: the exempt chain holds '$exempt'" ;;
 esac
-expect_eq "fix: nat-exemption event (iptables-nft, the SP's selector)" \
-	"$(log_count "$L" event=fix action=nat-exemption ruleset=iptables-nft table=nat \
-		chain=POSTROUTING sp.index=$sp_index sp.src=$LAB_LEFT_NET sp.dst=$LAB_RIGHT_NET)" 1
-expect_eq "fix: conntrack-flush event" "$(log_count "$L" event=fix action=conntrack-flush)" 1
-expect_ge "fix: the revealing echo was dropped, not leaked" \
-	"$(log_last "$L" reasons.nat-before-ipsec.drop event=stats)" 1
-expect_eq "fix: no leak accepted" "$(log_last "$L" reasons.nat-before-ipsec.accept event=stats)" 0
-nsx gw1 ipsecguard fixes list | sed 's/^/    fixes list: /'
+check "fix: the nat table is left as it was" cmp -s "$LAB_DIR/nat.before" "$LAB_DIR/nat.fix"
 nsx gw1 ipsecguard trace --src "$LAB_HOST" --dst "$LAB_HOST2" >"$LAB_DIR/trace.after"
 expect_eq "trace after the fix: through the tunnel, exit status 0" "$?" 0
 sed 's/^/    trace: /' "$LAB_DIR/trace.after"
@@ -148,14 +150,30 @@ expect_eq "doctor: saying that no rule clamps the MSS" \
 	"$(grep -o 'no rule clamps the TCP MSS' "$LAB_DIR/doctor.after" | wc -l)" 1
 expect_eq "doctor: no nat finding after the fix" \
 	"$(grep -c '"id":"nat-' "$LAB_DIR/doctor.after")" 0
+nsx gw1 ipsecguard fixes list --control "$LAB_DIR/fix.sock" >"$LAB_DIR/fixes.list"
+sed 's/^/    fixes list: /' "$LAB_DIR/fixes.list"
 expect_eq "fix: ipsecguard fixes list names the exemption" \
-	"$(nsx gw1 ipsecguard fixes list | grep -c "$LAB_LEFT_NET")" 1
+	"$(grep -c "ipsecguardd .*$LAB_LEFT_NET" "$LAB_DIR/fixes.list")" 1
 
 # --- revert --------------------------------------------------------------------------
-check "fixes revert" nsx gw1 ipsecguard fixes revert
+nsx gw1 ipsecguard fixes revert --control "$LAB_DIR/fix.sock" >"$LAB_DIR/fixes.revert"
+expect_eq "fixes revert: the daemon takes it out" "$(cat "$LAB_DIR/fixes.revert")" "1 rule deleted"
+daemon_stop fix
+log_show "$L" event=fix
+expect_eq "fix: nat-exemption event (the daemon's chain, the SP's selector)" \
+	"$(log_count "$L" event=fix action=nat-exemption ruleset=ipsecguardd chain=igd_exempt \
+		sp.index=$sp_index sp.src=$LAB_LEFT_NET sp.dst=$LAB_RIGHT_NET)" 1
+expect_eq "fix: nat-exemption-removed event" \
+	"$(log_count "$L" event=fix action=nat-exemption-removed sp.index=$sp_index)" 1
+expect_eq "fix: conntrack-flush event" "$(log_count "$L" event=fix action=conntrack-flush)" 1
+expect_ge "fix: the revealing echo was dropped, not leaked" \
+	"$(log_last "$L" reasons.nat-before-ipsec.drop event=stats)" 1
+expect_eq "fix: no leak accepted" "$(log_last "$L" reasons.nat-before-ipsec.accept event=stats)" 0
+# the backstop (this kernel) stays behind the stopped daemon: removed as documented
+nsx gw1 nft delete table ip ipsecguard_backstop
+nsx gw1 nft delete table ip6 ipsecguard_backstop
 nat_rules >"$LAB_DIR/nat.after"
-diff "$LAB_DIR/nat.before" "$LAB_DIR/nat.after" | sed 's/^/    /'
-check "fixes revert restores the nat table exactly" cmp -s "$LAB_DIR/nat.before" "$LAB_DIR/nat.after"
+check "the nat table is exactly as before" cmp -s "$LAB_DIR/nat.before" "$LAB_DIR/nat.after"
 nsx gw1 conntrack -F >/dev/null 2>&1
 phase reverted 3
 expect_eq "reverted: the leak is back (pings answered in clear)" "$PH_NATTED" 3
