@@ -337,24 +337,10 @@ secrets {
 	}
 }
 CONF
-		# A private /run for charon.pid (one charon per gateway).
-		bg_start "charon-$_g" "$_g" env STRONGSWAN_CONF="$LAB_DIR/$_g.strongswan.conf" \
-			unshare -m sh -c 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'
+		ike_charon_start $_g
 	done
 	for _g in gw1 gw2; do
-		wait_for 20 swanctl_in $_g --stats >/dev/null 2>&1 || {
-			log "charon in $_g did not answer on its vici socket:"
-			swanctl_in $_g --stats 2>&1 | tail -n 3 | sed 's/^/    swanctl: /'
-			ps | grep -v ' \[' | sed 's/^/    ps: /'
-			ls -la "$LAB_DIR" | sed 's/^/    ls: /'
-			sed 's/^/    /' "$LAB_DIR/charon-$_g.out" "$LAB_DIR/$_g.charon.log" 2>/dev/null | tail -n 20
-			return 1
-		}
-		swanctl_in $_g --load-all --file "$LAB_DIR/$_g.swanctl.conf" >"$LAB_DIR/$_g.load.out" 2>&1 || {
-			log "swanctl --load-all in $_g failed:"
-			sed 's/^/    /' "$LAB_DIR/$_g.load.out"
-			return 1
-		}
+		ike_charon_load $_g || return 1
 	done
 	if ! swanctl_in gw1 --initiate --child lab --timeout 30 >"$LAB_DIR/initiate.out" 2>&1; then
 		log "IKE initiation failed:"
@@ -363,6 +349,41 @@ CONF
 		return 1
 	fi
 	log "IKEv2 up (aes128-sha256-modp2048, ESP $_esp)"
+}
+
+# ike_charon_start GW: charon in GW, with the configuration lab_ike wrote (a private
+# /run for charon.pid: one charon per gateway).
+ike_charon_start() {
+	bg_start "charon-$1" "$1" env STRONGSWAN_CONF="$LAB_DIR/$1.strongswan.conf" \
+		unshare -m sh -c 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'
+}
+# ike_charon_load GW: waits for GW's charon to answer, then loads its connections.
+ike_charon_load() {
+	wait_for 20 swanctl_in $1 --stats >/dev/null 2>&1 || {
+		log "charon in $1 did not answer on its vici socket:"
+		swanctl_in $1 --stats 2>&1 | tail -n 3 | sed 's/^/    swanctl: /'
+		sed 's/^/    /' "$LAB_DIR/charon-$1.out" "$LAB_DIR/$1.charon.log" 2>/dev/null | tail -n 20
+		return 1
+	}
+	swanctl_in $1 --load-all --file "$LAB_DIR/$1.swanctl.conf" >"$LAB_DIR/$1.load.out" 2>&1 || {
+		log "swanctl --load-all in $1 failed:"
+		sed 's/^/    /' "$LAB_DIR/$1.load.out"
+		return 1
+	}
+}
+# ike_restart: gw1's charon stops (SIGINT: it takes its SAs and SPs out of the
+# kernel, as an IKE daemon's restart does), starts again and initiates the tunnel.
+ike_stop_gw1() {
+	bg_stop charon-gw1
+}
+ike_start_gw1() {
+	ike_charon_start gw1
+	ike_charon_load gw1 || return 1
+	swanctl_in gw1 --initiate --child lab --timeout 30 >"$LAB_DIR/initiate.out" 2>&1 || {
+		log "IKE initiation failed:"
+		tail -n 20 "$LAB_DIR/initiate.out" | sed 's/^/    /'
+		return 1
+	}
 }
 
 # --- rebuilding the lab within a scenario ----------------------------------------------

@@ -1,0 +1,92 @@
+#!/bin/sh
+# The IKE daemon restarts under a stream of new flows.  gw1's tunnel is strongSwan's
+# (IKEv2, 10.0.2.0/24 <-> 192.168.0.0/16); its NAT exempts the tunnel's traffic and
+# masquerades the rest, as operators configure it.  When charon stops it takes its SAs
+# and SPs out of the kernel, and until it is back the tunnel's flows leave by the route,
+# in clear: without ipsecguardd the wire shows them.  With ipsecguardd --mode enforce,
+# which remembers what the SPs protected, not one plaintext packet of the stream reaches
+# the wire while the SPs are gone, each flow is named tunnel-down, and once the tunnel
+# is back the flows go through ESP again.
+. /scenarios/lib.sh
+
+lab_have_ike || skip "strongSwan (charon, swanctl) not in the image"
+lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
+lab_up
+lab_ike aes128gcm16 || fail "IKEv2 tunnel did not come up"
+nsx gw1 nft -f - <<EOF || fail "gw1's nat table"
+table ip fw {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr $LAB_LEFT_NET ip daddr $LAB_RIGHT_NET return
+		oifname "wan" masquerade
+	}
+}
+EOF
+
+# stream_start: a new UDP flow (a new socket: a new source port) to host2 port 7000
+# every 50 ms until stream_stop; stream_sent: how many so far.
+stream_start() {
+	rm -f "$LAB_DIR/stream.stop" "$LAB_DIR/stream.n"
+	(
+		n=0
+		while [ ! -e "$LAB_DIR/stream.stop" ]; do
+			echo "flow $n" | nsx host socat -u - UDP4-SENDTO:$LAB_HOST2:7000 2>/dev/null
+			n=$((n + 1))
+			echo $n >"$LAB_DIR/stream.n"
+			sleep 0.05
+		done
+	) &
+	STREAM_PID=$!
+}
+stream_stop() {
+	: >"$LAB_DIR/stream.stop"
+	wait "$STREAM_PID" 2>/dev/null
+}
+stream_sent() { cat "$LAB_DIR/stream.n" 2>/dev/null || echo 0; }
+stream_past() { [ "$(stream_sent)" -ge "$1" ]; }
+no_sp() { [ "$(ip -n gw1 xfrm policy list dir out | grep -c "src $LAB_LEFT_NET")" = 0 ]; }
+have_sp() { ! no_sp; }
+
+# restart_under_stream NAME: charon stops and starts again while the stream runs,
+# the wire captured; PLAIN is then the stream's plaintext on the wire.
+restart_under_stream() {
+	wire_start "$1"
+	stream_start
+	wait_for 20 stream_past 5 || fail "$1: the stream did not start"
+	ike_stop_gw1
+	wait_for 20 no_sp || fail "$1: gw1's SPs did not go with charon"
+	_s0=$(stream_sent)
+	wait_for 30 stream_past $((_s0 + 20)) || fail "$1: the stream stalled"
+	log "$1: $(($(stream_sent) - _s0)) new flows while gw1's SPs were gone"
+	ike_start_gw1 || fail "$1: IKE did not come back"
+	wait_for 20 have_sp || fail "$1: gw1's SPs did not come back"
+	_s0=$(stream_sent)
+	wait_for 30 stream_past $((_s0 + 10)) || fail "$1: the stream stalled"
+	stream_stop
+	wire_stop "$1"
+	PLAIN=$(capture_count "$1" udp and dst port 7000)
+	log "$1: $(stream_sent) flows; plaintext on the wire: $PLAIN"
+}
+
+# --- without the daemon ------------------------------------------------------------
+restart_under_stream bare
+expect_ge "without ipsecguardd the restart is a plaintext window" "$PLAIN" 5
+nsx gw1 conntrack -F >/dev/null 2>&1
+
+# --- enforce -----------------------------------------------------------------------
+daemon_start steady gw1 --mode enforce
+expect_eq "tunnel up: pings through it" "$(pings host $LAB_HOST2 3)" 3
+restart_under_stream enforce
+expect_eq "enforce: plaintext of the stream on the wire while the SPs were gone" "$PLAIN" 0
+expect_ge "the stream's flows after the restart went through ESP" \
+	"$(capture_count enforce esp and src $LAB_GW1_WAN)" 10
+expect_eq "tunnel back: pings through it" "$(pings host $LAB_HOST2 3)" 3
+L=$(daemon_log steady)
+daemon_stop steady
+log_show "$L" reason=tunnel-down
+expect_ge "the flows of the tunnel that was down are named tunnel-down and dropped" \
+	"$(log_last "$L" reasons.tunnel-down.drop event=stats)" 5
+expect_ge "naming the remembered selector" \
+	"$(log_count "$L" reason=tunnel-down verdict=drop remembered.src=$LAB_LEFT_NET \
+		remembered.dst=$LAB_RIGHT_NET)" 1
+expect_eq "nothing called nat-before-ipsec" "$(log_count "$L" reason=nat-before-ipsec)" 0
