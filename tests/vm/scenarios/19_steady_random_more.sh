@@ -1,0 +1,4 @@
+#!/bin/sh
+# 18_steady_random with two more seeds.
+SPDRAND_SEEDS="31 43"
+. /scenarios/18_steady_random.sh
