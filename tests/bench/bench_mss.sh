@@ -15,6 +15,9 @@
 #            events, here an ACQUIRE per connection (the SP's template has no SA)
 #   daemon   ipsecguardd --mss 1300: SYN and SYN/ACK clamped by the per-SP rules it
 #            keeps in its mss chain, each clamp copied to it through nflog
+#   before   enforce mode of another build of ipsecguardd, BENCH_BEFORE=path/to/it
+#            (an older tree's, to compare with "enforce" in the same run); it is
+#            given only the options every build knows
 # Usage: bench_mss.sh [CONNECTIONS per run, default 20000] [ROUNDS, default 3] [nat]
 # BENCH_VARIANTS="none guard ..." runs only those (the first is the ratios' base).
 # With "nat" the gateway is first set up as gateways are: MASQUERADE on the WAN with
@@ -76,16 +79,27 @@ run() {
 		notap) set -- notap --no-log-pass --pre-nat-tap off ;;
 		idle) set -- idle --no-log-pass --no-hooks ;;
 		daemon) set -- daemon --mss 1300 --no-log-pass ;;
+		before)
+			[ -x "${BENCH_BEFORE:-}" ] || fail "variant before: BENCH_BEFORE names no program"
+			set -- before --mode enforce --no-log-pass ;;
 		*) fail "unknown variant $1" ;;
 		esac
 		_v=$1
 		shift
-		daemon_start --queue 80 "$@"
+		if [ "$_v" = before ]; then
+			DAEMON_BIN=$BENCH_BEFORE DAEMON_OWN_OPTS=no
+			daemon_start --queue 80 "$@"
+			unset DAEMON_BIN DAEMON_OWN_OPTS
+		else
+			daemon_start --queue 80 "$@"
+		fi
 		echo "$_v $(rate)" >>"$TMPD/r"
 		daemon_stop >/dev/null
 		# enforce keeps its tables when it stops
 		in_gw nft delete table ip ipsecguard 2>/dev/null
-		in_gw nft delete table ip6 ipsecguard 2>/dev/null ;;
+		in_gw nft delete table ip6 ipsecguard 2>/dev/null
+		in_gw nft delete table ip ipsecguard_backstop 2>/dev/null
+		in_gw nft delete table ip6 ipsecguard_backstop 2>/dev/null ;;
 	esac
 }
 

@@ -123,9 +123,13 @@ daemon_start() {
 	DAEMON_LOG=$TMPD/verdicts.jsonl
 	DAEMON_ERR=$TMPD/daemon.err
 	: >"$DAEMON_LOG"
-	# what it remembers and its control socket: the test's own, never the host's
-	bg ip netns exec "$NS_GW" "$BUILD/ipsecguardd" --log "$DAEMON_LOG" \
-		--state-dir "$TMPD/state" --control "$TMPD/ctl.sock" "$@" 2>"$DAEMON_ERR"
+	# what it remembers and its control socket: the test's own, never the host's.
+	# DAEMON_BIN runs another build (a bench's tree before); DAEMON_OWN_OPTS=no leaves
+	# out the options a build before them would not know.
+	set -- --log "$DAEMON_LOG" "$@"
+	[ "${DAEMON_OWN_OPTS:-yes}" = no ] ||
+		set -- --state-dir "$TMPD/state" --control "$TMPD/ctl.sock" "$@"
+	bg ip netns exec "$NS_GW" "${DAEMON_BIN:-$BUILD/ipsecguardd}" "$@" 2>"$DAEMON_ERR"
 	DAEMON_PID=$LAST_PID
 	i=0
 	until grep -q 'ipsecguardd: mode' "$DAEMON_ERR" 2>/dev/null; do
