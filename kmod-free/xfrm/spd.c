@@ -17,6 +17,19 @@
  * minimum by (priority, pos) over the per-category minima by (priority, list place).
  * That is what igd_spd_lookup() computes, with categories assigned as the kernel does
  * (xfrm_policy_inexact_alloc_chain(), policy_hash_bysel()).
+ *
+ * What pos is depends on the kernel (enum igd_spd_order):
+ *  - Linux 6.12 on: one counter per namespace, the next value for every policy linked,
+ *    an update included.  A tie goes to the policy linked first.
+ *  - before: pos is never set on exact policies (0).  Every inexact insert renumbers
+ *    the one list of all inexact policies of its direction (any family, type, if_id:
+ *    priority, then insertion, an update at its old place) 0, 1, 2, ...; a delete
+ *    renumbers nothing.  Among inexact policies pos follows their list order, so the
+ *    tie between two is the list's; the fold replaces its candidate unless the
+ *    candidate's pos is lower, so an exact policy (0) keeps a tie only against an
+ *    inexact one whose pos is not 0: the one at the head of that list at the last
+ *    inexact insert has 0 and beats it.  The table keeps per direction which policy
+ *    got pos 0 (pos0) and the list's head (by (priority, slot)) to know the next one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -74,6 +87,7 @@ struct spd_ent {
 	uint64_t pos;		/* kernel pos: link order */
 	uint64_t slot;		/* place in the kernel list among equal priorities */
 	struct igd_spd *owner;
+	bool inexact;		/* in the kernel's inexact lists, not its exact hash */
 };
 
 struct spd_bin {
@@ -97,6 +111,12 @@ struct igd_spd {
 	uint64_t next_pos;
 	uint64_t generation;
 	uint8_t lbits[2], rbits[2];	/* [0] IPv4, [1] IPv6 */
+	enum igd_spd_order order;
+	/* IGD_SPD_ORDER_LIST: per direction, the inexact policy whose pos is 0 (none
+	 * when it was deleted since the last inexact insert) and the head of the
+	 * direction's inexact list (head_known false: find it again when needed) */
+	struct spd_ent *pos0[IGD_DIR_MAX], *head[IGD_DIR_MAX];
+	bool head_known[IGD_DIR_MAX];
 };
 
 static int fam_idx(int family)
@@ -537,8 +557,52 @@ static void age_push_newest(struct igd_spd *spd, struct spd_ent *e)
 	spd->newest = e;
 }
 
+/* --- pos before Linux 6.12 (IGD_SPD_ORDER_LIST) ------------------------------------ */
+
+/* The head of direction @dir's inexact list: the lowest (priority, slot). */
+static struct spd_ent *list_head(struct igd_spd *spd, int dir)
+{
+	struct spd_ent *e, *h = NULL;
+
+	if (spd->head_known[dir])
+		return spd->head[dir];
+	for (e = spd->newest; e; e = e->older)
+		if (e->inexact && e->sp.dir == dir && (!h || ent_before(e, h)))
+			h = e;
+	spd->head[dir] = h;
+	spd->head_known[dir] = true;
+	return h;
+}
+
+/* @e joins its direction's inexact list; the kernel renumbers the list, @old (the
+ * policy @e replaces, still in the list) included. */
+static void list_insert(struct igd_spd *spd, struct spd_ent *e)
+{
+	int dir = e->sp.dir;
+	struct spd_ent *h = list_head(spd, dir);
+
+	/* an update at the head's own place (same slot) goes before it */
+	if (!h || ent_before(e, h) ||
+	    (e->sp.priority == h->sp.priority && e->slot == h->slot))
+		h = e;
+	spd->head[dir] = spd->pos0[dir] = h;
+}
+
+static void list_remove(struct igd_spd *spd, struct spd_ent *e)
+{
+	int dir = e->sp.dir;
+
+	if (!e->inexact || dir >= IGD_DIR_MAX)
+		return;
+	if (spd->pos0[dir] == e)
+		spd->pos0[dir] = NULL;	/* its successor keeps pos 1 */
+	if (spd->head[dir] == e)
+		spd->head_known[dir] = false;
+}
+
 static void ent_destroy(struct igd_spd *spd, struct spd_ent *e)
 {
+	list_remove(spd, e);
 	cls_remove(spd, e);
 	idx_unlink(spd, e);
 	age_unlink(spd, e);
@@ -551,13 +615,27 @@ static void ent_destroy(struct igd_spd *spd, struct spd_ent *e)
 int igd_spd_new(struct igd_spd **spdp)
 {
 	struct igd_spd *spd = calloc(1, sizeof(*spd));
+	unsigned int d;
 
 	if (!spd)
 		return -ENOMEM;
 	spd->lbits[0] = spd->rbits[0] = 32;
 	spd->lbits[1] = spd->rbits[1] = 128;
+	spd->order = igd_spd_order_running();
+	for (d = 0; d < IGD_DIR_MAX; d++)
+		spd->head_known[d] = true;	/* empty */
 	*spdp = spd;
 	return 0;
+}
+
+void igd_spd_set_order(struct igd_spd *spd, enum igd_spd_order order)
+{
+	spd->order = order;
+}
+
+enum igd_spd_order igd_spd_get_order(const struct igd_spd *spd)
+{
+	return spd->order;
 }
 
 void igd_spd_free(struct igd_spd *spd)
@@ -611,12 +689,15 @@ int igd_spd_add(struct igd_spd *spd, const struct igd_sp *sp)
 	e->owner = spd;
 	e->pos = ++spd->next_pos;
 	e->slot = e->pos;
+	e->inexact = sp->dir < IGD_DIR_MAX && spd_cat_of(spd, sp) != CAT_EXACT;
 	old = idx_find(spd, sp->index);
 	/* An update keeping the priority takes the old policy's place in the kernel's
 	 * list (xfrm_policy_insert_list()); any other change goes behind its peers. */
 	if (old && old->sp.priority == sp->priority && old->sp.type == sp->type &&
 	    old->sp.dir == sp->dir && sel_same(&old->sp.sel, &sp->sel))
 		e->slot = old->slot;
+	if (e->inexact)
+		list_insert(spd, e);
 	if (old)
 		ent_destroy(spd, old);
 	err = cls_insert(spd, e);
@@ -670,10 +751,15 @@ int igd_spd_set_hthresh(struct igd_spd *spd, int family, uint8_t lbits, uint8_t 
 	spd->lbits[f] = lbits;
 	spd->rbits[f] = rbits;
 	/* The kernel's xfrm_hash_rebuild() re-inserts every policy by age. */
-	for (e = spd->oldest; e; e = e->newer)
+	for (e = spd->oldest; e; e = e->newer) {
+		list_remove(spd, e);
 		cls_remove(spd, e);
+	}
 	for (e = spd->oldest; e; e = e->newer) {
 		e->slot = e->pos;
+		e->inexact = e->sp.dir < IGD_DIR_MAX && spd_cat_of(spd, &e->sp) != CAT_EXACT;
+		if (e->inexact)
+			list_insert(spd, e);
 		if (!err)
 			err = cls_insert(spd, e);
 	}
@@ -702,6 +788,18 @@ static void flow_sel_ports(const struct igd_flow *f, uint16_t *sport, uint16_t *
 		*sport = 0;
 		*dport = 0;
 	}
+}
+
+/* The kernel's fold (__xfrm_policy_eval_candidates()): candidate @c, of a list after
+ * @ret's, at @ret's priority replaces @ret unless @ret's pos is lower. */
+static bool fold_keeps(const struct igd_spd *spd, const struct spd_group *ret,
+		       const struct spd_group *c)
+{
+	if (spd->order == IGD_SPD_ORDER_INSERT)
+		return ret->pos < c->pos;
+	if (!ret->head->inexact)	/* pos 0 */
+		return c->head != spd->pos0[c->head->sp.dir];
+	return ret->slot < c->slot;	/* pos follows the one inexact list */
 }
 
 /* The kernel's comparison inside one list: priority, then list place. */
@@ -779,13 +877,14 @@ static const struct spd_ent *lookup_bytype(const struct spd_bin *bin,
 		if (i == before || (i < bin->n && bin->shapes[i]->minprio > best_prio))
 			break;
 	}
-	/* the kernel's fold over its lists: priority, then pos */
+	/* the kernel's fold over its lists, exact first: priority, then pos */
 	for (i = 0; i < CAT_MAX; i++) {
 		const struct spd_group *c = best[i];
 
 		if (!c)
 			continue;
-		if (!ret || c->prio < ret->prio || (c->prio == ret->prio && c->pos < ret->pos))
+		if (!ret || c->prio < ret->prio ||
+		    (c->prio == ret->prio && !fold_keeps(spd, ret, c)))
 			ret = c;
 	}
 	return ret ? ret->head : NULL;

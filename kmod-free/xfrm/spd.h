@@ -3,16 +3,19 @@
  * igd_spd_lookup() answers what xfrm_policy_lookup() answers (net/xfrm/xfrm_policy.c):
  * policies of type sub are consulted before type main; within a type a policy is a
  * candidate when family, if_id, mark ((flow mark & mark_m) == mark_v) and selector
- * match; the lowest priority value wins and a tie goes to the older policy.
+ * match; the lowest priority value wins and a tie goes by the kernel's pos.
  *
- * "Older" follows the kernel's own bookkeeping: every policy linked into the SPD gets
- * the next position (pos); an update that replaces a policy links a new one.  The kernel
+ * From Linux 6.12 "pos" is age: every policy linked into the SPD gets the next
+ * position; an update that replaces a policy links a new one (before 6.12 see enum
+ * igd_spd_order).  The kernel
  * keeps policies in lists (one exact hash chain, four inexact candidate lists) ordered by
  * priority and insertion, and compares the head matches of those lists by pos.  An update
  * that keeps the priority takes the old policy's place in its list while getting a new
  * pos; the table models that too (see igd_spd_add()).  What it cannot know: after a full
  * re-dump, list places inherited through such updates are gone (a dump does not carry
- * them), and the kernel also renumbers them when inexact tree nodes merge.
+ * them), and the kernel also renumbers them when inexact tree nodes merge; before 6.12
+ * likewise the numbers a delete left stale, and the pos an exact policy kept from
+ * being inexact before a hash threshold change (taken as 0).
  *
  * Ownership: the table owns its policies.  igd_spd_add() copies the caller's struct.
  * Pointers returned by lookup/get/iteration stay valid until the next change to the
@@ -117,7 +120,27 @@ struct igd_flow {
 
 struct igd_spd;
 
+/* How the kernel breaks a tie between equal priorities (its policies' pos):
+ * IGD_SPD_ORDER_INSERT (Linux 6.12 on): the policy linked first wins, an update counts
+ * as linked anew.  IGD_SPD_ORDER_LIST (before): pos is a place in the one list of a
+ * direction's inexact policies, renumbered at each inexact insert; exact policies
+ * (full-length selectors) have 0, so the first inexact policy of that list beats an
+ * exact one of its priority and every other inexact one loses to it (see spd.c). */
+enum igd_spd_order {
+	IGD_SPD_ORDER_INSERT,
+	IGD_SPD_ORDER_LIST,
+};
+/* The order of a kernel by its release string ("6.1.0-57-cloud-amd64"); INSERT for
+ * one it cannot read. */
+enum igd_spd_order igd_spd_order_of_release(const char *release);
+/* The running kernel's (uname), read once. */
+enum igd_spd_order igd_spd_order_running(void);
+const char *igd_spd_order_name(enum igd_spd_order order);
+
+/* A new table follows the running kernel's order. */
 int igd_spd_new(struct igd_spd **spd);
+void igd_spd_set_order(struct igd_spd *spd, enum igd_spd_order order);
+enum igd_spd_order igd_spd_get_order(const struct igd_spd *spd);
 void igd_spd_free(struct igd_spd *spd);
 
 /* Adds a copy of @sp as the newest policy.  When a policy with the same index exists it

@@ -39,6 +39,16 @@ static struct igd_flow mkflow(const char *src, const char *dst, uint8_t proto,
 	return f;
 }
 
+/* A table with the tie-break of Linux 6.12 on, unless a test asks for the one before. */
+static struct igd_spd *newspd(enum igd_spd_order order)
+{
+	struct igd_spd *spd;
+
+	igd_spd_new(&spd);
+	igd_spd_set_order(spd, order);
+	return spd;
+}
+
 static uint32_t look(struct igd_spd *spd, int dir, const struct igd_flow *f)
 {
 	const struct igd_sp *sp = igd_spd_lookup(spd, dir, f);
@@ -114,14 +124,13 @@ static void test_icmp_and_portless(void)
 
 static void test_priority_age(void)
 {
-	struct igd_spd *spd;
+	struct igd_spd *spd = newspd(IGD_SPD_ORDER_INSERT);
 	struct igd_sp a = mksp(IGD_DIR_OUT, "10.0.0.0", 8, "0.0.0.0", 0, 100);
 	struct igd_sp b = mksp(IGD_DIR_OUT, "10.1.2.0", 24, "192.168.0.0", 16, 100);
 	struct igd_sp c = mksp(IGD_DIR_OUT, "10.1.2.3", 32, "192.168.1.1", 32, 100);
 	struct igd_sp d = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 50);
 	struct igd_flow f = mkflow("10.1.2.3", "192.168.1.1", IPPROTO_UDP, 1, 2);
 
-	igd_spd_new(&spd);
 	igd_spd_add(spd, &a);
 	igd_spd_add(spd, &b);
 	igd_spd_add(spd, &c);
@@ -148,13 +157,12 @@ static void test_priority_age(void)
  * against another list it compares by its new position. */
 static void test_update_place(void)
 {
-	struct igd_spd *spd;
+	struct igd_spd *spd = newspd(IGD_SPD_ORDER_INSERT);
 	struct igd_sp a = mksp(IGD_DIR_OUT, "10.1.0.0", 16, "0.0.0.0", 0, 7);
 	struct igd_sp b = mksp(IGD_DIR_OUT, "10.1.2.0", 24, "0.0.0.0", 0, 7);
 	struct igd_sp c = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 7);
 	struct igd_flow f = mkflow("10.1.2.3", "1.2.3.4", IPPROTO_UDP, 1, 2);
 
-	igd_spd_new(&spd);
 	igd_spd_add(spd, &a);	/* saddr list */
 	igd_spd_add(spd, &b);	/* saddr list, same node */
 	igd_spd_add(spd, &c);	/* any list */
@@ -171,14 +179,13 @@ static void test_update_place(void)
 
 static void test_sub_mark_ifid(void)
 {
-	struct igd_spd *spd;
+	struct igd_spd *spd = newspd(IGD_SPD_ORDER_INSERT);
 	struct igd_sp m = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 0);
 	struct igd_sp s = mksp(IGD_DIR_OUT, "10.0.0.0", 8, "0.0.0.0", 0, 1000);
 	struct igd_sp k = mksp(IGD_DIR_FWD, "0.0.0.0", 0, "0.0.0.0", 0, 0);
 	struct igd_sp i = mksp(IGD_DIR_FWD, "0.0.0.0", 0, "0.0.0.0", 0, 0);
 	struct igd_flow f = mkflow("10.1.2.3", "1.2.3.4", IPPROTO_TCP, 1, 2);
 
-	igd_spd_new(&spd);
 	s.type = IGD_PTYPE_SUB;
 	igd_spd_add(spd, &m);
 	igd_spd_add(spd, &s);
@@ -209,7 +216,7 @@ static void test_sub_mark_ifid(void)
 
 static void test_v6_and_iter(void)
 {
-	struct igd_spd *spd;
+	struct igd_spd *spd = newspd(IGD_SPD_ORDER_INSERT);
 	struct igd_sp a = mksp(IGD_DIR_OUT, "2001:db8::", 32, "2001:db8:1::", 48, 5);
 	struct igd_sp b = mksp(IGD_DIR_OUT, "2001:db8::1", 128, "2001:db8:1::1", 128, 5);
 	struct igd_sp c = mksp(IGD_DIR_IN, "::", 0, "::", 0, 1);
@@ -217,7 +224,6 @@ static void test_v6_and_iter(void)
 	const struct igd_sp *sp;
 	int n = 0;
 
-	igd_spd_new(&spd);
 	c.action = IGD_SP_BLOCK;
 	igd_spd_add(spd, &a);
 	igd_spd_add(spd, &b);
@@ -234,6 +240,74 @@ static void test_v6_and_iter(void)
 	igd_spd_flush(spd, IGD_PTYPE_MAIN);
 	is_int(igd_spd_count(spd), 0, "flush");
 	igd_spd_free(spd);
+}
+
+/* Ties before Linux 6.12: exact policies have pos 0; an inexact one has its place in
+ * the direction's inexact list as of the last inexact insert. */
+static void test_list_order(void)
+{
+	struct igd_spd *spd;
+	struct igd_sp a = mksp(IGD_DIR_OUT, "10.0.2.0", 24, "192.168.0.0", 16, 400);
+	struct igd_sp b = mksp(IGD_DIR_OUT, "10.0.2.33", 32, "192.168.1.10", 32, 400);
+	struct igd_sp x = mksp(IGD_DIR_OUT, "172.16.0.0", 16, "0.0.0.0", 0, 100);
+	struct igd_sp y = mksp(IGD_DIR_OUT, "172.17.0.0", 16, "0.0.0.0", 0, 900);
+	struct igd_sp v6 = mksp(IGD_DIR_OUT, "2001:db8::", 32, "::", 0, 1);
+	struct igd_flow f = mkflow("10.0.2.33", "192.168.1.10", IPPROTO_ICMP, 8, 0);
+
+	spd = newspd(IGD_SPD_ORDER_LIST);
+	igd_spd_add(spd, &a);
+	igd_spd_add(spd, &b);
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: inexact a alone in its list (pos 0) beats exact b");
+	igd_spd_free(spd);
+	spd = newspd(IGD_SPD_ORDER_INSERT);
+	igd_spd_add(spd, &b);
+	igd_spd_add(spd, &a);
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "insert: exact b linked first wins");
+	igd_spd_free(spd);
+	spd = newspd(IGD_SPD_ORDER_LIST);
+	igd_spd_add(spd, &b);
+	igd_spd_add(spd, &a);
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: a newer inexact at pos 0 still beats exact b");
+	igd_spd_free(spd);
+
+	spd = newspd(IGD_SPD_ORDER_LIST);
+	igd_spd_add(spd, &x);	/* heads the list: a gets pos 1 */
+	igd_spd_add(spd, &a);
+	igd_spd_add(spd, &b);
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
+	       "list: an unrelated inexact policy ahead of a gives a pos 1, exact b wins");
+	igd_spd_del(spd, x.index);
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "list: a delete renumbers nothing");
+	igd_spd_add(spd, &y);	/* any insert renumbers: a is 0 */
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: the next inexact insert makes a pos 0");
+	igd_spd_add(spd, &v6);	/* another family, same direction: heads the list */
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "list: one list for all families");
+	igd_spd_del(spd, v6.index);
+	a.tmpl[0].reqid = 5;
+	igd_spd_add(spd, &a);	/* an update at its own place, ahead of the old one */
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: an update of the head keeps pos 0");
+	a.priority = 401;
+	igd_spd_add(spd, &a);	/* the old one held pos 0 and is gone */
+	b.priority = 401;
+	igd_spd_add(spd, &b);
+	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
+	       "list: after an update away from the head no policy has pos 0");
+	igd_spd_free(spd);
+
+	spd = newspd(IGD_SPD_ORDER_INSERT);
+	a.priority = b.priority = 400;
+	igd_spd_add(spd, &x);
+	igd_spd_add(spd, &a);
+	igd_spd_add(spd, &b);
+	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "insert: a linked before b wins whatever x");
+	igd_spd_free(spd);
+
+	is_int(igd_spd_order_of_release("6.1.0-57-cloud-amd64"), IGD_SPD_ORDER_LIST, "6.1 numbers lists");
+	is_int(igd_spd_order_of_release("5.14.0-427.el9.x86_64"), IGD_SPD_ORDER_LIST, "5.14 too");
+	is_int(igd_spd_order_of_release("6.11.11"), IGD_SPD_ORDER_LIST, "6.11 too");
+	is_int(igd_spd_order_of_release("6.12.0"), IGD_SPD_ORDER_INSERT, "6.12 counts links");
+	is_int(igd_spd_order_of_release("7.0"), IGD_SPD_ORDER_INSERT, "7.0 too");
+	is_int(igd_spd_order_of_release("weird"), IGD_SPD_ORDER_INSERT, "unreadable: the newer");
 }
 
 /* --- randomized cross-check ------------------------------------------------------ */
@@ -270,7 +344,7 @@ static void test_random(void)
 {
 	static struct igd_sp pol[NPOL];
 	union igd_addr hot[2][4];
-	struct igd_spd *spd;
+	struct igd_spd *spd = newspd(IGD_SPD_ORDER_INSERT);
 	int i, t, bad = 0;
 
 	for (i = 0; i < 4; i++) {
@@ -278,7 +352,6 @@ static void test_random(void)
 		hot[1][i].a6[0] = htonl(0x20010db8);
 		hot[1][i].a6[1] = rnd();
 	}
-	igd_spd_new(&spd);
 	for (i = 0; i < NPOL; i++) {
 		struct igd_sp *p = &pol[i];
 		int fam = rnd() % 3 ? 4 : 6;
@@ -331,6 +404,146 @@ static void test_random(void)
 	igd_spd_free(spd);
 }
 
+/* The kernel before 6.12, simulated plainly: one inexact list for the direction,
+ * renumbered at each inexact insert with the replaced policy still in it; exact
+ * policies pos 0; the lookup folds exact, then the inexact categories by pos. */
+#define LPOL 48
+
+struct kpol {
+	struct igd_sp sp;
+	uint64_t slot, pos;
+	int cat;			/* 0 exact, 1 both, 2 saddr, 3 daddr, 4 any */
+	bool live;
+};
+
+static int kcat(const struct igd_sp *sp)
+{
+	bool s_any = !sp->sel.saddr.a4 || sp->sel.plen_s < 16;
+	bool d_any = !sp->sel.daddr.a4 || sp->sel.plen_d < 16;
+
+	if (sp->sel.plen_s == 32 && sp->sel.plen_d == 32)
+		return 0;
+	return s_any && d_any ? 4 : d_any ? 2 : s_any ? 3 : 1;
+}
+
+static bool kbefore(const struct kpol *a, const struct kpol *b)
+{
+	return a->sp.priority < b->sp.priority ||
+	       (a->sp.priority == b->sp.priority && a->slot < b->slot);
+}
+
+/* every live inexact policy and @n (before @old at a shared place) get their index */
+static void krenumber(struct kpol *k, int nk, const struct kpol *n)
+{
+	int i, j;
+
+	for (i = 0; i < nk; i++) {
+		if (!k[i].live || !k[i].cat)
+			continue;
+		k[i].pos = 0;
+		for (j = 0; j < nk; j++)
+			if (j != i && k[j].live && k[j].cat &&
+			    (kbefore(&k[j], &k[i]) ||
+			     (!kbefore(&k[i], &k[j]) && &k[j] == n)))
+				k[i].pos++;
+	}
+}
+
+static uint32_t klookup(const struct kpol *k, int nk, const struct igd_flow *f)
+{
+	const struct kpol *prefer = NULL;
+	int cat, i;
+
+	for (cat = 0; cat < 5; cat++) {
+		const struct kpol *c = NULL;
+
+		for (i = 0; i < nk; i++)
+			if (k[i].live && k[i].cat == cat && igd_sel_match(&k[i].sp.sel, f) &&
+			    (!c || kbefore(&k[i], c)))
+				c = &k[i];
+		if (!c || (prefer && c->sp.priority > prefer->sp.priority))
+			continue;
+		if (prefer && c->sp.priority == prefer->sp.priority && prefer->pos < c->pos)
+			continue;
+		prefer = c;
+	}
+	return prefer ? prefer->sp.index : 0;
+}
+
+static void test_random_list(void)
+{
+	static const char *const addrs[] = { "10.0.2.0", "10.0.2.33", "192.168.1.10",
+					     "192.168.0.0", "0.0.0.0" };
+	static const unsigned int plens[] = { 0, 8, 16, 24, 32, 32 };
+	static struct kpol k[4 * LPOL];
+	struct igd_spd *spd = newspd(IGD_SPD_ORDER_LIST);
+	int nk = 0, step, t, bad = 0, i;
+	uint64_t slot = 0;
+
+	for (step = 0; step < 3000; step++) {
+		int op = rnd() % 8, live = 0;
+
+		for (i = 0; i < nk; i++)
+			live += k[i].live;
+		if (op < 4 && live < LPOL && nk < 4 * LPOL) {	/* add */
+			struct kpol *n = &k[nk++];
+
+			n->sp = mksp(IGD_DIR_OUT, addrs[rnd() % 5], plens[rnd() % 6],
+				     addrs[rnd() % 5], plens[rnd() % 6], rnd() % 4);
+			if (rnd() % 4 == 0) {	/* exact, for the flows below */
+				n->sp.sel.plen_s = n->sp.sel.plen_d = 32;
+				igd_addr_parse("10.0.2.33", &n->sp.sel.saddr);
+				igd_addr_parse("192.168.1.10", &n->sp.sel.daddr);
+			}
+			if (rnd() % 3 == 0)
+				n->sp.sel.proto = IPPROTO_ICMP;
+			n->slot = ++slot;
+			n->cat = kcat(&n->sp);
+			n->live = true;
+			n->pos = 0;
+			if (n->cat)
+				krenumber(k, nk, n);
+			igd_spd_add(spd, &n->sp);
+		} else if (op < 6 && live) {			/* update one */
+			struct kpol *o = NULL, *n;
+
+			while (!o || !o->live)
+				o = &k[rnd() % nk];
+			if (nk == 4 * LPOL)
+				continue;
+			n = &k[nk++];
+			*n = *o;
+			n->sp.tmpl[0].reqid++;
+			if (rnd() % 2)
+				n->sp.priority = rnd() % 4;
+			n->slot = n->sp.priority == o->sp.priority ? o->slot : ++slot;
+			n->pos = 0;
+			if (n->cat)
+				krenumber(k, nk, n);
+			o->live = false;
+			igd_spd_add(spd, &n->sp);
+		} else if (live) {				/* delete one */
+			struct kpol *o = NULL;
+
+			while (!o || !o->live)
+				o = &k[rnd() % nk];
+			o->live = false;
+			igd_spd_del(spd, o->sp.index);
+		}
+		for (t = 0; t < 20; t++) {
+			struct igd_flow f = mkflow(rnd() % 2 ? "10.0.2.33" : "10.0.2.7",
+						   rnd() % 2 ? "192.168.1.10" : "192.168.9.9",
+						   rnd() % 2 ? IPPROTO_ICMP : IPPROTO_UDP, 8, 0);
+
+			if (look(spd, IGD_DIR_OUT, &f) != klookup(k, nk, &f))
+				bad++;
+		}
+	}
+	is_int(bad, 0, "list order: 3000 random adds, updates and deletes agree with the kernel's "
+	       "renumbered list");
+	igd_spd_free(spd);
+}
+
 int main(void)
 {
 	test_selector();
@@ -340,5 +553,7 @@ int main(void)
 	test_sub_mark_ifid();
 	test_v6_and_iter();
 	test_random();
+	test_list_order();
+	test_random_list();
 	return tap_done();
 }
