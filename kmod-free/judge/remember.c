@@ -138,22 +138,43 @@ bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd, uint64_t n
 	return changed;
 }
 
-bool igd_memory_expire(struct igd_memory *m, uint64_t now)
+/* Drops the entries @gone says go; how many went. */
+static unsigned int memory_drop(struct igd_memory *m,
+				bool (*gone)(const struct igd_remembered *r, const void *arg),
+				const void *arg)
 {
+	unsigned int n = 0;
 	size_t i, k;
-	bool gone = false;
 
 	for (i = k = 0; i < m->n; i++) {
-		if (!m->v[i].live && m->v[i].last_s + m->hold_s <= now) {
-			gone = true;
+		if (gone(&m->v[i], arg)) {
+			n++;
 			continue;
 		}
 		m->v[k++] = m->v[i];
 	}
 	m->n = k;
-	if (gone)
+	if (n)
 		m->dirty = true;
-	return gone;
+	return n;
+}
+
+struct expiry {
+	uint64_t now, hold_s;
+};
+
+static bool expired(const struct igd_remembered *r, const void *arg)
+{
+	const struct expiry *x = arg;
+
+	return !r->live && r->last_s + x->hold_s <= x->now;
+}
+
+bool igd_memory_expire(struct igd_memory *m, uint64_t now)
+{
+	struct expiry x = { .now = now, .hold_s = m->hold_s };
+
+	return memory_drop(m, expired, &x) > 0;
 }
 
 const struct igd_remembered *igd_memory_match(const struct igd_memory *m,
@@ -171,25 +192,19 @@ const struct igd_remembered *igd_memory_match(const struct igd_memory *m,
 	return NULL;
 }
 
+/* Remembered for destinations inside @arg (a prefix), or any with NULL. */
+static bool inside(const struct igd_remembered *r, const void *arg)
+{
+	const struct igd_prefix *dst = arg;
+	const struct igd_sel *s = &r->sel;
+
+	return !dst || (s->family == dst->family && s->plen_d >= dst->plen &&
+			igd_addr_match(s->family, &s->daddr, &dst->addr, dst->plen));
+}
+
 unsigned int igd_memory_forget(struct igd_memory *m, const struct igd_prefix *dst)
 {
-	unsigned int gone = 0;
-	size_t i, k;
-
-	for (i = k = 0; i < m->n; i++) {
-		const struct igd_sel *s = &m->v[i].sel;
-
-		if (!dst || (s->family == dst->family && s->plen_d >= dst->plen &&
-			     igd_addr_match(s->family, &s->daddr, &dst->addr, dst->plen))) {
-			gone++;
-			continue;
-		}
-		m->v[k++] = m->v[i];
-	}
-	m->n = k;
-	if (gone)
-		m->dirty = true;
-	return gone;
+	return memory_drop(m, inside, dst);
 }
 
 const char *igd_memory_line(const struct igd_remembered *r, char *buf, size_t len)

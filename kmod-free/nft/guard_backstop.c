@@ -110,72 +110,75 @@ static int backstop_put_family(struct igd_nft_batch *b, const struct igd_guard_c
 	       guard_put_exempt(b, bs, nfproto, sets, false);
 }
 
-int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-		       const struct igd_guard_sets *sets)
+typedef int (*backstop_put_fn)(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			       uint32_t nfproto, const struct igd_guard_sets *sets);
+
+/* @put for each family of the backstop, when the configuration has one. */
+static int backstop_each(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			 const struct igd_guard_sets *sets, backstop_put_fn put)
 {
 	struct igd_guard_cfg bs;
 	char name[128];
 	unsigned int i;
 	int ret = 0;
 
+	if (!cfg->backstop)
+		return 0;
 	backstop_cfg(cfg, &bs, name, sizeof(name));
-	if (!cfg->backstop)	/* one left by an earlier run (or mode) goes */
-		return igd_hooks_put_remove(b, name, 0);
 	for (i = 0; i < 2 && !ret; i++)
-		ret = backstop_put_family(b, &bs, backstop_families[i], sets);
+		ret = put(b, &bs, backstop_families[i], sets);
 	return ret;
+}
+
+int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		       const struct igd_guard_sets *sets)
+{
+	char name[128];
+
+	if (!cfg->backstop)	/* one left by an earlier run (or mode) goes */
+		return igd_hooks_put_remove(b, igd_guard_backstop_name(igd_hooks_table(
+							&cfg->hooks), name, sizeof(name)), 0);
+	return backstop_each(b, cfg, sets, backstop_put_family);
+}
+
+static int backstop_put_sets(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			     uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	return guard_put_set_content(b, bs, nfproto, IGD_GUARD_PROTECTED, sets, 1) ?:
+	       guard_put_set_content(b, bs, nfproto, IGD_GUARD_HELD, sets, 1);
 }
 
 int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			    const struct igd_guard_sets *sets)
 {
-	struct igd_guard_cfg bs;
-	char name[128];
-	unsigned int i;
-	int ret = 0;
+	return backstop_each(b, cfg, sets, backstop_put_sets);
+}
 
-	if (!cfg->backstop)
-		return 0;
-	backstop_cfg(cfg, &bs, name, sizeof(name));
-	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_PROTECTED,
-					    sets, 1) ?:
-		      guard_put_set_content(b, &bs, backstop_families[i], IGD_GUARD_HELD,
-					    sets, 1);
-	return ret;
+static int backstop_put_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			       uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	return guard_put_exempt(b, bs, nfproto, sets, true);
 }
 
 int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      const struct igd_guard_sets *sets)
 {
-	struct igd_guard_cfg bs;
-	char name[128];
-	unsigned int i;
-	int ret = 0;
-
-	if (!cfg->backstop)
-		return 0;
-	backstop_cfg(cfg, &bs, name, sizeof(name));
-	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_exempt(b, &bs, backstop_families[i], sets, true);
-	return ret;
+	return backstop_each(b, cfg, sets, backstop_put_exempt);
 }
 
-int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg)
+/* The postrouting chain again, for a new verdict generation. */
+static int backstop_put_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
+			    uint32_t nfproto, const struct igd_guard_sets *sets)
 {
-	struct igd_guard_cfg bs;
-	char name[128];
-	unsigned int i;
-	int ret = 0;
+	(void)sets;
+	return guard_flush(b, bs, nfproto, igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain) ?:
+	       backstop_put_rules(b, bs, nfproto);
+}
 
-	if (!cfg->backstop)
-		return 0;
-	backstop_cfg(cfg, &bs, name, sizeof(name));
-	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_flush(b, &bs, backstop_families[i],
-				  igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain) ?:
-		      backstop_put_rules(b, &bs, backstop_families[i]);
-	return ret;
+int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   const struct igd_guard_sets *sets)
+{
+	return backstop_each(b, cfg, sets, backstop_put_gen);
 }
 
 int igd_guard_backstop_install(const struct igd_guard_cfg *cfg,

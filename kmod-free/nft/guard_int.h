@@ -56,7 +56,8 @@ int guard_put_backstop_sets(struct igd_nft_batch *b, const struct igd_guard_cfg 
 int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      const struct igd_guard_sets *sets);
 /* ... its postrouting chain for the generation in cfg. */
-int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg);
+int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			   const struct igd_guard_sets *sets);
 
 /* guard_outer.c: the outer_ports set and the outer-nat copy rules at the top of
  * postrouting; the fragments chain's rules and the empty frag_out chain (IPv4). */

@@ -1010,8 +1010,16 @@ int igd_guard_install(const struct igd_guard_cfg *cfg, const struct igd_guard_se
 	return ret;
 }
 
-int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
-			 char *err, size_t errlen)
+typedef int (*guard_family_fn)(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto, const struct igd_guard_sets *sets);
+typedef int (*guard_backstop_fn)(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 const struct igd_guard_sets *sets);
+
+/* One transaction: @put for each family of the owned table, then @backstop; @what
+ * names it in errors. */
+static int guard_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+			guard_family_fn put, guard_backstop_fn backstop, const char *what,
+			char *err, size_t errlen)
 {
 	struct igd_nft_batch *b = igd_nft_batch_alloc();
 	unsigned int i;
@@ -1022,51 +1030,61 @@ int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard
 		return -ENOMEM;
 	}
 	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_PROTECTED,
-					    sets, 1) ?:
-		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_REQUIRED,
-					    sets, 1) ?:
-		      guard_put_set_content(b, cfg, guard_families[i], IGD_GUARD_HELD,
-					    sets, 1) ?:
-		      (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
-		       guard_put_decap_set(b, cfg, guard_families[i], sets, true) : 0) ?:
-		      (cfg->scope == IGD_SCOPE_PROTECTED ?
-		       guard_flush(b, cfg, guard_families[i], IGD_GUARD_COUNT_CHAIN) ?:
-		       guard_put_count_rules(b, cfg, guard_families[i], sets) : 0) ?:
-		      guard_put_gen(b, cfg, guard_families[i]);
-	ret = ret ?: guard_put_backstop_sets(b, cfg, sets) ?: guard_put_backstop_gen(b, cfg);
-	return guard_send(b, cfg, ret, "set update", err, errlen);
+		ret = put(b, cfg, guard_families[i], sets);
+	ret = ret ?: backstop(b, cfg, sets);
+	return guard_send(b, cfg, ret, what, err, errlen);
+}
+
+/* The sets, the rules drawn from them, and the verdict generation they start. */
+static int guard_put_sets_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				 uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	return guard_put_set_content(b, cfg, nfproto, IGD_GUARD_PROTECTED, sets, 1) ?:
+	       guard_put_set_content(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets, 1) ?:
+	       guard_put_set_content(b, cfg, nfproto, IGD_GUARD_HELD, sets, 1) ?:
+	       (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
+		guard_put_decap_set(b, cfg, nfproto, sets, true) : 0) ?:
+	       (cfg->scope == IGD_SCOPE_PROTECTED ?
+		guard_flush(b, cfg, nfproto, IGD_GUARD_COUNT_CHAIN) ?:
+		guard_put_count_rules(b, cfg, nfproto, sets) : 0) ?:
+	       guard_put_gen(b, cfg, nfproto);
+}
+
+static int guard_put_backstop_sets_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				       const struct igd_guard_sets *sets)
+{
+	return guard_put_backstop_sets(b, cfg, sets) ?: guard_put_backstop_gen(b, cfg, sets);
+}
+
+int igd_guard_set_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
+			 char *err, size_t errlen)
+{
+	return guard_update(cfg, sets, guard_put_sets_family, guard_put_backstop_sets_gen,
+			    "set update", err, errlen);
+}
+
+static int guard_put_gen_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	(void)sets;
+	return guard_put_gen(b, cfg, nfproto);
 }
 
 int igd_guard_gen_update(const struct igd_guard_cfg *cfg, char *err, size_t errlen)
 {
-	struct igd_nft_batch *b = igd_nft_batch_alloc();
-	unsigned int i;
-	int ret = 0;
+	return guard_update(cfg, NULL, guard_put_gen_family, guard_put_backstop_gen,
+			    "verdict generation", err, errlen);
+}
 
-	if (!b) {
-		snprintf(err, errlen, "nft: out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_gen(b, cfg, guard_families[i]);
-	ret = ret ?: guard_put_backstop_gen(b, cfg);
-	return guard_send(b, cfg, ret, "verdict generation", err, errlen);
+static int guard_put_exempt_family(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				   uint32_t nfproto, const struct igd_guard_sets *sets)
+{
+	return guard_put_exempt(b, cfg, nfproto, sets, true);
 }
 
 int igd_guard_exempt_update(const struct igd_guard_cfg *cfg, const struct igd_guard_sets *sets,
 			    char *err, size_t errlen)
 {
-	struct igd_nft_batch *b = igd_nft_batch_alloc();
-	unsigned int i;
-	int ret = 0;
-
-	if (!b) {
-		snprintf(err, errlen, "nft: out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < 2 && !ret; i++)
-		ret = guard_put_exempt(b, cfg, guard_families[i], sets, true);
-	ret = ret ?: guard_put_backstop_exempt(b, cfg, sets);
-	return guard_send(b, cfg, ret, "exemptions", err, errlen);
+	return guard_update(cfg, sets, guard_put_exempt_family, guard_put_backstop_exempt,
+			    "exemptions", err, errlen);
 }

@@ -19,17 +19,8 @@ count=${1:-100}
 lab_up
 in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
-FW=$TMPD/fw.nft
-cat >"$FW" <<'NFT'
-flush ruleset
-table ip fw {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-}
-NFT
-in_gw nft -f "$FW"
+FW=$GW_FW
+gw_masquerade
 
 # stats NAME FILE: median and max of the numbers in FILE
 stats() {

@@ -139,6 +139,34 @@ daemon_start() {
 	done
 }
 
+# peer_count NAME MATCH [NAME MATCH ...]: a counter NAME at the peer's prerouting for
+# each nft MATCH ("ip saddr 172.16.0.1 ip daddr 192.168.1.10"), in table ip seen;
+# seen NAME reads one, seen_reset zeroes them all.
+peer_count() {
+	_rules= _ctrs=
+	while [ $# -ge 2 ]; do
+		_rules="$_rules		$2 counter name \"$1\"
+"
+		_ctrs="$_ctrs	counter $1 { }
+"
+		shift 2
+	done
+	in_peer nft -f - <<NFT
+table ip seen {
+	chain in {
+		type filter hook prerouting priority 0;
+$_rules	}
+$_ctrs}
+NFT
+}
+seen() { in_peer nft list counter ip seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+seen_reset() { in_peer nft reset counters table ip seen >/dev/null; }
+
+# gw_masquerade: the gateway's firewall (native nft, table ip fw) masquerades all that
+# leaves its WAN, with no exemption; loading it again is a reload (flush ruleset).
+GW_FW=$TOP/tests/netns/fw_masquerade.nft
+gw_masquerade() { in_gw nft -f "$GW_FW"; }
+
 # Stops the daemon with SIGTERM and waits; returns its exit status.
 daemon_stop() {
 	kill -TERM "$DAEMON_PID" 2>/dev/null

@@ -20,18 +20,8 @@ in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
 in_gw iptables-legacy -t nat -A POSTROUTING -d 192.168.9.0/24 -j RETURN
 in_gw iptables-legacy -t nat -A POSTROUTING -o wan0 -j MASQUERADE
-in_peer nft -f - <<'NFT'
-table ip seen {
-	chain in {
-		type filter hook prerouting priority 0;
-		ip saddr 172.16.0.1 ip daddr 192.168.1.10 counter name "natted"
-		ip saddr 10.0.2.33 ip daddr 192.168.1.10 counter name "orig"
-	}
-	counter natted { }
-	counter orig { }
-}
-NFT
-seen() { in_peer nft list counter ip seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+peer_count natted "ip saddr 172.16.0.1 ip daddr 192.168.1.10" \
+	orig "ip saddr 10.0.2.33 ip daddr 192.168.1.10"
 # reading takes the xtables lock too: the test reads past the one it holds
 legacy_nat() { in_gw env XTABLES_LOCKFILE="$TMPD/read.lock" iptables-legacy -t nat -S POSTROUTING; }
 bg in_peer python3 -c '
@@ -45,7 +35,7 @@ wait_for 10 "the peer's listener" sh -c "ip netns exec $NS_PEER ss -Hltn 'sport 
 info "without the daemon the leak is there"
 check "a protected ping through the legacy MASQUERADE is answered" in_host ping -c1 -W2 192.168.1.10
 check "translated ($(seen natted))" [ "$(seen natted)" -ge 1 ]
-in_peer nft reset counters table ip seen >/dev/null
+seen_reset
 in_gw conntrack -F >/dev/null 2>&1
 
 export XTABLES_LOCKFILE=$TMPD/xtables.lock

@@ -20,18 +20,8 @@ in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
 in_gw iptables -t nat -A POSTROUTING -d 192.168.9.0/24 -j RETURN
 in_gw iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
-in_peer nft -f - <<'NFT'
-table ip seen {
-	chain in {
-		type filter hook prerouting priority 0;
-		ip saddr 172.16.0.1 ip daddr 192.168.0.0/16 counter name "natted"
-		ip saddr 10.0.2.33 ip daddr 192.168.9.10 counter name "clean"
-	}
-	counter natted { }
-	counter clean { }
-}
-NFT
-seen() { in_peer nft list counter ip seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+peer_count natted "ip saddr 172.16.0.1 ip daddr 192.168.0.0/16" \
+	clean "ip saddr 10.0.2.33 ip daddr 192.168.9.10"
 tables() { in_gw nft list tables | grep -c " ipsecguard\$"; }
 raw() { in_host python3 "$TOP/tests/netns/rawsend.py" 10.0.2.33 192.168.1.10 "$@"; }
 

@@ -18,30 +18,10 @@ need_bin ipsecguardd
 lab_up
 in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
-FW=$TMPD/fw.nft
-cat >"$FW" <<'NFT'
-flush ruleset
-table ip fw {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-}
-NFT
-in_gw nft -f "$FW"
-in_peer nft -f - <<'NFT'
-table ip seen {
-	chain in {
-		type filter hook prerouting priority 0;
-		ip saddr 172.16.0.1 ip daddr 192.168.1.10 udp dport 7000 counter name "natted"
-		ip saddr 10.0.2.33 ip daddr 192.168.1.10 counter name "clean"
-	}
-	counter natted { }
-	counter clean { }
-}
-NFT
-seen() { in_peer nft list counter ip seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
-seen_reset() { in_peer nft reset counters table ip seen >/dev/null; }
+FW=$GW_FW
+gw_masquerade
+peer_count natted "ip saddr 172.16.0.1 ip daddr 192.168.1.10 udp dport 7000" \
+	clean "ip saddr 10.0.2.33 ip daddr 192.168.1.10"
 tables() { in_gw nft list tables | grep -c " ipsecguard$1\$"; }
 sent() { cat "$TMPD/progress" 2>/dev/null || echo 0; }
 sent_at_least() { [ "$(sent)" -ge "$1" ]; }

@@ -13,28 +13,11 @@ need_bin ipsecguardd
 lab_up
 in_peer ip addr add 203.0.113.5/32 dev lo
 in_gw ip route add 203.0.113.5/32 via 172.16.0.2
-in_gw nft -f - <<'NFT'
-table ip fw {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-}
-NFT
-in_peer nft -f - <<'NFT'
-table ip seen {
-	chain in {
-		type filter hook prerouting priority 0;
-		ip saddr 172.16.0.1 udp dport 7001 counter name "late"
-		ip saddr 172.16.0.1 udp dport 7002 counter name "flagged"
-	}
-	counter late { }
-	counter flagged { }
-}
-NFT
+gw_masquerade
+peer_count late "ip saddr 172.16.0.1 udp dport 7001" \
+	flagged "ip saddr 172.16.0.1 udp dport 7002"
 SP="src 10.0.2.0/24 dst 192.168.0.0/16"
 TMPL="tmpl proto esp mode transport level use reqid 1"
-seen() { in_peer nft list counter ip seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 seen_at_least() { [ "$(seen "$1")" -ge "$2" ]; }
 progress() { cat "$TMPD/$1" 2>/dev/null || echo 0; }
 progress_at_least() { [ "$(progress "$1")" -ge "$2" ]; }

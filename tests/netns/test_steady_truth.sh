@@ -17,27 +17,9 @@ lab_up
 in_peer ip addr add 192.168.9.10/32 dev lo
 CTL=$TMPD/ctl.sock
 STATE=$TMPD/state
-in_gw nft -f - <<'NFT'
-table ip fw {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-}
-NFT
-in_peer nft -f - <<'NFT'
-table ip seen {
-	chain in {
-		type filter hook prerouting priority 0;
-		ip saddr 172.16.0.1 ip daddr 192.168.1.10 counter name "natted"
-		ip saddr 10.0.2.33 ip daddr 192.168.1.10 counter name "plain"
-	}
-	counter natted { }
-	counter plain { }
-}
-NFT
-seen() { in_peer nft list counter ip seen "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
-seen_reset() { in_peer nft reset counters table ip seen >/dev/null; }
+gw_masquerade
+peer_count natted "ip saddr 172.16.0.1 ip daddr 192.168.1.10" \
+	plain "ip saddr 10.0.2.33 ip daddr 192.168.1.10"
 TMPL="tmpl proto esp mode transport level use reqid 1"
 sp_tunnel() { in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 priority 200 $TMPL; }
 pings() { in_host ping -c "$2" -i 0.2 -W1 "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'; }
