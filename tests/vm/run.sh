@@ -12,7 +12,7 @@
 #      PASS/FAIL/SKIP lines and ends with "N passed, N failed[, N skipped]".
 # Logs: build/test-logs/vm-console.log (whole console), vm-<scenario>.log.
 # Usage: tests/vm/run.sh [PATTERN ...]   (substring filters on scenario names)
-# Environment: VM_TIMEOUT (whole VM, seconds, default 1200), VM_SCENARIO_TIMEOUT
+# Environment: VM_TIMEOUT (whole VM, seconds, default 2400), VM_SCENARIO_TIMEOUT
 #   (default 150), VM_MEM (MiB, default 1024), VM_SMP (default 2), VM_KERNEL_PKG,
 #   VM_STRONGSWAN=0 (leave strongSwan out of the image).
 set -u
@@ -22,7 +22,7 @@ vm=tests/vm
 logs=build/test-logs
 mkdir -p "$logs" "$vm/cache"
 console="$logs/vm-console.log"
-: "${VM_TIMEOUT:=1200}" "${VM_SCENARIO_TIMEOUT:=150}" "${VM_MEM:=1024}" "${VM_SMP:=2}"
+: "${VM_TIMEOUT:=2400}" "${VM_SCENARIO_TIMEOUT:=150}" "${VM_MEM:=1024}" "${VM_SMP:=2}"
 
 die() {
 	echo "vm: $*" >&2

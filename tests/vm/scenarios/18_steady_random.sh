@@ -1,4 +1,5 @@
 #!/bin/sh
+# vm-timeout: 450
 # A random-SPD differential with the kernel as the oracle.  For each case (seed and
 # number printed) gw1 gets a random set of out SPs — protect (the tunnel's SA, template
 # required), bypass (allow, no template) or block; nested and overlapping prefixes,
