@@ -49,8 +49,23 @@ static struct igd_remembered *memory_find(struct igd_memory *m, const struct igd
 	for (i = 0; i < m->n; i++) {
 		struct igd_remembered *r = &m->v[i];
 
-		if (r->mark_v == sp->mark_v && r->mark_m == sp->mark_m && r->if_id == sp->if_id &&
-		    memory_sel_eq(&r->sel, &sp->sel))
+		if (!r->via[0] && r->mark_v == sp->mark_v && r->mark_m == sp->mark_m &&
+		    r->if_id == sp->if_id && memory_sel_eq(&r->sel, &sp->sel))
+			return r;
+	}
+	return NULL;
+}
+
+static struct igd_remembered *memory_find_route(struct igd_memory *m,
+						const struct igd_prefix *dst)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		struct igd_remembered *r = &m->v[i];
+
+		if (r->via[0] && r->sel.family == dst->family && r->sel.plen_d == dst->plen &&
+		    memory_addr_eq(dst->family, &r->sel.daddr, &dst->addr))
 			return r;
 	}
 	return NULL;
@@ -105,7 +120,43 @@ static void memory_see(struct igd_memory *m, const struct igd_sp *sp, uint64_t n
 	r->live = true;
 }
 
-bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd, uint64_t now)
+/* A route into tunnel interface @f seen at @now: its entry is live. */
+static void memory_see_route(struct igd_memory *m, const struct igd_tunnel_route *rt,
+			     const struct igd_tunnel_if *f, uint64_t now)
+{
+	struct igd_remembered *r = memory_find_route(m, &rt->dst);
+
+	if (!r) {
+		r = memory_add(m);
+		if (!r) {
+			m->dropped++;
+			return;
+		}
+		r->sel.family = rt->dst.family;
+		r->sel.daddr = rt->dst.addr;
+		r->sel.plen_d = rt->dst.plen;
+		r->first_s = now;
+		r->was_live = true;
+		m->dirty = true;
+	}
+	if (strcmp(r->via, f->name)) {
+		memcpy(r->via, f->name, sizeof(r->via));
+		m->dirty = true;
+	}
+	r->last_s = now;
+	r->live = true;
+}
+
+/* An SP entry for a selector only a tunnel interface's lookup can match. */
+static bool memory_bound(const struct igd_remembered *r, const struct igd_tunnels *t)
+{
+	struct igd_sp sp = { .if_id = r->if_id, .mark_v = r->mark_v, .mark_m = r->mark_m };
+
+	return !r->via[0] && igd_sp_route_bound(&sp, t);
+}
+
+bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd,
+		     const struct igd_tunnels *tunnels, uint64_t now)
 {
 	const struct igd_sp *sp;
 	bool changed = false;
@@ -120,10 +171,23 @@ bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd, uint64_t n
 	}
 	if (spd)
 		igd_spd_for_each(spd, sp, IGD_DIR_OUT)
-			if (sp->type == IGD_PTYPE_MAIN && igd_sp_protecting(sp))
+			if (sp->type == IGD_PTYPE_MAIN && igd_sp_protecting(sp) &&
+			    !igd_sp_route_bound(sp, tunnels))
 				memory_see(m, sp, now);
+	for (i = 0; tunnels && i < tunnels->nroutes; i++) {
+		const struct igd_tunnel_if *f = igd_tunnels_if(tunnels, tunnels->routes[i].oif);
+
+		if (f && f->up)
+			memory_see_route(m, &tunnels->routes[i], f, now);
+	}
 	for (i = k = 0; i < m->n; i++) {
 		struct igd_remembered *r = &m->v[i];
+
+		if (memory_bound(r, tunnels)) {
+			changed = changed || !r->live;	/* was held */
+			m->dirty = true;
+			continue;
+		}
 
 		if (i < n && r->was_live != r->live)
 			changed = true;		/* went, or came back */
@@ -212,11 +276,12 @@ const char *igd_memory_line(const struct igd_remembered *r, char *buf, size_t le
 	char s[IGD_ADDRSTRLEN + 4], d[IGD_ADDRSTRLEN + 4];
 	const struct igd_sel *x = &r->sel;
 
-	snprintf(buf, len, "%u %s %s %u %u/%u %u/%u %u/%u %u %u %u %" PRIu64 " %" PRIu64,
+	snprintf(buf, len, "%u %s %s %u %u/%u %u/%u %u/%u %u %u %u %" PRIu64 " %" PRIu64 "%s%s",
 		 x->family, igd_prefix_str(x->family, &x->saddr, x->plen_s, s, sizeof(s)),
 		 igd_prefix_str(x->family, &x->daddr, x->plen_d, d, sizeof(d)), x->proto,
 		 x->sport, x->sport_mask, x->dport, x->dport_mask, r->mark_v, r->mark_m,
-		 r->if_id, r->sp_index, r->reqid, r->first_s, r->last_s);
+		 r->if_id, r->sp_index, r->reqid, r->first_s, r->last_s, r->via[0] ? " " : "",
+		 r->via);
 	return buf;
 }
 
@@ -250,18 +315,32 @@ static int memory_u64(const char *s, uint64_t *out)
 	return errno || *end ? -EINVAL : 0;
 }
 
+/* An interface name as the kernel allows one (dev_valid_name). */
+static int memory_ifname(const char *s, char *out)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n >= IGD_IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] <= ' ' || s[i] == 0x7f)
+			return -EINVAL;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 int igd_memory_parse_line(const char *line, struct igd_remembered *out)
 {
-	char buf[512], *f[12], *save = NULL, *t;
+	char buf[512], *f[13], *save = NULL, *t;
 	uint32_t fam, proto, sp, spm, dp, dpm;
 	unsigned int n = 0;
 
 	if (strlen(line) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, line);
-	for (t = strtok_r(buf, " \t", &save); t && n < 12; t = strtok_r(NULL, " \t", &save))
+	for (t = strtok_r(buf, " \t", &save); t && n < 13; t = strtok_r(NULL, " \t", &save))
 		f[n++] = t;
-	if (n != 12 || t)	/* too few fields, or more */
+	if (n < 12 || t)	/* too few fields, or more */
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (igd_num_u32(f[0], 4, 6, &fam) || (fam != 4 && fam != 6))
@@ -275,7 +354,8 @@ int igd_memory_parse_line(const char *line, struct igd_remembered *out)
 	    igd_num_u32(f[7], 0, UINT32_MAX, &out->if_id) ||
 	    igd_num_u32(f[8], 0, UINT32_MAX, &out->sp_index) ||
 	    igd_num_u32(f[9], 0, UINT32_MAX, &out->reqid) ||
-	    memory_u64(f[10], &out->first_s) || memory_u64(f[11], &out->last_s))
+	    memory_u64(f[10], &out->first_s) || memory_u64(f[11], &out->last_s) ||
+	    (n == 13 && memory_ifname(f[12], out->via)))
 		return -EINVAL;
 	out->sel.proto = (uint8_t)proto;
 	out->sel.sport = (uint16_t)sp;
@@ -385,8 +465,12 @@ void igd_memory_json(struct igd_json *j, const char *key, const struct igd_remem
 	}
 	if (r->if_id)
 		igd_json_uint(j, "if_id", r->if_id);
-	igd_json_uint(j, "sp", r->sp_index);
-	igd_json_uint(j, "reqid", r->reqid);
+	if (r->via[0]) {
+		igd_json_str(j, "via", r->via);
+	} else {
+		igd_json_uint(j, "sp", r->sp_index);
+		igd_json_uint(j, "reqid", r->reqid);
+	}
 	igd_json_bool(j, "live", r->live);
 	memory_time(j, "first_seen", r->first_s);
 	memory_time(j, "last_seen", r->last_s);

@@ -8,13 +8,20 @@
  * down.  The SPD is still the judge: a bypass or block SP that covers a flow decides
  * it, whatever is remembered.
  *
+ * On a route-based gateway the routes are the SPD's part: an SP bound to an xfrm
+ * interface's if_id or a VTI's key matches only inside that interface and is not
+ * remembered (tunnels.h); what is remembered instead is every network routed into a
+ * tunnel interface that is up (an entry with the interface's name, "via", and no SP).
+ * When the route goes (withdrawn, the interface down) traffic for that network leaves
+ * by another route in clear: a flow of a tunnel that is down, the same as above.
+ *
  * The table is kept in a file (igd_memory_save), one entry a line:
  *
  *   # ipsecguard remembered protections 1
- *   FAMILY SRC/LEN DST/LEN PROTO SPORT/MASK DPORT/MASK MARK/MASK IF_ID SP REQID FIRST LAST
+ *   FAMILY SRC/LEN DST/LEN PROTO SPORT/MASK DPORT/MASK MARK/MASK IF_ID SP REQID FIRST LAST [VIA]
  *
  * FIRST and LAST are seconds since the epoch: when the selector was first seen, and
- * when its SP was last in the SPD.  Written to a new file and renamed over the old, so
+ * when its SP (or route) was last there; VIA, a route's tunnel interface.  Written to a new file and renamed over the old, so
  * a crash leaves one or the other.  Not thread-safe; no allocation once loaded, but
  * for new selectors. */
 #ifndef IGD_REMEMBER_H
@@ -23,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nft/prefix_set.h"
+#include "route/tunnels.h"
 #include "xfrm/spd.h"
 
 #define IGD_MEMORY_MAX		4096
@@ -32,6 +40,7 @@ struct igd_remembered {
 	struct igd_sel sel;
 	uint32_t mark_v, mark_m, if_id;
 	uint32_t sp_index, reqid;	/* the last SP that had the selector */
+	char via[IGD_IFNAMSIZ];		/* a route's tunnel interface; "": an SP's */
 	uint64_t first_s, last_s;	/* seconds since the epoch */
 	bool live;			/* its SP is in the SPD now */
 	bool was_live;			/* ... at the sync before (igd_memory_sync) */
@@ -48,13 +57,16 @@ struct igd_memory {
 
 void igd_memory_init(struct igd_memory *m, uint64_t hold_s);
 void igd_memory_free(struct igd_memory *m);
-/* Brings the table in step with @spd at @now: protecting out SPs' selectors are live
- * (added when new), the others not; entries whose SP went more than hold_s ago are
- * dropped.  Returns whether the set of entries that are not live changed (what the
+/* Brings the table in step with @spd and @tunnels (NULL: none) at @now: protecting out
+ * SPs' selectors, but those bound to a tunnel interface, and the networks routed into
+ * tunnel interfaces that are up are live (added when new), the others not; entries
+ * whose SP or route went more than hold_s ago are dropped, and SP entries that a
+ * tunnel interface binds.  Returns whether the set of entries that are not live changed (what the
  * guard's held set is made of).  A selector that does not fit (IGD_MEMORY_MAX, or no
  * memory) is counted in m->dropped.  The file is not written here: m->dirty says when
  * it is due. */
-bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd, uint64_t now);
+bool igd_memory_sync(struct igd_memory *m, const struct igd_spd *spd,
+		     const struct igd_tunnels *tunnels, uint64_t now);
 /* Drops the entries whose SP went more than hold_s before @now; whether any went. */
 bool igd_memory_expire(struct igd_memory *m, uint64_t now);
 /* The entry, not live, that covers @flow (family, addresses, protocol, ports, mark,

@@ -5,6 +5,7 @@
  *   table ip|ip6 <table>_backstop
  *     sets protected, held              the owned table's, kept in step with them
  *     chain postrouting  filter hook postrouting priority 102 (after the owned 101)
+ *       meta oifkind "xfrm"|"vti"* accept  (into a tunnel interface: the kernel's)
  *       ct mark & MASK == OK     accept  (judged healthy, or no suspect at all)
  *       ct mark & MASK == FLAG   accept  (fix mode: flagged, not dropped)
  *       ct direction original  ct status snat  ct original ip daddr @protected
@@ -90,7 +91,9 @@ static int backstop_put_drop(struct igd_nft_batch *b, const struct igd_guard_cfg
 static int backstop_put_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *bs,
 			      uint32_t nfproto)
 {
-	int ret = backstop_put_accept(b, bs, nfproto, bs->mark_ok);
+	int ret = guard_put_tunnel_accept(b, bs, nfproto,
+					  igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain, true) ?:
+		  backstop_put_accept(b, bs, nfproto, bs->mark_ok);
 
 	if (!ret && !bs->enforce)
 		ret = backstop_put_accept(b, bs, nfproto, bs->mark_flag);

@@ -47,6 +47,9 @@ int guard_match_orig_dst(struct nftnl_rule *r, const struct igd_guard_cfg *cfg, 
 /* ct status snat */
 int guard_match_snat(struct nftnl_rule *r);
 
+int guard_put_tunnel_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, const char *chain, bool out);
+
 /* guard_backstop.c: the backstop table (cfg->backstop), its sets in step. */
 int guard_put_backstop(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		       const struct igd_guard_sets *sets);

@@ -12,7 +12,7 @@
 #include "nft/nft_expr.h"
 
 static const char *const guard_need_names[] = {
-	"rt ipsec", "ct status", "ct original ip saddr", "meta secpath",
+	"rt ipsec", "ct status", "ct original ip saddr", "meta secpath", "meta oifkind",
 };
 
 #define GUARD_NEEDS	(sizeof(guard_need_names) / sizeof(guard_need_names[0]))
@@ -25,6 +25,7 @@ static int guard_probe_rule(struct nftnl_rule *r, unsigned int i, void *arg)
 	case 1: return igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00);
 	case 2: return igd_nft_expr_ct(r, NFT_CT_SRC_IP, IP_CT_DIR_ORIGINAL, NFT_REG32_00);
 	case 3: return igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00);
+	case 4: return igd_nft_expr_meta(r, NFT_META_OIFKIND, NFT_REG_1);
 	}
 	return -EINVAL;
 }

@@ -445,6 +445,36 @@ static int guard_put_healthy_rule(struct igd_nft_batch *b, const struct igd_guar
 	return guard_put_rule(b, r, ret);
 }
 
+/* Traffic through a tunnel interface is the kernel's to judge: a packet routed into an
+ * xfrm interface or a VTI leaves it encrypted by the interface's own lookup (if_id, or
+ * the VTI's key as mark) or not at all (route/tunnels.h), and NAT on such an interface
+ * changes nothing the lookup needs; a packet arriving through one passed the
+ * interface's policy check.  At the top of postrouting (out), of prerouting (in):
+ *   meta oifkind "xfrm" accept;  meta oifkind "vti"* accept   (vti and vti6)
+ * Shared with the backstop (@chain its postrouting). */
+int guard_put_tunnel_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			    uint32_t nfproto, const char *chain, bool out)
+{
+	static const char xfrm[] = "xfrm", vti[] = "vti";
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < 2 && !ret; i++) {
+		struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+							chain);
+
+		/* "xfrm" with its NUL: that kind alone; "vti" without: vti, vti6 */
+		ret = r ? igd_nft_expr_meta(r, out ? NFT_META_OIFKIND : NFT_META_IIFKIND,
+					    NFT_REG_1) ?:
+			  igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, i ? vti : xfrm,
+					   i ? 3 : sizeof(xfrm)) ?:
+			  igd_nft_expr_verdict(r, NF_ACCEPT) ?:
+			  igd_nft_rule_comment(r, IGD_GUARD_TUNNEL_IF) : -ENOMEM;
+		ret = guard_put_rule(b, r, ret);
+	}
+	return ret;
+}
+
 /* jump @chain, at the end of postrouting */
 static int guard_put_jump(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			  uint32_t nfproto, const char *chain)
@@ -929,6 +959,13 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, GUARD_NO_HOOK, 0) ?:
 	      guard_put_judged_rules(b, cfg, nfproto) ?:
 	      guard_put_jump(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_tunnel_accept(b, cfg, nfproto,
+					      igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,
+					      true) ?:
+		      guard_put_tunnel_accept(b, cfg, nfproto,
+					      igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
+					      false);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_HEALTHY_CHAIN, GUARD_NO_HOOK, 0) ?:
 		      guard_put_healthy_rule(b, cfg, nfproto);

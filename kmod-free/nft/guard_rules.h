@@ -212,6 +212,7 @@ struct igd_guard_cfg {
 #define IGD_GUARD_BACKSTOP_SUFFIX	"_backstop"
 #define IGD_GUARD_BACKSTOP_PRIO		102	/* after the owned table's postrouting */
 #define IGD_GUARD_CTR_BACKSTOP		"backstop: dropped"
+#define IGD_GUARD_TUNNEL_IF		"tunnel interface"
 /* The backstop table's name for the guard's table @table. */
 const char *igd_guard_backstop_name(const char *table, char *buf, size_t len);
 /* Puts the backstop table back as cfg and @sets describe it (one transaction). */

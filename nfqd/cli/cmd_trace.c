@@ -18,6 +18,7 @@
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
 #include "natfix/natfix.h"
+#include "route/tunnels_nl.h"
 #include "util/num.h"
 #include "util/paths.h"
 #include "util/proto.h"
@@ -61,6 +62,8 @@ struct trace {
 	char state[1200];		/* the daemon's remembered protections' file */
 	struct igd_memory memory;
 	const struct igd_remembered *held;
+	struct igd_tunnels tunnels;	/* route-based tunnels: interfaces, routes */
+	bool have_tunnels;
 };
 
 void cmd_trace_help(FILE *f)
@@ -833,7 +836,7 @@ static void trace_memory(struct trace *t, const struct igd_spd *spd)
 		snprintf(t->state, sizeof(t->state), "%s/ipsecguard%s", IGD_STATE_DIR_DEFAULT,
 			 IGD_MEMORY_SUFFIX);
 	if (igd_memory_load(&t->memory, t->state, now, NULL) == 0)
-		igd_memory_sync(&t->memory, spd, now);
+		igd_memory_sync(&t->memory, spd, t->have_tunnels ? &t->tunnels : NULL, now);
 }
 
 int cmd_trace(int argc, char **argv)
@@ -871,6 +874,7 @@ int cmd_trace(int argc, char **argv)
 	if (rc)
 		return rc;
 	igd_xfrm_default_get(&t.dflt);	/* a kernel without: accept, as it does */
+	t.have_tunnels = igd_tunnels_read(&t.tunnels) == 0;
 	trace_memory(&t, igd_xfrm_mirror_spd(m));
 	rc = trace_run(&t, igd_xfrm_mirror_spd(m), igd_xfrm_mirror_sad(m));
 	if (!rc) {

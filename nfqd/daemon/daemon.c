@@ -572,6 +572,7 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	e = (d->opts.user[0] ? igd_logdest_chown(d->log, uid, gid) : 0) ?:
 	    daemon_diag_init(d, err, errlen) ?:
 	    igd_spdsync_open(d, err, errlen) ?:
+	    igd_routed_open(d) ?:
 	    daemon_open_queues(d, err, errlen) ?:
 	    daemon_open_nflog(d, err, errlen) ?:
 	    igd_remembered_open(d, d->opts.user[0] != '\0', uid, gid, err, errlen) ?:
@@ -711,6 +712,7 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	if (d->nft_nl)		/* an owned table without persist goes with it */
 		mnl_socket_close(d->nft_nl);
 	igd_spdsync_close(d);
+	igd_routed_close(d);
 	igd_mss_close(&d->mss);
 	igd_diag_free(&d->diag);
 	igd_logdest_close(d->log);

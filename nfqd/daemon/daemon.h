@@ -21,6 +21,8 @@
 #include "judge/remember.h"
 #include "control.h"
 #include "remembered.h"
+#include "routed.h"
+#include "route/tunnels_nl.h"
 #include "xfrm/xfrm_nl.h"
 #include "xfrm/xfrm_stat.h"
 
@@ -69,6 +71,9 @@ struct igd_daemon {
 	struct igd_xfrm_mirror *mirror;
 	const struct igd_spd *spd_seen;
 	uint64_t spd_gen;
+	struct igd_tunnels *tunnels;	/* route-based tunnels (routed.h) */
+	struct igd_tunnels_nl *tunnels_nl;	/* NULL: not watched */
+	uint64_t tunnels_gen;		/* of what the sets were made from */
 	struct igd_prefix_list pfx;	/* the protected set's contents */
 	struct igd_prefix_list held;	/* the held set's contents */
 	struct igd_memory memory;	/* remembered protections (judge/remember.h) */

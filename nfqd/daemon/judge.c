@@ -51,6 +51,22 @@ int igd_judge_init(struct igd_judge *j, const struct igd_judge_cfg *cfg)
 }
 
 /* The flow the kernel's policy lookup sees for @p (struct flowi). */
+/* A packet entering or leaving a tunnel interface is looked up as the interface's own
+ * lookup does: with its if_id (xfrm), or its key as the flow's mark (VTI). */
+static void judge_flow_tunnel(const struct igd_judge *j, const struct igd_qpkt *qp,
+			      struct igd_flow *f)
+{
+	bool in = qp->hook == NF_INET_PRE_ROUTING || qp->hook == NF_INET_LOCAL_IN;
+	const struct igd_tunnel_if *t = igd_tunnels_if(j->tunnels, in ? qp->indev : qp->outdev);
+
+	if (!t)
+		return;
+	if (t->kind == IGD_TUNNEL_XFRM)
+		f->if_id = t->if_id;
+	else if (in ? t->has_ikey : t->has_okey)
+		f->mark = in ? t->ikey : t->okey;
+}
+
 static void judge_flow(const struct igd_judge *j, const struct igd_qpkt *qp,
 		       const struct igd_pkt *p, struct igd_flow *f)
 {
@@ -68,6 +84,7 @@ static void judge_flow(const struct igd_judge *j, const struct igd_qpkt *qp,
 	}
 	f->mark = igd_natguard_clear(&j->guard, qp->mark);
 	f->oif = (int32_t)qp->outdev;
+	judge_flow_tunnel(j, qp, f);
 }
 
 void igd_judge_flag(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_judgement *jd,
@@ -153,6 +170,7 @@ static void judge_malformed_suspect(struct igd_judge *j, const struct igd_qpkt *
 		igd_flow_from_ct(&qp->ct, &qp->ct.reply, true, &jd->flow);
 		jd->flow.mark = igd_natguard_clear(&j->guard, qp->mark);
 		jd->flow.oif = (int32_t)qp->outdev;
+		judge_flow_tunnel(j, qp, &jd->flow);
 	}
 	igd_judge_post_nat(j, qp, NULL, raw, jd);
 	if (jd->reason == IGD_R_PASS)

@@ -11,6 +11,7 @@
 #include "nft/prenat_map.h"
 #include "packet/pkt.h"
 #include "queue.h"
+#include "route/tunnels.h"
 #include "xfrm/spd.h"
 #include "judge/outbound.h"
 
@@ -88,6 +89,7 @@ struct igd_judge {
 	 * the remembered protections */
 	struct igd_out_ctx out;
 	const struct igd_localaddr *local;
+	const struct igd_tunnels *tunnels;	/* tunnel interfaces: their if_id, keys */
 	uint32_t tap_width;		/* --no-hooks with 5 role blocks: their width */
 	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */
 	struct igd_natguard guard;

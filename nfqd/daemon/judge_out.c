@@ -295,6 +295,7 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
 	igd_flow_from_ct(&qp->ct, &qp->ct.orig, false, &jd->pre_flow);
 	jd->pre_flow.mark = jd->flow.mark;
 	jd->pre_flow.oif = jd->flow.oif;
+	jd->pre_flow.if_id = jd->flow.if_id;
 	jd->pre = &jd->pre_flow;
 	jd->sp = igd_spd_lookup(j->spd, IGD_DIR_OUT, jd->pre);
 	return true;

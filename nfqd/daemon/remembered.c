@@ -114,7 +114,7 @@ int igd_remembered_forget(struct igd_daemon *d, const char *dst)
 		/* the live ones come back from the SPD at once */
 		if (d->mirror)
 			igd_memory_sync(&d->memory, igd_xfrm_mirror_spd(d->mirror),
-					(uint64_t)time(NULL));
+					d->tunnels, (uint64_t)time(NULL));
 		igd_spdsync_update(d);
 		if (d->opts.remember)
 			rem_save(d);

@@ -74,7 +74,8 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
 	size_t n = 0, i, j;
 
 	igd_spd_for_each(spd, sp, IGD_DIR_OUT) {
-		if (!igd_sp_protecting(sp) || sp->sel.proto || n == IGD_GUARD_MAX_SP_CTR)
+		if (!igd_sp_protecting(sp) || sp->sel.proto || n == IGD_GUARD_MAX_SP_CTR ||
+		    igd_sp_route_bound(sp, d->tunnels))
 			continue;
 		tmp[n].prio = sp->priority;
 		tmp[n].c = (struct igd_guard_count){
@@ -102,7 +103,10 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
  * destination, in/fwd: source), --protect and remembered destinations whose tunnel
  * is down; required, the destinations of protecting out SPs with a required template
  * that cover all traffic to them; held, --protect and remembered destinations whose
- * tunnel is down (and required with --drop-uncovered). */
+ * tunnel is down (and required with --drop-uncovered).  SPs bound to a tunnel
+ * interface (an if_id, a VTI's key) take no part: what leaves by such an interface
+ * is the kernel's to encrypt or drop (tunnels.h), and the networks routed into it
+ * are remembered instead. */
 int igd_spdsync_prefixes(struct igd_daemon *d)
 {
 	const struct igd_remembered *r;
@@ -130,7 +134,9 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 			bool req = sp->dir == IGD_DIR_OUT && igd_sp_requires_ipsec(sp) &&
 				   igd_sp_covers_all(sp);
 
-			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp))
+			/* bound to a tunnel interface: it matches nothing else */
+			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp) ||
+			    igd_sp_route_bound(sp, d->tunnels))
 				continue;
 			e = spdsync_push_sel(&d->pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
 			if (!e && req)
@@ -194,11 +200,13 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 	d->judge.spd = spd;
 	d->judge.sad = igd_xfrm_mirror_sad(d->mirror);
 	d->judge.out.spd = spd;
-	if (spd == d->spd_seen && gen == d->spd_gen)
+	if (spd == d->spd_seen && gen == d->spd_gen &&
+	    (!d->tunnels || d->tunnels->generation == d->tunnels_gen))
 		return;
 	d->spd_seen = spd;
 	d->spd_gen = gen;
-	igd_memory_sync(&d->memory, spd, (uint64_t)time(NULL));
+	d->tunnels_gen = d->tunnels ? d->tunnels->generation : 0;
+	igd_memory_sync(&d->memory, spd, d->tunnels, (uint64_t)time(NULL));
 	igd_spdsync_update(d);
 }
 

@@ -3,6 +3,7 @@
  * decide of a flow in clear. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/xfrm.h>
@@ -72,14 +73,14 @@ static void check_memory(void)
 	igd_memory_init(&m, 100);
 	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
 	sp_add("10.0.2.0", 24, "10.9.0.0", 16, 0, 0, 0, 0);	/* a bypass: not remembered */
-	ok(!igd_memory_sync(&m, spd, 1000), "a new SP: nothing went");
+	ok(!igd_memory_sync(&m, spd, NULL, 1000), "a new SP: nothing went");
 	is_int(m.n, 1, "the protecting SP is remembered, the bypass is not");
 	ok(m.v[0].live && m.v[0].sp_index == idx && m.v[0].reqid == 7, "live, its SP and reqid");
 	ok(igd_memory_match(&m, &f) == NULL, "a live entry matches nothing (the SP decides)");
 	ok(m.dirty, "a new entry is to be written");
 
 	is_int(igd_spd_del(spd, idx), 0, "the SP goes");
-	ok(igd_memory_sync(&m, spd, 1010), "the held set changes when it goes");
+	ok(igd_memory_sync(&m, spd, NULL, 1010), "the held set changes when it goes");
 	ok(!m.v[0].live && m.v[0].last_s == 1000, "not live, last seen at the sync before");
 	ok(igd_memory_match(&m, &f) != NULL, "now it covers the flow: its tunnel is down");
 	f = flow("10.0.3.33", "192.168.1.10", IPPROTO_UDP, 53);
@@ -93,15 +94,15 @@ static void check_memory(void)
 	is_int(m.n, 0, "nothing left");
 
 	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
-	igd_memory_sync(&m, spd, 2000);
+	igd_memory_sync(&m, spd, NULL, 2000);
 	igd_spd_del(spd, idx);
-	igd_memory_sync(&m, spd, 2001);
+	igd_memory_sync(&m, spd, NULL, 2001);
 	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
-	ok(igd_memory_sync(&m, spd, 2002), "the SP back: the held set changes again");
+	ok(igd_memory_sync(&m, spd, NULL, 2002), "the SP back: the held set changes again");
 	is_int(m.n, 1, "one entry, not two");
 	ok(m.v[0].live && m.v[0].first_s == 2000, "live again, first seen kept");
 	is_int(igd_memory_forget(&m, NULL), 1, "forget all");
-	igd_memory_sync(&m, spd, 2003);
+	igd_memory_sync(&m, spd, NULL, 2003);
 	is_int(m.n, 1, "a live one comes back from the SPD");
 	{
 		struct igd_prefix p = { .family = 4, .plen = 8 };
@@ -110,13 +111,13 @@ static void check_memory(void)
 		is_int(igd_memory_forget(&m, &p), 1, "forget 192.0.0.0/8 covers 192.168.0.0/16");
 		a(&p.addr, "192.168.0.0");
 		p.plen = 24;
-		igd_memory_sync(&m, spd, 2004);
+		igd_memory_sync(&m, spd, NULL, 2004);
 		is_int(igd_memory_forget(&m, &p), 0, "192.168.0.0/24 does not cover /16");
 	}
 	igd_memory_free(&m);
 
 	igd_memory_init(&m, 0);
-	ok(!igd_memory_sync(&m, spd, 3000) && m.n == 0, "hold time 0: nothing remembered");
+	ok(!igd_memory_sync(&m, spd, NULL, 3000) && m.n == 0, "hold time 0: nothing remembered");
 	igd_memory_free(&m);
 }
 
@@ -151,8 +152,17 @@ static void check_file(void)
 	is_int(igd_memory_parse_line(line, &q), 0, "parses back");
 	ok(!memcmp(&q.sel.daddr, &r.sel.daddr, 16) && q.sel.plen_d == 48 && q.sel.dport == 1701 &&
 	   q.mark_m == 0xff && q.if_id == 42 && q.last_s == r.last_s, "to the same entry");
-	is_int(igd_memory_parse_line("4 10.0.0.0/8 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 5 6 7", &q),
-	       -EINVAL, "a field too many");
+	is_int(igd_memory_parse_line("4 10.0.0.0/8 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 5 6 ipsec0 x",
+				     &q), -EINVAL, "a field too many");
+	is_int(igd_memory_parse_line("4 0.0.0.0/0 192.168.0.0/16 0 0/0 0/0 0/0 0 0 0 5 6 ipsec0",
+				     &q), 0, "a route's entry names its interface");
+	is_str(q.via, "ipsec0", "... ipsec0");
+	is_str(igd_memory_line(&q, line, sizeof(line)),
+	       "4 0.0.0.0/0 192.168.0.0/16 0 0/0 0/0 0/0 0 0 0 5 6 ipsec0", "and is written so");
+	is_int(igd_memory_parse_line("4 0.0.0.0/0 192.168.0.0/16 0 0/0 0/0 0/0 0 0 0 5 6 a/b", &q),
+	       -EINVAL, "no interface has a / in its name");
+	is_int(igd_memory_parse_line("4 0.0.0.0/0 192.168.0.0/16 0 0/0 0/0 0/0 0 0 0 5 6 "
+				     "sixteen-chars-xx", &q), -EINVAL, "nor 16 characters");
 	is_int(igd_memory_parse_line("4 10.0.0.0/8 192.168.0.0/16 0 0/0 0/0 0/0 0 1 1 5", &q),
 	       -EINVAL, "a field too few");
 	is_int(igd_memory_parse_line("4 10.0.0.0/8 fd00::/16 0 0/0 0/0 0/0 0 1 1 5 6", &q),
@@ -212,9 +222,9 @@ static void check_classify(void)
 	byp = sp_add("10.0.2.0", 24, "10.0.0.0", 8, 0, 100, 0, 0);
 	l2tp = sp_add("172.16.0.1", 32, "172.16.0.2", 32, 1, 0, IPPROTO_UDP, 1701);
 	gone = sp_add("10.0.4.0", 24, "192.0.2.0", 24, 1, 0, 0, 0);
-	igd_memory_sync(&m, spd, 10);
+	igd_memory_sync(&m, spd, NULL, 10);
 	igd_spd_del(spd, gone);
-	igd_memory_sync(&m, spd, 11);
+	igd_memory_sync(&m, spd, NULL, 11);
 
 	f = flow("10.0.2.33", "198.51.100.7", IPPROTO_TCP, 443);
 	igd_out_classify(&c, &f, &o);
@@ -264,11 +274,87 @@ static void check_classify(void)
 	ok(!igd_sp_covers_all(igd_spd_first(spd, IGD_DIR_OUT)), "a port narrows the SP");
 }
 
+/* A route-based gateway: SPs bound to an xfrm interface or a VTI's key are not
+ * remembered; the networks routed into tunnel interfaces that are up are, and when the
+ * route goes (or the interface), a flow towards them in clear is held. */
+static void check_routes(void)
+{
+	static struct igd_tunnels t;
+	struct igd_out_ctx c = { 0 };
+	struct igd_out_decision o;
+	struct igd_memory m;
+	struct igd_sp sp = { 0 };
+	struct igd_flow f;
+	uint32_t i;
+
+	fresh();
+	igd_tunnels_init(&t);
+	t.ifs[0] = (struct igd_tunnel_if){ .ifindex = 7, .name = "ipsec0",
+					   .kind = IGD_TUNNEL_XFRM, .if_id = 42, .up = true };
+	t.ifs[1] = (struct igd_tunnel_if){ .ifindex = 8, .name = "vti0", .kind = IGD_TUNNEL_VTI,
+					   .okey = 9, .has_okey = true, .up = true };
+	t.nifs = 2;
+	t.routes[0] = (struct igd_tunnel_route){ .dst = { .family = 4, .plen = 16 }, .oif = 7 };
+	a(&t.routes[0].dst.addr, "192.168.0.0");
+	t.routes[1] = (struct igd_tunnel_route){ .dst = { .family = 4, .plen = 24 }, .oif = 8 };
+	a(&t.routes[1].dst.addr, "172.30.1.0");
+	t.nroutes = 2;
+	i = sp_add("0.0.0.0", 0, "0.0.0.0", 0, 1, 0, 0, 0);
+	sp = *igd_spd_get(spd, i);
+	sp.if_id = 42;
+	igd_spd_add(spd, &sp);
+	ok(igd_sp_route_bound(&sp, &t), "an SP with an if_id is the interface's");
+	sp.if_id = 0;
+	sp.mark_v = 9;
+	sp.mark_m = 0xffffffff;
+	sp.index = next_index++;
+	ok(igd_sp_route_bound(&sp, &t), "an SP with a VTI's key as mark is the VTI's");
+	igd_spd_add(spd, &sp);
+	sp.mark_v = 10;
+	ok(!igd_sp_route_bound(&sp, &t), "another mark is a firewall's: policy-based");
+
+	igd_memory_init(&m, 100);
+	igd_memory_sync(&m, spd, &t, 10);
+	is_int(m.n, 2, "the bound SPs are not remembered, the two routes are");
+	ok(m.n == 2 && !strcmp(m.v[0].via, "ipsec0") && m.v[0].live && m.v[1].live,
+	   "live, with their interfaces");
+	c.spd = spd;
+	c.memory = &m;
+	f = flow("10.0.2.33", "192.168.1.10", IPPROTO_ICMP, 0);
+	igd_out_classify(&c, &f, &o);
+	is_int(o.cls, IGD_OUT_CLEAR, "while the route is there, a flow that leaves elsewhere "
+	       "is the routes' choice: clear");
+	t.routes[0] = t.routes[1];
+	t.nroutes = 1;
+	ok(igd_memory_sync(&m, spd, &t, 20), "the route into ipsec0 went: the held set changes");
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_HELD && o.drop && o.held && !strcmp(o.held->via, "ipsec0"),
+	   "now it leaves in clear: held, naming ipsec0");
+	t.ifs[1].up = false;
+	igd_memory_sync(&m, spd, &t, 21);
+	f = flow("10.0.2.33", "172.30.1.5", IPPROTO_TCP, 22);
+	igd_out_classify(&c, &f, &o);
+	ok(o.cls == IGD_OUT_HELD && !strcmp(o.held->via, "vti0"),
+	   "vti0 down: its network is held too");
+	ok(!igd_memory_sync(&m, spd, &t, 50), "nothing else changes within the hold time");
+	ok(igd_memory_sync(&m, spd, &t, 121) && m.n == 0, "after it, both are forgotten");
+
+	m.v = calloc(1, sizeof(*m.v));
+	m.cap = 1;
+	m.v[0].sel.family = 4;
+	m.v[0].if_id = 42;
+	m.n = 1;
+	ok(igd_memory_sync(&m, spd, &t, 130) && m.n == 0,
+	   "an if_id-bound entry from an older file is dropped (the held set changes)");
+	igd_memory_free(&m);
+}
+
 int main(void)
 {
 	check_memory();
 	check_file();
 	check_classify();
+	check_routes();
 	igd_spd_free(spd);
 	return tap_done();
 }
