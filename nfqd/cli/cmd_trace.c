@@ -64,7 +64,20 @@ struct trace {
 	const struct igd_remembered *held;
 	struct igd_tunnels tunnels;	/* route-based tunnels: interfaces, routes */
 	bool have_tunnels;
+	const struct igd_tunnel_if *tun;	/* the route goes into this one */
 };
+
+/* A flow routed into a tunnel interface is looked up by the interface's transmit:
+ * with its if_id (xfrm), or its output key as the mark (VTI). */
+static void trace_tunnel_bind(const struct trace *t, struct igd_flow *f)
+{
+	if (!t->tun)
+		return;
+	if (t->tun->kind == IGD_TUNNEL_XFRM)
+		f->if_id = t->tun->if_id;
+	else if (t->tun->has_okey)
+		f->mark = t->tun->okey;
+}
 
 void cmd_trace_help(FILE *f)
 {
@@ -378,6 +391,8 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 	if (t->routed && t->route.oif && if_indextoname(t->route.oif, t->oifname))
 		c.oif = t->route.oif;
 	t->pre.oif = (int32_t)c.oif;
+	t->tun = t->routed && t->have_tunnels ? igd_tunnels_if(&t->tunnels, t->route.oif) : NULL;
+	trace_tunnel_bind(t, &t->pre);
 	t->sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->pre);
 	flow_sel(&t->pre, &sel);
 	c.sel = &sel;
@@ -568,6 +583,16 @@ static int trace_clear(struct trace *t, bool translated)
 			 "clear: the SPD decides so", o.sp->index);
 		return 0;
 	}
+	if (o.cls == IGD_OUT_HELD && o.held->via[0]) {
+		t->held = o.held;
+		t->verdict = "tunnel-down";
+		snprintf(t->why, sizeof(t->why), "%s was routed into %s, and is not now: its "
+			 "tunnel is down and it leaves in clear%s (ipsecguardd drops it in "
+			 "enforce mode)", igd_prefix_str(o.held->sel.family, &o.held->sel.daddr,
+							  o.held->sel.plen_d, d, sizeof(d)),
+			 o.held->via, translated ? ", translated" : "");
+		return 4;
+	}
 	if (o.cls == IGD_OUT_HELD) {
 		t->held = o.held;
 		t->verdict = "tunnel-down";
@@ -592,6 +617,52 @@ static int trace_clear(struct trace *t, bool translated)
 	return 0;
 }
 
+/* "xfrm if_id 42" or "vti key 42" */
+static const char *trace_tunnel_str(const struct igd_tunnel_if *f, char *buf, size_t len)
+{
+	if (f->kind == IGD_TUNNEL_XFRM)
+		snprintf(buf, len, "xfrm if_id %u", f->if_id);
+	else
+		snprintf(buf, len, "vti key %u", f->okey);
+	return buf;
+}
+
+/* Routed into a tunnel interface: its transmit looks up (after any NAT on the way,
+ * which cannot push the flow out of an SP that only the interface's lookup matches)
+ * and sends the packet encrypted, or drops it: it never leaves in clear. */
+static int trace_tunnel_verdict(struct trace *t)
+{
+	const struct igd_sp *sp = t->nat.outcome == IGD_TRI_ALWAYS ? t->post_sp : t->sp;
+	char bind[48];
+
+	trace_tunnel_str(t->tun, bind, sizeof(bind));
+	if (!t->tun->up) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "routed into %s (%s), which is down",
+			 t->tun->name, bind);
+		return 3;
+	}
+	if (!sp || !igd_sp_protecting(sp) || sp->action != IGD_SP_ALLOW) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "routed into %s (%s) and no out SP %s protects "
+			 "it: the interface drops it, never in clear", t->tun->name, bind,
+			 t->tun->kind == IGD_TUNNEL_XFRM ? "with that if_id" : "with that mark");
+		return 3;
+	}
+	if (!t->sa) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "routed into %s (%s); out SP %u has no SA: the "
+			 "interface drops it (ACQUIRE)", t->tun->name, bind, sp->index);
+		return 3;
+	}
+	t->verdict = "tunnel";
+	snprintf(t->why, sizeof(t->why), "routed into %s (%s): out SP %u, SA spi 0x%08x reqid "
+		 "%u%s", t->tun->name, bind, sp->index, t->sa->spi, t->sa->reqid,
+		 t->nat.outcome != IGD_TRI_NEVER ? " (NAT on the way changes nothing: the "
+		 "interface's lookup sees the translated flow)" : "");
+	return 0;
+}
+
 /* The verdict, and the exit status it gives. */
 static int trace_verdict(struct trace *t)
 {
@@ -601,6 +672,8 @@ static int trace_verdict(struct trace *t)
 
 	if (t->inbound && (rc = trace_in_verdict(t)) >= 0)
 		return rc;
+	if (t->tun)
+		return trace_tunnel_verdict(t);
 	if (t->sp && t->sp->action != IGD_SP_ALLOW) {
 		t->verdict = "dropped";
 		snprintf(t->why, sizeof(t->why), "out SP %u blocks it", t->sp->index);
@@ -713,10 +786,12 @@ static void print_text(const struct trace *t)
 		return;
 	}
 	if (t->routed)
-		printf("route     via %s%s%s, mtu %u\n", t->oifname[0] ? t->oifname : "?",
+		printf("route     via %s%s%s, mtu %u%s%s%s\n", t->oifname[0] ? t->oifname : "?",
 		       t->route.has_gateway ? " gateway " : "",
 		       t->route.has_gateway ? igd_addr_str(t->pre.family, &t->route.gateway, a,
-							   sizeof(a)) : "", t->route.mtu);
+							   sizeof(a)) : "", t->route.mtu,
+		       t->tun ? " (tunnel interface, " : "",
+		       t->tun ? trace_tunnel_str(t->tun, fb, sizeof(fb)) : "", t->tun ? ")" : "");
 	else
 		printf("route     none\n");
 	printf("policy    %s%s\n", t->sp ? doctor_sp_str(t->sp, sb, sizeof(sb)) : "none",
@@ -758,6 +833,17 @@ static void print_json(const struct trace *t)
 	igd_json_str(&j, "dst", igd_addr_str(t->pre.family, &t->pre.daddr, b, sizeof(b)));
 	igd_json_uint(&j, "proto", t->pre.proto);
 	igd_json_str(&j, "oif", t->oifname);
+	if (t->tun) {
+		igd_json_obj_open(&j, "tunnel_if");
+		igd_json_str(&j, "name", t->tun->name);
+		igd_json_str(&j, "kind", igd_tunnel_kind_name(t->tun->kind));
+		if (t->tun->kind == IGD_TUNNEL_XFRM)
+			igd_json_uint(&j, "if_id", t->tun->if_id);
+		else
+			igd_json_uint(&j, "key", t->tun->okey);
+		igd_json_bool(&j, "up", t->tun->up);
+		igd_json_obj_close(&j);
+	}
 	if (t->inbound) {
 		igd_json_obj_open(&j, "input");
 		igd_json_str(&j, "iif", t->in.ifname);

@@ -23,27 +23,6 @@ table ip fw {
 }
 EOF
 
-# stream_start: a new UDP flow (a new socket: a new source port) to host2 port 7000
-# every 50 ms until stream_stop; stream_sent: how many so far.
-stream_start() {
-	rm -f "$LAB_DIR/stream.stop" "$LAB_DIR/stream.n"
-	(
-		n=0
-		while [ ! -e "$LAB_DIR/stream.stop" ]; do
-			echo "flow $n" | nsx host socat -u - UDP4-SENDTO:$LAB_HOST2:7000 2>/dev/null
-			n=$((n + 1))
-			echo $n >"$LAB_DIR/stream.n"
-			sleep 0.05
-		done
-	) &
-	STREAM_PID=$!
-}
-stream_stop() {
-	: >"$LAB_DIR/stream.stop"
-	wait "$STREAM_PID" 2>/dev/null
-}
-stream_sent() { cat "$LAB_DIR/stream.n" 2>/dev/null || echo 0; }
-stream_past() { [ "$(stream_sent)" -ge "$1" ]; }
 no_sp() { [ "$(ip -n gw1 xfrm policy list dir out | grep -c "src $LAB_LEFT_NET")" = 0 ]; }
 have_sp() { ! no_sp; }
 

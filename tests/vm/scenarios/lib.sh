@@ -148,18 +148,21 @@ LAB_KEY_AUTH_21=0x8182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f
 LAB_SPI_12=0x00001001   # gw1 -> gw2
 LAB_SPI_21=0x00002001   # gw2 -> gw1
 
-# _sa NS SRC DST SPI DIR(12|21) CIPHER REQID: one tunnel-mode ESP SA.
+# _sa NS SRC DST SPI DIR(12|21) CIPHER REQID [MORE...]: one tunnel-mode ESP SA (MORE:
+# further arguments of ip xfrm state add, "if_id 42", "mark 42").
 _sa() {
 	eval "_kg=\$LAB_KEY_GCM_$5 _ke=\$LAB_KEY_ENC_$5 _ka=\$LAB_KEY_AUTH_$5"
-	case $6 in
+	_sn=$1 _ss=$2 _sd=$3 _si=$4 _sc=$6 _sr=$7
+	shift 7
+	case $_sc in
 	gcm)
-		ip -n "$1" xfrm state add src "$2" dst "$3" proto esp spi "$4" reqid "$7" \
-			mode tunnel aead 'rfc4106(gcm(aes))' "$_kg" 128 ;;
+		ip -n "$_sn" xfrm state add src "$_ss" dst "$_sd" proto esp spi "$_si" reqid "$_sr" \
+			mode tunnel aead 'rfc4106(gcm(aes))' "$_kg" 128 "$@" ;;
 	cbc-sha256)
-		ip -n "$1" xfrm state add src "$2" dst "$3" proto esp spi "$4" reqid "$7" \
-			mode tunnel enc 'cbc(aes)' "$_ke" auth-trunc 'hmac(sha256)' "$_ka" 128 ;;
-	*) fail "unknown cipher $6" ;;
-	esac || fail "xfrm state $2 -> $3 spi $4 in $1 ($6)"
+		ip -n "$_sn" xfrm state add src "$_ss" dst "$_sd" proto esp spi "$_si" reqid "$_sr" \
+			mode tunnel enc 'cbc(aes)' "$_ke" auth-trunc 'hmac(sha256)' "$_ka" 128 "$@" ;;
+	*) fail "unknown cipher $_sc" ;;
+	esac || fail "xfrm state $_ss -> $_sd spi $_si in $_sn ($_sc)"
 }
 
 # lab_tunnel [gcm|cbc-sha256] [REQID]: SAs in both directions and out/in/fwd SPs for
@@ -186,7 +189,106 @@ lab_tunnel() {
 	log "tunnel up: $_c, reqid $_r, spi $LAB_SPI_12 (gw1->gw2) / $LAB_SPI_21 (gw2->gw1)"
 }
 
+# lab_routed xfrm|vti [ID]: the tunnel of lab_tunnel, route-based on gw1: an xfrm
+# interface ipsec0 (if_id ID) or a VTI vti0 (key ID) over its WAN, SAs and SPs
+# 0.0.0.0/0 <-> 0.0.0.0/0 bound to it (if_id ID / mark ID), 192.168.0.0/16 routed
+# into it and a default route to gw2 for the rest; gw2 stays policy-based.  The
+# interface's name is in LAB_TUN.
+lab_routed() {
+	_k=$1 _id=${2:-42}
+	case $_k in
+	xfrm)
+		LAB_TUN=ipsec0 _bind="if_id $_id"
+		ip -n gw1 link add ipsec0 type xfrm dev wan if_id "$_id" || fail "xfrm interface" ;;
+	vti)
+		LAB_TUN=vti0 _bind="mark $_id"
+		ip -n gw1 link add vti0 type vti local $LAB_GW1_WAN remote $LAB_GW2_WAN \
+			key "$_id" || fail "vti"
+		# the VTI checked the policy with its key; the later check has no mark
+		nsx gw1 sysctl -qw net.ipv4.conf.vti0.disable_policy=1 ;;
+	*) fail "lab_routed: $_k" ;;
+	esac
+	ip -n gw1 link set $LAB_TUN up
+	# shellcheck disable=SC2086
+	_sa gw1 $LAB_GW1_WAN $LAB_GW2_WAN $LAB_SPI_12 12 gcm 1 $_bind
+	# shellcheck disable=SC2086
+	_sa gw1 $LAB_GW2_WAN $LAB_GW1_WAN $LAB_SPI_21 21 gcm 1 $_bind
+	for _d in out in fwd; do
+		if [ $_d = out ]; then _t="src $LAB_GW1_WAN dst $LAB_GW2_WAN"
+		else _t="src $LAB_GW2_WAN dst $LAB_GW1_WAN"; fi
+		# shellcheck disable=SC2086
+		ip -n gw1 xfrm policy add dir $_d src 0.0.0.0/0 dst 0.0.0.0/0 $_bind \
+			tmpl $_t proto esp reqid 1 mode tunnel || fail "gw1 $_d SP ($_bind)"
+	done
+	_sa gw2 $LAB_GW1_WAN $LAB_GW2_WAN $LAB_SPI_12 12 gcm 1
+	_sa gw2 $LAB_GW2_WAN $LAB_GW1_WAN $LAB_SPI_21 21 gcm 1
+	for _d in out in fwd; do
+		if [ $_d = out ]; then _s=$LAB_RIGHT_NET _t=$LAB_LEFT_NET _tt="src $LAB_GW2_WAN dst $LAB_GW1_WAN"
+		else _s=$LAB_LEFT_NET _t=$LAB_RIGHT_NET _tt="src $LAB_GW1_WAN dst $LAB_GW2_WAN"; fi
+		# shellcheck disable=SC2086
+		ip -n gw2 xfrm policy add dir $_d src $_s dst $_t tmpl $_tt proto esp reqid 1 \
+			mode tunnel || fail "gw2 $_d SP"
+	done
+	routed_into $LAB_TUN
+	log "route-based tunnel: $LAB_TUN ($_bind) on gw1, $LAB_RIGHT_NET routed into it"
+}
+
+# routed_healthy NAME: through the route-based tunnel (LAB_TUN) pings reach host2 in
+# ESP, pings to gw2's WAN address go through gw1's MASQUERADE, and nothing is queued.
+routed_healthy() {
+	_e0=$(sa_packets_out) _q0=$(queued gw1)
+	expect_eq "$1: pings through $LAB_TUN" "$(pings host $LAB_HOST2 3)" 3
+	expect_ge "$1: ... in ESP" "$(($(sa_packets_out) - _e0))" 3
+	expect_eq "$1: pings to the internet through the MASQUERADE" \
+		"$(pings host $LAB_GW2_WAN 3)" 3
+	expect_eq "$1: packets queued to the daemon" "$(($(queued gw1) - _q0))" 0
+}
+# sa_packets_out: packets gw1's outbound SAs (to gw2) have carried.
+sa_packets_out() {
+	ip -n gw1 -s xfrm state list src $LAB_GW1_WAN dst $LAB_GW2_WAN 2>/dev/null |
+		sed -n 's/.*[ ,]\([0-9][0-9]*\)(packets).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
+}
+# routed_into TUN: gw1's route to the far network goes into TUN (LAB_TUN), the rest
+# by a default route to gw2.
+routed_into() {
+	LAB_TUN=$1
+	ip -n gw1 route del $LAB_RIGHT_NET via $LAB_GW2_WAN
+	ip -n gw1 route add $LAB_RIGHT_NET dev $LAB_TUN || fail "route into $LAB_TUN"
+	ip -n gw1 route add default via $LAB_GW2_WAN || fail "default route"
+}
+
 # --- traffic -------------------------------------------------------------------------
+# stream_start: a new UDP flow (a new socket: a new source port) from host to host2
+# port 7000 every 50 ms until stream_stop; stream_sent: how many so far.
+stream_start() {
+	rm -f "$LAB_DIR/stream.stop" "$LAB_DIR/stream.n"
+	(
+		n=0
+		while [ ! -e "$LAB_DIR/stream.stop" ]; do
+			echo "flow $n" | nsx host socat -u - UDP4-SENDTO:$LAB_HOST2:7000 2>/dev/null
+			n=$((n + 1))
+			echo $n >"$LAB_DIR/stream.n"
+			sleep 0.05	# the stream's pace, not a wait for anything
+		done
+	) &
+	STREAM_PID=$!
+}
+stream_stop() {
+	: >"$LAB_DIR/stream.stop"
+	wait "$STREAM_PID" 2>/dev/null
+}
+stream_sent() { cat "$LAB_DIR/stream.n" 2>/dev/null || echo 0; }
+stream_past() { [ "$(stream_sent)" -ge "$1" ]; }
+# stream_more N: waits (30 s at most) until N more flows than now have been sent.
+stream_more() {
+	_s0=$(stream_sent)
+	wait_for 30 stream_past $((_s0 + $1))
+}
+# queued NS: packets ever given to a queue in NS (every queue's id sequence).
+queued() {
+	nsx "$1" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
+		awk '{ n += $8 } END { print n + 0 }'
+}
 # pings NS DST COUNT: prints the number of replies received.
 pings() {
 	nsx "$1" ping -n -q -c "$3" -i 0.2 -W 2 "$2" 2>&1 |
@@ -264,11 +366,17 @@ swanctl_in() { # GW --COMMAND [ARGS...]  (swanctl wants the command first)
 	nsx "$_g" env STRONGSWAN_CONF="$LAB_DIR/$_g.strongswan.conf" \
 		swanctl "$_cmd" --uri "unix://$LAB_DIR/$_g.vici" "$@"
 }
+# With LAB_IKE_IFID set, gw1's CHILD_SA and its SPs carry that if_id (if_id_in,
+# if_id_out): route-based on gw1, for an xfrm interface of that if_id.
 lab_ike() {
 	_esp=${1:-aes128gcm16}
 	for _g in gw1 gw2; do
+		_ifid=""
 		if [ $_g = gw1 ]; then
 			_l=$LAB_GW1_WAN _r=$LAB_GW2_WAN _lts=$LAB_LEFT_NET _rts=$LAB_RIGHT_NET _peer=gw2
+			[ -n "${LAB_IKE_IFID:-}" ] &&
+				_ifid="if_id_in = $LAB_IKE_IFID
+				if_id_out = $LAB_IKE_IFID"
 		else
 			_l=$LAB_GW2_WAN _r=$LAB_GW1_WAN _lts=$LAB_RIGHT_NET _rts=$LAB_LEFT_NET _peer=gw1
 		fi
@@ -325,6 +433,7 @@ connections {
 				remote_ts = $_rts
 				mode = tunnel
 				esp_proposals = $_esp
+				$_ifid
 			}
 		}
 	}
