@@ -740,9 +740,13 @@ static int guard_put_mss_rule(struct igd_nft_batch *b, const struct igd_guard_cf
 	if (!r)
 		return -ENOMEM;
 	snprintf(prefix, sizeof(prefix), IGD_GUARD_MSS_PREFIX "%u", m->mss);
-	ret = igd_nft_expr_prefix(r, soff, alen, from->b, plen_from) ?:
-	      igd_nft_expr_prefix(r, doff, alen, to->b, plen_to) ?:
-	      guard_match_syn(r, synack ? 0x12 : 0x02) ?:
+	if (m->ifindex)
+		ret = igd_nft_expr_meta(r, synack ? NFT_META_IIF : NFT_META_OIF, NFT_REG32_00) ?:
+		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &m->ifindex, 4);
+	else
+		ret = igd_nft_expr_prefix(r, soff, alen, from->b, plen_from) ?:
+		      igd_nft_expr_prefix(r, doff, alen, to->b, plen_to);
+	ret = ret ?: guard_match_syn(r, synack ? 0x12 : 0x02) ?:
 	      igd_nft_expr_tcp_mss_load(r, NFT_REG32_00) ?:
 	      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_GT, &v, 2) ?:
 	      igd_nft_expr_counter(r);

@@ -149,6 +149,8 @@ struct igd_mss_rule {
 	uint8_t plen_s, plen_d;
 	uint8_t family;
 	uint16_t mss;
+	uint32_t ifindex;	/* a tunnel interface's: SYNs leaving by it and SYN/ACKs
+				 * arriving through it, whatever their addresses */
 };
 
 /* One tunnel endpoint this gateway sends ESP or IKE to and the path MTU to it: the

@@ -4,6 +4,7 @@
 #include <linux/xfrm.h>
 #include "mtu/esp_mtu.h"
 #include "mss.h"
+#include "route/tunnels.h"
 #include "util/clock.h"
 
 int igd_mss_init(struct igd_mss *m, enum igd_mss_mode mode, uint32_t fixed)
@@ -89,15 +90,63 @@ uint16_t igd_mss_limit(struct igd_mss *m, const struct igd_sp *sp, const struct 
 	return e->mss;
 }
 
+/* Whether @sp is what tunnel interface @f's transmit looks up: its if_id, or (VTI)
+ * its output key as mark. */
+static bool mss_sp_of(const struct igd_sp *sp, const struct igd_tunnel_if *f)
+{
+	if (f->kind == IGD_TUNNEL_XFRM)
+		return f->if_id && sp->if_id == f->if_id;
+	return !sp->if_id && f->has_okey && sp->mark_m && (f->okey & sp->mark_m) == sp->mark_v;
+}
+
+/* One rule per family for each tunnel interface that is up: the first protecting out
+ * SP of its lookup with a limit decides it. */
+static size_t mss_tunnel_rules(struct igd_mss *m, const struct igd_spd *spd,
+			       const struct igd_sad *sad, const struct igd_tunnels *t,
+			       struct igd_mss_rule *out, size_t max)
+{
+	const struct igd_sp *sp;
+	struct igd_flow fl;
+	size_t n = 0, i;
+	int fam;
+
+	for (i = 0; t && i < t->nifs; i++) {
+		const struct igd_tunnel_if *f = &t->ifs[i];
+
+		for (fam = 4; fam <= 6 && f->up; fam += 2)
+			igd_spd_for_each(spd, sp, IGD_DIR_OUT) {
+				if (n >= max || sp->sel.family != fam || !igd_sp_protecting(sp) ||
+				    !mss_sp_of(sp, f))
+					continue;
+				memset(&fl, 0, sizeof(fl));
+				fl.family = sp->sel.family;
+				fl.saddr = sp->sel.saddr;
+				fl.daddr = sp->sel.daddr;
+				fl.if_id = sp->if_id;
+				fl.mark = sp->mark_v;
+				memset(&out[n], 0, sizeof(out[n]));
+				out[n].family = sp->sel.family;
+				out[n].ifindex = f->ifindex;
+				out[n].mss = igd_mss_limit(m, sp, sad, &fl);
+				if (out[n].mss) {
+					n++;
+					break;
+				}
+			}
+	}
+	return n;
+}
+
 size_t igd_mss_rules(struct igd_mss *m, const struct igd_spd *spd, const struct igd_sad *sad,
-		     struct igd_mss_rule *out, size_t max)
+		     const struct igd_tunnels *t, struct igd_mss_rule *out, size_t max)
 {
 	const struct igd_sp *sp;
 	struct igd_flow f;
 	size_t n = 0;
 
 	igd_spd_for_each(spd, sp, IGD_DIR_OUT) {
-		if (n >= max || !igd_sp_protecting(sp))
+		/* one bound to a tunnel interface clamps by the interface (below) */
+		if (n >= max || !igd_sp_protecting(sp) || igd_sp_route_bound(sp, t))
 			continue;
 		memset(&f, 0, sizeof(f));
 		f.family = sp->sel.family;
@@ -113,5 +162,5 @@ size_t igd_mss_rules(struct igd_mss *m, const struct igd_spd *spd, const struct 
 		if (out[n].mss)
 			n++;
 	}
-	return n;
+	return n + mss_tunnel_rules(m, spd, sad, t, out + n, max - n);
 }

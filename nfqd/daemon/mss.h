@@ -37,10 +37,12 @@ void igd_mss_close(struct igd_mss *m);
 uint16_t igd_mss_limit(struct igd_mss *m, const struct igd_sp *sp, const struct igd_sad *sad,
 		       const struct igd_flow *f);
 struct igd_mss_rule;
-/* The SYN/ACK clamp of every protecting out SP (the far side's replies), at most
- * @max into @out; returns how many. */
+struct igd_tunnels;
+/* The SYN/ACK clamp of every protecting out SP (the far side's replies), and for each
+ * tunnel interface of @t that is up the clamp of its out SPs (if_id, or the VTI's key
+ * as mark) by interface, at most @max into @out; returns how many. */
 size_t igd_mss_rules(struct igd_mss *m, const struct igd_spd *spd, const struct igd_sad *sad,
-		     struct igd_mss_rule *out, size_t max);
+		     const struct igd_tunnels *t, struct igd_mss_rule *out, size_t max);
 /* The path MTU towards the SP's outer destination (tunnel) or @f's destination. */
 unsigned int igd_mss_path_mtu(struct igd_mss *m, const struct igd_sp *sp,
 			      const struct igd_flow *f);

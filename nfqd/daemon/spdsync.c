@@ -228,7 +228,7 @@ void igd_spdsync_mss(struct igd_daemon *d)
 	if (!d->hooks_installed || !d->guard.mss_chain || !d->mirror)
 		return;
 	n = igd_mss_rules(&d->mss, igd_xfrm_mirror_spd(d->mirror), igd_xfrm_mirror_sad(d->mirror),
-			  cur, IGD_MAX_MSS_RULES);
+			  d->tunnels, cur, IGD_MAX_MSS_RULES);
 	if (n == d->n_mss_rules && !memcmp(cur, d->mss_rules, n * sizeof(cur[0])))
 		return;
 	if (igd_guard_mss_update(&d->guard, cur, n, err, sizeof(err))) {

@@ -22,14 +22,6 @@ DATA=$LAB_DIR/data
 head -c $SIZE /dev/urandom >"$DATA"
 SUM=$(md5sum <"$DATA" | cut -d' ' -f1)
 
-# wait_listen NS PORT: a TCP socket listening on PORT in NS (/proc/net/tcp, state 0A).
-_listening() {
-	nsx "$1" cat /proc/net/tcp | awk -v p="$(printf ':%04X' "$2")" \
-		'$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }'
-}
-wait_listen() {
-	wait_for 10 _listening "$1" "$2" || fail "nothing listens on $1:$2"
-}
 # xfer NAME DIR PORT TIMEOUT: SIZE bytes host -> host2 (up) or host2 -> host (down) with
 # socat; prints the md5 of what arrived ("short N" when incomplete).
 xfer() {
@@ -69,11 +61,6 @@ NFT
 	done
 }
 dropped() { nft_rule_packets "$1" inet blackhole out; }
-# syn_mss NAME: the MSS options of the SYNs (or SYN/ACKs) in a capture, one a line.
-syn_mss() {
-	tcpdump -Z root -n -r "$LAB_DIR/$1.pcap" 2>/dev/null |
-		sed -n 's/.*options \[mss \([0-9]*\).*/\1/p'
-}
 
 first=1 port=5000
 for conf in gcm/1500/1406 cbc-sha256/1500/1398 gcm/1400/1306 cbc-sha256/1400/1286; do

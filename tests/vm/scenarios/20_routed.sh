@@ -72,8 +72,14 @@ for kind in xfrm vti; do
 		"$(log_count "$L" reason=sp-miss-out) $(log_count "$L" reason=sp-miss-in)" "0 0"
 	nsx gw1 conntrack -F >/dev/null 2>&1
 
-	daemon_start "$kind-enforce" gw1 --mode enforce
+	daemon_start "$kind-enforce" gw1 --mode enforce --mss auto
 	routed_healthy "$kind, enforce"
+	# the clamp follows the interface's SA; the internet's SYNs keep their MSS
+	want=$(log_last "$LAB_DIR/$kind-up.trace" mss)
+	expect_eq "$kind: --mss auto: the SYN into $LAB_TUN arrives clamped to the tunnel's" \
+		"$(syn_to "$kind-syn-tun" host2 $LAB_HOST2 7100)" "$want "
+	expect_eq "$kind: --mss auto: a SYN to the internet keeps its MSS" \
+		"$(syn_to "$kind-syn-inet" gw2 $LAB_GW2_WAN 7101)" "1460 "
 	withdrawn "$kind-enforce"
 	expect_eq "$kind enforce: the stream in clear on the wire while the route was gone" \
 		"$PLAIN" 0

@@ -333,6 +333,31 @@ capture_show() {
 	tcpdump -Z root -n -r "$LAB_DIR/$_n.pcap" "$@" 2>/dev/null | head -n 6 | sed "s/^/    $_n: /"
 }
 
+# syn_mss NAME: the MSS options of the SYNs (or SYN/ACKs) in a capture, one a line.
+syn_mss() {
+	tcpdump -Z root -n -r "$LAB_DIR/$1.pcap" 2>/dev/null |
+		sed -n 's/.*options \[mss \([0-9]*\).*/\1/p'
+}
+# wait_listen NS PORT: a TCP socket listening on PORT in NS (/proc/net/tcp, state 0A).
+_listening() {
+	nsx "$1" cat /proc/net/tcp | awk -v p="$(printf ':%04X' "$2")" \
+		'$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }'
+}
+wait_listen() {
+	wait_for 10 _listening "$1" "$2" || fail "nothing listens on $1:$2"
+}
+# syn_to NAME NS ADDR PORT: one TCP connection from host to ADDR:PORT (a listener in
+# NS), the SYNs arriving in NS captured into NAME; prints their MSS options.
+syn_to() {
+	capture_start "$1" "$2" any "tcp dst port $4 and tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0"
+	bg_start "$1-srv" "$2" socat -u TCP-LISTEN:$4,reuseaddr /dev/null
+	wait_listen "$2" "$4"
+	nsx host timeout -s KILL 10 socat -u /dev/null TCP:$3:$4 >/dev/null 2>&1
+	capture_stop "$1"
+	bg_stop "$1-srv"
+	syn_mss "$1" | sort -u | tr '\n' ' '
+}
+
 # sa_packets NS SPI: packets the SA with this SPI has processed (lifetime current).
 sa_packets() {
 	ip -n "$1" -s xfrm state list spi "$2" 2>/dev/null |
