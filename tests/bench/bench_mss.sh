@@ -18,21 +18,34 @@
 #   before   enforce mode of another build of ipsecguardd, BENCH_BEFORE=path/to/it
 #            (an older tree's, to compare with "enforce" in the same run); it is
 #            given only the options every build knows
-# Usage: bench_mss.sh [CONNECTIONS per run, default 20000] [ROUNDS, default 3] [nat]
+# Usage: bench_mss.sh [CONNECTIONS per run, default 20000] [ROUNDS, default 3] [nat|routed]
 # BENCH_VARIANTS="none guard ..." runs only those (the first is the ratios' base).
 # With "nat" the gateway is first set up as gateways are: MASQUERADE on the WAN with
 # the exemption of the protected networks before it (iptables-nft), so conntrack
 # tracks every connection in every variant.  Without it the "none" and "kernel"
 # variants run without conntrack in the gateway's namespace at all, and every variant
-# with the daemon pays for turning it on (its rules read the conntrack state).
+# with the daemon pays for turning it on (its rules read the conntrack state).  With
+# "routed" the gateway is route-based: its SPs are 0.0.0.0/0 <-> 0.0.0.0/0 bound to an
+# xfrm interface's if_id, and the connections go to the internet through MASQUERADE.
 . "$(dirname "$0")/../netns/lib.sh"
 need_root
 need_bin ipsecguardd
 conns=${1:-20000}
 rounds=${2:-3}
 lab_up
-in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
-	tmpl proto esp mode transport level use reqid 1
+if [ "${3:-}" = routed ]; then
+	# a route-based gateway's SPs (this kernel has no xfrm interface: the traffic
+	# measured is what such a gateway sends to the internet through its MASQUERADE)
+	for d in out in fwd; do
+		in_gw ip xfrm policy add dir $d src 0.0.0.0/0 dst 0.0.0.0/0 if_id 42 \
+			tmpl proto esp mode tunnel src 172.16.0.1 dst 172.16.0.9 reqid 1
+	done
+	in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+	info "route-based gateway: SPs 0.0.0.0/0 <-> 0.0.0.0/0 with if_id 42, MASQUERADE on wan0"
+else
+	in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
+		tmpl proto esp mode transport level use reqid 1
+fi
 if [ "${3:-}" = nat ]; then
 	in_gw iptables-nft -t nat -A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -j RETURN
 	in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -j MASQUERADE
