@@ -66,6 +66,7 @@ struct igd_tunnels {
 	bool want_routes;	/* a tunnel interface came up: dump its routes again */
 	uint64_t overflow;	/* interfaces or routes not kept: the table was full */
 	uint64_t bad_msgs;
+	uint64_t dumps, overruns;	/* tunnels_nl.h: read anew, notifications lost */
 };
 
 void igd_tunnels_init(struct igd_tunnels *t);

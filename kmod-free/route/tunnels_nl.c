@@ -17,7 +17,6 @@ struct igd_tunnels_nl {
 	struct mnl_socket *ev;		/* notifications */
 	struct mnl_socket *req;		/* dumps */
 	struct igd_tunnels *t;
-	struct igd_tunnels_nl_stats st;
 	bool strict;			/* the kernel filters route dumps by device */
 	bool changed;
 	char buf[TNL_BUF];
@@ -99,7 +98,7 @@ static int tnl_dump(struct igd_tunnels_nl *nl, bool links)
 		}
 		e = tnl_routes(nl);
 	}
-	nl->st.dumps++;
+	nl->t->dumps++;
 	nl->changed = true;
 	return e;
 }
@@ -166,11 +165,6 @@ int igd_tunnels_nl_fd(const struct igd_tunnels_nl *nl)
 	return mnl_socket_get_fd(nl->ev);
 }
 
-const struct igd_tunnels_nl_stats *igd_tunnels_nl_stats(const struct igd_tunnels_nl *nl)
-{
-	return &nl->st;
-}
-
 int igd_tunnels_nl_process(struct igd_tunnels_nl *nl)
 {
 	int fd = mnl_socket_get_fd(nl->ev), e = 0;
@@ -191,13 +185,12 @@ int igd_tunnels_nl_process(struct igd_tunnels_nl *nl)
 				e = -errno;
 			break;
 		}
-		nl->st.events++;
 		/* notifications only: sequence 0, any port */
 		if (mnl_cb_run(nl->buf, (size_t)n, 0, 0, tnl_cb, nl) < 0)
 			nl->t->bad_msgs++;
 	}
 	if (overrun) {
-		nl->st.overruns++;
+		nl->t->overruns++;
 		e = tnl_dump(nl, true);
 	} else if (nl->t->want_routes) {
 		e = tnl_dump(nl, false);

@@ -20,17 +20,12 @@
 
 struct igd_tunnels_nl;
 
-struct igd_tunnels_nl_stats {
-	uint64_t events, dumps, overruns;
-};
-
 int igd_tunnels_nl_open(struct igd_tunnels_nl **nl, struct igd_tunnels *t);
 void igd_tunnels_nl_close(struct igd_tunnels_nl *nl);
 int igd_tunnels_nl_fd(const struct igd_tunnels_nl *nl);
 /* Applies what is queued, without blocking (a dump it needs blocks); returns 1 when the
  * table changed, 0 when not, or -errno. */
 int igd_tunnels_nl_process(struct igd_tunnels_nl *nl);
-const struct igd_tunnels_nl_stats *igd_tunnels_nl_stats(const struct igd_tunnels_nl *nl);
 /* One-shot: fills @t from a dump (for the command-line tools).  0 or -errno. */
 int igd_tunnels_read(struct igd_tunnels *t);
 #endif

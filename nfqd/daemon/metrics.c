@@ -146,6 +146,14 @@ static void m_steady(struct igd_prom *p, struct igd_daemon *d)
 				"Conntrack entries whose verdict of an old generation was cleared");
 		igd_prom_sample_u64(p, d->gen.entries_cleared, NULL);
 	}
+	if (d->tunnels) {
+		igd_prom_family(p, "ipsecguard_tunnel_interfaces", "gauge",
+				"xfrm interfaces and VTIs on the gateway");
+		igd_prom_sample_u64(p, d->tunnels->nifs, NULL);
+		igd_prom_family(p, "ipsecguard_tunnel_routes", "gauge",
+				"Routes into tunnel interfaces (any routing table)");
+		igd_prom_sample_u64(p, d->tunnels->nroutes, NULL);
+	}
 	for (i = 0; i < d->memory.n; i++)
 		down += !d->memory.v[i].live;
 	igd_prom_family(p, "ipsecguard_remembered", "gauge",

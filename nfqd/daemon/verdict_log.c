@@ -272,6 +272,21 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, "overruns", tables->overruns);
 		igd_json_obj_close(&j);
 	}
+	if (jg->tunnels) {
+		size_t up = 0;
+
+		for (i = 0; i < jg->tunnels->nifs; i++)
+			up += jg->tunnels->ifs[i].up;
+		igd_json_obj_open(&j, "tunnels");
+		igd_json_uint(&j, "interfaces", jg->tunnels->nifs);
+		igd_json_uint(&j, "up", up);
+		igd_json_uint(&j, "routes", jg->tunnels->nroutes);
+		igd_json_uint(&j, "dumps", jg->tunnels->dumps);
+		igd_json_uint(&j, "overruns", jg->tunnels->overruns);
+		igd_json_uint(&j, "overflow", jg->tunnels->overflow);
+		igd_json_uint(&j, "bad_msgs", jg->tunnels->bad_msgs);
+		igd_json_obj_close(&j);
+	}
 	if (gen && gen->active) {
 		igd_json_obj_open(&j, "verdict_gen");
 		igd_json_uint(&j, "gen", jg->guard.gen);
