@@ -182,7 +182,8 @@ int cmd_doctor(int argc, char **argv)
 	d.spd = igd_xfrm_mirror_spd(m);
 	d.sad = igd_xfrm_mirror_sad(m);
 	rc = doctor_check_nat(&d) ?: doctor_check_tunnel(&d) ?: doctor_check_kernel(&d) ?:
-	     doctor_check_policy(&d) ?: doctor_check_counters(&d, sample);
+	     doctor_check_policy(&d) ?: doctor_check_routed(&d) ?:
+	     doctor_check_counters(&d, sample);
 	if (!rc) {
 		for (i = 0; i < d.n; i++)
 			if (d.f[i].sev > worst)

@@ -6,6 +6,8 @@
  *                      tunnel-mtu
  *   doctor_counters.c  xfrm-counter (what /proc/net/xfrm_stat counted while sampled)
  *   doctor_tunnel.c    tunnel-blocked, tunnel-may-be-blocked (IKE, NAT-T, ESP)
+ *   doctor_routed.c    tunnel-if-no-sp, tunnel-if-no-sa, tunnel-if-down, tunnel-if-mtu,
+ *                      vti-policy (xfrm interfaces, VTIs)
  * The command itself (options, output, exit status) is cmd_doctor.c. */
 #ifndef IGD_CLI_DOCTOR_H
 #define IGD_CLI_DOCTOR_H
@@ -55,4 +57,5 @@ int doctor_check_kernel(struct doctor *d);
 int doctor_check_policy(struct doctor *d);
 int doctor_check_counters(struct doctor *d, unsigned int sample_s);
 int doctor_check_tunnel(struct doctor *d);
+int doctor_check_routed(struct doctor *d);
 #endif

@@ -27,6 +27,12 @@ trace_to() {
 		--json "$@" >"$LAB_DIR/$_tn.trace"
 	log "trace: $(cat "$LAB_DIR/$_tn.trace")"
 }
+# doctor_ids: the ids of doctor's findings on gw1, sorted, space-separated
+doctor_ids() {
+	nsx gw1 ipsecguard doctor --json --sample 0 2>/dev/null |
+		grep -o '"id":"[a-z-]*"' | sed 's/"id":"\(.*\)"/\1/' | sort -u | tr '\n' ' '
+}
+has_id() { case " $1" in *" $2 "*) return 0 ;; esac; return 1; }
 remembered_via() { grep -q " $LAB_TUN\$" "$1" 2>/dev/null; }
 
 # withdrawn NAME: the stream runs while the route into the tunnel is withdrawn, then
@@ -112,5 +118,22 @@ for kind in xfrm vti; do
 	nsx gw1 nft delete table ip6 ipsecguard 2>/dev/null
 	nsx gw1 nft delete table ip ipsecguard_backstop 2>/dev/null
 	nsx gw1 nft delete table ip6 ipsecguard_backstop 2>/dev/null
+
+	# doctor: what breaks route-based tunnels, each held against the lab as it is
+	D=$(doctor_ids)
+	log "doctor: $D"
+	check "$kind doctor: $LAB_TUN's MTU is above what its SA carries" has_id "$D" tunnel-if-mtu
+	check "$kind doctor: nothing else of it" sh -c "! echo '$D' | grep -q 'tunnel-if-no\|tunnel-if-down\|vti-policy'"
+	ip -n gw1 link set $LAB_TUN mtu 1446
+	check "$kind doctor: MTU 1446: no more" sh -c "! echo '$(doctor_ids)' | grep -q tunnel-if-mtu"
+	if [ $kind = vti ]; then
+		nsx gw1 sysctl -qw net.ipv4.conf.vti0.disable_policy=0
+		check "vti doctor: disable_policy off is named" has_id "$(doctor_ids)" vti-policy
+	fi
+	ip -n gw1 xfrm policy delete dir out src 0.0.0.0/0 dst 0.0.0.0/0 \
+		$([ $kind = xfrm ] && echo if_id 42 || echo mark 42)
+	check "$kind doctor: no out SP for $LAB_TUN is named" has_id "$(doctor_ids)" tunnel-if-no-sp
+	ip -n gw1 link set $LAB_TUN down
+	check "$kind doctor: $LAB_TUN down is named" has_id "$(doctor_ids)" tunnel-if-down
 	lab_down
 done
