@@ -95,59 +95,59 @@ struct link_msg {
 	bool bad;
 };
 
+/* The u32 attribute @a into *@v; a malformed one marks the message bad. */
+static void get_u32(const struct nlattr *a, uint32_t *v, bool *bad)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		*bad = true;
+	else
+		*v = mnl_attr_get_u32(a);
+}
+
+static int cb_result(bool bad)
+{
+	return bad ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
 static int link_xfrm_cb(const struct nlattr *a, void *data)
 {
 	struct link_msg *m = data;
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_XFRM_LINK:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		m->f.link = mnl_attr_get_u32(a);
+		get_u32(a, &m->f.link, &m->bad);
 		break;
 	case IFLA_XFRM_IF_ID:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		m->f.if_id = mnl_attr_get_u32(a);
+		get_u32(a, &m->f.if_id, &m->bad);
 		break;
 	case IFLA_XFRM_COLLECT_METADATA:
 		m->f.collect_md = true;
 		break;
 	}
-	return MNL_CB_OK;
-bad:
-	m->bad = true;
-	return MNL_CB_ERROR;
+	return cb_result(m->bad);
 }
 
 static int link_vti_cb(const struct nlattr *a, void *data)
 {
 	struct link_msg *m = data;
+	uint32_t key = 0;
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_VTI_LINK:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		m->f.link = mnl_attr_get_u32(a);
+		get_u32(a, &m->f.link, &m->bad);
 		break;
 	case IFLA_VTI_IKEY:
+		get_u32(a, &key, &m->bad);
+		m->f.ikey = ntohl(key);		/* big-endian on the wire (nla_get_be32) */
+		m->f.has_ikey = key != 0;
+		break;
 	case IFLA_VTI_OKEY:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		/* big-endian on the wire (nla_get_be32) */
-		if (mnl_attr_get_type(a) == IFLA_VTI_IKEY) {
-			m->f.ikey = ntohl(mnl_attr_get_u32(a));
-			m->f.has_ikey = m->f.ikey != 0;
-		} else {
-			m->f.okey = ntohl(mnl_attr_get_u32(a));
-			m->f.has_okey = m->f.okey != 0;
-		}
+		get_u32(a, &key, &m->bad);
+		m->f.okey = ntohl(key);
+		m->f.has_okey = key != 0;
 		break;
 	}
-	return MNL_CB_OK;
-bad:
-	m->bad = true;
-	return MNL_CB_ERROR;
+	return cb_result(m->bad);
 }
 
 static int link_info_cb(const struct nlattr *a, void *data)
@@ -157,63 +157,47 @@ static int link_info_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_INFO_KIND:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-			goto bad;
-		kind = mnl_attr_get_str(a);
-		if (!strcmp(kind, "xfrm")) {
-			m->tunnel = true;
-			m->f.kind = IGD_TUNNEL_XFRM;
-		} else if (!strcmp(kind, "vti") || !strcmp(kind, "vti6")) {
-			m->tunnel = true;
-			m->f.kind = IGD_TUNNEL_VTI;
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) {
+			m->bad = true;
+			break;
 		}
+		kind = mnl_attr_get_str(a);
+		m->tunnel = !strcmp(kind, "xfrm") || !strcmp(kind, "vti") || !strcmp(kind, "vti6");
+		m->f.kind = strcmp(kind, "xfrm") ? IGD_TUNNEL_VTI : IGD_TUNNEL_XFRM;
 		break;
 	case IFLA_INFO_DATA:
-		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
-			goto bad;
 		/* the kind comes first in the kernel's messages (rtnl_link_info_fill) */
-		if (!m->tunnel)
-			break;
-		if (mnl_attr_parse_nested(a, m->f.kind == IGD_TUNNEL_XFRM ? link_xfrm_cb :
-					  link_vti_cb, m) < 0)
-			goto bad;
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+		    (m->tunnel && mnl_attr_parse_nested(a, m->f.kind == IGD_TUNNEL_XFRM ?
+							link_xfrm_cb : link_vti_cb, m) < 0))
+			m->bad = true;
 		break;
 	}
-	return MNL_CB_OK;
-bad:
-	m->bad = true;
-	return MNL_CB_ERROR;
+	return cb_result(m->bad);
 }
 
 static int link_attr_cb(const struct nlattr *a, void *data)
 {
 	struct link_msg *m = data;
-	const char *name;
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_IFNAME:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-			goto bad;
-		name = mnl_attr_get_str(a);
-		if (strlen(name) >= sizeof(m->f.name))
-			goto bad;
-		strcpy(m->f.name, name);
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
+		    strlen(mnl_attr_get_str(a)) >= sizeof(m->f.name))
+			m->bad = true;
+		else
+			strcpy(m->f.name, mnl_attr_get_str(a));
 		break;
 	case IFLA_MTU:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		m->f.mtu = mnl_attr_get_u32(a);
+		get_u32(a, &m->f.mtu, &m->bad);
 		break;
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
 		    mnl_attr_parse_nested(a, link_info_cb, m) < 0)
-			goto bad;
+			m->bad = true;
 		break;
 	}
-	return MNL_CB_OK;
-bad:
-	m->bad = true;
-	return MNL_CB_ERROR;
+	return cb_result(m->bad);
 }
 
 static bool if_same(const struct igd_tunnel_if *a, const struct igd_tunnel_if *b)
@@ -309,27 +293,24 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 	struct route_msg *m = data;
 	const struct rtnexthop *nh;
 	size_t alen = m->r.dst.family == 6 ? 16 : 4, left;
+	uint32_t oif = 0;
 
 	switch (mnl_attr_get_type(a)) {
 	case RTA_DST:
 		if (mnl_attr_get_payload_len(a) != alen)
-			goto bad;
-		memcpy(&m->r.dst.addr, mnl_attr_get_payload(a), alen);
+			m->bad = true;
+		else
+			memcpy(&m->r.dst.addr, mnl_attr_get_payload(a), alen);
 		break;
 	case RTA_OIF:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		route_oif(m, mnl_attr_get_u32(a));
+		get_u32(a, &oif, &m->bad);
+		route_oif(m, oif);
 		break;
 	case RTA_TABLE:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		m->r.table = mnl_attr_get_u32(a);
+		get_u32(a, &m->r.table, &m->bad);
 		break;
 	case RTA_PRIORITY:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			goto bad;
-		m->r.priority = mnl_attr_get_u32(a);
+		get_u32(a, &m->r.priority, &m->bad);
 		break;
 	case RTA_MULTIPATH:
 		nh = mnl_attr_get_payload(a);
@@ -346,10 +327,7 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 		}
 		break;
 	}
-	return MNL_CB_OK;
-bad:
-	m->bad = true;
-	return MNL_CB_ERROR;
+	return cb_result(m->bad);
 }
 
 static bool route_same(const struct igd_tunnel_route *a, const struct igd_tunnel_route *b)
