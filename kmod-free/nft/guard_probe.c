@@ -16,6 +16,7 @@ static const char *const guard_need_names[] = {
 };
 
 #define GUARD_NEEDS	(sizeof(guard_need_names) / sizeof(guard_need_names[0]))
+_Static_assert(GUARD_NEEDS == IGD_GUARD_NEEDS, "a name for each probed expression");
 
 static int guard_probe_rule(struct nftnl_rule *r, unsigned int i, void *arg)
 {

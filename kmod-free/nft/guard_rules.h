@@ -230,9 +230,12 @@ enum {
 	IGD_GUARD_NEED_CT_STATUS = 1 << 1,
 	IGD_GUARD_NEED_CT_ORIGINAL = 1 << 2,	/* ct original ip saddr (4.17) */
 	IGD_GUARD_NEED_SECPATH = 1 << 3,	/* meta secpath (CONFIG_XFRM) */
+	IGD_GUARD_NEED_OIFKIND = 1 << 4,	/* meta oifkind, iifkind (5.1) */
 };
+#define IGD_GUARD_NEEDS	5		/* rules the probe asks about */
 int igd_guard_probe(unsigned int *missing);
-/* The bits of the probe's per-rule answers (0 taken, -errno refused), in probe order. */
+/* The bits of the probe's per-rule answers (0 taken, -errno refused), in probe order:
+ * IGD_GUARD_NEEDS of them. */
 unsigned int igd_guard_missing_of(const int *results);
 /* "rt ipsec, meta secpath" into @buf; returns @buf. */
 const char *igd_guard_missing_str(unsigned int missing, char *buf, size_t len);

@@ -19,7 +19,7 @@ struct igd_tunnels_nl {
 	struct igd_tunnels *t;
 	bool strict;			/* the kernel filters route dumps by device */
 	bool changed;
-	char buf[TNL_BUF];
+	_Alignas(8) char buf[TNL_BUF];	/* netlink messages: aligned */
 };
 
 static int tnl_cb(const struct nlmsghdr *nlh, void *data)
@@ -33,7 +33,7 @@ static int tnl_cb(const struct nlmsghdr *nlh, void *data)
 
 static int tnl_dump_links(struct igd_tunnels_nl *nl)
 {
-	char req[MNL_SOCKET_BUFFER_SIZE];
+	_Alignas(8) char req[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct ifinfomsg *ifi;
 
@@ -47,7 +47,7 @@ static int tnl_dump_links(struct igd_tunnels_nl *nl)
 /* The routes of @family that use @oif (0: every route, the table keeps ours). */
 static int tnl_dump_routes(struct igd_tunnels_nl *nl, int family, uint32_t oif)
 {
-	char req[MNL_SOCKET_BUFFER_SIZE];
+	_Alignas(8) char req[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct rtmsg *rtm;
 

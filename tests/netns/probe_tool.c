@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 {
 	char names[128];
 	unsigned int missing;
-	int res[4], ret;
+	int res[IGD_GUARD_NEEDS], ret;
 
 	if (argc == 2 && !strcmp(argv[1], "guard")) {
 		ret = igd_guard_probe(&missing);
@@ -41,12 +41,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "refuse")) {
-		ret = igd_hooks_probe_rules(refuse_rule, 4, NULL, res);
+		ret = igd_hooks_probe_rules(refuse_rule, IGD_GUARD_NEEDS, NULL, res);
 		if (ret) {
 			fprintf(stderr, "probe: %s\n", strerror(-ret));
 			return 1;
 		}
-		printf("results=%d,%d,%d,%d\n", res[0], res[1], res[2], res[3]);
+		printf("results=%d,%d,%d,%d,%d\n", res[0], res[1], res[2], res[3], res[4]);
 		printf("missing=%s\n", igd_guard_missing_str(igd_guard_missing_of(res), names,
 							     sizeof(names)));
 		return 0;

@@ -339,6 +339,7 @@ static void check_routes(void)
 	ok(!igd_memory_sync(&m, spd, &t, 50), "nothing else changes within the hold time");
 	ok(igd_memory_sync(&m, spd, &t, 121) && m.n == 0, "after it, both are forgotten");
 
+	free(m.v);
 	m.v = calloc(1, sizeof(*m.v));
 	m.cap = 1;
 	m.v[0].sel.family = 4;

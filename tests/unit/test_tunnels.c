@@ -12,7 +12,7 @@
 #include "route/tunnels.h"
 #include "tap.h"
 
-static char buf[4096];
+static _Alignas(8) char buf[4096];
 
 static struct nlmsghdr *link_msg(uint16_t type, int ifindex, const char *name, bool up)
 {
