@@ -68,7 +68,7 @@ NETNS_TOOLS := $(patsubst tests/netns/%.c,$(B)/tests/%,$(wildcard tests/netns/*_
 XT_SRCS    := $(wildcard xt_plugin/libxt_*.c)
 XT_SOS     := $(XT_SRCS:xt_plugin/%.c=$(B)/%.so)
 
-.PHONY: all check check-unit check-vm demo deps deps-vm install uninstall clean fuzz tests bench deb
+.PHONY: all check check-unit check-vm demo deps deps-vm install uninstall clean fuzz tests bench deb rpm
 all: $(B)/ipsecguardd $(B)/ipsecguard $(XT_SOS)
 
 # The libraries are found through pkg-config when this file is read; without them
@@ -211,6 +211,11 @@ uninstall:
 # An installable Debian package of this tree in build/deb/ (nfqd/deb/build.sh).
 deb:
 	$(Q)sh nfqd/deb/build.sh
+
+# A binary and a source RPM of this tree in build/rpm/ (nfqd/rpm/build.sh, from
+# nfqd/rpm/ipsecguard.spec).
+rpm:
+	$(Q)sh nfqd/rpm/build.sh
 
 clean:
 	rm -rf $(B)
