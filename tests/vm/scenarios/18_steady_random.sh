@@ -14,9 +14,13 @@
 #                            else so, and calls no flow a bypass SP decides a miss
 #   P3  NAT, enforce         no leak leaves in clear; every other flow leaves as in P1
 #                            (no protected or bypassed flow dropped)
+# gw1 is route-based as well: an xfrm interface ipsec0 (if_id 42, its own SA), and a
+# case may route some of the far destinations into it and give it its SP (0.0.0.0/0,
+# if_id 42; without one the interface drops what is routed in).
 # What leaves, and how, is counted on gw1 at postrouting priority 500 (after NAT and the
 # daemon's chains) per original tuple, in the original direction (not the replies, nor
-# the ICMP errors that answer a UDP flow): rt ipsec exists (ESP) or missing (clear).
+# the ICMP errors that answer a UDP flow): rt ipsec exists or into ipsec0 (ESP), else
+# clear.
 . /scenarios/lib.sh
 
 lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
@@ -33,6 +37,10 @@ for d in 192.168.2.10 192.168.3.10; do
 	ip -n gw2 route add $d/32 via $LAB_HOST2
 done
 ip -n gw1 xfrm policy del dir out src $LAB_LEFT_NET dst $LAB_RIGHT_NET || fail "lab's out SP"
+ip -n gw1 link add ipsec0 type xfrm dev wan if_id 42 || fail "xfrm interface"
+ip -n gw1 link set ipsec0 up
+_sa gw1 $LAB_GW1_WAN $LAB_GW2_WAN 0x00003001 12 gcm 1 if_id 42
+_sa gw2 $LAB_GW1_WAN $LAB_GW2_WAN 0x00003001 12 gcm 1
 
 # The observation table: per flow, what left gw1 in clear and what through ESP.
 {
@@ -41,7 +49,8 @@ ip -n gw1 xfrm policy del dir out src $LAB_LEFT_NET dst $LAB_RIGHT_NET || fail "
 	echo "		type filter hook postrouting priority 500; policy accept;"
 	for s in $SRCS; do for d in $DSTS; do for p in icmp udp; do
 		m="ct direction original ct original ip saddr $s ct original ip daddr $d ct protocol $p meta l4proto $p"
-		echo "		$m rt ipsec missing counter comment \"clear $s $d $p\""
+		echo "		$m oifname \"ipsec0\" counter comment \"esp $s $d $p\""
+		echo "		$m oifname != \"ipsec0\" rt ipsec missing counter comment \"clear $s $d $p\""
 		echo "		$m rt ipsec exists counter comment \"esp $s $d $p\""
 	done; done; done
 	echo "	}"
@@ -87,10 +96,28 @@ gen() {
 		r = rand()
 		printf "nat %s\n", N[r < 0.9 ? 1 + int(r / 0.3) : 4]
 	}'
+	# the route-based part, from a generator of its own (the policy-based cases stay
+	# what they were for each seed)
+	awk -v seed="$1" -v cs="$2" 'BEGIN {
+		srand(seed * 1000 + cs + 500)
+		split("192.168.2.0/23 192.168.3.10/32 192.168.1.10/32", R, " ")
+		for (i = 1; i <= 3; i++)
+			if (rand() < 0.4)
+				printf "route %s\n", R[i]
+		if (rand() < 0.8)
+			print "ifsp protect"
+	}'
 }
 
 install_sps() {
 	ip -n gw1 xfrm policy deleteall dir out
+	ip -n gw1 route flush dev ipsec0
+	grep '^route ' "$1" | while read -r _ dst; do
+		ip -n gw1 route add $dst dev ipsec0
+	done
+	grep -q '^ifsp ' "$1" &&
+		ip -n gw1 xfrm policy add dir out src 0.0.0.0/0 dst 0.0.0.0/0 if_id 42 \
+			tmpl src $LAB_GW1_WAN dst $LAB_GW2_WAN proto esp reqid 1 mode tunnel
 	grep '^sp ' "$1" | while read -r _ act src dst proto prio; do
 		pr=""
 		[ "$proto" = any ] || pr="proto $proto"
