@@ -8,6 +8,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_policy.h>
 #include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter/xt_mark.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include "doctor/nat_eval.h"
@@ -64,7 +65,7 @@ static enum igd_tri tri_range(uint16_t mask, uint16_t port, uint16_t lo, uint16_
 
 enum load_kind {
 	LOAD_NONE, LOAD_ADDR, LOAD_L4PROTO, LOAD_NFPROTO, LOAD_PORT, LOAD_OIFNAME, LOAD_OIF,
-	LOAD_IIFNAME, LOAD_RT_XFRM, LOAD_SECPATH, LOAD_CONST, LOAD_OTHER,
+	LOAD_IIFNAME, LOAD_RT_XFRM, LOAD_SECPATH, LOAD_CONST, LOAD_MARK, LOAD_OTHER,
 };
 
 struct load {
@@ -73,6 +74,7 @@ struct load {
 	unsigned int start, len;	/* LOAD_ADDR: bytes of the address loaded */
 	uint8_t mask[16];		/* after a bitwise; all ones without */
 	uint8_t value[16];		/* LOAD_CONST: an immediate's data (len bytes) */
+	uint32_t mand, mxor;		/* LOAD_MARK: (mark & mand) ^ mxor */
 };
 
 #define EVAL_REGS	24
@@ -137,6 +139,11 @@ static void eval_meta(const struct nftnl_expr *x, struct load *l)
 	case NFT_META_OIF:	l->kind = LOAD_OIF; break;
 	case NFT_META_IIFNAME:	l->kind = LOAD_IIFNAME; break;
 	case NFT_META_SECPATH:	l->kind = LOAD_SECPATH; break;
+	case NFT_META_MARK:
+		l->kind = LOAD_MARK;
+		l->mand = ~0u;
+		l->mxor = 0;
+		break;
 	default:		l->kind = LOAD_OTHER;
 	}
 }
@@ -247,6 +254,18 @@ static void eval_cmp(struct nft_eval *e, const struct nftnl_expr *x)
 	const char *what = "a condition not evaluated";
 	enum igd_tri t = IGD_TRI_MAYBE;
 
+	if (slot >= 0 && d && dlen == 4 && e->reg[slot].kind == LOAD_MARK &&
+	    (op == NFT_CMP_EQ || op == NFT_CMP_NEQ) && !e->out->mark_cond) {
+		uint32_t v;
+
+		/* (mark & A) ^ X == V  <=>  (mark & A) == V ^ X: for the walk to answer */
+		memcpy(&v, d, 4);
+		e->out->mark_cond = true;
+		e->out->mark_neq = op == NFT_CMP_NEQ;
+		e->out->mark_mask = e->reg[slot].mand;
+		e->out->mark_value = v ^ e->reg[slot].mxor;
+		return;
+	}
 	if (slot >= 0 && d && (op == NFT_CMP_EQ || op == NFT_CMP_NEQ)) {
 		t = eval_cmp_eq(e, &e->reg[slot], d, dlen, &what);
 		if (op == NFT_CMP_NEQ)
@@ -267,6 +286,20 @@ static void eval_bitwise(struct nft_eval *e, const struct nftnl_expr *x)
 	if (s < 0 || d < 0)
 		return;
 	l = e->reg[s];
+	if (l.kind == LOAD_MARK && m && mlen == 4 && (!xr || xlen == 4) &&
+	    (!nftnl_expr_is_set(x, NFTNL_EXPR_BITWISE_OP) ||
+	     nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP) == NFT_BITWISE_BOOL)) {
+		uint32_t mv, xv = 0;
+
+		/* ((mark & A) ^ X) & M ^ Y  =  (mark & A & M) ^ ((X & M) ^ Y) */
+		memcpy(&mv, m, 4);
+		if (xr)
+			memcpy(&xv, xr, 4);
+		l.mand &= mv;
+		l.mxor = (l.mxor & mv) ^ xv;
+		e->reg[d] = l;
+		return;
+	}
 	if (!m || mlen > sizeof(l.mask) || (nftnl_expr_is_set(x, NFTNL_EXPR_BITWISE_OP) &&
 	    nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP) != NFT_BITWISE_BOOL))
 		l.kind = LOAD_OTHER;
@@ -291,6 +324,15 @@ static void eval_match(struct nft_eval *e, const struct nftnl_expr *x)
 	}
 	if (!strcmp(name, "comment"))
 		return;
+	if (!strcmp(name, "mark") && len >= sizeof(struct xt_mark_mtinfo1) && !e->out->mark_cond) {
+		const struct xt_mark_mtinfo1 *mi = info;
+
+		e->out->mark_cond = true;
+		e->out->mark_neq = mi->invert;
+		e->out->mark_mask = mi->mask;
+		e->out->mark_value = mi->mark & mi->mask;
+		return;
+	}
 	if (!strcmp(name, "policy") && len >= sizeof(struct xt_policy_info)) {
 		const struct xt_policy_info *p = info;
 
@@ -320,7 +362,7 @@ static void eval_match(struct nft_eval *e, const struct nftnl_expr *x)
 
 /* A lookup of what register @l holds in @set, for every packet of the selector. */
 static enum igd_tri tri_lookup(const struct nft_eval *e, const struct load *l,
-			       const struct igd_nft_set *set)
+			       const struct igd_nft_set *set, const struct igd_nft_set_elem **elem)
 {
 	const struct igd_sel *s = e->c->sel;
 	const char *ifn = l->kind == LOAD_IIFNAME ? e->c->iifname : e->c->oifname;
@@ -370,7 +412,38 @@ static enum igd_tri tri_lookup(const struct nft_eval *e, const struct load *l,
 	default:
 		return IGD_TRI_MAYBE;
 	}
-	return (enum igd_tri)igd_nft_set_covers(set, lo, hi, len);
+	return (enum igd_tri)igd_nft_set_covers(set, lo, hi, len, elem);
+}
+
+/* The verdict of element @v as the rule's action. */
+static void eval_verdict(struct nft_eval *e, int32_t v, const char *chain)
+{
+	e->out->act = v == NF_ACCEPT ? IGD_NAT_ACT_EXEMPT : v == NFT_RETURN ? IGD_NAT_ACT_RETURN :
+		      v == NF_DROP ? IGD_NAT_ACT_DROP :
+		      v == NFT_CONTINUE ? IGD_NAT_ACT_NONE : IGD_NAT_ACT_OTHER;
+	e->out->go = v == NFT_GOTO;
+	if ((v == NFT_JUMP || v == NFT_GOTO) && chain)
+		snprintf(e->out->jump, sizeof(e->out->jump), "%s", chain);
+}
+
+/* A verdict map (`vmap`): when one element holds the key for every packet of the flow,
+ * its verdict is the rule's; when none can, the rule does nothing; otherwise the
+ * verdict is left open. */
+static void eval_vmap(struct nft_eval *e, const struct load *l, const struct igd_nft_set *set)
+{
+	const struct igd_nft_set_elem *el = NULL;
+	enum igd_tri t = l && set ? tri_lookup(e, l, set, &el) : IGD_TRI_MAYBE;
+
+	if (t == IGD_TRI_NEVER) {
+		eval_note(e, IGD_TRI_NEVER, "a verdict map");
+		return;
+	}
+	if (t == IGD_TRI_ALWAYS && el && el->verdict) {
+		eval_verdict(e, el->code, el->chain);
+		return;
+	}
+	eval_note(e, IGD_TRI_MAYBE, "a verdict map");
+	e->out->act = IGD_NAT_ACT_OTHER;
 }
 
 static void eval_lookup(struct nft_eval *e, const struct nftnl_expr *x)
@@ -380,18 +453,37 @@ static void eval_lookup(struct nft_eval *e, const struct nftnl_expr *x)
 	const struct igd_nft_set *set = name ? igd_nft_sets_find(e->c->sets, name) : NULL;
 	enum igd_tri t = IGD_TRI_MAYBE;
 
+	if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_DREG) &&
+	    nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT) {
+		eval_vmap(e, slot >= 0 ? &e->reg[slot] : NULL, set);
+		return;
+	}
 	if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_DREG)) {	/* a map: a value, no test */
 		int d = reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_DREG));
 
 		if (d >= 0)
 			e->reg[d].kind = LOAD_OTHER;
 	} else if (slot >= 0 && set) {
-		t = tri_lookup(e, &e->reg[slot], set);
+		t = tri_lookup(e, &e->reg[slot], set, NULL);
 	}
 	if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_FLAGS) &&
 	    (nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV))
 		t = tri_not(t);
 	eval_note(e, t, "a set lookup");
+}
+
+/* Targets that write, count or log and let the packet go on to the next rule. */
+static bool legacy_target_continues(const char *t)
+{
+	static const char *const names[] = { "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK",
+		"TCPMSS", "CT", "TRACE", "AUDIT", "CLASSIFY", "DSCP", "TOS", "TTL", "HL",
+		"SECMARK", "CONNSECMARK", "NOTRACK", "IDLETIMER", "LED", NULL };
+	unsigned int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(t, names[i]))
+			return true;
+	return false;
 }
 
 static enum igd_nat_act act_of_target(const char *name)
@@ -446,6 +538,24 @@ static void eval_xt_snat(struct nft_eval *e, const struct nftnl_expr *x)
 	e->out->has_to = true;
 }
 
+/* iptables-nft's MARK target (revision 2, struct xt_mark_tginfo2): the mark becomes
+ * (mark & ~mask) ^ mark-value; it lets the packet go on. */
+static void eval_xt_mark(struct nft_eval *e, const struct nftnl_expr *x)
+{
+	uint32_t len = 0;
+	const void *info = nftnl_expr_get(x, NFTNL_EXPR_TG_INFO, &len);
+	struct xt_mark_tginfo2 mi;
+
+	e->out->act = IGD_NAT_ACT_NONE;
+	e->out->mark_set = true;
+	if (!info || len < sizeof(mi) || nftnl_expr_get_u32(x, NFTNL_EXPR_TG_REV) != 2)
+		return;
+	memcpy(&mi, info, sizeof(mi));
+	e->out->mark_set_known = true;
+	e->out->mark_and = ~mi.mask;
+	e->out->mark_xor = mi.mark;
+}
+
 static void eval_immediate(struct nft_eval *e, const struct nftnl_expr *x)
 {
 	int32_t v;
@@ -466,12 +576,8 @@ static void eval_immediate(struct nft_eval *e, const struct nftnl_expr *x)
 		return;
 	}
 	v = (int32_t)nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_VERDICT);
-	e->out->act = v == NF_ACCEPT ? IGD_NAT_ACT_EXEMPT : v == NFT_RETURN ? IGD_NAT_ACT_RETURN :
-		      v == NF_DROP ? IGD_NAT_ACT_DROP :
-		      v == NFT_CONTINUE ? IGD_NAT_ACT_NONE : IGD_NAT_ACT_OTHER;
-	if ((v == NFT_JUMP || v == NFT_GOTO) && nftnl_expr_is_set(x, NFTNL_EXPR_IMM_CHAIN))
-		snprintf(e->out->jump, sizeof(e->out->jump), "%s",
-			 nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN));
+	eval_verdict(e, v, nftnl_expr_is_set(x, NFTNL_EXPR_IMM_CHAIN) ?
+		     nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN) : NULL);
 }
 
 static void eval_nat(struct nft_eval *e, const struct nftnl_expr *x, const char *name)
@@ -506,6 +612,23 @@ static void eval_nat(struct nft_eval *e, const struct nftnl_expr *x, const char 
 	}
 }
 
+/* `meta mark set` from register slot @s: a value, the mark transformed, or unknown. */
+static void eval_mark_set(struct nft_eval *e, int s)
+{
+	const struct load *l = s >= 0 ? &e->reg[s] : NULL;
+
+	e->out->mark_set = true;
+	if (l && l->kind == LOAD_MARK) {
+		e->out->mark_set_known = true;
+		e->out->mark_and = l->mand;
+		e->out->mark_xor = l->mxor;
+	} else if (l && l->kind == LOAD_CONST && l->len == 4) {
+		e->out->mark_set_known = true;
+		e->out->mark_and = 0;
+		memcpy(&e->out->mark_xor, l->value, 4);
+	}
+}
+
 static void eval_load(struct nft_eval *e, const struct nftnl_expr *x, const char *name)
 {
 	uint32_t dattr = !strcmp(name, "payload") ? NFTNL_EXPR_PAYLOAD_DREG :
@@ -514,8 +637,12 @@ static void eval_load(struct nft_eval *e, const struct nftnl_expr *x, const char
 	struct load l = { .kind = LOAD_OTHER };
 	int d;
 
-	if (!nftnl_expr_is_set(x, dattr))
-		return;		/* a set: meta mark set ..., no condition */
+	if (!nftnl_expr_is_set(x, dattr)) {	/* a set statement: no condition */
+		if (!strcmp(name, "meta") && nftnl_expr_get_u32(x, NFTNL_EXPR_META_KEY) ==
+		    NFT_META_MARK && nftnl_expr_is_set(x, NFTNL_EXPR_META_SREG))
+			eval_mark_set(e, reg_slot(nftnl_expr_get_u32(x, NFTNL_EXPR_META_SREG)));
+		return;
+	}
 	d = reg_slot(nftnl_expr_get_u32(x, dattr));
 	if (d < 0)
 		return;
@@ -556,8 +683,12 @@ static int eval_expr(struct nftnl_expr *x, void *data)
 	else if (!strcmp(name, "target")) {
 		const char *tg = nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME);
 
-		e->out->act = act_of_target(tg);
+		e->out->act = tg && legacy_target_continues(tg) ? IGD_NAT_ACT_NONE :
+			      act_of_target(tg);
 		e->out->masquerade = tg && !strcmp(tg, "MASQUERADE");
+		e->out->mark_set = tg && !strcmp(tg, "CONNMARK");	/* --restore-mark */
+		if (tg && !strcmp(tg, "MARK"))
+			eval_xt_mark(e, x);
 		if (tg && !strcmp(tg, "SNAT"))
 			eval_xt_snat(e, x);
 	}
@@ -605,18 +736,20 @@ static enum igd_tri legacy_iface(const char *ifname, const char *v)
 	return !strcmp(ifname, v) ? IGD_TRI_ALWAYS : IGD_TRI_NEVER;
 }
 
-/* Targets that write, count or log and let the packet go on to the next rule. */
-static bool legacy_target_continues(const char *t)
+/* "V" or "V/M" as iptables -S prints a mark (hex or decimal).  0 or -1. */
+static int legacy_mark(const char *v, uint32_t *value, uint32_t *mask)
 {
-	static const char *const names[] = { "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK",
-		"TCPMSS", "CT", "TRACE", "AUDIT", "CLASSIFY", "DSCP", "TOS", "TTL", "HL",
-		"SECMARK", "CONNSECMARK", "NOTRACK", "IDLETIMER", "LED", NULL };
-	unsigned int i;
+	unsigned long a, b = 0xffffffffUL;
+	char *end;
 
-	for (i = 0; names[i]; i++)
-		if (!strcmp(t, names[i]))
-			return true;
-	return false;
+	a = strtoul(v, &end, 0);
+	if (*end == '/')
+		b = strtoul(end + 1, &end, 0);
+	if (*end || end == v || a > 0xffffffffUL || b > 0xffffffffUL)
+		return -1;
+	*value = (uint32_t)a;
+	*mask = (uint32_t)b;
+	return 0;
 }
 
 static enum igd_tri legacy_port(uint16_t mask, uint16_t port, const char *v)
@@ -681,10 +814,34 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 				   act_of_target(v);
 			out->masquerade = !strcmp(v, "MASQUERADE");
 			/* any other target is a user chain's name to follow, or a target
-			 * we do not know (the walk finds no such chain); -g returns to
-			 * the caller's caller and is not followed */
-			if (out->act == IGD_NAT_ACT_OTHER && o[1] == 'j')
+			 * we do not know (the walk finds no such chain); -g does not
+			 * come back */
+			if (out->act == IGD_NAT_ACT_OTHER) {
 				snprintf(out->jump, sizeof(out->jump), "%s", v);
+				out->go = o[1] == 'g';
+			}
+			out->mark_set = !strcmp(v, "MARK") || !strcmp(v, "CONNMARK");
+			i++;
+			continue;
+		}
+		if (!strcmp(o, "--mark") && !out->mark_cond) {
+			/* -m mark [!] --mark V[/M], for the walk to answer */
+			out->mark_cond = !legacy_mark(v, &out->mark_value, &out->mark_mask);
+			if (out->mark_cond) {
+				out->mark_neq = neg;
+				out->mark_value &= out->mark_mask;
+				neg = false;
+				i++;
+				continue;
+			}
+		}
+		if (!strcmp(o, "--set-xmark") && out->mark_set) {
+			uint32_t v32, m32;
+
+			/* MARK: the mark becomes (mark & ~M) ^ V (CONNMARK's is unknown) */
+			out->mark_set_known = !strcmp(l->tok[i - 1], "MARK") && !legacy_mark(v, &v32, &m32);
+			out->mark_and = ~m32;
+			out->mark_xor = v32;
 			i++;
 			continue;
 		}

@@ -41,6 +41,8 @@ struct igd_nat_ctx {
 	const char *iifname;	/* input interface (input hook), "" or NULL: unknown */
 	const struct igd_nft_sets *sets;	/* the rule's table's sets, NULL: none read */
 	bool nft_only;		/* leave iptables-legacy out (it runs a program) */
+	bool mark_known;	/* the packet's mark when it reaches the hook */
+	uint32_t mark;
 };
 
 struct igd_nat_eval {
@@ -51,6 +53,15 @@ struct igd_nat_eval {
 	bool has_to;		/* TRANSLATE: snat to this address (the range's first) */
 	union igd_addr to;
 	char jump[256];		/* OTHER: the chain of a jump or goto, "" for others */
+	bool go;		/* ... a goto: the walk does not come back to this chain */
+	/* The packet mark, left to the walk that knows it (chain_walk.h): a condition
+	 * "(mark & mark_mask) == mark_value" (!= with mark_neq), not part of @match... */
+	bool mark_cond, mark_neq;
+	uint32_t mark_mask, mark_value;
+	/* ... and a mark set by the rule: (mark & mark_and) ^ mark_xor, or to a value
+	 * not known (mark_set without mark_set_known) */
+	bool mark_set, mark_set_known;
+	uint32_t mark_and, mark_xor;
 };
 
 /* One nf_tables rule of table family @nfproto (NFPROTO_*). */

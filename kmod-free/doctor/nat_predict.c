@@ -4,87 +4,21 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <libnftnl/rule.h>
+#include <stdlib.h>
+#include "doctor/chain_walk.h"
 #include "doctor/nat_predict.h"
 #include "doctor/nft_sets.h"
 #include "natfix/natfix_int.h"
 #include "natfix/natfix_legacy_line.h"
-
-/* One chain's walk: the first rule that translates or may translate, unless a rule
- * surely exempting came first. */
-struct chain_walk {
-	const struct igd_nat_ctx *c;
-	uint32_t nfproto;
-	bool done, exempt_maybe;
-	struct igd_nat_finding f;	/* f.outcome NEVER: nothing */
-};
-
-static void walk_reset(void *data)
-{
-	struct chain_walk *w = data;
-
-	w->done = w->exempt_maybe = false;
-	w->f.outcome = IGD_TRI_NEVER;
-	w->f.why[0] = '\0';
-}
-
-/* The rule @e decided for the chain? */
-static bool walk_step(struct chain_walk *w, const struct igd_nat_eval *e, uint64_t handle)
-{
-	if (w->done || e->match == IGD_TRI_NEVER)
-		return w->done;
-	switch (e->act) {
-	case IGD_NAT_ACT_EXEMPT:
-	case IGD_NAT_ACT_RETURN:	/* a nat base chain's policy is accept */
-	case IGD_NAT_ACT_DROP:
-		if (e->match == IGD_TRI_ALWAYS)
-			w->done = true;
-		else
-			w->exempt_maybe = true;
-		return w->done;
-	case IGD_NAT_ACT_TRANSLATE:
-	case IGD_NAT_ACT_OTHER:
-		if (w->f.outcome == IGD_TRI_NEVER) {
-			/* a jump or an unknown target may translate: never "surely" */
-			w->f.outcome = e->act == IGD_NAT_ACT_TRANSLATE && !w->exempt_maybe ?
-				       e->match : IGD_TRI_MAYBE;
-			w->f.handle = handle;
-			w->f.exempt_maybe = w->exempt_maybe;
-			w->f.masquerade = e->masquerade;
-			w->f.has_to = e->has_to;
-			w->f.to = e->to;
-			snprintf(w->f.why, sizeof(w->f.why), "%s",
-				 e->act == IGD_NAT_ACT_OTHER ? "a jump or target not followed" :
-				 w->exempt_maybe ? "an exemption before it covers part" : e->why);
-		}
-		if (e->match == IGD_TRI_ALWAYS)
-			w->done = true;
-		return w->done;
-	case IGD_NAT_ACT_NONE:
-		break;
-	}
-	return false;
-}
-
-static int nft_rule_fn(const struct nftnl_rule *r, void *data)
-{
-	struct chain_walk *w = data;
-	struct igd_nat_eval e;
-
-	if (w->done)
-		return 0;
-	igd_nat_eval_nft(r, w->nfproto, w->c, &e);
-	walk_step(w, &e, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
-	return 0;
-}
 
 static const char *family_name(uint32_t nfproto)
 {
 	return nfproto == NFPROTO_INET ? "inet" : nfproto == NFPROTO_IPV6 ? "ip6" : "ip";
 }
 
-/* Walks one chain's rules for @c into @w.  0 or -errno (said in @err). */
+/* Walks base chain @ch for @c into @w.  0 or -errno (said in @err). */
 static int predict_chain(const struct igd_nat_ctx *c, const struct natfix_chain *ch,
-			 struct chain_walk *w, char *err, size_t errlen)
+			 struct igd_walk *w, char *err, size_t errlen)
 {
 	struct igd_nft_sets sets;
 	struct igd_nat_ctx cc = *c;
@@ -93,10 +27,12 @@ static int predict_chain(const struct igd_nat_ctx *c, const struct natfix_chain 
 	memset(w, 0, sizeof(*w));
 	w->c = &cc;
 	w->nfproto = ch->family;
+	w->table = ch->table;
+	w->want = IGD_NAT_ACT_TRANSLATE;
 	ret = igd_nft_sets_load(&sets, ch->family, ch->table);
 	if (ret == 0) {
 		cc.sets = &sets;
-		ret = natfix_chain_rules(ch, nft_rule_fn, walk_reset, w);
+		ret = igd_walk_base(w, ch->chain);
 		igd_nft_sets_free(&sets);
 	}
 	w->c = c;
@@ -106,6 +42,24 @@ static int predict_chain(const struct igd_nat_ctx *c, const struct natfix_chain 
 	return ret;
 }
 
+static void finding_of(struct igd_nat_finding *f, const struct igd_walk *w)
+{
+	const struct igd_walk_hit *h = &w->hit;
+
+	memset(f, 0, sizeof(*f));
+	f->outcome = h->outcome;
+	snprintf(f->rule_chain, sizeof(f->rule_chain), "%s", h->chain);
+	if (strchr(h->path, '>'))
+		snprintf(f->path, sizeof(f->path), "%s", h->path);
+	snprintf(f->rule, sizeof(f->rule), "%s", h->rule);
+	snprintf(f->why, sizeof(f->why), "%s", h->why);
+	f->handle = h->handle;
+	f->exempt_maybe = h->exempt_maybe;
+	f->masquerade = h->masquerade;
+	f->has_to = h->has_to;
+	f->to = h->to;
+}
+
 /* The lowest priority of ipsecguardd's exempt chains that surely bind the selector's
  * flows to their own source: the kernel binds a connection's source once, so no nat
  * chain after it translates them.  INT64_MAX when none does. */
@@ -113,7 +67,7 @@ static int64_t predict_own_bound(const struct igd_nat_ctx *c, const struct natfi
 				 char *err, size_t errlen, int *ret)
 {
 	int64_t bound = INT64_MAX;
-	struct chain_walk w;
+	struct igd_walk w;
 	unsigned int i;
 
 	for (i = 0; *ret >= 0 && i < s->nchains; i++) {
@@ -122,24 +76,33 @@ static int64_t predict_own_bound(const struct igd_nat_ctx *c, const struct natfi
 		if (ch->kind != IGD_NATFIX_OWN || !natfix_chain_covers(ch, c->sel->family))
 			continue;
 		*ret = predict_chain(c, ch, &w, err, errlen);
-		if (*ret >= 0 && w.done && w.f.outcome == IGD_TRI_NEVER && ch->prio < bound)
+		if (*ret >= 0 && w.end == IGD_WALK_ACCEPT && w.end_sure &&
+		    w.hit.outcome == IGD_TRI_NEVER && ch->prio < bound)
 			bound = ch->prio;
 	}
 	return bound;
+}
+
+static int chain_prio_cmp(const void *a, const void *b)
+{
+	const struct natfix_chain *x = a, *y = b;
+
+	return x->prio < y->prio ? -1 : x->prio > y->prio;
 }
 
 static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
 		       char *err, size_t errlen, int64_t *bound_out)
 {
 	struct natfix_scan s;
-	struct chain_walk w;
+	struct igd_walk w;
 	unsigned int i;
 	int64_t bound;
 	int n = 0, ret;
 
 	ret = natfix_scan_nft(&s, err, errlen);
+	if (ret >= 0 && s.nchains > 1)	/* the kernel runs them by priority */
+		qsort(s.chains, s.nchains, sizeof(*s.chains), chain_prio_cmp);
 	bound = predict_own_bound(c, &s, err, errlen, &ret);
-	*bound_out = bound;
 	for (i = 0; ret >= 0 && i < s.nchains && n < max; i++) {
 		const struct natfix_chain *ch = &s.chains[i];
 
@@ -149,56 +112,44 @@ static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, i
 		ret = predict_chain(c, ch, &w, err, errlen);
 		if (ret < 0)
 			break;
-		if (w.f.outcome == IGD_TRI_NEVER)
+		if (w.hit.outcome == IGD_TRI_NEVER)
 			continue;
-		f[n] = w.f;
+		if (w.hit.outcome == IGD_TRI_ALWAYS && ch->prio < bound)
+			bound = ch->prio;	/* the first binding wins: later chains moot */
+		finding_of(&f[n], &w);
 		f[n].backend = ch->kind == IGD_NATFIX_IPT_NFT ? "iptables-nft" : "nft";
 		f[n].family = family_name(ch->family);
 		snprintf(f[n].table, sizeof(f[n].table), "%s", ch->table);
 		snprintf(f[n].chain, sizeof(f[n].chain), "%s", ch->chain);
 		n++;
 	}
+	*bound_out = bound;
 	natfix_scan_free(&s);
 	return ret < 0 ? ret : n;
-}
-
-struct legacy_walk_ctx {
-	struct chain_walk w;
-	struct natfix_legacy_line keep;		/* the line of the finding */
-};
-
-static int legacy_fn(const struct natfix_legacy_line *l, unsigned int num, void *data)
-{
-	struct legacy_walk_ctx *x = data;
-	struct igd_nat_eval e;
-	enum igd_tri before = x->w.f.outcome;
-
-	if (x->w.done)
-		return 0;
-	igd_nat_eval_legacy(l, x->w.c, &e);
-	walk_step(&x->w, &e, num);
-	if (before == IGD_TRI_NEVER && x->w.f.outcome != IGD_TRI_NEVER)
-		natfix_legacy_join(l, x->w.f.rule, sizeof(x->w.f.rule));
-	return 0;
 }
 
 static int predict_legacy(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
 			  char *err, size_t errlen)
 {
-	static struct legacy_walk_ctx x;
-	unsigned int nrules;
+	struct igd_walk w;
 	int ret;
 
 	if (max < 1 || !natfix_legacy_nat_exists(c->sel->family))
 		return 0;
-	memset(&x, 0, sizeof(x));
-	x.w.c = c;
-	ret = natfix_legacy_walk(c->sel->family, legacy_fn, &x, &nrules, err, errlen);
-	if (ret < 0)
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.legacy = c->sel->family;
+	w.table = "nat";
+	w.want = IGD_NAT_ACT_TRANSLATE;
+	ret = igd_walk_base(&w, NATFIX_LEGACY_CHAIN);
+	if (ret < 0) {
+		snprintf(err, errlen, "iptables-legacy: nat %s: %s", NATFIX_LEGACY_CHAIN,
+			 strerror(-ret));
 		return ret;
-	if (x.w.f.outcome == IGD_TRI_NEVER)
+	}
+	if (w.hit.outcome == IGD_TRI_NEVER)
 		return 0;
-	f[0] = x.w.f;
+	finding_of(&f[0], &w);
 	f[0].backend = "iptables-legacy";
 	f[0].family = c->sel->family == 6 ? "ip6" : "ip";
 	snprintf(f[0].table, sizeof(f[0].table), "nat");

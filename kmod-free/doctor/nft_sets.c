@@ -80,6 +80,15 @@ static int elem_add(struct nftnl_set_elem *e, void *data)
 	memcpy(n->key, key, len);
 	n->end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
 		 (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
+		n->verdict = true;
+		n->code = (int32_t)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) {
+			n->chain = strdup(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
+			if (!n->chain)
+				return -1;
+		}
+	}
 	return 0;
 }
 
@@ -101,11 +110,18 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 	return ret;
 }
 
+static void elems_free(struct igd_nft_set *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->e[i].chain);
+	s->n = 0;
+}
+
 static void elems_reset(void *data)
 {
-	struct igd_nft_set *s = data;
-
-	s->n = 0;
+	elems_free(data);
 }
 
 static unsigned int sort_len;
@@ -159,8 +175,10 @@ void igd_nft_sets_free(struct igd_nft_sets *sets)
 {
 	unsigned int i;
 
-	for (i = 0; i < sets->n; i++)
+	for (i = 0; i < sets->n; i++) {
+		elems_free(&sets->s[i]);
 		free(sets->s[i].e);
+	}
 	free(sets->s);
 	memset(sets, 0, sizeof(*sets));
 }
@@ -176,18 +194,24 @@ const struct igd_nft_set *igd_nft_sets_find(const struct igd_nft_sets *sets, con
 }
 
 int igd_nft_set_covers(const struct igd_nft_set *set, const uint8_t *lo, const uint8_t *hi,
-		       unsigned int len)
+		       unsigned int len, const struct igd_nft_set_elem **elem)
 {
+	const struct igd_nft_set_elem *dummy;
 	unsigned int i;
 	bool some = false;
 
+	if (!elem)
+		elem = &dummy;
+	*elem = NULL;
 	if (set->concat || len != set->key_len)
 		return 1;
 	if (!(set->flags & NFT_SET_INTERVAL)) {
 		for (i = 0; i < set->n; i++)
 			if (memcmp(set->e[i].key, lo, len) >= 0 && memcmp(set->e[i].key, hi, len) <= 0) {
-				if (!memcmp(lo, hi, len))
+				if (!memcmp(lo, hi, len)) {
+					*elem = &set->e[i];
 					return 2;
+				}
 				some = true;
 			}
 		return some ? 1 : 0;
@@ -203,8 +227,10 @@ int igd_nft_set_covers(const struct igd_nft_set *set, const uint8_t *lo, const u
 			end = set->e[i + 1].key;
 		if (memcmp(hi, start, len) < 0 || (end && memcmp(lo, end, len) >= 0))
 			continue;		/* apart */
-		if (memcmp(lo, start, len) >= 0 && (!end || memcmp(hi, end, len) < 0))
+		if (memcmp(lo, start, len) >= 0 && (!end || memcmp(hi, end, len) < 0)) {
+			*elem = &set->e[i];
 			return 2;		/* inside */
+		}
 		some = true;
 	}
 	return some ? 1 : 0;

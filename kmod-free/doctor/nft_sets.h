@@ -11,6 +11,9 @@
 struct igd_nft_set_elem {
 	uint8_t key[IGD_NFT_SET_KEY_MAX];
 	bool end;			/* NFT_SET_ELEM_INTERVAL_END */
+	bool verdict;			/* a verdict map's element: */
+	int32_t code;			/* NF_ACCEPT, NF_DROP, NFT_JUMP, NFT_GOTO... */
+	char *chain;			/* NFT_JUMP, NFT_GOTO: the chain (owned) */
 };
 
 struct igd_nft_set {
@@ -33,7 +36,9 @@ void igd_nft_sets_free(struct igd_nft_sets *sets);
 const struct igd_nft_set *igd_nft_sets_find(const struct igd_nft_sets *sets, const char *name);
 
 /* Whether the values [@lo, @hi] (big-endian, @len bytes each) all lie in @set, none
- * of them does, or some do: 2 always, 0 never, 1 some (enum igd_tri's order). */
+ * of them does, or some do: 2 always, 0 never, 1 some (enum igd_tri's order).  With
+ * 2, *@elem (when given) is the element that holds them all (an interval's start),
+ * or NULL when no one element does. */
 int igd_nft_set_covers(const struct igd_nft_set *set, const uint8_t *lo, const uint8_t *hi,
-		       unsigned int len);
+		       unsigned int len, const struct igd_nft_set_elem **elem);
 #endif

@@ -691,11 +691,11 @@ static int trace_verdict(struct trace *t)
 		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
 
 		t->verdict = sure ? "dropped" : "may-drop";
-		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out of SP "
+		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.160s %s it out of SP "
 			 "%u; no out SP covers the translated flow and the default out policy is "
 			 "block: the kernel drops it", t->nat.backend,
 			 (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
-			 t->nat.chain, sure ? "translates" : "may translate", t->sp->index);
+			 igd_nat_where(&t->nat), sure ? "translates" : "may translate", t->sp->index);
 		return 3;
 	}
 	if (protecting && translated && !sp_same(t->sp, t->post_sp)) {
@@ -703,9 +703,9 @@ static int trace_verdict(struct trace *t)
 		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
 
 		t->verdict = !sure ? "may-leak" : other ? "wrong-tunnel" : "leak";
-		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.64s %s it out of SP "
+		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.160s %s it out of SP "
 			 "%u%s", t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family,
-			 t->nat.table, t->nat.chain, sure ? "translates" : "may translate",
+			 t->nat.table, igd_nat_where(&t->nat), sure ? "translates" : "may translate",
 			 t->sp->index, other ? " into another tunnel" : ": it leaves in clear");
 		return sure ? 4 : 3;
 	}
@@ -802,7 +802,7 @@ static void print_text(const struct trace *t)
 		printf("nat       %s%s rule %llu in %s %s %s%s%s -> %s\n",
 		       t->nat.outcome == IGD_TRI_ALWAYS ? "" : "maybe: ", t->nat.backend,
 		       (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
-		       t->nat.chain, t->nat.rule[0] ? ": " : "", t->nat.rule,
+		       igd_nat_where(&t->nat), t->nat.rule[0] ? ": " : "", t->nat.rule,
 		       flow_str(&t->post, fb, sizeof(fb)));
 	if (t->nat.outcome != IGD_TRI_NEVER)
 		printf("policy after nat  %s\n",
@@ -875,6 +875,10 @@ static void print_json(const struct trace *t)
 		igd_json_str(&j, "backend", t->nat.backend);
 		igd_json_str(&j, "table", t->nat.table);
 		igd_json_str(&j, "chain", t->nat.chain);
+		if (t->nat.path[0])
+			igd_json_str(&j, "path", t->nat.path);
+		if (t->nat.outcome != IGD_TRI_ALWAYS && t->nat.why[0])
+			igd_json_str(&j, "undecided", t->nat.why);
 		igd_json_uint(&j, "handle", t->nat.handle);
 		igd_json_bool(&j, "sure", t->nat.outcome == IGD_TRI_ALWAYS);
 		igd_json_str(&j, "src", igd_addr_str(t->post.family, &t->post.saddr, a, sizeof(a)));

@@ -61,14 +61,16 @@ int doctor_check_nat(struct doctor *d)
 				break;
 			if (nf[i].rule[0])
 				snprintf(f->evidence, sizeof(f->evidence), "%s: %s nat %s rule %llu: %s",
-					 doctor_sp_str(sp, sb, sizeof(sb)), nf[i].backend, nf[i].chain,
-					 (unsigned long long)nf[i].handle, nf[i].rule);
+					 doctor_sp_str(sp, sb, sizeof(sb)), nf[i].backend,
+					 igd_nat_where(&nf[i]), (unsigned long long)nf[i].handle,
+					 nf[i].rule);
 			else
 				snprintf(f->evidence, sizeof(f->evidence),
 					 "%s: %s rule handle %llu in %s %s %s%s%s",
 					 doctor_sp_str(sp, sb, sizeof(sb)), nf[i].backend,
 					 (unsigned long long)nf[i].handle, nf[i].family, nf[i].table,
-					 nf[i].chain, sure ? "" : "; undecided: ", sure ? "" : nf[i].why);
+					 igd_nat_where(&nf[i]), sure ? "" : "; undecided: ",
+					 sure ? "" : nf[i].why);
 			snprintf(f->effect, sizeof(f->effect),
 				 "the rule %s the SP's traffic%s%s before the policy lookup is "
 				 "redone on the new source: its packets leave in clear (or through "

@@ -145,9 +145,9 @@ static int check_pair(struct doctor *d, const struct pair *p, bool in, const cha
 		else
 			snprintf(by, sizeof(by), "the chain's drop policy");
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "%s %s %s -> %s: %s in %s%s %.64s %.64s%s%s", v.flows[i], in ? "from" : "to",
+			 "%s %s %s -> %s: %s in %s%s %.64s %.96s%s%s", v.flows[i], in ? "from" : "to",
 			 in ? b : a, in ? a : b, by, legacy ? "iptables-legacy " : "",
-			 v.f[i].family, v.f[i].table, v.f[i].chain,
+			 v.f[i].family, v.f[i].table, igd_filter_where(&v.f[i]),
 			 sure ? "" : "; undecided: ", sure ? "" : v.f[i].why);
 		snprintf(f->effect, sizeof(f->effect),
 			 "the tunnel's own packets %s: IKE cannot negotiate or rekey, or ESP "

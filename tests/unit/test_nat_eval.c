@@ -184,22 +184,22 @@ static void check_set_covers(void)
 	e[3].end = true;
 	memcpy(lo, "\x0a\x00\x02\x00", 4);
 	memcpy(hi, "\x0a\x00\x02\xff", 4);
-	is_int(igd_nft_set_covers(&s, lo, hi, 4), 2, "set: 10.0.2.0/24 inside 10.0.0.0/8");
+	is_int(igd_nft_set_covers(&s, lo, hi, 4, NULL), 2, "set: 10.0.2.0/24 inside 10.0.0.0/8");
 	memcpy(lo, "\xc0\xa8\x00\x00", 4);
 	memcpy(hi, "\xc0\xa8\xff\xff", 4);
-	is_int(igd_nft_set_covers(&s, lo, hi, 4), 1, "set: 192.168.0.0/16 only partly");
+	is_int(igd_nft_set_covers(&s, lo, hi, 4, NULL), 1, "set: 192.168.0.0/16 only partly");
 	memcpy(lo, "\xac\x10\x00\x00", 4);
 	memcpy(hi, "\xac\x10\xff\xff", 4);
-	is_int(igd_nft_set_covers(&s, lo, hi, 4), 0, "set: 172.16.0.0/16 apart");
+	is_int(igd_nft_set_covers(&s, lo, hi, 4, NULL), 0, "set: 172.16.0.0/16 apart");
 	s.flags = 0;
 	s.key_len = 2;
 	s.n = 2;
 	memcpy(e[0].key, "\x01\xf4", 2);	/* 500 */
 	memcpy(e[1].key, "\x11\x94", 2);	/* 4500 */
 	e[1].end = false;
-	is_int(igd_nft_set_covers(&s, (const uint8_t *)"\x11\x94", (const uint8_t *)"\x11\x94", 2), 2,
+	is_int(igd_nft_set_covers(&s, (const uint8_t *)"\x11\x94", (const uint8_t *)"\x11\x94", 2, NULL), 2,
 	       "set: port 4500 in { 500, 4500 }");
-	is_int(igd_nft_set_covers(&s, (const uint8_t *)"\x00\x16", (const uint8_t *)"\x00\x16", 2), 0,
+	is_int(igd_nft_set_covers(&s, (const uint8_t *)"\x00\x16", (const uint8_t *)"\x00\x16", 2, NULL), 0,
 	       "set: port 22 not");
 }
 
