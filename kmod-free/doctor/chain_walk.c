@@ -134,8 +134,13 @@ static void note_hit(struct igd_walk *w, const struct frame *f, const struct wal
 	h->handle = r ? r->handle : 0;
 	snprintf(h->rule, sizeof(h->rule), "%s", r ? r->rule : "");
 	h->exempt_maybe = match == IGD_TRI_ALWAYS && (f->reached_maybe || w->maybe_ended);
-	snprintf(h->why, sizeof(h->why), "%s", sure ? "" : h->exempt_maybe ?
-		 "an exemption or return before it covers part" : why);
+	if (sure)
+		h->why[0] = '\0';
+	else if (h->exempt_maybe)
+		snprintf(h->why, sizeof(h->why), "a rule before it may take part (%.60s)",
+			 w->open_why[0] ? w->open_why : "undecided");
+	else
+		snprintf(h->why, sizeof(h->why), "%s", why);
 	if (r) {
 		h->masquerade = r->e.masquerade;
 		h->has_to = r->e.has_to;
@@ -182,6 +187,13 @@ static void apply_mark(struct igd_walk *w, const struct igd_nat_eval *e, enum ig
 	w->mark = after;
 }
 
+/* A rule took some packets of the flow only maybe: what it left open. */
+static void note_open(struct igd_walk *w, const char *why)
+{
+	if (!w->open_why[0])
+		snprintf(w->open_why, sizeof(w->open_why), "%s", why[0] ? why : "undecided");
+}
+
 static enum igd_walk_end act_end(enum igd_nat_act a)
 {
 	return a == IGD_NAT_ACT_EXEMPT ? IGD_WALK_ACCEPT : a == IGD_NAT_ACT_DROP ? IGD_WALK_DROP :
@@ -217,7 +229,7 @@ static bool walk_into(struct igd_walk *w, struct frame *f, const struct walk_rul
 
 	if (f->depth + 1 >= IGD_WALK_DEPTH) {
 		note_hit(w, f, r, IGD_TRI_MAYBE, "jumps deeper than the kernel follows");
-		w->maybe_ended = true;
+		w->maybe_ended = w->maybe_escaped = true;
 		return false;
 	}
 	path_join(sub.path, sizeof(sub.path), f->path, r->e.jump);
@@ -226,7 +238,7 @@ static bool walk_into(struct igd_walk *w, struct frame *f, const struct walk_rul
 	if (*err == -ENOENT) {		/* legacy: a target, not a chain */
 		*err = 0;
 		note_hit(w, f, r, IGD_TRI_MAYBE, "a target not followed");
-		w->maybe_ended = true;
+		w->maybe_ended = w->maybe_escaped = true;
 		return false;
 	}
 	if (*err)
@@ -235,8 +247,11 @@ static bool walk_into(struct igd_walk *w, struct frame *f, const struct walk_rul
 		*out = (struct frame_end){ se.end, false };
 		return true;
 	}
-	if (se.end != IGD_WALK_FALL)
+	if (se.end != IGD_WALK_FALL) {
 		w->maybe_ended = true;	/* it ended there for some packets */
+		if (se.end != act_end(w->want))
+			w->maybe_escaped = true;
+	}
 	if (r->e.go) {			/* a goto does not come back */
 		if (match == IGD_TRI_ALWAYS && se.end == IGD_WALK_FALL && !se.own_maybe) {
 			*out = (struct frame_end){ IGD_WALK_FALL, f->reached_maybe };
@@ -274,9 +289,12 @@ static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err
 			if (match == IGD_TRI_ALWAYS)
 				goto done;
 			f->reached_maybe = true;
+			note_open(w, why);
 			continue;
 		case IGD_NAT_ACT_OTHER:
 			if (r->e.jump[0]) {
+				if (match != IGD_TRI_ALWAYS)
+					note_open(w, why);
 				if (walk_into(w, f, r, match, &out, err))
 					goto done;
 				continue;
@@ -284,7 +302,7 @@ static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err
 			/* a verdict or target we do not know: it may do anything */
 			note_hit(w, f, r, IGD_TRI_MAYBE, r->e.why[0] ? r->e.why :
 				 "a verdict or target not followed");
-			w->maybe_ended = true;
+			w->maybe_ended = w->maybe_escaped = true;
 			continue;
 		default:
 			break;
@@ -297,6 +315,10 @@ static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err
 			goto done;
 		}
 		w->maybe_ended = true;
+		if (r->e.act != w->want) {
+			w->maybe_escaped = true;
+			note_open(w, why);
+		}
 	}
 done:
 	out.own_maybe = f->reached_maybe && !entered_maybe;
@@ -312,8 +334,9 @@ int igd_walk_base(struct igd_walk *w, const char *base)
 
 	memset(&w->hit, 0, sizeof(w->hit));
 	w->hit.outcome = IGD_TRI_NEVER;
-	w->maybe_ended = false;
+	w->maybe_ended = w->maybe_escaped = false;
 	w->policy_drop = false;
+	w->open_why[0] = '\0';
 	w->mark_known = w->c->mark_known;
 	w->mark = w->c->mark;
 	snprintf(f.path, sizeof(f.path), "%s", base);
@@ -323,5 +346,13 @@ int igd_walk_base(struct igd_walk *w, const char *base)
 	w->end = e.end;
 	/* packets that ended earlier ended with a verdict: only a return may fall */
 	w->end_sure = !e.own_maybe;
+	/* the first rule that may do it was not sure, but every packet that it left
+	 * went on to one that does (libvirt's tcp, udp, then all: masqueraded) */
+	if (w->hit.outcome == IGD_TRI_MAYBE && e.end == act_end(w->want) && w->end_sure &&
+	    !w->maybe_escaped) {
+		w->hit.outcome = IGD_TRI_ALWAYS;
+		w->hit.why[0] = '\0';
+		w->hit.exempt_maybe = false;
+	}
 	return err;
 }

@@ -51,6 +51,8 @@ struct igd_walk {
 	bool policy_drop;		/* legacy: the built-in base chain's policy is DROP */
 	/* the walk's own */
 	bool maybe_ended;		/* a rule may have ended the walk for some packets */
+	bool maybe_escaped;		/* ... with another verdict than the one wanted */
+	char open_why[96];		/* the first condition that left the walk open */
 	bool mark_known;		/* the packet mark at this point of the walk */
 	uint32_t mark;
 };

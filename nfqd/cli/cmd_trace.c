@@ -47,6 +47,7 @@ struct trace_in {
 struct trace {
 	struct igd_flow pre, post;
 	bool have_src, have_dst, inbound;
+	bool have_mark;			/* --mark: the packet's mark is known */
 	struct trace_in in;
 	struct igd_xfrm_default dflt;	/* the kernel's default policies */
 	char oifname[IF_NAMESIZE];
@@ -139,6 +140,9 @@ void cmd_trace_help(FILE *f)
 		"                         (hex 0x... or decimal); without it, it arrives in clear\n"
 		"    --proto P            tcp, udp, icmp, ... or 0-255 (default: any, 0)\n"
 		"    --sport N, --dport N ports 0-65535\n"
+		"    --mark N             the packet's mark (hex 0x... or decimal): rules that\n"
+		"                         test it are decided, and the SP lookup uses it\n"
+		"                         (default: rules that test it are undecided)\n"
 		"    --remembered FILE    the protections ipsecguardd remembers (default\n"
 		"                         " IGD_STATE_DIR_DEFAULT "/ipsecguard.remembered)\n"
 		"    --json               one JSON object\n"
@@ -183,6 +187,12 @@ static int trace_opt(struct trace *t, int opt, const char *arg)
 		if (cli_parse_u32(opt == 'S' ? "--sport" : "--dport", arg, 65535, &v))
 			return CLI_EXIT_USAGE;
 		*(opt == 'S' ? &t->pre.sport : &t->pre.dport) = (uint16_t)v;
+		return 0;
+	case 'm':
+		if (igd_num_u32(arg, 0, UINT32_MAX, &v))
+			return cli_usage_error("--mark", "'%s' is not a mark (0-0xffffffff)", arg);
+		t->pre.mark = v;
+		t->have_mark = true;
 		return 0;
 	case 'r':
 		if (!arg[0] || strlen(arg) >= sizeof(t->state))
@@ -365,7 +375,8 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 	static uint8_t buf[IGD_RTNL_BUF_SIZE];
 	struct igd_nat_finding nf[TRACE_NAT_MAX];
 	struct igd_route_query q = { .family = t->pre.family, .dst = t->pre.daddr };
-	struct igd_nat_ctx c = { .oifname = t->oifname };
+	struct igd_nat_ctx c = { .oifname = t->oifname, .mark_known = t->have_mark,
+				 .mark = t->pre.mark };
 	struct igd_esp_params p;
 	struct igd_route_mtu sr;
 	struct igd_rtnl rt;
@@ -910,6 +921,7 @@ static const struct option trace_opts[] = {
 	{ "sport", required_argument, NULL, 'S' },
 	{ "dport", required_argument, NULL, 'D' },
 	{ "remembered", required_argument, NULL, 'r' },
+	{ "mark", required_argument, NULL, 'm' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },

@@ -166,6 +166,52 @@ static void check_nft(void)
 	igd_nat_eval_nft(r, NFPROTO_IPV6, &ctx, &e);
 	is_int(e.match, IGD_TRI_NEVER, "nft: an ip6 table for an IPv4 SP");
 	nftnl_rule_free(r);
+
+	/* kube-proxy's nft shape: meta mark & 0x4000 != 0x4000 return, left for the walk */
+	{
+		uint32_t m = 0x4000, zero = 0, v;
+
+		r = rule();
+		ok(!igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG_1) &&
+		   !igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &m, &zero, 4) &&
+		   !igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &m, 4) &&
+		   !igd_nft_expr_verdict(r, NFT_RETURN), "nft: mark rule built");
+		igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+		ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_RETURN && e.mark_cond &&
+		   e.mark_neq && e.mark_mask == 0x4000 && e.mark_value == 0x4000,
+		   "nft: mark & 0x4000 != 0x4000 return: a condition on the mark for the walk");
+		nftnl_rule_free(r);
+
+		/* meta mark set meta mark ^ 0x4000: (mark & ~0) ^ 0x4000 */
+		r = rule();
+		v = 0xffffffff;
+		ok(!igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG_1) &&
+		   !igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &v, &m, 4) &&
+		   !igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG_1), "nft: mark set built");
+		igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+		ok(e.mark_set && e.mark_set_known && e.mark_and == 0xffffffff && e.mark_xor == 0x4000 &&
+		   e.act == IGD_NAT_ACT_NONE && !e.mark_cond,
+		   "nft: meta mark set mark xor 0x4000: the walk can follow it");
+		nftnl_rule_free(r);
+
+		/* meta mark set 0x10 */
+		r = rule();
+		v = 0x10;
+		ok(!igd_nft_expr_immediate(r, NFT_REG_1, &v, 4) &&
+		   !igd_nft_expr_meta_set(r, NFT_META_MARK, NFT_REG_1), "nft: mark set 0x10 built");
+		igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+		ok(e.mark_set && e.mark_set_known && e.mark_and == 0 && e.mark_xor == 0x10,
+		   "nft: meta mark set 0x10");
+		nftnl_rule_free(r);
+
+		/* a goto keeps its chain and says it does not come back */
+		r = rule();
+		ok(!igd_nft_expr_goto(r, "zone_public"), "nft: goto built");
+		igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
+		ok(e.act == IGD_NAT_ACT_OTHER && e.go && !strcmp(e.jump, "zone_public"),
+		   "nft: goto zone_public");
+		nftnl_rule_free(r);
+	}
 }
 
 /* igd_nft_set_covers on intervals as the kernel dumps them: a start element, then the
