@@ -675,6 +675,39 @@ static int trace_tunnel_verdict(struct trace *t)
 }
 
 /* The verdict, and the exit status it gives. */
+/* Source NAT puts a flow that no SP protects into the selector of one that does (the
+ * usual answer to overlapping subnets): the kernel looks the policy up again after
+ * NAT (nf_xfrm_me_harder) and the flow goes the way of that SP. */
+static int trace_nat_into(struct trace *t)
+{
+	const struct igd_sp *p = t->post_sp;
+	char rule[280];
+
+	snprintf(rule, sizeof(rule), "%s rule %llu in %s %.48s %.120s translates it into out SP %u",
+		 t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
+		 igd_nat_where(&t->nat), p->index);
+	if (p->action != IGD_SP_ALLOW) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "%s, which blocks it", rule);
+		return 3;
+	}
+	if (t->sa) {
+		t->verdict = "tunnel";
+		snprintf(t->why, sizeof(t->why), "%s: SA spi 0x%08x reqid %u", rule, t->sa->spi,
+			 t->sa->reqid);
+		return 0;
+	}
+	if (igd_sp_requires_ipsec(p)) {
+		t->verdict = "dropped";
+		snprintf(t->why, sizeof(t->why), "%s, which requires an SA that does not exist: "
+			 "the packet waits for IKE (ACQUIRE)", rule);
+		return 3;
+	}
+	t->verdict = "clear";
+	snprintf(t->why, sizeof(t->why), "%s, whose templates are optional and have no SA", rule);
+	return 0;
+}
+
 static int trace_verdict(struct trace *t)
 {
 	bool protecting = t->sp && igd_sp_protecting(t->sp);
@@ -720,6 +753,9 @@ static int trace_verdict(struct trace *t)
 			 t->sp->index, other ? " into another tunnel" : ": it leaves in clear");
 		return sure ? 4 : 3;
 	}
+	if (!protecting && t->nat.outcome == IGD_TRI_ALWAYS && t->post_sp &&
+	    igd_sp_protecting(t->post_sp))
+		return trace_nat_into(t);
 	if (!protecting)
 		return trace_clear(t, translated);
 	if (t->sa) {

@@ -308,4 +308,25 @@ check "trace: now table late's, to 172.16.0.9" python3 -c "
 import json,sys
 d=json.load(open(sys.argv[1]))
 sys.exit(not (d['nat']['table'] == 'late' and d['nat']['src'] == '172.16.0.9'))" "$TMPD/t.json"
+
+info "source NAT into a tunnel's selector (overlapping subnets): the kernel looks again after NAT"
+reset_fw
+in_gw ip xfrm policy del dir out src 10.0.2.0/24 dst 192.168.0.0/16
+in_gw ip xfrm policy add dir out src 172.16.5.0/24 dst 192.168.0.0/16 \
+	tmpl src 172.16.0.1 dst 172.16.0.2 proto esp mode tunnel reqid 5
+in_gw nft add table ip overlap
+in_gw nft add chain ip overlap post '{ type nat hook postrouting priority srcnat; }'
+in_gw nft add rule ip overlap post ip saddr 10.0.2.0/24 ip daddr 192.168.0.0/16 snat to 172.16.5.1
+nostates() { in_gw awk '$1 == "XfrmOutNoStates" { print $2 }' /proc/net/xfrm_stat; }
+trace
+check "trace: translated into SP 172.16.5.0/24's selector, whose SA is missing: dropped ($TV)" \
+	[ "$TV" = dropped ]
+check "and it says NAT put it there" python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit('translates it into out SP' not in d['why'])" "$TMPD/t.json"
+before=$(nostates)
+traffic
+check "and the kernel agrees: nothing reaches the peer ($TRANSLATED)" [ "$TRANSLATED" = unknown ]
+check "XfrmOutNoStates rose ($before -> $(nostates))" [ "$(nostates)" -gt "$before" ]
 exit 0
