@@ -78,7 +78,6 @@ int igd_xfrm_default_get(struct igd_xfrm_default *d)
 
 const char *igd_xfrm_default_str(const struct igd_xfrm_default *d, char *buf, size_t len)
 {
-	static const char *const names[IGD_DIR_MAX] = { "in", "out", "fwd" };
 	size_t off = 0;
 	int i;
 
@@ -87,6 +86,6 @@ const char *igd_xfrm_default_str(const struct igd_xfrm_default *d, char *buf, si
 	for (i = 0; i < IGD_DIR_MAX; i++)
 		if (d->block[i] && off < len)
 			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
-						names[i]);
+						igd_dir_str(i));
 	return buf;
 }

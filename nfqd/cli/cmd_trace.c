@@ -14,6 +14,8 @@
 #include <linux/xfrm.h>
 #include "doctor.h"
 #include "doctor/nat_predict.h"
+#include "judge/nat.h"
+#include "judge/reason.h"
 #include "judge/outbound.h"
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
@@ -54,6 +56,8 @@ struct trace {
 	struct igd_route_mtu route;
 	bool routed;
 	const struct igd_sp *sp, *post_sp;
+	enum igd_nat_outcome nat_o;	/* what the translation does (judge/nat.h) */
+	int reason;			/* the daemon's word for it (judge/reason.h), -1 */
 	struct igd_nat_finding nat;	/* outcome NEVER: not translated */
 	const struct igd_sa *sa;
 	unsigned int inner_mtu, mss;
@@ -428,7 +432,8 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 			t->post.saddr = t->route.prefsrc;
 		else if (t->nat.masquerade && t->oifname[0])
 			masq_source(t, &t->post.saddr);
-		t->post_sp = igd_spd_lookup(spd, IGD_DIR_OUT, &t->post);
+		/* the daemon's judgement of the translated flow */
+		t->nat_o = igd_nat_judge(&t->pre, t->sp, &t->post, spd, &t->post_sp);
 	}
 	use = t->nat.outcome == IGD_TRI_ALWAYS ? t->post_sp : t->sp;
 	t->sa = use && igd_sp_protecting(use) && use->ntmpl ?
@@ -443,11 +448,6 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 	}
 	igd_rtnl_close(&rt);
 	return 0;
-}
-
-static bool sp_same(const struct igd_sp *a, const struct igd_sp *b)
-{
-	return a && b && a->index == b->index && a->dir == b->dir;
 }
 
 /* Why the input route refused the packet: ip_route_input's errors. */
@@ -590,6 +590,7 @@ static int trace_clear(struct trace *t, bool translated)
 	igd_out_classify(&c, &t->pre, &o);
 	if (o.cls == IGD_OUT_BYPASS) {
 		t->verdict = "bypass";
+		t->reason = IGD_R_BYPASS;
 		snprintf(t->why, sizeof(t->why), "out SP %u (allow, no template) lets it out in "
 			 "clear: the SPD decides so", o.sp->index);
 		return 0;
@@ -597,6 +598,7 @@ static int trace_clear(struct trace *t, bool translated)
 	if (o.cls == IGD_OUT_HELD && o.held->via[0]) {
 		t->held = o.held;
 		t->verdict = "tunnel-down";
+		t->reason = IGD_R_TUNNEL_DOWN;
 		snprintf(t->why, sizeof(t->why), "%s was routed into %s, and is not now: its "
 			 "tunnel is down and it leaves in clear%s (ipsecguardd drops it in "
 			 "enforce mode)", igd_prefix_str(o.held->sel.family, &o.held->sel.daddr,
@@ -607,6 +609,7 @@ static int trace_clear(struct trace *t, bool translated)
 	if (o.cls == IGD_OUT_HELD) {
 		t->held = o.held;
 		t->verdict = "tunnel-down";
+		t->reason = IGD_R_TUNNEL_DOWN;
 		snprintf(t->why, sizeof(t->why), "no SP covers it now; SP %u (reqid %u, %s -> %s) "
 			 "did: its tunnel is down and it leaves in clear%s (ipsecguardd drops it "
 			 "in enforce mode)", o.held->sp_index, o.held->reqid,
@@ -618,6 +621,8 @@ static int trace_clear(struct trace *t, bool translated)
 		return 4;
 	}
 	t->verdict = "clear";
+	if (o.cls == IGD_OUT_UNCOVERED)
+		t->reason = IGD_R_SP_MISS_OUT;
 	if (o.cls == IGD_OUT_UNCOVERED)
 		snprintf(t->why, sizeof(t->why), "no SP protects it from this source; SP %u "
 			 "protects all traffic to its destination (ipsecguardd reports it: "
@@ -742,24 +747,26 @@ static int trace_verdict(struct trace *t)
 			 igd_nat_where(&t->nat), sure ? "translates" : "may translate", t->sp->index);
 		return 3;
 	}
-	if (protecting && translated && !sp_same(t->sp, t->post_sp)) {
-		bool other = t->post_sp && igd_sp_protecting(t->post_sp);
+	if (protecting && translated &&
+	    (t->nat_o == IGD_NAT_LEAK || t->nat_o == IGD_NAT_OTHER_SP)) {
+		bool other = t->nat_o == IGD_NAT_OTHER_SP;
 		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
 
 		t->verdict = !sure ? "may-leak" : other ? "wrong-tunnel" : "leak";
+		t->reason = other ? IGD_R_NAT_CHANGED_SP : IGD_R_NAT_BEFORE_IPSEC;
 		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.64s %.160s %s it out of SP "
 			 "%u%s", t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family,
 			 t->nat.table, igd_nat_where(&t->nat), sure ? "translates" : "may translate",
 			 t->sp->index, other ? " into another tunnel" : ": it leaves in clear");
 		return sure ? 4 : 3;
 	}
-	if (!protecting && t->nat.outcome == IGD_TRI_ALWAYS && t->post_sp &&
-	    igd_sp_protecting(t->post_sp))
+	if (!protecting && t->nat.outcome == IGD_TRI_ALWAYS && t->nat_o == IGD_NAT_INTO)
 		return trace_nat_into(t);
 	if (!protecting)
 		return trace_clear(t, translated);
 	if (t->sa) {
 		t->verdict = "tunnel";
+		t->reason = IGD_R_PASS;
 		snprintf(t->why, sizeof(t->why), "SA spi 0x%08x reqid %u", t->sa->spi,
 			 t->sa->reqid);
 		return 0;
@@ -942,6 +949,8 @@ static void print_json(const struct trace *t)
 	if (t->held)
 		igd_memory_json(&j, "remembered", t->held, 0);
 	igd_json_str(&j, "verdict", t->verdict);
+	if (t->reason >= 0)
+		igd_json_str(&j, "reason", igd_reason_name((enum igd_reason)t->reason));
 	igd_json_str(&j, "why", t->why);
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
@@ -985,6 +994,7 @@ int cmd_trace(int argc, char **argv)
 	bool json = false;
 	int opt, rc;
 
+	t.reason = -1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", trace_opts, NULL)) != -1) {
 		switch (opt) {

@@ -198,7 +198,6 @@ static void check_larval(struct doctor *d)
  * anywhere else. */
 static void check_xfrm_default(struct doctor *d)
 {
-	static const char *const names[IGD_DIR_MAX] = { "in", "out", "fwd" };
 	struct igd_xfrm_default x;
 	struct doctor_finding *f;
 	int i;
@@ -209,16 +208,16 @@ static void check_xfrm_default(struct doctor *d)
 		if (!x.block[i] || !(f = doctor_add(d, DOCTOR_INFO, "xfrm-default-block", NULL)))
 			continue;
 		snprintf(f->evidence, sizeof(f->evidence), "the default %s policy is block "
-			 "(ip xfrm policy getdefault)", names[i]);
+			 "(ip xfrm policy getdefault)", igd_dir_str(i));
 		snprintf(f->effect, sizeof(f->effect), i == IGD_DIR_OUT ?
 			 "packets no out SP covers are refused (EPERM for local senders, dropped "
 			 "when forwarded), IKE too unless its daemon sets socket bypass policies; "
 			 "a NAT rule that takes a flow out of its SP makes it dropped, not leaked" :
 			 "packets arriving in clear that no %s SP covers are dropped "
-			 "(XfrmInNoPols), except on interfaces with disable_policy", names[i]);
+			 "(XfrmInNoPols), except on interfaces with disable_policy", igd_dir_str(i));
 		snprintf(f->fix, sizeof(f->fix), "when not meant: ip xfrm policy setdefault %s "
 			 "accept; else an SP without templates (action allow) for each flow that "
-			 "must pass in clear", names[i]);
+			 "must pass in clear", igd_dir_str(i));
 	}
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "judge/sp_json.h"
 #include "diag.h"
 #include "judge.h"
 #include "util/json.h"
@@ -136,7 +137,7 @@ static void diag_acquire(struct igd_diag *g, const struct igd_xfrm_acquire *a)
 		igd_json_uint(&j, "dport", a->sel.dport);
 	}
 	igd_json_str(&j, "sa_dst", igd_addr_str(a->family, &a->daddr, pb, sizeof(pb)));
-	igd_log_sp(&j, "sp", &a->policy);
+	igd_json_sp(&j, "sp", &a->policy, IGD_JSON_BRIEF);
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
 		igd_logdest_line(g->cfg.log, g->line, igd_json_len(&j));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "judge/sp_json.h"
 #include "fixes.h"
 #include "natfix/natfix.h"
 #include "util/json.h"
@@ -37,7 +38,7 @@ static void fix_begin(struct igd_fixes *f, struct igd_json *j, const char *actio
 {
 	igd_event_begin(j, f->line, sizeof(f->line), "fix");
 	igd_json_str(j, "action", action);
-	igd_log_sp(j, "sp", sp);
+	igd_json_sp(j, "sp", sp, IGD_JSON_BRIEF);
 }
 
 static void fix_end(struct igd_fixes *f, struct igd_json *j)

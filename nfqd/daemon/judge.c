@@ -5,21 +5,6 @@
 #include "judge_int.h"
 #include "packet/tap_role.h"
 
-static const char *const reason_names[IGD_R_MAX] = {
-	[IGD_R_PASS] = "pass",
-	[IGD_R_MALFORMED] = "malformed",
-	[IGD_R_NAT_BEFORE_IPSEC] = "nat-before-ipsec",
-	[IGD_R_NAT_CHANGED_SP] = "nat-changed-sp",
-	[IGD_R_SP_MISS_OUT] = "sp-miss-out",
-	[IGD_R_SP_MISS_IN] = "sp-miss-in",
-	[IGD_R_TMPL_MISMATCH] = "tmpl-mismatch",
-	[IGD_R_NO_SA] = "no-sa",
-	[IGD_R_MSS_CLAMP] = "mss-clamp",
-	[IGD_R_UNJUDGED] = "unjudged",
-	[IGD_R_BYPASS] = "bypass",
-	[IGD_R_TUNNEL_DOWN] = "tunnel-down",
-};
-
 static const char *const hook_names[] = {
 	[NF_INET_PRE_ROUTING] = "prerouting",
 	[NF_INET_LOCAL_IN] = "input",
@@ -27,11 +12,6 @@ static const char *const hook_names[] = {
 	[NF_INET_LOCAL_OUT] = "output",
 	[NF_INET_POST_ROUTING] = "postrouting",
 };
-
-const char *igd_reason_name(enum igd_reason r)
-{
-	return r < IGD_R_MAX ? reason_names[r] : "?";
-}
 
 const char *igd_hook_name(unsigned int hook)
 {

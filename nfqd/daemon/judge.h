@@ -14,23 +14,7 @@
 #include "route/tunnels.h"
 #include "xfrm/spd.h"
 #include "judge/outbound.h"
-
-enum igd_reason {
-	IGD_R_PASS,		/* nothing wrong */
-	IGD_R_MALFORMED,	/* did not parse: accepted, counted */
-	IGD_R_NAT_BEFORE_IPSEC,
-	IGD_R_NAT_CHANGED_SP,
-	IGD_R_SP_MISS_OUT,
-	IGD_R_SP_MISS_IN,
-	IGD_R_TMPL_MISMATCH,
-	IGD_R_NO_SA,
-	IGD_R_MSS_CLAMP,
-	IGD_R_UNJUDGED,		/* a suspect without its pre-NAT tuple: dropped when
-				 * enforcing, flagged in audit */
-	IGD_R_BYPASS,		/* a bypass SP lets it out in clear: accepted */
-	IGD_R_TUNNEL_DOWN,	/* no SP covers it now, a remembered one did */
-	IGD_R_MAX
-};
+#include "judge/reason.h"
 
 struct igd_judgement {
 	enum igd_reason reason;
@@ -115,7 +99,6 @@ void igd_judge_mss_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct i
  * a pass, naming its SP and SA. */
 void igd_judge_pass_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct igd_pkt *p,
 			 struct igd_judgement *jd);
-const char *igd_reason_name(enum igd_reason r);
 /* A copy of the first packet of a cleartext flow towards a destination the SPs protect
  * (the uncovered rule): what the SPD decided of it (bypass, sp-miss-out reported, or
  * nothing: clear by design).  Never a verdict. */

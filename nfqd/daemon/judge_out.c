@@ -323,8 +323,8 @@ void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct i
 		igd_judge_clear(j, qp, p, jd);
 		return;
 	}
-	o = igd_natguard_judge(jd->pre, jd->sp, &jd->flow, j->spd, &jd->nat_sp);
-	if (o == IGD_NAT_NONE) {
+	o = igd_nat_judge(jd->pre, jd->sp, &jd->flow, j->spd, &jd->nat_sp);
+	if (o == IGD_NAT_NONE || o == IGD_NAT_INTO) {
 		judge_healthy(j, qp, jd);
 		return;
 	}

@@ -18,6 +18,7 @@
 #define IGD_NATGUARD_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "judge/nat.h"
 #include "xfrm/spd.h"
 
 struct igd_natguard_slot {
@@ -83,17 +84,4 @@ const struct igd_natguard_slot *igd_natguard_take(struct igd_natguard *g, uint32
 uint32_t igd_natguard_clear(const struct igd_natguard *g, uint32_t mark);
 uint32_t igd_natguard_flagged(const struct igd_natguard *g, uint32_t mark);
 
-enum igd_nat_outcome {
-	IGD_NAT_NONE,		/* no translation, or it kept the same SP */
-	IGD_NAT_LEAK,		/* the translated tuple matches no protecting SP */
-	IGD_NAT_OTHER_SP,	/* it matches another protecting SP */
-};
-
-/* Judges the post-NAT @post against the pre-NAT @pre and the protecting SP @pre_sp
- * it matched; @post_sp gets the SP the kernel picks for @post (NULL when none). */
-enum igd_nat_outcome igd_natguard_judge(const struct igd_flow *pre, const struct igd_sp *pre_sp,
-					const struct igd_flow *post, const struct igd_spd *spd,
-					const struct igd_sp **post_sp);
-/* Whether translation changed the tuple at all. */
-bool igd_flow_translated(const struct igd_flow *pre, const struct igd_flow *post);
 #endif

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <libmnl/libmnl.h>
+#include "judge/sp_json.h"
 #include "outer.h"
 #include "outer_int.h"
 #include "verdict_log.h"
@@ -95,18 +96,6 @@ static void outer_tuple(struct igd_json *j, const char *key, int family,
 		igd_json_uint(j, "sport", sp);
 		igd_json_uint(j, "dport", dp);
 	}
-	igd_json_obj_close(j);
-}
-
-void outer_sa_json(struct igd_json *j, const struct igd_sa *sa)
-{
-	char a[IGD_ADDRSTRLEN];
-
-	igd_json_obj_open(j, "sa");
-	igd_json_hex32(j, "spi", sa->spi);
-	igd_json_uint(j, "reqid", sa->reqid);
-	igd_json_str(j, "src", igd_addr_str(sa->family, &sa->saddr, a, sizeof(a)));
-	igd_json_str(j, "dst", igd_addr_str(sa->family, &sa->daddr, a, sizeof(a)));
 	igd_json_obj_close(j);
 }
 
@@ -222,7 +211,7 @@ static void outer_judge_nat(struct igd_outer *o, const struct igd_ct *ct,
 	outer_tuple(&j, "nat", ct->family, &ct->reply.dst, &ct->reply.src, ct->reply.dport,
 		    ct->reply.sport, ports);
 	if (sa)
-		outer_sa_json(&j, sa);
+		igd_json_sa(&j, "sa", sa, NULL, NULL, IGD_JSON_BRIEF);
 	outer_nat_effect(&j, what, ct, sa);
 	outer_end(o, &j, suppressed);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/xfrm.h>
+#include "judge/sp_json.h"
 #include "outer.h"
 #include "outer_int.h"
 #include "localaddr.h"
@@ -89,7 +90,7 @@ void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	frag_begin(o, &j, "in", &f);
 	igd_json_uint(&j, "fragment_bytes", f.frag_len);
 	if (sa)
-		outer_sa_json(&j, sa);
+		igd_json_sa(&j, "sa", sa, NULL, NULL, IGD_JSON_BRIEF);
 	if (sa && f.kind != IGD_OFRAG_IKE && !igd_esp_params_from_sa(sa, &ep) &&
 	    igd_esp_inner_mtu(&ep, f.frag_len))
 		igd_json_uint(&j, "inner_mtu", igd_esp_inner_mtu(&ep, f.frag_len));
@@ -159,7 +160,7 @@ void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,
 	if (f.df)
 		igd_json_bool(&j, "df", true);
 	if (sa)
-		outer_sa_json(&j, sa);
+		igd_json_sa(&j, "sa", sa, NULL, NULL, IGD_JSON_BRIEF);
 	/* the inner packet, to the cipher's block: its padding hides the exact size */
 	if (esp_params && igd_esp_inner_mtu(&ep, f.frag_len))
 		igd_json_uint(&j, "inner_bytes", igd_esp_inner_mtu(&ep, f.frag_len));
@@ -268,7 +269,7 @@ static void orphan_event(struct igd_outer *o, const struct igd_outer_orphan *w,
 	igd_json_uint(&j, "offset", w->offset);
 	igd_json_uint(&j, "fragment_bytes", w->frag_len);
 	if (sa)
-		outer_sa_json(&j, sa);
+		igd_json_sa(&j, "sa", sa, NULL, NULL, IGD_JSON_BRIEF);
 	snprintf(e, sizeof(e), "fragments of %s datagrams from %s arrive without their first "
 		 "fragment (id %u, offset %u): the kernel cannot reassemble them and drops the "
 		 "rest when reassembly times out, so every packet of the tunnel that needs "

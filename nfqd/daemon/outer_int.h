@@ -11,7 +11,6 @@
 const struct igd_sa *outer_sa(const struct igd_sad *sad, int family,
 			      const union igd_addr *a, const union igd_addr *b, uint32_t spi);
 /* "sa": {spi, reqid, src, dst} */
-void outer_sa_json(struct igd_json *j, const struct igd_sa *sa);
 /* Closes the event and writes it, with "suppressed" when lines were held back. */
 void outer_end(struct igd_outer *o, struct igd_json *j, uint64_t suppressed);
 /* One line per @key per 10 s (the rate limiter's answer). */

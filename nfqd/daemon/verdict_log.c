@@ -3,6 +3,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <stdio.h>
 #include <time.h>
+#include "judge/sp_json.h"
 #include "util/json.h"
 #include "packet/tap_role.h"
 #include "verdict_log.h"
@@ -53,37 +54,12 @@ static void vl_nat(struct igd_json *j, const struct igd_ct *ct)
 	}
 }
 
-static void vl_prefix(struct igd_json *j, const char *key, int family,
-		      const union igd_addr *a, unsigned int plen)
-{
-	char pb[IGD_ADDRSTRLEN + 8];
-
-	igd_json_str(j, key, igd_prefix_str(family, a, plen, pb, sizeof(pb)));
-}
-
-/* The SP fields of the contract: index, dir, priority, src, dst, reqid. */
-void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
-{
-	static const char *const dirs[] = { "in", "out", "fwd" };
-
-	igd_json_obj_open(j, key);
-	igd_json_uint(j, "index", sp->index);
-	igd_json_str(j, "dir", sp->dir < 3 ? dirs[sp->dir] : "?");
-	igd_json_uint(j, "priority", sp->priority);
-	vl_prefix(j, "src", sp->sel.family, &sp->sel.saddr, sp->sel.plen_s);
-	vl_prefix(j, "dst", sp->sel.family, &sp->sel.daddr, sp->sel.plen_d);
-	if (sp->sel.proto)
-		igd_json_uint(j, "proto", sp->sel.proto);
-	igd_json_uint(j, "reqid", sp->ntmpl ? sp->tmpl[0].reqid : 0);
-	igd_json_obj_close(j);
-}
-
 /* Asymmetric tunnels: the packet came through the SA of one tunnel, the SP it needs belongs to
  * another; name what the reverse direction uses, and the usual cures. */
 static void vl_asymmetry(struct igd_json *j, const struct igd_judgement *jd)
 {
 	if (jd->rev_sp)
-		igd_log_sp(j, "reverse_sp", jd->rev_sp);
+		igd_json_sp(j, "reverse_sp", jd->rev_sp, IGD_JSON_BRIEF);
 	igd_json_str(j, "hint", "decrypted by an SA of another reqid than this SP's "
 		     "templates require: make one SP cover both subnets, or make the "
 		     "selectors of both tunnels symmetric");
@@ -145,20 +121,16 @@ static void vl_tuple(struct igd_json *j, const struct igd_qpkt *qp, const struct
 	if (p->flags & (IGD_PKT_F_ESP | IGD_PKT_F_UDP_ESP))
 		igd_json_hex32(j, "spi", p->spi);
 	if (jd->sp)
-		igd_log_sp(j, "sp", jd->sp);
+		igd_json_sp(j, "sp", jd->sp, IGD_JSON_BRIEF);
 	if (jd->nat_sp)
-		igd_log_sp(j, "nat_sp", jd->nat_sp);
+		igd_json_sp(j, "nat_sp", jd->nat_sp, IGD_JSON_BRIEF);
 	if (jd->held)
 		igd_memory_json(j, "remembered", jd->held, 0);
-	if (jd->sa || jd->in_reqid) {
+	if (jd->sa) {
+		igd_json_sa(j, "sa", jd->sa, jd->sa_conn, jd->sa_child, IGD_JSON_BRIEF);
+	} else if (jd->in_reqid) {	/* the decrypting SA's reqid, the SA gone */
 		igd_json_obj_open(j, "sa");
-		if (jd->sa)
-			igd_json_hex32(j, "spi", jd->sa->spi);
-		igd_json_uint(j, "reqid", jd->sa ? jd->sa->reqid : jd->in_reqid);
-		if (jd->sa_conn && jd->sa_conn[0])
-			igd_json_str(j, "conn", jd->sa_conn);
-		if (jd->sa_child && jd->sa_child[0])
-			igd_json_str(j, "child", jd->sa_child);
+		igd_json_uint(j, "reqid", jd->in_reqid);
 		igd_json_obj_close(j);
 	}
 	if (jd->in_reqid)

@@ -18,8 +18,6 @@ void igd_event_begin(struct igd_json *j, char *buf, size_t size, const char *eve
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed);
 struct igd_json;
-/* The SP object: index, dir, priority, src, dst, reqid. */
-void igd_log_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
 
 struct igd_queue;
 struct igd_outer_stats;

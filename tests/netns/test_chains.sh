@@ -55,8 +55,9 @@ trace() {	# trace [--mark N]: $TV the verdict, $TPATH the nat path, $TSURE
 import json,sys
 d=json.load(open(sys.argv[1]))
 n=d.get('nat',{})
-print(d['verdict'], n.get('path', n.get('chain','-')).replace(' ',''), n.get('sure','-'))" "$TMPD/t.json")
-	TV=$1 TPATH=$2 TSURE=$3
+print(d['verdict'], n.get('path', n.get('chain','-')).replace(' ',''), n.get('sure','-'),
+      d.get('reason','-'))" "$TMPD/t.json")
+	TV=$1 TPATH=$2 TSURE=$3 TREASON=$4
 }
 reset_fw() {
 	in_gw nft flush ruleset
@@ -73,7 +74,8 @@ expect() {
 	case $2 in
 	leak)
 		check "$1: doctor says nat-before-ipsec ($NAT_ID)" [ "$NAT_ID" = nat-before-ipsec ]
-		check "$1: trace says leak ($TV)" [ "$TV" = leak ]
+		check "$1: trace says leak, in the daemon's words nat-before-ipsec ($TV, $TREASON)" \
+			sh -c "[ '$TV' = leak ] && [ '$TREASON' = nat-before-ipsec ]"
 		check "$1: and the ping arrives translated ($TRANSLATED)" [ "$TRANSLATED" = yes ] ;;
 	exempt)
 		check "$1: doctor finds nothing to say ($NAT_ID)" [ "$NAT_ID" = none ]
