@@ -71,20 +71,20 @@ static void test_verify(void)
 	uint16_t c;
 
 	pb_v4_syn(&k, 1460, 0);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 tcp SYN parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), 0, "v4 tcp checksum verifies");
 	k.b[k.n - 1] ^= 0x40;
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), -EBADMSG, "v4 tcp: a flipped bit is caught");
 
 	pb_v6_syn(&k, 1440, 1, 1);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v6 SYN behind extension headers parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), 0, "v6 tcp behind extension headers verifies");
 	k.b[10] ^= 1;		/* source address: in the pseudo header */
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v6 tcp with a changed source parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), -EBADMSG, "v6: pseudo header counts");
 
 	pb_v4_udp(&k, 1, 2, "hello", 5);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 udp parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), 0, "v4 udp (odd length) verifies");
 	pb_set16(&k, 26, 0);
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), 0, "v4 udp checksum 0 means none");
@@ -96,7 +96,7 @@ static void test_verify(void)
 	pb_udp(&k, 1, 2, 2);
 	pb_put(&k, "hi", 2);
 	pb_done(&k);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v6 udp parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), 0, "v6 udp verifies");
 	pb_set16(&k, 46, 0);
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), -EBADMSG, "v6 udp checksum 0 is wrong");
@@ -104,13 +104,13 @@ static void test_verify(void)
 	pb_ip4(&k, IPPROTO_ESP, NULL, 0, 0);
 	pb_put(&k, "\0\0\x01\0\0\0\0\x01", 8);
 	pb_done(&k);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 esp parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), -EPROTONOSUPPORT, "esp has no L4 checksum");
 
 	pb_ip4(&k, IPPROTO_UDP, NULL, 0, 0x2000);
 	pb_udp(&k, 1, 2, 100);
 	pb_done(&k);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 udp first fragment parses");
 	is_int(igd_l4_csum_verify(k.b, k.n, &p), -EINVAL, "fragments are not checked");
 }
 
@@ -121,7 +121,7 @@ static void mss_sweep(const char *what, struct pb *k, int odd)
 	struct igd_pkt p, q;
 	int i, bad_csum = 0, bad_val = 0, err = 0;
 
-	igd_pkt_parse(&p, k->b, k->n);
+	is_int(igd_pkt_parse(&p, k->b, k->n), IGD_PKT_OK, "%s: parses", what);
 	is_int((p.mss_off - p.l4_off) & 1, odd, "%s: option at the intended parity", what);
 	is_int(igd_l4_csum_verify(k->b, k->n, &p), 0, "%s: verifies before", what);
 	for (i = 0; i < 1000; i++) {
@@ -157,7 +157,7 @@ static void test_mss_errors(void)
 	struct pb k, copy;
 
 	pb_v4_syn(&k, 1460, 0);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 SYN parses");
 	copy = k;
 	is_int(igd_tcp_mss_set(k.b, k.n, &p, 1460), 0, "same value: success");
 	ok(!memcmp(k.b, copy.b, k.n), "same value: packet untouched");
@@ -173,12 +173,12 @@ static void test_mss_errors(void)
 	pb_ip4(&k, IPPROTO_TCP, NULL, 0, 0);
 	pb_tcp(&k, 1, 2, 0x10, NULL, 0);
 	pb_done(&k);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 tcp ACK without options parses");
 	is_int(igd_tcp_mss_set(k.b, k.n, &p, 1000), -ENOENT, "no MSS option");
 	is_int(igd_tcp_mss_clamp(k.b, k.n, &p, 1000), 0, "clamp without option: nothing");
 
 	pb_v4_udp(&k, 1, 2, "x", 1);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v4 udp parses");
 	is_int(igd_tcp_mss_set(k.b, k.n, &p, 1000), -EINVAL, "not tcp");
 }
 
@@ -188,13 +188,13 @@ static void test_mss_clamp(void)
 	struct pb k;
 
 	pb_v6_syn(&k, 1440, 1, 0);
-	igd_pkt_parse(&p, k.b, k.n);
+	is_int(igd_pkt_parse(&p, k.b, k.n), IGD_PKT_OK, "v6 SYN with MSS 1440 parses");
 	is_int(igd_tcp_mss_clamp(k.b, k.n, &p, 1500), 0, "clamp never raises");
-	igd_pkt_parse(&q, k.b, k.n);
+	is_int(igd_pkt_parse(&q, k.b, k.n), IGD_PKT_OK, "... re-parses after a clamp to 1500");
 	is_int(q.mss, 1440, "... value unchanged");
 	is_int(igd_tcp_mss_clamp(k.b, k.n, &p, 1440), 0, "clamp to the same value: nothing");
 	is_int(igd_tcp_mss_clamp(k.b, k.n, &p, 1386), 1, "clamp lowers");
-	igd_pkt_parse(&q, k.b, k.n);
+	is_int(igd_pkt_parse(&q, k.b, k.n), IGD_PKT_OK, "... re-parses after the clamp to 1386");
 	is_int(q.mss, 1386, "... to the limit");
 	is_int(igd_l4_csum_verify(k.b, k.n, &q), 0, "... and the checksum verifies");
 }

@@ -12,7 +12,7 @@ static uint32_t next_index = 1;
 static void a(union igd_addr *x, const char *s)
 {
 	memset(x, 0, sizeof(*x));
-	igd_addr_parse(s, x);
+	ok(igd_addr_parse(s, x) != 0, "address %s parses", s);
 }
 
 /* An allow SP of @dir over src/sl -> dst/dl, one tunnel template of @reqid. */
@@ -36,8 +36,8 @@ static void pair(const char *src, int sl, const char *dst, int dl, uint32_t reqi
 	struct igd_sp in = sp_make(IGD_DIR_IN, src, sl, dst, dl, reqid);
 	struct igd_sp fwd = sp_make(IGD_DIR_FWD, src, sl, dst, dl, reqid);
 
-	igd_spd_add(spd, &in);
-	igd_spd_add(spd, &fwd);
+	is_int(igd_spd_add(spd, &in), 0, "in SP %s/%d -> %s/%d added", src, sl, dst, dl);
+	is_int(igd_spd_add(spd, &fwd), 0, "fwd SP %s/%d -> %s/%d added", src, sl, dst, dl);
 }
 
 static int elems(struct igd_decap_elem *e, size_t max)
@@ -49,7 +49,7 @@ static void fresh(void)
 {
 	if (spd)
 		igd_spd_free(spd);
-	igd_spd_new(&spd);
+	is_int(igd_spd_new(&spd), 0, "new SPD");
 }
 
 static void check_pairs(void)
@@ -71,21 +71,21 @@ static void check_pairs(void)
 
 	fresh();
 	sp = sp_make(IGD_DIR_FWD, "192.168.0.0", 16, "10.0.2.0", 24, 7);
-	igd_spd_add(spd, &sp);
+	is_int(igd_spd_add(spd, &sp), 0, "lone fwd SP added");
 	is_int(elems(e, 8), 0, "a fwd SP without its in twin: none (local vs forwarded)");
 
 	fresh();
 	pair("192.168.0.0", 16, "10.0.2.0", 24, 7);
 	sp = sp_make(IGD_DIR_FWD, "192.168.1.0", 24, "10.0.2.0", 24, 9);
 	sp.priority = 1;
-	igd_spd_add(spd, &sp);
+	is_int(igd_spd_add(spd, &sp), 0, "overlapping fwd SP of reqid 9 added");
 	is_int(elems(e, 8), 0, "an overlapping SP of another reqid: the overlap stays suspect");
 
 	fresh();
 	pair("192.168.0.0", 16, "10.0.2.0", 24, 7);
 	sp = sp_make(IGD_DIR_IN, "192.168.1.0", 24, "10.0.2.0", 24, 7);
 	sp.action = IGD_SP_BLOCK;
-	igd_spd_add(spd, &sp);
+	is_int(igd_spd_add(spd, &sp), 0, "overlapping block SP added");
 	is_int(elems(e, 8), 0, "an overlapping block SP: none");
 
 	fresh();
@@ -105,8 +105,8 @@ static void check_refusals(void)
 	fwd = in;
 	fwd.dir = IGD_DIR_FWD;
 	in.sel.proto = fwd.sel.proto = IPPROTO_TCP;
-	igd_spd_add(spd, &in);
-	igd_spd_add(spd, &fwd);
+	is_int(igd_spd_add(spd, &in), 0, "in SP with a protocol selector added");
+	is_int(igd_spd_add(spd, &fwd), 0, "fwd SP with a protocol selector added");
 	is_int(elems(e, 4), 0, "a protocol selector: none (the set keys on addresses only)");
 
 	fresh();
@@ -114,8 +114,8 @@ static void check_refusals(void)
 	fwd = in;
 	fwd.dir = IGD_DIR_FWD;
 	in.tmpl[0].optional = fwd.tmpl[0].optional = 1;
-	igd_spd_add(spd, &in);
-	igd_spd_add(spd, &fwd);
+	is_int(igd_spd_add(spd, &in), 0, "in SP with an optional template added");
+	is_int(igd_spd_add(spd, &fwd), 0, "fwd SP with an optional template added");
 	is_int(elems(e, 4), 0, "an optional template: none (cleartext passes it too)");
 
 	fresh();

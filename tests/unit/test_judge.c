@@ -8,8 +8,8 @@
 #include <linux/xfrm.h>
 #include "packet/csum.h"
 #include "judge.h"
-#include "pkt_build.h"
 #include "tap.h"
+#include "pkt_build.h"
 
 #define MASK 0x00ff0000u
 
@@ -37,7 +37,7 @@ static void sp_add(uint32_t index, int dir, const char *src, int sl, const char 
 	sp.tmpl[0] = (struct igd_tmpl){ .proto = IPPROTO_ESP, .mode = XFRM_MODE_TUNNEL,
 					.reqid = reqid, .optional = (uint8_t)optional,
 					.family = 4 };
-	igd_spd_add(spd, &sp);
+	is_int(igd_spd_add(spd, &sp), 0, "SP %u added", index);
 }
 
 /* A SYN src:40000 -> dst:22 with MSS 1460. */
@@ -63,7 +63,7 @@ static void setup(enum igd_mode mode)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.mode = mode;
 	cfg.mark_mask = MASK;
-	igd_judge_init(&jg, &cfg);
+	is_int(igd_judge_init(&jg, &cfg), 0, "judge initialised (mode %d)", (int)mode);
 	jg.spd = spd;
 	jg.out.spd = spd;
 	jg.local = &local;
@@ -364,7 +364,7 @@ static void check_miss_out_and_mss(void)
 
 int main(void)
 {
-	igd_spd_new(&spd);
+	is_int(igd_spd_new(&spd), 0, "new SPD");
 	sp_add(1, IGD_DIR_OUT, "10.0.2.0", 24, "192.168.0.0", 16, 5, 0);
 	sp_add(2, IGD_DIR_OUT, "172.16.0.8", 29, "192.168.0.0", 16, 6, 0);
 	sp_add(3, IGD_DIR_FWD, "192.168.0.0", 16, "10.0.2.0", 24, 5, 0);

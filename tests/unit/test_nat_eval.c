@@ -32,7 +32,7 @@ static struct igd_nat_eval legacy(const char *line)
 	static struct natfix_legacy_line l;
 	struct igd_nat_eval e;
 
-	natfix_legacy_split(line, &l);
+	is_int(natfix_legacy_split(line, &l), 0, "split: %s", line);
 	igd_nat_eval_legacy(&l, &ctx, &e);
 	return e;
 }
@@ -63,6 +63,15 @@ static void check_legacy(void)
 	e = legacy("-A POSTROUTING -p tcp -m tcp --dport 80 -j MASQUERADE");
 	is_int(e.match, IGD_TRI_MAYBE, "legacy: a port of an any-protocol selector");
 	e = legacy("-A POSTROUTING -m mark --mark 0x1 -j MASQUERADE");
+	ok(e.match == IGD_TRI_ALWAYS && e.mark_cond && !e.mark_neq && e.mark_value == 1 &&
+	   e.mark_mask == 0xffffffff, "legacy: --mark 0x1, a condition left for the walk");
+	e = legacy("-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN");
+	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_RETURN && e.mark_cond && e.mark_neq &&
+	   e.mark_value == 0x4000 && e.mark_mask == 0x4000, "legacy: ! --mark 0x4000/0x4000");
+	e = legacy("-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0");
+	ok(e.act == IGD_NAT_ACT_NONE && e.mark_set && e.mark_set_known &&
+	   e.mark_and == 0xffffffff && e.mark_xor == 0x4000, "legacy: MARK --set-xmark 0x4000/0x0");
+	e = legacy("-A POSTROUTING -m recent --name x -j MASQUERADE");
 	is_int(e.match, IGD_TRI_MAYBE, "legacy: an option not evaluated");
 	e = legacy("-A POSTROUTING -o wan0 -j SNAT --to-source 172.16.0.1");
 	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_TRANSLATE, "legacy: SNAT");
@@ -70,7 +79,8 @@ static void check_legacy(void)
 	is_int(e.act, IGD_NAT_ACT_OTHER, "legacy: a jump is something else");
 	is_str(e.jump, "custom", "legacy: naming the chain it jumps to");
 	e = legacy("-A POSTROUTING -o wan0 -g custom");
-	ok(e.act == IGD_NAT_ACT_OTHER && !e.jump[0], "legacy: a goto is not followed");
+	ok(e.act == IGD_NAT_ACT_OTHER && e.go && !strcmp(e.jump, "custom"),
+	   "legacy: a goto, followed without coming back");
 	e = legacy("-A POSTROUTING -j LOG --log-prefix \"nat: \"");
 	is_int(e.act, IGD_NAT_ACT_NONE, "legacy: LOG lets the packet go on");
 
@@ -113,49 +123,52 @@ static void check_nft(void)
 	struct nftnl_rule *r;
 
 	r = rule();	/* -s 10.0.2.0/24 as iptables-nft lays it out: 3 bytes */
-	igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, net, 3);
+	is_int(igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1), 0,
+	       "rule 10.0.2.0/24: payload saddr 3 bytes");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, net, 3), 0, "rule 10.0.2.0/24: cmp");
 	masq(r);
 	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
 	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_TRANSLATE, "nft: ip saddr 10.0.2.0/24 masquerade");
 	nftnl_rule_free(r);
 
 	r = rule();	/* ip saddr 10.0.2.128/25: the whole address, masked */
-	igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
-	igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, mask, zero, 4);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, half, 4);
+	is_int(igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1), 0,
+	       "rule 10.0.2.128/25: payload saddr");
+	is_int(igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, mask, zero, 4), 0,
+	       "rule 10.0.2.128/25: bitwise mask");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, half, 4), 0, "rule 10.0.2.128/25: cmp");
 	masq(r);
 	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
 	is_int(e.match, IGD_TRI_MAYBE, "nft: half the selector");
 	nftnl_rule_free(r);
 
 	r = rule();
-	igd_nft_expr_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, wan, 16);
+	is_int(igd_nft_expr_meta(r, NFT_META_OIFNAME, NFT_REG_1), 0, "rule oifname wan0: meta");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, wan, 16), 0, "rule oifname wan0: cmp");
 	masq(r);
 	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
 	is_int(e.match, IGD_TRI_ALWAYS, "nft: oifname wan0");
 	nftnl_rule_free(r);
 
 	r = rule();
-	igd_nft_expr_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, lan, 16);
+	is_int(igd_nft_expr_meta(r, NFT_META_OIFNAME, NFT_REG_1), 0, "rule oifname lan0: meta");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, lan, 16), 0, "rule oifname lan0: cmp");
 	masq(r);
 	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
 	is_int(e.match, IGD_TRI_NEVER, "nft: oifname lan0");
 	nftnl_rule_free(r);
 
 	r = rule();	/* rt ipsec exists accept */
-	igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &one, 1);
-	igd_nft_expr_verdict(r, NF_ACCEPT);
+	is_int(igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG_1), 0, "rule rt ipsec exists: rt");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &one, 1), 0, "rule rt ipsec exists: cmp");
+	is_int(igd_nft_expr_verdict(r, NF_ACCEPT), 0, "rule rt ipsec exists: accept");
 	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
 	ok(e.match == IGD_TRI_ALWAYS && e.act == IGD_NAT_ACT_EXEMPT, "nft: rt ipsec exists accept");
 	nftnl_rule_free(r);
 
 	r = rule();	/* meta mark 0x1 masquerade */
-	igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &one, 1);
+	is_int(igd_nft_expr_meta(r, NFT_META_MARK, NFT_REG_1), 0, "rule meta mark 0x1: meta");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &one, 1), 0, "rule meta mark 0x1: cmp");
 	masq(r);
 	igd_nat_eval_nft(r, NFPROTO_IPV4, &ctx, &e);
 	is_int(e.match, IGD_TRI_MAYBE, "nft: a mark is undecided");

@@ -24,7 +24,8 @@ static struct igd_sel sel_make(const char *s, unsigned int ps, const char *d,
 
 	memset(&sel, 0, sizeof(sel));
 	sel.family = (uint8_t)igd_addr_parse(s, &sel.saddr);
-	igd_addr_parse(d, &sel.daddr);
+	ok(igd_addr_parse(d, &sel.daddr) == sel.family && sel.family,
+	   "selector %s -> %s parses, one family", s, d);
 	sel.plen_s = (uint8_t)ps;
 	sel.plen_d = (uint8_t)pd;
 	sel.proto = proto;
@@ -247,7 +248,7 @@ static void test_decode_roundtrip(void)
 
 	sel.dport = 4500;
 	sel.dport_mask = 0xffff;
-	igd_natfix_sel_norm(&sel, &n, NULL, 0);
+	is_int(igd_natfix_sel_norm(&sel, &n, NULL, 0), 0, "v4 udp selector normalised");
 	for (i = 0; i < 2; i++) {
 		r = build(IGD_NATFIX_NFT, fams[i], sel, 42);
 		ok(r && igd_natfix_rule_decode(r, &out) == 0, "native rule %u reads back", i);
@@ -260,7 +261,7 @@ static void test_decode_roundtrip(void)
 	sel = sel_make("fd00:2::", 64, "fd00:168::", 64, IPPROTO_TCP);
 	sel.sport = 22;
 	sel.sport_mask = 0xffff;
-	igd_natfix_sel_norm(&sel, &n, NULL, 0);
+	is_int(igd_natfix_sel_norm(&sel, &n, NULL, 0), 0, "v6 tcp selector normalised");
 	r = build(IGD_NATFIX_IPT_NFT, NFPROTO_IPV6, sel, 3);
 	ok(r && igd_natfix_rule_decode(r, &out) == 0, "iptables-nft v6 rule reads back");
 	ok(out.kind == IGD_NATFIX_IPT_NFT && out.sp_index == 3 && out.sel.family == 6 &&
@@ -276,30 +277,32 @@ static void test_decode_foreign(void)
 	struct igd_natfix_rule out;
 	struct nftnl_rule *r;
 
-	igd_natfix_sel_norm(&sel, &n, NULL, 0);
+	is_int(igd_natfix_sel_norm(&sel, &n, NULL, 0), 0, "foreign: selector normalised");
 	/* the user's own rule with the same match but no tag */
 	r = igd_nft_rule_new(NFPROTO_IPV4, "nat", "post");
-	igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, n.saddr.b, 3);
-	igd_nft_expr_verdict(r, NFT_RETURN);
+	is_int(igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1), 0,
+	       "untagged rule: payload saddr");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, n.saddr.b, 3), 0, "untagged rule: cmp");
+	is_int(igd_nft_expr_verdict(r, NFT_RETURN), 0, "untagged rule: return");
 	is_int(igd_natfix_rule_decode(r, &out), -ENOENT, "untagged return rule is not ours");
 	nftnl_rule_free(r);
 	/* our tag on a rule that does more than return */
 	r = build(IGD_NATFIX_NFT, NFPROTO_IPV4, sel, 1);
-	igd_nft_expr_counter(r);
+	is_int(igd_nft_expr_counter(r), 0, "tagged rule: counter after the verdict");
 	is_int(igd_natfix_rule_decode(r, &out), -ENOENT, "expression after the verdict");
 	nftnl_rule_free(r);
 	/* an inet rule without the family match */
 	r = igd_nft_rule_new(NFPROTO_INET, "t", "c");
-	igd_nft_expr_counter(r);
-	igd_nft_expr_verdict(r, NFT_RETURN);
+	is_int(igd_nft_expr_counter(r), 0, "inet rule: counter");
+	is_int(igd_nft_expr_verdict(r, NFT_RETURN), 0, "inet rule: return");
 	is_int(igd_natfix_rule_decode(r, &out), -ENOENT, "inet rule without nfproto");
 	nftnl_rule_free(r);
 	/* an address compare with host bits set is not one we wrote */
 	r = igd_nft_rule_new(NFPROTO_IPV4, "nat", "POSTROUTING");
-	igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1);
-	igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, n.saddr.b, 3);
-	igd_nft_expr_verdict(r, NFT_RETURN);
+	is_int(igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 3, NFT_REG_1), 0,
+	       "cmp neq rule: payload saddr");
+	is_int(igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, n.saddr.b, 3), 0, "cmp neq rule: cmp");
+	is_int(igd_nft_expr_verdict(r, NFT_RETURN), 0, "cmp neq rule: return");
 	is_int(igd_natfix_rule_decode(r, &out), -ENOENT, "cmp neq is not ours");
 	nftnl_rule_free(r);
 }
@@ -310,16 +313,16 @@ static void test_ct_match(void)
 	struct igd_ct_tuple t;
 
 	memset(&t, 0, sizeof(t));
-	igd_addr_parse("10.0.2.33", &t.src);
-	igd_addr_parse("192.168.1.10", &t.dst);
+	is_int(igd_addr_parse("10.0.2.33", &t.src), 4, "tuple source 10.0.2.33");
+	is_int(igd_addr_parse("192.168.1.10", &t.dst), 4, "tuple destination 192.168.1.10");
 	t.proto = IPPROTO_ICMP;
 	t.has_ports = true;
 	t.sport = 77;
 	t.dport = 8 << 8;
 	ok(igd_ct_sel_match(&sel, 4, &t), "ping 10.0.2.33 -> 192.168.1.10 matches");
-	igd_addr_parse("203.0.113.5", &t.dst);
+	is_int(igd_addr_parse("203.0.113.5", &t.dst), 4, "tuple destination 203.0.113.5");
 	ok(!igd_ct_sel_match(&sel, 4, &t), "unprotected destination does not");
-	igd_addr_parse("192.168.1.10", &t.dst);
+	is_int(igd_addr_parse("192.168.1.10", &t.dst), 4, "tuple destination back to 192.168.1.10");
 	ok(!igd_ct_sel_match(&sel, 6, &t), "other family does not");
 	sel.proto = IPPROTO_TCP;
 	ok(!igd_ct_sel_match(&sel, 4, &t), "other protocol does not");
@@ -358,17 +361,20 @@ static void test_legacy_lines(void)
 	is_int(r.sp_index, 3, "legacy: sp 3");
 	is_str(r.sel_str, "10.0.2.0/24 -> 192.168.0.0/16 proto tcp dport 22", "legacy: selector");
 	is_int(natfix_legacy_decode(&l, 6, &r), -ENOENT, "legacy: not ours in the other family");
-	natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -m comment --comment "
-			    "\"ipsecguard-fix sp=3\" -j MASQUERADE", &l);
+	is_int(natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -m comment --comment "
+				   "\"ipsecguard-fix sp=3\" -j MASQUERADE", &l), 0,
+	       "legacy: split tagged MASQUERADE");
 	is_int(natfix_legacy_decode(&l, 4, &r), -ENOENT, "legacy: tagged MASQUERADE is not ours");
-	natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -i eth0 -m comment --comment "
-			    "\"ipsecguard-fix sp=3\" -j RETURN", &l);
+	is_int(natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -i eth0 -m comment --comment "
+				   "\"ipsecguard-fix sp=3\" -j RETURN", &l), 0,
+	       "legacy: split tagged RETURN with -i");
 	is_int(natfix_legacy_decode(&l, 4, &r), -ENOENT, "legacy: an option we never write");
 	is_int(natfix_legacy_split("-A POSTROUTING -m comment --comment \"open", &l), -EINVAL,
 	       "legacy: unterminated quote");
-	natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -p tcp -m tcp "
-			    "--dport 22 -m comment --comment \"ipsecguard-fix sp=3\" -j RETURN", &l);
-	natfix_legacy_decode(&l, 4, &r);
+	is_int(natfix_legacy_split("-A POSTROUTING -s 10.0.2.0/24 -d 192.168.0.0/16 -p tcp -m tcp "
+				   "--dport 22 -m comment --comment \"ipsecguard-fix sp=3\" -j RETURN",
+				   &l), 0, "legacy: split ours again");
+	is_int(natfix_legacy_decode(&l, 4, &r), 0, "legacy: ours decodes again");
 	natfix_legacy_args(&a, &r.sel, r.sp_index);
 	is_str(a.argv[0], "-I", "legacy args: insert");
 	is_str(a.argv[2], "1", "legacy args: at the top");

@@ -282,8 +282,8 @@ static void test_acks(void)
 	size_t len, off = 0;
 	unsigned int i;
 
-	igd_hooks_put_tables(b, &c);
-	put_queue_rules(b, &c, IGD_HOOKS_QUEUE_NATIVE);
+	is_int(igd_hooks_put_tables(b, &c), 0, "acks: tables and base chains put");
+	is_int(put_queue_rules(b, &c, IGD_HOOKS_QUEUE_NATIVE), 0, "acks: queue rules put");
 	wire = igd_nft_batch_wire(b, true, &len);
 	seq0 = wire_msg(wire, len, 0)->nlmsg_seq;
 
@@ -307,7 +307,7 @@ static void test_acks(void)
 
 	igd_nft_batch_free(b);
 	b = igd_nft_batch_alloc();
-	igd_hooks_put_remove(b, NULL, 0);
+	is_int(igd_hooks_put_remove(b, NULL, 0), 0, "acks: table removal put");
 	wire = igd_nft_batch_wire(b, true, &len);
 	seq0 = wire_msg(wire, len, 0)->nlmsg_seq;
 	off = ack_put(acks, 0, seq0 + 1, 0, NULL, -1);

@@ -348,7 +348,7 @@ static void test_add_sa_and_json(void)
 		addr4(&sa.daddr, "172.16.0.1");
 		sa.spi = 0xc0ffee02;
 		sa.cur.packets = 0;
-		igd_ow_add_sa(ow, &sa, IGD_OW_DIR_IN);
+		is_int(igd_ow_add_sa(ow, &sa, IGD_OW_DIR_IN), 0, "inbound igd_sa added");
 		igd_ow_end(ow, on_event, NULL);
 	}
 	is_int(nev, 1, "1 s hold: one-way after 1 s");
@@ -370,7 +370,8 @@ static void test_add_sa_and_json(void)
 					    .cause = "this gateway's input filter drops it" };
 
 		evs[0].seen = &seen;
-		igd_ow_json(buf, sizeof(buf), NULL, &evs[0]);
+		ok(igd_ow_json(buf, sizeof(buf), NULL, &evs[0]) > 0,
+		   "JSON line with what was seen written");
 		ok(strstr(buf, "\"seen\":{\"ike_conntrack\":true,\"ike_sport\":4500,"
 			       "\"ike_dport\":4500,\"input_filter\":\"drops\","
 			       "\"dropped_by\":\"nft inet fw input handle 4\"},"
@@ -381,7 +382,7 @@ static void test_add_sa_and_json(void)
 	evs[0].encap_sport = evs[0].encap_dport = 0;
 	ok(strstr(igd_ow_causes(&evs[0]), "protocol 50") != NULL, "plain ESP: protocol 50");
 	evs[0].type = IGD_OW_RECOVERED;
-	igd_ow_json(buf, sizeof(buf), NULL, &evs[0]);
+	ok(igd_ow_json(buf, sizeof(buf), NULL, &evs[0]) > 0, "recovered JSON line written");
 	ok(strstr(buf, "\"event\":\"oneway_recovered\"") && !strstr(buf, "causes"),
 	   "recovered line without causes");
 	is_int(igd_ow_json(buf, 40, NULL, &evs[0]), -ENOSPC, "small buffer: -ENOSPC");

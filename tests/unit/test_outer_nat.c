@@ -10,8 +10,8 @@ static struct igd_ct_tuple tup(const char *s, uint16_t sp, const char *d, uint16
 	struct igd_ct_tuple t = { .sport = sp, .dport = dp, .proto = proto,
 				  .has_ports = proto == IPPROTO_UDP };
 
-	igd_addr_parse(s, &t.src);
-	igd_addr_parse(d, &t.dst);
+	ok(igd_addr_parse(s, &t.src) != 0, "tuple source %s parses", s);
+	ok(igd_addr_parse(d, &t.dst) != 0, "tuple destination %s parses", d);
 	return t;
 }
 

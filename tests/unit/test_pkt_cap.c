@@ -1,8 +1,8 @@
 /* Captures cut short by NFQUEUE's copy range: headers parse, nothing is read past the
  * capture, and a packet that claims more than its real length is still refused. */
 #include <stdlib.h>
-#include "pkt_build.h"
 #include "tap.h"
+#include "pkt_build.h"
 
 static void cap_udp(void)
 {

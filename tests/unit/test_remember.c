@@ -17,7 +17,7 @@ static uint32_t next_index = 1;
 static void a(union igd_addr *x, const char *s)
 {
 	memset(x, 0, sizeof(*x));
-	igd_addr_parse(s, x);
+	ok(igd_addr_parse(s, x) != 0, "address %s parses", s);
 }
 
 /* An out SP over src/sl -> dst/dl: @ntmpl templates (0: a bypass), @prio. */
@@ -40,8 +40,7 @@ static uint32_t sp_add(const char *src, int sl, const char *dst, int dl, int ntm
 	if (ntmpl)
 		sp.tmpl[0] = (struct igd_tmpl){ .proto = IPPROTO_ESP, .mode = XFRM_MODE_TUNNEL,
 						.reqid = 7, .family = sp.sel.family };
-	if (igd_spd_add(spd, &sp))
-		printf("# igd_spd_add failed\n");
+	is_int(igd_spd_add(spd, &sp), 0, "out SP %s/%d -> %s/%d added", src, sl, dst, dl);
 	return sp.index;
 }
 
@@ -59,8 +58,7 @@ static void fresh(void)
 {
 	if (spd)
 		igd_spd_free(spd);
-	if (igd_spd_new(&spd))
-		printf("# igd_spd_new failed\n");
+	is_int(igd_spd_new(&spd), 0, "new SPD");
 }
 
 static void check_memory(void)
@@ -95,7 +93,7 @@ static void check_memory(void)
 
 	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
 	igd_memory_sync(&m, spd, NULL, 2000);
-	igd_spd_del(spd, idx);
+	is_int(igd_spd_del(spd, idx), 0, "the 10.0.2.0/24 SP deleted");
 	igd_memory_sync(&m, spd, NULL, 2001);
 	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
 	ok(igd_memory_sync(&m, spd, NULL, 2002), "the SP back: the held set changes again");
@@ -223,7 +221,7 @@ static void check_classify(void)
 	l2tp = sp_add("172.16.0.1", 32, "172.16.0.2", 32, 1, 0, IPPROTO_UDP, 1701);
 	gone = sp_add("10.0.4.0", 24, "192.0.2.0", 24, 1, 0, 0, 0);
 	igd_memory_sync(&m, spd, NULL, 10);
-	igd_spd_del(spd, gone);
+	is_int(igd_spd_del(spd, gone), 0, "the SP to 192.0.2.0/24 deleted");
 	igd_memory_sync(&m, spd, NULL, 11);
 
 	f = flow("10.0.2.33", "198.51.100.7", IPPROTO_TCP, 443);
@@ -302,14 +300,14 @@ static void check_routes(void)
 	i = sp_add("0.0.0.0", 0, "0.0.0.0", 0, 1, 0, 0, 0);
 	sp = *igd_spd_get(spd, i);
 	sp.if_id = 42;
-	igd_spd_add(spd, &sp);
+	is_int(igd_spd_add(spd, &sp), 0, "the 0/0 SP updated with if_id 42");
 	ok(igd_sp_route_bound(&sp, &t), "an SP with an if_id is the interface's");
 	sp.if_id = 0;
 	sp.mark_v = 9;
 	sp.mark_m = 0xffffffff;
 	sp.index = next_index++;
 	ok(igd_sp_route_bound(&sp, &t), "an SP with a VTI's key as mark is the VTI's");
-	igd_spd_add(spd, &sp);
+	is_int(igd_spd_add(spd, &sp), 0, "an SP with mark 9 added");
 	sp.mark_v = 10;
 	ok(!igd_sp_route_bound(&sp, &t), "another mark is a firewall's: policy-based");
 

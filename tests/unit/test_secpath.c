@@ -8,7 +8,7 @@
 static void a(union igd_addr *x, const char *s)
 {
 	memset(x, 0, sizeof(*x));
-	igd_addr_parse(s, x);
+	ok(igd_addr_parse(s, x) != 0, "address %s parses", s);
 }
 
 static struct igd_sp fwd_sp(uint32_t reqid, uint8_t optional)

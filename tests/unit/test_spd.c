@@ -7,6 +7,7 @@
 #include "tap.h"
 
 static uint32_t next_index = 8;
+static int addr_bad;	/* mksp()/mkflow() addresses that did not parse (checked in main) */
 
 static struct igd_sp mksp(int dir, const char *src, unsigned int ps, const char *dst,
 			  unsigned int pd, uint32_t prio)
@@ -14,7 +15,8 @@ static struct igd_sp mksp(int dir, const char *src, unsigned int ps, const char 
 	struct igd_sp sp = { 0 };
 
 	sp.sel.family = (uint8_t)igd_addr_parse(src, &sp.sel.saddr);
-	igd_addr_parse(dst, &sp.sel.daddr);
+	if (igd_addr_parse(dst, &sp.sel.daddr) != sp.sel.family || !sp.sel.family)
+		addr_bad++;
 	sp.sel.plen_s = (uint8_t)ps;
 	sp.sel.plen_d = (uint8_t)pd;
 	sp.dir = (uint8_t)dir;
@@ -32,7 +34,8 @@ static struct igd_flow mkflow(const char *src, const char *dst, uint8_t proto,
 	struct igd_flow f = { 0 };
 
 	f.family = (uint8_t)igd_addr_parse(src, &f.saddr);
-	igd_addr_parse(dst, &f.daddr);
+	if (igd_addr_parse(dst, &f.daddr) != f.family || !f.family)
+		addr_bad++;
 	f.proto = proto;
 	f.sport = sport;
 	f.dport = dport;
@@ -44,7 +47,7 @@ static struct igd_spd *newspd(enum igd_spd_order order)
 {
 	struct igd_spd *spd;
 
-	igd_spd_new(&spd);
+	is_int(igd_spd_new(&spd), 0, "new SPD");
 	igd_spd_set_order(spd, order);
 	return spd;
 }
@@ -66,7 +69,7 @@ static void test_selector(void)
 	f.family = 6;
 	ok(!igd_sel_match(&s, &f), "an IPv4 selector never matches an IPv6 flow");
 	f.family = 4;
-	igd_addr_parse("10.1.2.2", &s.saddr);
+	is_int(igd_addr_parse("10.1.2.2", &s.saddr), 4, "selector source 10.1.2.2 parses");
 	s.plen_s = 31;
 	ok(igd_sel_match(&s, &f), "/31 covers .2 and .3");
 	s.plen_s = 32;
@@ -131,22 +134,22 @@ static void test_priority_age(void)
 	struct igd_sp d = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 50);
 	struct igd_flow f = mkflow("10.1.2.3", "192.168.1.1", IPPROTO_UDP, 1, 2);
 
-	igd_spd_add(spd, &a);
-	igd_spd_add(spd, &b);
-	igd_spd_add(spd, &c);
+	is_int(igd_spd_add(spd, &a), 0, "priority/age: a added");
+	is_int(igd_spd_add(spd, &b), 0, "priority/age: b added");
+	is_int(igd_spd_add(spd, &c), 0, "priority/age: c added");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index,
 	       "equal priorities: the oldest wins, not the longest prefix");
 	is_int(look(spd, IGD_DIR_IN, &f), 0, "no in policy: none");
-	igd_spd_add(spd, &d);
+	is_int(igd_spd_add(spd, &d), 0, "priority/age: d added");
 	is_int(look(spd, IGD_DIR_OUT, &f), d.index, "lower priority value wins over age");
-	igd_spd_del(spd, d.index);
-	igd_spd_del(spd, a.index);
+	is_int(igd_spd_del(spd, d.index), 0, "priority/age: d deleted");
+	is_int(igd_spd_del(spd, a.index), 0, "priority/age: a deleted");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "after deletes the next oldest");
 	c.priority = 99;
-	igd_spd_add(spd, &c);
+	is_int(igd_spd_add(spd, &c), 0, "priority/age: c updated to priority 99");
 	is_int(look(spd, IGD_DIR_OUT, &f), c.index, "update to a lower priority wins");
 	c.priority = 100;
-	igd_spd_add(spd, &c);
+	is_int(igd_spd_add(spd, &c), 0, "priority/age: c updated back to 100");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
 	       "updated back: it is newer than b now (exact vs inexact lists)");
 	is_int(igd_spd_count(spd), 2, "count");
@@ -163,15 +166,15 @@ static void test_update_place(void)
 	struct igd_sp c = mksp(IGD_DIR_OUT, "0.0.0.0", 0, "0.0.0.0", 0, 7);
 	struct igd_flow f = mkflow("10.1.2.3", "1.2.3.4", IPPROTO_UDP, 1, 2);
 
-	igd_spd_add(spd, &a);	/* saddr list */
-	igd_spd_add(spd, &b);	/* saddr list, same node */
-	igd_spd_add(spd, &c);	/* any list */
+	is_int(igd_spd_add(spd, &a), 0, "update place: a added");	/* saddr list */
+	is_int(igd_spd_add(spd, &b), 0, "update place: b added");	/* saddr list, same node */
+	is_int(igd_spd_add(spd, &c), 0, "update place: c added");	/* any list */
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "oldest of three");
 	a.tmpl[0].reqid = 77;
-	igd_spd_add(spd, &a);	/* update, same priority */
+	is_int(igd_spd_add(spd, &a), 0, "update place: a updated");	/* same priority */
 	is_int(look(spd, IGD_DIR_OUT, &f), c.index,
 	       "updated a heads its list, but c (any:any list) is now older than it");
-	igd_spd_del(spd, c.index);
+	is_int(igd_spd_del(spd, c.index), 0, "update place: c deleted");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "without c, a's list place wins over b");
 	is_int(igd_spd_get(spd, a.index)->tmpl[0].reqid, 77, "the update's content is kept");
 	igd_spd_free(spd);
@@ -187,21 +190,21 @@ static void test_sub_mark_ifid(void)
 	struct igd_flow f = mkflow("10.1.2.3", "1.2.3.4", IPPROTO_TCP, 1, 2);
 
 	s.type = IGD_PTYPE_SUB;
-	igd_spd_add(spd, &m);
-	igd_spd_add(spd, &s);
+	is_int(igd_spd_add(spd, &m), 0, "sub/mark/if_id: main m added");
+	is_int(igd_spd_add(spd, &s), 0, "sub/mark/if_id: sub s added");
 	is_int(look(spd, IGD_DIR_OUT, &f), s.index, "sub before main, whatever the priority");
 	f = mkflow("11.1.2.3", "1.2.3.4", IPPROTO_TCP, 1, 2);
 	is_int(look(spd, IGD_DIR_OUT, &f), m.index, "main when no sub matches");
 
 	k.mark_v = 0x10;
 	k.mark_m = 0xf0;
-	igd_spd_add(spd, &k);
+	is_int(igd_spd_add(spd, &k), 0, "sub/mark/if_id: k with mark 0x10/0xf0 added");
 	f.mark = 0x1f;
 	is_int(look(spd, IGD_DIR_FWD, &f), k.index, "(0x1f & 0xf0) == 0x10");
 	f.mark = 0x20;
 	is_int(look(spd, IGD_DIR_FWD, &f), 0, "(0x20 & 0xf0) != 0x10");
 	i.if_id = 5;
-	igd_spd_add(spd, &i);
+	is_int(igd_spd_add(spd, &i), 0, "sub/mark/if_id: i with if_id 5 added");
 	f.if_id = 5;
 	f.mark = 0x10;
 	is_int(look(spd, IGD_DIR_FWD, &f), i.index, "if_id 5 policy for if_id 5 flow");
@@ -209,7 +212,7 @@ static void test_sub_mark_ifid(void)
 	is_int(look(spd, IGD_DIR_FWD, &f), k.index, "if_id 0 flow skips it");
 	k.mark_v = 0x1;
 	k.mark_m = 0x0;
-	igd_spd_add(spd, &k);
+	is_int(igd_spd_add(spd, &k), 0, "sub/mark/if_id: k updated to mark 0x1/0x0");
 	is_int(look(spd, IGD_DIR_FWD, &f), 0, "mark value outside its mask never matches");
 	igd_spd_free(spd);
 }
@@ -225,9 +228,9 @@ static void test_v6_and_iter(void)
 	int n = 0;
 
 	c.action = IGD_SP_BLOCK;
-	igd_spd_add(spd, &a);
-	igd_spd_add(spd, &b);
-	igd_spd_add(spd, &c);
+	is_int(igd_spd_add(spd, &a), 0, "v6: a added");
+	is_int(igd_spd_add(spd, &b), 0, "v6: b added");
+	is_int(igd_spd_add(spd, &c), 0, "v6: block c added");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "v6: inexact older beats exact /128");
 	f = mkflow("2001:db8::1", "2001:db8:2::1", IPPROTO_UDP, 1, 2);
 	is_int(look(spd, IGD_DIR_OUT, &f), 0, "v6: outside /48");
@@ -255,50 +258,55 @@ static void test_list_order(void)
 	struct igd_flow f = mkflow("10.0.2.33", "192.168.1.10", IPPROTO_ICMP, 8, 0);
 
 	spd = newspd(IGD_SPD_ORDER_LIST);
-	igd_spd_add(spd, &a);
-	igd_spd_add(spd, &b);
+	is_int(igd_spd_add(spd, &a), 0, "list: a added");
+	is_int(igd_spd_add(spd, &b), 0, "list: b added");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: inexact a alone in its list (pos 0) beats exact b");
 	igd_spd_free(spd);
 	spd = newspd(IGD_SPD_ORDER_INSERT);
-	igd_spd_add(spd, &b);
-	igd_spd_add(spd, &a);
+	is_int(igd_spd_add(spd, &b), 0, "insert: b added");
+	is_int(igd_spd_add(spd, &a), 0, "insert: a added");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "insert: exact b linked first wins");
 	igd_spd_free(spd);
 	spd = newspd(IGD_SPD_ORDER_LIST);
-	igd_spd_add(spd, &b);
-	igd_spd_add(spd, &a);
+	is_int(igd_spd_add(spd, &b), 0, "list: b added first");
+	is_int(igd_spd_add(spd, &a), 0, "list: a added second");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: a newer inexact at pos 0 still beats exact b");
 	igd_spd_free(spd);
 
 	spd = newspd(IGD_SPD_ORDER_LIST);
-	igd_spd_add(spd, &x);	/* heads the list: a gets pos 1 */
-	igd_spd_add(spd, &a);
-	igd_spd_add(spd, &b);
+	/* heads the list: a gets pos 1 */
+	is_int(igd_spd_add(spd, &x), 0, "list: x added");
+	is_int(igd_spd_add(spd, &a), 0, "list: a added after x");
+	is_int(igd_spd_add(spd, &b), 0, "list: b added after x");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
 	       "list: an unrelated inexact policy ahead of a gives a pos 1, exact b wins");
-	igd_spd_del(spd, x.index);
+	is_int(igd_spd_del(spd, x.index), 0, "list: x deleted");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "list: a delete renumbers nothing");
-	igd_spd_add(spd, &y);	/* any insert renumbers: a is 0 */
+	/* any insert renumbers: a is 0 */
+	is_int(igd_spd_add(spd, &y), 0, "list: y added");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: the next inexact insert makes a pos 0");
-	igd_spd_add(spd, &v6);	/* another family, same direction: heads the list */
+	/* another family, same direction: heads the list */
+	is_int(igd_spd_add(spd, &v6), 0, "list: v6 added");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index, "list: one list for all families");
-	igd_spd_del(spd, v6.index);
+	is_int(igd_spd_del(spd, v6.index), 0, "list: v6 deleted");
 	a.tmpl[0].reqid = 5;
-	igd_spd_add(spd, &a);	/* an update at its own place, ahead of the old one */
+	/* an update at its own place, ahead of the old one */
+	is_int(igd_spd_add(spd, &a), 0, "list: a updated");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "list: an update of the head keeps pos 0");
 	a.priority = 401;
-	igd_spd_add(spd, &a);	/* the old one held pos 0 and is gone */
+	/* the old one held pos 0 and is gone */
+	is_int(igd_spd_add(spd, &a), 0, "list: a updated to priority 401");
 	b.priority = 401;
-	igd_spd_add(spd, &b);
+	is_int(igd_spd_add(spd, &b), 0, "list: b updated to priority 401");
 	is_int(look(spd, IGD_DIR_OUT, &f), b.index,
 	       "list: after an update away from the head no policy has pos 0");
 	igd_spd_free(spd);
 
 	spd = newspd(IGD_SPD_ORDER_INSERT);
 	a.priority = b.priority = 400;
-	igd_spd_add(spd, &x);
-	igd_spd_add(spd, &a);
-	igd_spd_add(spd, &b);
+	is_int(igd_spd_add(spd, &x), 0, "insert: x added");
+	is_int(igd_spd_add(spd, &a), 0, "insert: a added after x");
+	is_int(igd_spd_add(spd, &b), 0, "insert: b added after x");
 	is_int(look(spd, IGD_DIR_OUT, &f), a.index, "insert: a linked before b wins whatever x");
 	igd_spd_free(spd);
 
@@ -345,7 +353,7 @@ static void test_random(void)
 	static struct igd_sp pol[NPOL];
 	union igd_addr hot[2][4];
 	struct igd_spd *spd = newspd(IGD_SPD_ORDER_INSERT);
-	int i, t, bad = 0;
+	int i, t, bad = 0, add_err = 0;
 
 	for (i = 0; i < 4; i++) {
 		hot[0][i].a4 = htonl(0x0a000000 | (rnd() & 0xffff));
@@ -378,8 +386,9 @@ static void test_random(void)
 		p->dir = IGD_DIR_OUT;
 		p->priority = rnd() % 2 ? rnd() % 3 : rnd() % 100;
 		p->index = (uint32_t)(i + 1) * 8 + 1;
-		igd_spd_add(spd, p);
+		add_err += igd_spd_add(spd, p) != 0;
 	}
+	is_int(add_err, 0, "%d random policies added", NPOL);
 	for (t = 0; t < 20000; t++) {
 		int fam = rnd() % 3 ? 4 : 6, type;
 		struct igd_flow f = { 0 };
@@ -477,7 +486,7 @@ static void test_random_list(void)
 	static const unsigned int plens[] = { 0, 8, 16, 24, 32, 32 };
 	static struct kpol k[4 * LPOL];
 	struct igd_spd *spd = newspd(IGD_SPD_ORDER_LIST);
-	int nk = 0, step, t, bad = 0, i;
+	int nk = 0, step, t, bad = 0, op_err = 0, i;
 	uint64_t slot = 0;
 
 	for (step = 0; step < 3000; step++) {
@@ -492,8 +501,8 @@ static void test_random_list(void)
 				     addrs[rnd() % 5], plens[rnd() % 6], rnd() % 4);
 			if (rnd() % 4 == 0) {	/* exact, for the flows below */
 				n->sp.sel.plen_s = n->sp.sel.plen_d = 32;
-				igd_addr_parse("10.0.2.33", &n->sp.sel.saddr);
-				igd_addr_parse("192.168.1.10", &n->sp.sel.daddr);
+				op_err += igd_addr_parse("10.0.2.33", &n->sp.sel.saddr) != 4;
+				op_err += igd_addr_parse("192.168.1.10", &n->sp.sel.daddr) != 4;
 			}
 			if (rnd() % 3 == 0)
 				n->sp.sel.proto = IPPROTO_ICMP;
@@ -503,7 +512,7 @@ static void test_random_list(void)
 			n->pos = 0;
 			if (n->cat)
 				krenumber(k, nk, n);
-			igd_spd_add(spd, &n->sp);
+			op_err += igd_spd_add(spd, &n->sp) != 0;
 		} else if (op < 6 && live) {			/* update one */
 			struct kpol *o = NULL, *n;
 
@@ -521,14 +530,14 @@ static void test_random_list(void)
 			if (n->cat)
 				krenumber(k, nk, n);
 			o->live = false;
-			igd_spd_add(spd, &n->sp);
+			op_err += igd_spd_add(spd, &n->sp) != 0;
 		} else if (live) {				/* delete one */
 			struct kpol *o = NULL;
 
 			while (!o || !o->live)
 				o = &k[rnd() % nk];
 			o->live = false;
-			igd_spd_del(spd, o->sp.index);
+			op_err += igd_spd_del(spd, o->sp.index) != 0;
 		}
 		for (t = 0; t < 20; t++) {
 			struct igd_flow f = mkflow(rnd() % 2 ? "10.0.2.33" : "10.0.2.7",
@@ -539,6 +548,7 @@ static void test_random_list(void)
 				bad++;
 		}
 	}
+	is_int(op_err, 0, "list order: every add, update and delete succeeds");
 	is_int(bad, 0, "list order: 3000 random adds, updates and deletes agree with the kernel's "
 	       "renumbered list");
 	igd_spd_free(spd);
@@ -555,5 +565,6 @@ int main(void)
 	test_random();
 	test_list_order();
 	test_random_list();
+	is_int(addr_bad, 0, "every address given to mksp() and mkflow() parses, both of one family");
 	return tap_done();
 }

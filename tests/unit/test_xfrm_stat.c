@@ -107,17 +107,17 @@ static void test_parse_limits(void)
 
 	for (i = 0; i < IGD_XSTAT_MAX + 5; i++)
 		len += (size_t)snprintf(big + len, sizeof(big) - len, "C%d %d\n", i, i);
-	igd_xstat_parse(&s, big, len);
+	is_int(igd_xstat_parse(&s, big, len), 0, "%d counters parse", IGD_XSTAT_MAX + 5);
 	is_int(s.n, IGD_XSTAT_MAX, "table holds IGD_XSTAT_MAX counters");
 	ok(s.truncated, "the rest flagged as truncated");
 
 	memset(longname, 'A', sizeof(longname));
 	memcpy(longname + IGD_XSTAT_NAME_MAX, " 1\n", 3);
-	igd_xstat_parse(&s, longname, IGD_XSTAT_NAME_MAX + 3);
+	is_int(igd_xstat_parse(&s, longname, IGD_XSTAT_NAME_MAX + 3), 0, "a name too long parses");
 	is_int(s.n, 0, "a name too long to keep is junk");
 	is_int(s.junk, 1, "and counted");
 	memcpy(longname + IGD_XSTAT_NAME_MAX - 1, " 1\n", 3);
-	igd_xstat_parse(&s, longname, IGD_XSTAT_NAME_MAX + 2);
+	is_int(igd_xstat_parse(&s, longname, IGD_XSTAT_NAME_MAX + 2), 0, "the longest name parses");
 	is_int(s.n, 1, "the longest name that fits is kept");
 }
 
@@ -154,8 +154,8 @@ static void test_diff(void)
 	struct igd_xstat_delta d[4];
 	unsigned int n;
 
-	igd_xstat_parse(&a, ta, sizeof(ta) - 1);
-	igd_xstat_parse(&b, tb, sizeof(tb) - 1);
+	is_int(igd_xstat_parse(&a, ta, sizeof(ta) - 1), 0, "old text parses");
+	is_int(igd_xstat_parse(&b, tb, sizeof(tb) - 1), 0, "new text parses");
 	is_int(a.n, 4, "old snapshot");
 	is_int(b.n, 5, "new snapshot");
 	n = igd_xstat_diff(&a, &b, d, 4);

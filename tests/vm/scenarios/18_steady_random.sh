@@ -14,6 +14,11 @@
 #                            else so, and calls no flow a bypass SP decides a miss
 #   P3  NAT, enforce         no leak leaves in clear; every other flow leaves as in P1
 #                            (no protected or bypassed flow dropped)
+# Before P1, `ipsecguard trace` is asked about every flow to a destination the case
+# does not route into ipsec0; its verdict is held against what the kernel then did in
+# P1 (tunnel: ESP; leak, clear, bypass: clear; dropped: nothing), NAT into a tunnel
+# included.  (What a routed flow finally does inside ipsec0 — a lookup with if_id 42
+# after NAT — is not what postrouting sees, so those are not compared.)
 # gw1 is route-based as well: an xfrm interface ipsec0 (if_id 42, its own SA), and a
 # case may route some of the far destinations into it and give it its SP (0.0.0.0/0,
 # if_id 42; without one the interface drops what is routed in).
@@ -148,13 +153,45 @@ table ip fw {
 EOF
 }
 nat_off() { nsx gw1 nft delete table ip fw 2>/dev/null; return 0; }
+# trace_all FILE: "src dst proto verdict" per flow, from ipsecguard trace on gw1
+trace_all() {
+	for s in $SRCS; do for d in $DSTS; do for p in icmp udp; do
+		dp=""
+		[ $p = udp ] && dp="--dport 7100"
+		v=$(nsx gw1 ipsecguard trace --src $s --dst $d --proto $p $dp --json 2>/dev/null |
+			sed -n 's/.*"verdict":"\([a-z-]*\)".*/\1/p')
+		echo "$s $d $p ${v:-none}"
+	done; done; done >"$1"
+}
+# routed CASE DST: the case routes DST into ipsec0
+routed() {
+	for r in $(sed -n 's/^route //p' "$1"); do
+		case $r:$2 in
+		192.168.2.0/23:192.168.2.*|192.168.2.0/23:192.168.3.*|$2/32:$2) return 0 ;;
+		esac
+	done
+	return 1
+}
+# trace_vs_kernel CASE TRACE OBS: the flows where trace's verdict is not what the
+# kernel did
+trace_vs_kernel() {
+	for d in $DSTS; do routed "$1" $d && echo "$d"; done >"$1.routed"
+	awk 'FILENAME == ARGV[1] { r[$1] = 1; next }
+	     FILENAME == ARGV[2] { v[$1" "$2" "$3] = $4; next }
+	     r[$2] { next }
+	     { k = $1" "$2" "$3; did = $5 > 0 ? "esp" : $4 > 0 ? "clear" : "nothing"
+	       t = v[k]; want = t == "tunnel" || t == "wrong-tunnel" ? "esp" :
+	                 t == "leak" || t == "clear" || t == "bypass" || t == "tunnel-down" ? "clear" :
+	                 t == "dropped" ? "nothing" : "undecided"
+	       if (want != did) print k, "trace " t, "kernel " did }' "$1.routed" "$2" "$3"
+}
 # pass NAME: the flows sent once, observed into $LAB_DIR/NAME.obs
 pass() {
 	reset_obs
 	send_all
 	observe "$LAB_DIR/$1.obs"
 }
-total_leaks=0 total_flows=0 ncase=0
+total_leaks=0 total_flows=0 ncase=0 total_traced=0
 for seed in $SEEDS; do
 	c=1
 	while [ $c -le $CASES ]; do
@@ -166,7 +203,15 @@ for seed in $SEEDS; do
 		nat_off
 		pass "$K.p0"
 		nat_on "$LAB_DIR/$K.case"
+		trace_all "$LAB_DIR/$K.trace"
 		pass "$K.p1"
+		trace_vs_kernel "$LAB_DIR/$K.case" "$LAB_DIR/$K.trace" "$LAB_DIR/$K.p1.obs" \
+			>"$LAB_DIR/$K.tdiff"
+		sed 's/^/    trace disagrees: /' "$LAB_DIR/$K.tdiff"
+		nt=$(( 6 * (3 - $(wc -l <"$LAB_DIR/$K.case.routed")) ))
+		expect_eq "$K: trace's verdict is what the kernel did, for the $nt flows not routed" \
+			"$(wc -l <"$LAB_DIR/$K.tdiff" | tr -d ' ')" 0
+		total_traced=$((total_traced + nt))
 		# the oracle, without any awk join: a flow leaks when P0 had ESP, P1 clear
 		awk 'NR == FNR { esp0[$1" "$2" "$3] = $5; next }
 		     esp0[$1" "$2" "$3] > 0 && $4 > 0 { print $1, $2, $3 }' \
@@ -221,7 +266,7 @@ for seed in $SEEDS; do
 		c=$((c + 1))
 	done
 done
-log "$ncase cases (seeds $SEEDS), $total_flows flows, $total_leaks kernel-verified leaks"
+log "$ncase cases (seeds $SEEDS), $total_flows flows, $total_leaks kernel-verified leaks, $total_traced flows traced as the kernel sent them"
 expect_ge "the cases had leaks to find" "$total_leaks" 1
 [ -s "$LAB_DIR/xfrm.err" ] && sed 's/^/    xfrm: /' "$LAB_DIR/xfrm.err"
 exit 0
