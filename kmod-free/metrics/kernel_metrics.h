@@ -4,7 +4,7 @@
 #ifndef IGD_KERNEL_METRICS_H
 #define IGD_KERNEL_METRICS_H
 #include "metrics/prom.h"
-#include "nft/guard_counters.h"
+#include "guard/guard_counters.h"
 #include "xfrm/xfrm_stat.h"
 
 /* ipsecguard_xfrm_stat_total{counter="XfrmInNoStates"} ... */

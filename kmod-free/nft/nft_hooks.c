@@ -13,7 +13,7 @@
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
 #include "nft/nft_hooks.h"
-#include "nft/table_hold.h"
+#include "guard/table_hold.h"
 
 #define HOOKS_NAME_MAX	NFT_TABLE_MAXNAMELEN
 

@@ -1,6 +1,6 @@
 /* Security association table: what the SAD holds, minus key material.
  *
- * The parser (xfrm_nl.c) never copies key bytes: an igd_sa has no field that could hold
+ * The parser (xfrm_parse.c) never copies key bytes: an igd_sa has no field that could hold
  * them.  Algorithm names are kept, with the ESP overhead figures they imply.
  *
  * Ownership: the table owns its entries; igd_sad_add() copies.  Returned pointers stay

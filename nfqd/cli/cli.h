@@ -7,7 +7,7 @@
 #include "util/json.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 
 #define CLI_EXIT_USAGE	2	/* bad options */
 #define CLI_EXIT_FAIL	1	/* the system said no */

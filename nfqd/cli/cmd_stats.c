@@ -5,7 +5,7 @@
 #include <time.h>
 #include "cli.h"
 #include "metrics/kernel_metrics.h"
-#include "nft/guard_counters.h"
+#include "guard/guard_counters.h"
 #include "util/json.h"
 #include "xfrm/xfrm_stat.h"
 #include "util/clock.h"

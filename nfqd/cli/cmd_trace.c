@@ -13,7 +13,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include "doctor.h"
-#include "doctor/nat_predict.h"
+#include "ruleset/nat_predict.h"
 #include "judge/nat.h"
 #include "judge/reason.h"
 #include "judge/outbound.h"

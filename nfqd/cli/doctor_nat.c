@@ -1,9 +1,9 @@
-/* ipsecguard doctor: NAT before IPsec, predicted (kmod-free/doctor/nat_predict.h). */
+/* ipsecguard doctor: NAT before IPsec, predicted (kmod-free/ruleset/nat_predict.h). */
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include "doctor.h"
-#include "doctor/nat_predict.h"
+#include "ruleset/nat_predict.h"
 #include "mtu/route_mtu.h"
 
 #define DOCTOR_NAT_MAX	8	/* nat chains reported per SP */

@@ -1,6 +1,6 @@
 /* ipsecguard doctor: the tunnel's own packets — IKE (udp 500), NAT-T (udp 4500) and
  * ESP between this gateway's tunnel endpoints and its peers — against the filter
- * rules of the input and output hooks (kmod-free/doctor/filter_predict.h). */
+ * rules of the input and output hooks (kmod-free/ruleset/filter_predict.h). */
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include <linux/netfilter.h>
 #include <linux/xfrm.h>
 #include "doctor.h"
-#include "doctor/filter_predict.h"
+#include "ruleset/filter_predict.h"
 #include "mtu/route_mtu.h"
 
 #define TUNNEL_PAIRS	64

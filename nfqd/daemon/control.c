@@ -9,7 +9,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "remembered.h"
-#include "nft/table_hold.h"
+#include "guard/table_hold.h"
 #include "util/clock.h"
 #include "util/json.h"
 #include "util/num.h"

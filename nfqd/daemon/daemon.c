@@ -14,7 +14,7 @@
 #include "util/json.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_hooks.h"
-#include "nft/table_hold.h"
+#include "guard/table_hold.h"
 #include "util/num.h"
 #include "verdict_log.h"
 #include "diag.h"

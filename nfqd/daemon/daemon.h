@@ -3,14 +3,14 @@
 #define IGD_DAEMON_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 #include "diag.h"
 #include "judge.h"
 #include "names.h"
 #include "outer.h"
 #include "fixes.h"
 #include "nl/nflog.h"
-#include "nft/guard_counters.h"
+#include "guard/guard_counters.h"
 #include "loop.h"
 #include "opts.h"
 #include "queue.h"
@@ -23,7 +23,7 @@
 #include "remembered.h"
 #include "routed.h"
 #include "route/tunnels_nl.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 #include "xfrm/xfrm_stat.h"
 
 #define IGD_TICK_MS 100

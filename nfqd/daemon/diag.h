@@ -11,7 +11,7 @@
 #include "log_dest.h"
 #include "verdict_log.h"
 #include "xfrm/oneway.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 #include "xfrm/xfrm_stat.h"
 
 #define IGD_OW_SAMPLE_S 5	/* seconds between SA counter samples */

@@ -11,7 +11,7 @@
 #define IGD_FIXES_H
 #include <stdint.h>
 #include "fixer.h"
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 #include "verdict_log.h"
 #include "log_dest.h"
 

@@ -10,7 +10,7 @@
 #include "mtu/route_mtu.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 
 #define IGD_MSS_CACHE 64
 #define IGD_MSS_CACHE_MS 5000

@@ -5,7 +5,7 @@
 #include "config.h"
 #include "names/ike_names.h"
 #include "util/num.h"
-#include "nft/table_hold.h"
+#include "guard/table_hold.h"
 #include "opts.h"
 
 

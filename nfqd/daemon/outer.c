@@ -1,5 +1,5 @@
 /* outer-nat events, what a one-way tunnel's cause is; see outer.h (outer-frag:
- * outer_frag.c). */
+ * outer_frag_log.c). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -13,10 +13,10 @@
 #include "outer.h"
 #include "outer_int.h"
 #include "verdict_log.h"
-#include "doctor/filter_predict.h"
+#include "ruleset/filter_predict.h"
 #include "mtu/esp_mtu.h"
 #include "mtu/route_mtu.h"
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 #include "nl/ct_nl.h"
 #include "outer/outer_frag.h"
 #include "packet/pkt.h"

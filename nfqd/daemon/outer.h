@@ -1,6 +1,6 @@
 /* The tunnel's own packets (IKE, NAT-T, ESP) that this gateway's NAT translated, that
  * arrive fragmented or without their first fragment, or that leave larger than the
- * path to the peer carries, from the outer rules' copies (kmod-free/nft/guard_outer.c):
+ * path to the peer carries, from the outer rules' copies (kmod-free/outer/outer_rules.c):
  * outer-nat and outer-frag events.  No packet of theirs is queued; a copy is read
  * after the packet went on. */
 #ifndef IGD_OUTER_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include "log_dest.h"
 #include "mtu/route_mtu.h"
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 #include "nl/nflog.h"
 #include "outer/outer_nat.h"
 #include "util/ratelimit.h"

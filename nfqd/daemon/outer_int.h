@@ -1,4 +1,4 @@
-/* Steps shared by outer.c (outer-nat, the one-way cause) and outer_frag.c
+/* Steps shared by outer.c (outer-nat, the one-way cause) and outer_frag_log.c
  * (outer-frag); not part of the daemon's interface. */
 #ifndef IGD_OUTER_INT_H
 #define IGD_OUTER_INT_H
@@ -18,7 +18,7 @@ bool outer_rl(struct igd_outer *o, const void *key, size_t len, uint64_t *suppre
 /* The counters of the peer at @a, a slot taken from the longest quiet one when new. */
 struct igd_outer_peer *outer_peer(struct igd_outer *o, int family, const union igd_addr *a);
 
-/* outer_frag.c: the copies of the fragments and frag_out chains. */
+/* outer_frag_log.c: the copies of the fragments and frag_out chains. */
 void outer_on_frag(struct igd_outer *o, const struct igd_nflog_pkt *c,
 		   const struct igd_sad *sad);
 void outer_on_frag_out(struct igd_outer *o, const struct igd_nflog_pkt *c,

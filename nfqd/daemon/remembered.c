@@ -8,7 +8,7 @@
 #include "daemon.h"
 #include "remembered.h"
 #include "spdsync.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 #include "util/clock.h"
 
 #define REM_SAVE_EVERY_S	600

@@ -8,7 +8,7 @@
 #include "spdsync.h"
 #include "tables.h"
 #include "nft/nft_watch.h"
-#include "nft/table_hold.h"
+#include "guard/table_hold.h"
 #include "util/clock.h"
 #include "util/json.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "daemon.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 #include "verdict_gen.h"
 #include "nl/ct_nl.h"
 #include "util/clock.h"

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "judge.h"
-#include "nft/guard_counters.h"
+#include "guard/guard_counters.h"
 #include "nl/nflog.h"
 #include "queue.h"
 #include "util/clock.h"

@@ -1,5 +1,5 @@
 /* libFuzzer harness for the netlink parsers that read kernel messages: XFRM policies,
- * SAs and ACQUIREs (xfrm_nl.c), the conntrack entry NFQUEUE attaches to a packet and
+ * SAs and ACQUIREs (xfrm_parse.c), the conntrack entry NFQUEUE attaches to a packet and
  * an entry of a conntrack dump (ct_attr.c), the copies nfnetlink_log sends (nflog.c)
  * and the prenat map's answers (prenat_map.c).  The first input byte picks the
  * message type; the rest is the message after its netlink header, whose length is
@@ -15,7 +15,7 @@
 #include "packet/ct_attr.h"
 #include "nl/nflog.h"
 #include "nft/prenat_map.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 
 static const uint16_t fuzz_types[] = {
 	XFRM_MSG_NEWPOLICY, XFRM_MSG_UPDPOLICY, XFRM_MSG_DELPOLICY, XFRM_MSG_POLEXPIRE,

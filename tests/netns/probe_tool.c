@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 #include "nft/nft_expr.h"
 #include <linux/netfilter/nf_tables.h>
 

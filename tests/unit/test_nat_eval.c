@@ -1,4 +1,4 @@
-/* kmod-free/doctor/nat_eval without a kernel: nat rules (iptables-legacy lines and
+/* kmod-free/ruleset/nat_eval without a kernel: nat rules (iptables-legacy lines and
  * nf_tables rules built as iptables-nft and nft lay them out) against an out SP's
  * selector: always, never, or undecided, and what the rule does. */
 #include <string.h>
@@ -7,8 +7,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
-#include "doctor/nat_eval.h"
-#include "doctor/nft_sets.h"
+#include "ruleset/nat_eval.h"
+#include "ruleset/nft_sets.h"
 #include "natfix/natfix_legacy_line.h"
 #include "nft/nft_expr.h"
 #include "tap.h"

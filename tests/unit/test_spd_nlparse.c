@@ -8,7 +8,7 @@
 #include <linux/udp.h>
 #include <linux/xfrm.h>
 #include "util/json.h"
-#include "xfrm/xfrm_nl.h"
+#include "xfrm/xfrm_mirror.h"
 #include "tap.h"
 
 static char buf[8192];

@@ -5,9 +5,9 @@
 #include <linux/netfilter.h>
 #include <libnftnl/rule.h>
 #include <stdlib.h>
-#include "doctor/chain_walk.h"
-#include "doctor/nat_predict.h"
-#include "doctor/nft_sets.h"
+#include "ruleset/chain_walk.h"
+#include "ruleset/nat_predict.h"
+#include "ruleset/nft_sets.h"
 #include "natfix/natfix_int.h"
 #include "natfix/natfix_legacy_line.h"
 

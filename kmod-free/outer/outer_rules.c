@@ -51,7 +51,7 @@
 #include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include "nft/guard_int.h"
+#include "guard/guard_int.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
 #include <libnftnl/rule.h>

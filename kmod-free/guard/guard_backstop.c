@@ -26,8 +26,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
-#include "nft/guard_int.h"
-#include "nft/guard_rules.h"
+#include "guard/guard_int.h"
+#include "guard/guard_rules.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
 

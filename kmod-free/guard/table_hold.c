@@ -10,7 +10,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
 #include "nft/nft_batch.h"
-#include "nft/table_hold.h"
+#include "guard/table_hold.h"
 #include "nl/nl_talk.h"
 
 static const char *const hold_names[IGD_HOLD_MAX] = {

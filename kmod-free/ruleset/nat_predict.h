@@ -10,7 +10,7 @@
 #define IGD_NAT_PREDICT_H
 #include <stddef.h>
 #include <stdint.h>
-#include "doctor/nat_eval.h"
+#include "ruleset/nat_eval.h"
 #include "natfix/natfix.h"
 
 struct igd_nat_finding {

@@ -106,7 +106,7 @@ struct igd_guard_sets {
 /* The log prefix of the copies of healthy protected flow heads (--log-healthy). */
 #define IGD_GUARD_PASS_PREFIX "ipsecguard pass"
 /* ... of the tunnel's own packets: a translated IKE/NAT-T/ESP flow's first packet, an
- * arriving ESP or IKE-port datagram's first fragment (guard_outer.c). */
+ * arriving ESP or IKE-port datagram's first fragment (outer/outer_rules.c). */
 #define IGD_GUARD_OUTER_NAT_PREFIX "ipsecguard outer-nat"
 #define IGD_GUARD_OUTER_FRAG_PREFIX "ipsecguard outer-frag"
 #define IGD_GUARD_FRAG_CHAIN "fragments"
@@ -180,7 +180,7 @@ struct igd_guard_cfg {
 	bool mss_chain;			/* the mss chain: SYN and SYN/ACK clamps */
 	uint16_t log_group;		/* nfnetlink_log group of the clamps' copies,
 					 * 0: none */
-	bool outer;			/* the outer rules (guard_outer.c), in log_group */
+	bool outer;			/* the outer rules (outer/outer_rules.c), in log_group */
 	struct igd_outer_ports outer_ports;
 	bool log_healthy;		/* scope protected: copy the head of every new
 					 * flow the route transforms to log_group */

@@ -11,7 +11,7 @@
 #define IGD_CHAIN_WALK_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "doctor/nat_eval.h"
+#include "ruleset/nat_eval.h"
 #include "natfix/natfix.h"
 
 /* The kernel's NFT_JUMP_STACK_SIZE; iptables allows no deeper recursion either. */

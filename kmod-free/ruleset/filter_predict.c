@@ -8,9 +8,9 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
-#include "doctor/chain_walk.h"
-#include "doctor/filter_predict.h"
-#include "doctor/nft_sets.h"
+#include "ruleset/chain_walk.h"
+#include "ruleset/filter_predict.h"
+#include "ruleset/nft_sets.h"
 #include "natfix/natfix_int.h"
 #include "natfix/natfix_legacy_line.h"
 #include "nl/nl_talk.h"

@@ -11,8 +11,8 @@
 #include <linux/netfilter/xt_mark.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
-#include "doctor/nat_eval.h"
-#include "doctor/nft_sets.h"
+#include "ruleset/nat_eval.h"
+#include "ruleset/nft_sets.h"
 #include "natfix/natfix_legacy_line.h"
 #include "util/proto.h"
 

@@ -7,7 +7,7 @@
 #ifndef IGD_FILTER_PREDICT_H
 #define IGD_FILTER_PREDICT_H
 #include <stdint.h>
-#include "doctor/nat_eval.h"
+#include "ruleset/nat_eval.h"
 #include "natfix/natfix.h"
 
 struct igd_filter_finding {

@@ -5,7 +5,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/set.h>
-#include "doctor/nft_sets.h"
+#include "ruleset/nft_sets.h"
 #include "nl/nl_talk.h"
 
 static int sets_add(struct igd_nft_sets *sets, const struct nftnl_set *ns)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libnftnl/rule.h>
-#include "doctor/chain_walk.h"
+#include "ruleset/chain_walk.h"
 #include "natfix/natfix_int.h"
 #include "natfix/natfix_legacy_line.h"
 

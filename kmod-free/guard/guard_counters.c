@@ -7,9 +7,9 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
-#include "nft/guard_counters.h"
+#include "guard/guard_counters.h"
 #include "util/json.h"
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 #include "nft/nft_expr.h"
 #include "nl/nl_talk.h"
 #include "util/num.h"

@@ -1,4 +1,5 @@
-/* XFRM netlink client: a live mirror of the kernel's SPD and SAD.
+/* A live mirror of the kernel's SPD and SAD over XFRM netlink (the messages are read
+ * by xfrm_parse.h).
  *
  * The mirror subscribes to the XFRM policy, SA, ACQUIRE and EXPIRE groups first, then
  * dumps policies and SAs on a second socket.  Events that arrive while the dump runs
@@ -24,30 +25,14 @@
  * until the next process() call.  Event structures passed to the callback are valid
  * only during the call.  Key material is never copied out of the netlink buffer.
  */
-#ifndef IGD_XFRM_NL_H
-#define IGD_XFRM_NL_H
+#ifndef IGD_XFRM_MIRROR_H
+#define IGD_XFRM_MIRROR_H
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
-
-/* --- parsers (also used by the tests and fuzzers) ---------------------------------- */
-
-struct igd_xfrm_acquire {
-	struct igd_sel sel;		/* the flow that triggered it (full prefixes) */
-	union igd_addr daddr, saddr;	/* of the state the kernel wants */
-	uint8_t family, proto;
-	uint32_t seq;
-	struct igd_sp policy;		/* the policy the kernel chose, with templates */
-};
-
-/* XFRM_MSG_NEWPOLICY, _UPDPOLICY, _DELPOLICY, _POLEXPIRE (@hard may be NULL).
- * Returns 0, -EBADMSG for a malformed message, -EPROTO for another type. */
-int igd_xfrm_parse_policy(const struct nlmsghdr *nlh, struct igd_sp *sp, bool *hard);
-/* XFRM_MSG_NEWSA, _UPDSA, _DELSA, _EXPIRE.  Key bytes are skipped, never copied. */
-int igd_xfrm_parse_sa(const struct nlmsghdr *nlh, struct igd_sa *sa, bool *hard);
-int igd_xfrm_parse_acquire(const struct nlmsghdr *nlh, struct igd_xfrm_acquire *acq);
+#include "xfrm/xfrm_parse.h"
 
 /* --- the mirror ---------------------------------------------------------------------- */
 

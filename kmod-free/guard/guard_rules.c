@@ -12,8 +12,8 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
-#include "nft/guard_rules.h"
-#include "nft/guard_int.h"
+#include "guard/guard_rules.h"
+#include "guard/guard_int.h"
 #include "nft/nft_batch.h"
 #include "nft/nft_expr.h"
 #include "nft/prenat_map.h"

@@ -1,9 +1,9 @@
 /* Steps shared by the files that build the guard's tables (guard_rules.c,
- * guard_outer.c); not part of the library's interface. */
+ * outer/outer_rules.c); not part of the library's interface. */
 #ifndef IGD_GUARD_INT_H
 #define IGD_GUARD_INT_H
 #include <stdint.h>
-#include "nft/guard_rules.h"
+#include "guard/guard_rules.h"
 
 struct igd_nft_batch;
 struct nftnl_rule;
@@ -62,7 +62,7 @@ int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cf
 int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			   const struct igd_guard_sets *sets);
 
-/* guard_outer.c: the outer_ports set and the outer-nat copy rules at the top of
+/* outer/outer_rules.c: the outer_ports set and the outer-nat copy rules at the top of
  * postrouting; the fragments chain's rules and the empty frag_out chain (IPv4). */
 int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		    uint32_t nfproto);
