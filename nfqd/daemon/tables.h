@@ -1,4 +1,4 @@
-/* The daemon's tables in a ruleset other tools reload (nft/table_hold.h): installing
+/* The daemon's tables in a ruleset other tools reload (guard/table_hold.h): installing
  * them, and watching every other process's nf_tables transaction (nft/nft_watch.h).
  * One that removed or changed a table of ours that is not owned (the backstop; every
  * table under hold "restore") has it put back at once, in one transaction, and a
