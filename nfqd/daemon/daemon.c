@@ -564,6 +564,12 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "signals: %s", strerror(-e));
 		return e;
 	}
+	{
+		char host[65] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		igd_event_identity(host, d->opts.table);
+	}
 	e = igd_logdest_open(&d->log, d->opts.log, err, errlen);
 	if (e) {
 		d->bad_option = true;	/* --log names a file we cannot open */

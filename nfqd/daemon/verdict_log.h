@@ -14,6 +14,10 @@
 /* Formats the verdict of @qp into @buf; returns the length or -1. */
 struct igd_json;
 /* Opens a log line's object with its timestamp ("ts", UTC) and "event". */
+/* Every line names the gateway (@host) and the daemon (@instance: its table's name,
+ * one per daemon on a host), so that a collector keeps many gateways' lines apart.
+ * Called once, before any line is written. */
+void igd_event_identity(const char *host, const char *instance);
 void igd_event_begin(struct igd_json *j, char *buf, size_t size, const char *event);
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed);

@@ -62,6 +62,9 @@ def lines(path):
                 bad(n, line, "not an object")
             if "ts" not in o or not TS.match(o["ts"]):
                 bad(n, line, "bad ts")
+            # every line names the gateway and the daemon (a fleet's collector)
+            if not isinstance(o.get("host"), str) or not o.get("instance"):
+                bad(n, line, "no host or instance")
             if o.get("event") == "verdict":
                 check_verdict(n, line, o)
             elif "event" not in o:

@@ -25,6 +25,10 @@ check "no ip table left behind" no_gw_table ip ipsecguard
 check "no ip6 table left behind" no_gw_table ip6 ipsecguard
 
 check "every log line keeps the contract" python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG"
+check "every line names this host and the daemon's table" python3 -c "
+import json,socket,sys
+ls=[json.loads(l) for l in open(sys.argv[1])]
+sys.exit(not ls or any(o['host'] != socket.gethostname() or o['instance'] != 'ipsecguard' for o in ls))" "$DAEMON_LOG"
 n=$(log_count hook=forward proto=tcp dport=5001)
 check "the TCP flow head was judged at forward ($n)" [ "$n" -ge 1 ]
 n=$(log_count hook=postrouting family=6 dport=5002)
