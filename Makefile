@@ -197,7 +197,7 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/grafana
 	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
 	install -m 0755 rules/*.nft $(DESTDIR)$(DATADIR)/rules/
-	install -m 0644 nfqd/grafana/*.json $(DESTDIR)$(DATADIR)/grafana/
+	install -m 0644 nfqd/grafana/*.json nfqd/grafana/*.yml $(DESTDIR)$(DATADIR)/grafana/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipsecguardd $(DESTDIR)$(BINDIR)/ipsecguard

@@ -25,6 +25,7 @@ for f in /usr/sbin/ipsecguardd /usr/bin/ipsecguard \
 	 /usr/share/man/man8/ipsecguard.8.gz /usr/share/man/man5/ipsecguardd.conf.5.gz \
 	 /usr/share/ipsecguard/rules/ipsecguard.nft /usr/share/ipsecguard/rules/iptables-nft.rules \
 	 /usr/share/ipsecguard/grafana/ipsecguard-dashboard.json \
+	 /usr/share/ipsecguard/grafana/ipsecguard-alerts.yml \
 	 /usr/share/doc/ipsecguard/copyright /usr/share/doc/ipsecguard/changelog.Debian.gz; do
 	check "dpkg-deb -c: $f" grep -qx "$f" "$TMPD/files"
 done

@@ -29,7 +29,8 @@ for f in /usr/sbin/ipsecguardd /usr/bin/ipsecguard "$XT/libxt_IPSECGUARD.so" \
 	 /usr/share/man/man8/ipsecguard.8.gz /usr/share/man/man5/ipsecguardd.conf.5.gz \
 	 /usr/share/ipsecguard/rules/ipsecguard.nft /usr/share/ipsecguard/rules/iptables-nft.rules \
 	 /usr/share/ipsecguard/rules/iptables-legacy.rules \
-	 /usr/share/ipsecguard/grafana/ipsecguard-dashboard.json; do
+	 /usr/share/ipsecguard/grafana/ipsecguard-dashboard.json \
+	 /usr/share/ipsecguard/grafana/ipsecguard-alerts.yml; do
 	check "rpm -qpl: $f" grep -qx "$f" "$TMPD/files"
 done
 check "the licence and the README as %license and %doc" \
