@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/event.h"
 #include "util/json.h"
 #include "xfrm/oneway.h"
 
@@ -506,10 +507,7 @@ int igd_ow_json(char *buf, size_t size, const char *ts, const struct igd_ow_even
 	struct igd_json j;
 
 	igd_json_init(&j, buf, size);
-	igd_json_obj_open(&j, NULL);
-	if (ts)
-		igd_json_str(&j, "ts", ts);
-	igd_json_str(&j, "event", ev->type == IGD_OW_ONEWAY ? "oneway" : "oneway_recovered");
+	igd_event_open(&j, ts, ev->type == IGD_OW_ONEWAY ? "oneway" : "oneway_recovered");
 	ow_json_body(&j, ev);
 	if (ev->type == IGD_OW_ONEWAY)
 		igd_json_str(&j, "causes", igd_ow_causes(ev));

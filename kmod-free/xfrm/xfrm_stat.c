@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/event.h"
 #include "util/json.h"
 #include "xfrm/xfrm_stat.h"
 
@@ -371,9 +372,7 @@ int igd_xstat_json_delta(char *buf, size_t size, const char *ts,
 	struct igd_json j;
 
 	igd_json_init(&j, buf, size);
-	igd_json_obj_open(&j, NULL);
-	xstat_json_str_or_null(&j, "ts", ts);
-	igd_json_str(&j, "event", "xfrm_stat");
+	igd_event_open(&j, ts, "xfrm_stat");
 	igd_json_str(&j, "counter", d->name);
 	igd_json_uint(&j, "delta", d->delta);
 	igd_json_uint(&j, "total", d->total);

@@ -13,28 +13,13 @@
 #include "util/clock.h"
 #include "util/proto.h"
 
-/* Who writes the lines: set once before any thread writes one, read-only after. */
-static char ev_host[65], ev_instance[65];
-
-void igd_event_identity(const char *host, const char *instance)
-{
-	snprintf(ev_host, sizeof(ev_host), "%s", host ? host : "");
-	snprintf(ev_instance, sizeof(ev_instance), "%s", instance ? instance : "");
-}
-
 void igd_event_begin(struct igd_json *j, char *buf, size_t size, const char *event)
 {
 	char ts[40];
 
 	igd_utc_stamp(ts, sizeof(ts));
 	igd_json_init(j, buf, size);
-	igd_json_obj_open(j, NULL);
-	igd_json_str(j, "ts", ts);
-	if (ev_host[0])
-		igd_json_str(j, "host", ev_host);
-	if (ev_instance[0])
-		igd_json_str(j, "instance", ev_instance);
-	igd_json_str(j, "event", event);
+	igd_event_open(j, ts, event);
 }
 
 static int vl_end(struct igd_json *j)

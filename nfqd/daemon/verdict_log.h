@@ -3,6 +3,7 @@
 #define IGD_VERDICT_LOG_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/event.h"
 #include "judge.h"
 #include "guard/guard_counters.h"
 #include "nl/nflog.h"
@@ -14,10 +15,6 @@
 /* Formats the verdict of @qp into @buf; returns the length or -1. */
 struct igd_json;
 /* Opens a log line's object with its timestamp ("ts", UTC) and "event". */
-/* Every line names the gateway (@host) and the daemon (@instance: its table's name,
- * one per daemon on a host), so that a collector keeps many gateways' lines apart.
- * Called once, before any line is written. */
-void igd_event_identity(const char *host, const char *instance);
 void igd_event_begin(struct igd_json *j, char *buf, size_t size, const char *event);
 int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 		     const struct igd_pkt *p, const struct igd_judgement *jd, uint64_t suppressed);
