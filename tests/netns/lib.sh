@@ -203,3 +203,32 @@ no_gw_table() { ! gw_table "$@"; }
 
 # How many verdict lines of the log match every KEY=VALUE given.
 log_count() { python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" count "$@"; }
+
+# log_events EVENT [LOG]: how many lines of event EVENT the daemon's log (DAEMON_LOG)
+# holds; 0 while there is no such file.
+log_events() {
+	_le=$(grep -c "\"event\":\"$1\"" "${2:-$DAEMON_LOG}" 2>/dev/null)
+	echo "${_le:-0}"
+}
+_events_past() { [ "$(log_events "$1" "$2")" -gt "$3" ]; }	# EVENT LOG N
+# daemon_signal SIG EVENT [PID [LOG]]: sends the daemon (DAEMON_PID) SIG and waits until
+# its log (DAEMON_LOG) holds one more EVENT line than before: the daemon's answer.
+# Count first, signal after: the new line is this signal's.
+daemon_signal() {
+	_dsl=${4:-$DAEMON_LOG}
+	_dsn=$(log_events "$2" "$_dsl")
+	kill -"$1" "${3:-$DAEMON_PID}" || fail "kill -$1 ${3:-$DAEMON_PID}"
+	wait_for 10 "the daemon's $2 event after SIG$1" _events_past "$2" "$_dsl" "$_dsn"
+}
+# daemon_hup [PID [LOG]]: SIGHUP, and its config event: written once the reload is
+# applied (the new tables committed) or refused, after the log was reopened.
+daemon_hup() { daemon_signal HUP config "$@"; }
+# daemon_usr1 [PID [LOG]]: SIGUSR1, and its stats event (which writes out the lines
+# logged before it too).
+daemon_usr1() { daemon_signal USR1 stats "$@"; }
+# daemon_stat PATH: a dotted PATH of a stats event asked for now (e.g.
+# reasons.nat-before-ipsec.drop); empty when the event has no such member.
+daemon_stat() {
+	daemon_usr1 >&2
+	python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" field stats "$1"
+}

@@ -17,11 +17,11 @@ daemon_start --queue 11 --queue-scope heads
 n=$(in_gw nft list table ip ipsecguard | grep -c 'queue')
 check "restart replaced the stale table ($n queue rules, 6 expected)" [ "$n" -eq 6 ]
 mv "$DAEMON_LOG" "$DAEMON_LOG.1"
-kill -HUP "$DAEMON_PID"; sleep 0.3
+# its config event, written after the log was reopened: in the new file
+daemon_hup
 check "ping after log rotation" in_host ping -c1 -W2 -p 01 192.168.1.10
-sleep 1.2
 check "SIGHUP reopened the log under its name" [ -s "$DAEMON_LOG" ]
-kill -USR1 "$DAEMON_PID"; sleep 0.3
+daemon_usr1
 check "SIGUSR1 logged a stats event" grep -q '"event":"stats"' "$DAEMON_LOG"
 check "daemon exits 0" daemon_stop
 

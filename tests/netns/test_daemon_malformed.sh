@@ -8,12 +8,14 @@ lab_up
 in_peer nft add table ip t
 in_peer nft add chain ip t c '{ type filter hook prerouting priority 0; }'
 in_peer nft add rule ip t c tcp dport 7 tcp flags syn counter
+syns() { in_peer nft list chain ip t c | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
+syns_past() { [ "$(syns)" -gt "$1" ]; }
 daemon_start --queue 13 --queue-scope heads
 
 in_host python3 "$TOP/tests/netns/rawsend.py" 10.0.2.33 192.168.1.10 7 mss-bad-len 5
 in_host python3 "$TOP/tests/netns/rawsend.py" 10.0.2.33 192.168.1.10 7 mss-twice 5
-sleep 0.5
-n=$(in_peer nft list chain ip t c | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+poll 10 syns_past 9
+n=$(syns)
 check "all 10 hostile SYNs were accepted and reached the peer ($n)" [ "$n" = 10 ]
 check "a good flow passes after them" xfer 192.168.1.10 5004 1000000
 set -- $(queue_kstats 13)

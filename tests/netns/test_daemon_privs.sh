@@ -34,7 +34,8 @@ wait_grep() {
 check "traffic is judged" in_host ping -c1 -W2 192.168.1.10
 wait_grep '"dst":"192.168.1.10"' "$DAEMON_LOG"
 mv "$DAEMON_LOG" "$DAEMON_LOG.1"
-kill -HUP "$pid"; sleep 0.3
+# its config event, written after the log was reopened: in the new file
+daemon_hup "$pid"
 check "SIGHUP reopen works as nobody" kill -0 "$pid"
 check "rotation: a new file at the path" [ -f "$DAEMON_LOG" ]
 check "owned by the daemon's user" [ "$(stat -c %U "$DAEMON_LOG")" = nobody ]
@@ -59,7 +60,8 @@ wait_grep '"dport":6002' "$DAEMON_LOG"
 check "copytruncate: new verdicts at the start of the same file" \
 	sh -c "head -n 1 '$DAEMON_LOG' | grep -q '\"dport\":6002'"
 mv "$DAEMON_LOG" "$DAEMON_LOG.2"
-kill -HUP "$pid"; sleep 0.3
+# the file cannot be made again: the log-reopen and config events go to the old one
+daemon_hup "$pid" "$DAEMON_LOG.2"
 check "a rename it cannot follow is reported in the old file" \
 	grep -q '"event":"log-reopen".*"error":"Permission denied"' "$DAEMON_LOG.2"
 check "and on standard error" grep -q 'reopen log .*Permission denied' "$DAEMON_ERR"

@@ -24,6 +24,11 @@ peer_count natted "ip saddr 172.16.0.1 ip daddr 192.168.0.0/16" \
 	clean "ip saddr 10.0.2.33 ip daddr 192.168.9.10"
 tables() { in_gw nft list tables | grep -c " ipsecguard\$"; }
 raw() { in_host python3 "$TOP/tests/netns/rawsend.py" 10.0.2.33 192.168.1.10 "$@"; }
+# stat_past PATH N: PATH of a stats event asked for now exceeds N
+stat_past() { [ "$(daemon_stat "$1")" -gt "$2" ] 2>/dev/null; }
+natted_past() { [ "$(seen natted)" -gt "$1" ]; }
+queue_empty() { set -- $(queue_kstats 40); [ "$1" = 0 ]; }
+marker_dropped() { [ "$(log_count reason=nat-before-ipsec verdict=drop dport=4242)" -ge 1 ]; }
 
 info "enforce, daemon running"
 daemon_start --queue 40 --mode enforce
@@ -31,12 +36,14 @@ check "protected NAT'd ping gets no answer" \
 	sh -c "! ip netns exec $NS_HOST ping -c2 -i0.2 -W1 192.168.1.10 >/dev/null"
 check "protected ping without NAT is answered" in_host ping -c1 -W2 192.168.9.10
 check "unprotected NAT'd ping is answered" in_host ping -c1 -W2 203.0.113.5
+d0=$(daemon_stat reasons.nat-before-ipsec.drop)
 raw 7 mss-twice 5
 raw 7 mss-bad-len 5
-sleep 0.3
+# all ten judged (and dropped: the verdict comes before anything could reach the peer)
+poll 10 stat_past reasons.nat-before-ipsec.drop $((${d0:-0} + 9))
 check "nothing translated reached the peer, hostile SYNs included ($(seen natted))" \
 	[ "$(seen natted)" = 0 ]
-kill -USR1 "$DAEMON_PID"; sleep 0.3
+daemon_usr1
 last=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats)
 check "the 10 hostile SYNs are judged and dropped as nat-before-ipsec" python3 -c "
 import json,sys; s=json.loads(sys.argv[1])['reasons']
@@ -68,7 +75,11 @@ info "a flood of new leaking flows"
 n=$(in_host "$BUILD/tests/synflood_tool" 10.0.2.33 192.168.1.10 9 50000)
 info "sent $n SYNs"
 check "the flood was sent ($n)" [ "${n:-0}" -ge 40000 ]
-sleep 1
+# the flood judged (or dropped by the full queue): nothing waits in the queue, and a
+# marker sent after it, a flow of its own through the same rules, has its verdict
+poll 20 queue_empty
+raw 4242 good 1
+poll 20 marker_dropped
 set -- $(queue_kstats 40)
 info "kernel: waiting $1, queue_dropped $2, user_dropped $3"
 check "not one translated packet of the flood reached the peer ($(seen natted))" \
@@ -84,11 +95,12 @@ check "enforce leaves the tables when stopped ($(tables))" [ "$(tables)" = 2 ]
 info "audit: the same hostile SYNs pass (and so the checks above could fail)"
 daemon_start --queue 40
 raw 7 mss-twice 3
-sleep 0.3
+poll 10 natted_past 2
 check "in audit the hostile SYNs reach the peer translated ($(seen natted))" \
 	[ "$(seen natted)" -ge 3 ]
 n=$(in_host "$BUILD/tests/synflood_tool" 10.0.2.33 192.168.1.10 9 20000)
-sleep 1
+# the kernel's rule counts the flood's flows as they pass (read with the stats event)
+poll 20 stat_past kernel.suspects_translated 20002
 check "daemon exits 0" daemon_stop
 last=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats)
 info "audit flood of $n: $(echo "$last" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["kernel"], s["reasons"])')"

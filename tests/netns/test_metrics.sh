@@ -17,14 +17,16 @@ daemon_start --queue 97 --metrics-file "$M" --metrics-interval 1
 check "the file is there from the start" [ -s "$M" ]
 check "it parses strictly ($($P "$M" 2>&1))" $P "$M"
 for i in 1 2 3 4 5 6; do in_host ping -c1 -W1 192.168.1.10 >/dev/null 2>&1; done
-sleep 2.2	# the counters settle, then a write
-kill -USR1 "$DAEMON_PID"
-sleep 0.3
-stats=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats)
-ev=$(echo "$stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['reasons']['nat-before-ipsec']['accept'])")
-sleep 1.2
+# the six pings judged (each its own flow), by a stats event asked for now
+stat_past() { [ "$(daemon_stat "$1")" -gt "$2" ] 2>/dev/null; }
+poll 10 stat_past reasons.nat-before-ipsec.accept 5
+ev=$(daemon_stat reasons.nat-before-ipsec.accept)
+# the file is written every second: until it shows that count
+verdicts() { $P "$M" get ipsecguard_verdicts_total reason=nat-before-ipsec verdict=accept 2>/dev/null; }
+file_shows() { [ "$(verdicts)" = "$1" ]; }
+poll 10 file_shows "$ev"
 check "it still parses after traffic" $P "$M"
-got=$($P "$M" get ipsecguard_verdicts_total reason=nat-before-ipsec verdict=accept)
+got=$(verdicts)
 check "verdicts: the metric equals the stats event ($got = $ev, at least 6)" \
 	[ "$got" = "$ev" -a "$ev" -ge 6 ]
 idx=$(in_gw "$BUILD/ipsecguard" spd --json | python3 -c "

@@ -47,6 +47,8 @@ cnt() {
 }
 ge() { [ "$1" -ge "$2" ]; }
 eq() { [ "$1" -eq "$2" ]; }
+# cnt_past NAME N: the peer's counter NAME has passed N
+cnt_past() { [ "$(cnt "$1")" -gt "$2" ]; }
 
 # The gateway's rule sets, without counters and dates.
 snap() {
@@ -93,8 +95,9 @@ unnat_legacy() {
 # "ip netns exec", so stop the pings by the host namespace's own pids.
 stop_pings() {
 	for p in $(ip netns pids "$NS_HOST"); do kill "$p" 2>/dev/null; done
-	sleep 0.3
+	poll 10 host_quiet || fail "the pings did not stop"
 }
+host_quiet() { [ -z "$(ip netns pids "$NS_HOST")" ]; }
 
 # variant NAME KIND(as `fixes list` prints it) NRULES(per family): one NAT setup.
 variant() {
@@ -104,7 +107,8 @@ variant() {
 	snap "$TMPD/before.$name"
 	bg in_host ping -q -i 0.2 -w 120 192.168.1.10
 	bg in_host ping -6 -q -i 0.2 -w 120 fd00:168::10
-	sleep 1.5
+	poll 10 cnt_past nat4 2
+	poll 10 cnt_past nat6 2
 	check "$name: before the fix the peer sees the host's IPv4 pings from 172.16.0.1" \
 		ge "$(cnt nat4)" 3
 	check "$name: before the fix no IPv4 ping arrives from 10.0.2.33" eq "$(cnt orig4)" 0
@@ -120,9 +124,14 @@ variant() {
 	check "$name: one IPv6 rule inserted" grep -q '^1 rule inserted' "$TMPD/apply6"
 	check "$name: the long-running IPv4 ping's conntrack entry was deleted" \
 		grep -Eq '^[1-9][0-9]* conntrack entr' "$TMPD/apply4"
-	sleep 0.5
+	# the pings re-bound: their first untranslated packets arrived (and with them all
+	# translated ones sent before)
+	poll 10 cnt_past orig4 0
+	poll 10 cnt_past orig6 0
 	n4=$(cnt nat4) o4=$(cnt orig4) n6=$(cnt nat6) o6=$(cnt orig6)
-	sleep 1.5
+	# five more of each, untranslated
+	poll 10 cnt_past orig4 $((o4 + 4))
+	poll 10 cnt_past orig6 $((o6 + 4))
 	check "$name: the running IPv4 ping re-binds: it arrives from 10.0.2.33" \
 		ge "$(($(cnt orig4) - o4))" 5
 	check "$name: ... and no longer from 172.16.0.1" eq "$(($(cnt nat4) - n4))" 0

@@ -8,36 +8,34 @@ need_root
 need_bin ipsecguardd
 lab_up
 events() { python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" events "$@"; }
-# settle: the log is written once a second; wait until it holds what came before
-settle() { sleep 0.3; kill -USR1 "$DAEMON_PID"; sleep 0.3; }
+# The log is written once a second, and whenever a stats event is asked for (SIGUSR1):
+# daemon_usr1 returns once that event is in the file, with all logged before it.
+# events_reach N EVENT [KEY=VALUE...]: a stats event asked for now, and N of those events
+events_reach() { _er=$1; shift; daemon_usr1 >&2; [ "$(events "$@")" -ge "$_er" ]; }
 # awaited N EVENT [KEY=VALUE...]: the count of those events once it reaches N, or what
-# it is after 5 s (a loaded machine: the copy, the tick's conntrack lookup, the flush)
+# it is after 10 s (a loaded machine: the copy, the tick's conntrack lookup)
 awaited() {
 	_want=$1
 	shift
-	_i=0
-	while :; do
-		kill -USR1 "$DAEMON_PID"
-		sleep 0.2
-		_got=$(events "$@")
-		[ "$_got" -ge "$_want" ] && break
-		if [ $_i -ge 25 ]; then	# what the daemon saw, for the log of the failure
-			tail -n 5 "$DAEMON_LOG" | sed 's/^/# log: /' >&2
-			sed 's/^/# err: /' "$DAEMON_ERR" >&2
-			in_gw conntrack -L 2>&1 | sed 's/^/# ct: /' >&2
-			break
-		fi
-		_i=$((_i + 1))
-	done
-	echo "$_got"
+	if ! poll 10 events_reach "$_want" "$@"; then	# what the daemon saw, for the log
+		tail -n 5 "$DAEMON_LOG" | sed 's/^/# log: /' >&2
+		sed 's/^/# err: /' "$DAEMON_ERR" >&2
+		in_gw conntrack -L 2>&1 | sed 's/^/# ct: /' >&2
+	fi
+	events "$@"
 }
 stats() {	# stats KEY: from a stats event asked for now
-	settle
+	daemon_usr1 >&2
 	python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats |
 		python3 -c "import json,sys; o=json.load(sys.stdin)
 for k in sys.argv[1].split('.'): o=o[int(k)] if k.isdigit() else o[k]
 print(o)" "$1"
 }
+stat_past() { [ "$(stats "$1")" -gt "$2" ] 2>/dev/null; }	# KEY N
+# daemon_sync: what the kernel copied to the daemon before now has been read.  A stats
+# event is written before the copies that came in the same turn of the daemon's loop
+# are read: two of them, one asked for after the other, put a whole turn in between.
+daemon_sync() { daemon_usr1; daemon_usr1; }
 # udp NS SRC SPORT DST DPORT [BYTES [esp]]: one datagram, IKE (the non-ESP marker
 # first) or ESP in UDP (SPI 0x1001 first)
 udp() {
@@ -50,6 +48,8 @@ head = b"\0\0\x10\x01" if sys.argv[6] == "esp" else b"\0\0\0\0"
 s.sendto(head + b"x" * (int(sys.argv[5]) - 4), (sys.argv[3], int(sys.argv[4])))' \
 		"$2" "$3" "$4" "$5" "${6:-64}" "${7:-ike}"
 }
+# udp_bound NS ADDR PORT: a UDP socket is bound to ADDR:PORT in NS
+udp_bound() { ip netns exec "$1" ss -Hlun "sport = :$3" | grep -qF "$2:$3"; }
 # listen NS ADDR PORT: a UDP socket that prints what it received, then exits
 listen() {
 	bg ip netns exec "$1" python3 -c '
@@ -61,13 +61,24 @@ try:
 except OSError:
     print("nothing")' "$2" "$3" >"$TMPD/recv.$3"
 	LISTEN_PID=$LAST_PID
-	sleep 0.3
+	poll 10 udp_bound "$1" "$2" "$3" || fail "no socket on $2:$3"
 }
 
 daemon_start --queue 90 --ike-port 88
 check "the fragments chain is installed" sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard fragments >/dev/null 2>&1"
 
 info "a NAT in front of a VPN server: udp 4500 outside mapped to 4009 inside"
+# what reaches the host on 4009: the gateway has passed those packets through its rules
+in_host nft -f - <<'NFT'
+table ip seen4009 {
+	chain in {
+		type filter hook prerouting priority 0;
+		ip saddr 172.16.0.2 udp dport 4009 counter
+	}
+}
+NFT
+at_host() { in_host nft list chain ip seen4009 in | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
+at_host_past() { [ "$(at_host)" -gt "$1" ]; }
 in_gw iptables-nft -t nat -A PREROUTING -i wan0 -p udp --dport 4500 \
 	-j DNAT --to-destination 10.0.2.33:4009
 listen "$NS_HOST" 10.0.2.33 4009
@@ -80,9 +91,10 @@ check "outer-nat port-map naming 4500 outside and 4009 inside" \
 	[ "$(awaited 1 outer-nat what=port-map proto=udp orig.dst=172.16.0.1 orig.dport=4500 \
 		nat.dst=10.0.2.33 nat.dport=4009 orig.src=172.16.0.2)" = 1 ]
 # no reply: the entry stays new, every packet of it passes the rule's ct state new
+h=$(at_host)
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500 400 esp
-settle
+poll 10 at_host_past $((h + 1)) || fail "the two packets did not reach the host ($h -> $(at_host))"
 check "two more packets of the unanswered flow: not copied again (outer_seen), one event" \
 	[ "$(stats kernel.outer_nat_flows)" = 1 -a "$(events outer-nat orig.src=172.16.0.2)" = 1 \
 	  -a "$(stats outer.nat_flows)" = 1 ]
@@ -105,6 +117,8 @@ before=$(stats outer.nat_flows)
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500
 wait "$LISTEN_PID"
 check "the server got it on 4500" grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4500"
+# judged once the tick found its conntrack entry (an event then, or none)
+poll 10 stat_past outer.nat_flows "$before"
 check "the translated flow was copied ($before -> $(stats outer.nat_flows))" \
 	[ "$(stats outer.nat_flows)" -gt "$before" ]
 check "and no event for it" [ "$(events outer-nat nat.dport=4500)" = 0 ]
@@ -117,7 +131,6 @@ listen "$NS_GW" 172.16.0.1 4009
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 4500
 wait "$LISTEN_PID"
 check "the gateway's socket got it on 4009" grep -q '^172.16.0.2:4500 ' "$TMPD/recv.4009"
-settle
 check "outer-nat port-map 4500 -> 4009 to the gateway itself (input hook)" \
 	[ "$(awaited 1 outer-nat what=port-map orig.dport=4500 nat.dst=172.16.0.1 nat.dport=4009)" = 1 ]
 in_gw iptables-nft -t nat -F PREROUTING
@@ -130,7 +143,6 @@ listen "$NS_HOST" 10.0.2.33 4009
 before=$(events outer-nat orig.dport=88)
 udp "$NS_PEER" 172.16.0.2 4500 172.16.0.1 88
 wait "$LISTEN_PID"
-settle
 check "outer-nat port-map 88 -> 4009" \
 	[ "$(awaited $((before + 1)) outer-nat what=port-map orig.dport=88 nat.dport=4009)" = $((before + 1)) ]
 in_gw iptables-nft -t nat -F PREROUTING
@@ -139,20 +151,23 @@ in_gw conntrack -F >/dev/null 2>&1
 info "MASQUERADE of IKE: keeping the port, then with random ports"
 in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -p udp -j MASQUERADE
 listen "$NS_PEER" 172.16.0.2 500
+before=$(stats outer.nat_flows)
 udp "$NS_HOST" 10.0.2.33 500 172.16.0.2 500
 wait "$LISTEN_PID"
 check "the peer got it from 172.16.0.1:500 ($(cat "$TMPD/recv.500"))" \
 	grep -q '^172.16.0.1:500 ' "$TMPD/recv.500"
-settle
+# judged once the tick found its conntrack entry (an event then, or none)
+poll 10 stat_past outer.nat_flows "$before"
 check "address only: no event" [ "$(events outer-nat orig.src=10.0.2.33)" = 0 ]
 in_gw iptables-nft -t nat -F POSTROUTING
 in_gw conntrack -F >/dev/null 2>&1
 in_gw iptables-nft -t nat -A POSTROUTING -o wan0 -p udp -j MASQUERADE --random-fully
 listen "$NS_PEER" 172.16.0.2 500
+before=$(stats outer.nat_flows)
 udp "$NS_HOST" 10.0.2.33 500 172.16.0.2 500
 wait "$LISTEN_PID"
 port=$(sed -n 's/^172.16.0.1:\([0-9]*\) .*/\1/p' "$TMPD/recv.500")
-settle
+poll 10 stat_past outer.nat_flows "$before"
 if [ "${port:-500}" != 500 ]; then
 	check "random ports: outer-nat source-port naming 500 -> $port" \
 		[ "$(awaited 1 outer-nat what=source-port orig.sport=500 nat.sport="$port" \
@@ -176,21 +191,26 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, 10, 0)
 s.bind(("172.16.0.2", 4500))
 s.sendto(b"\0\0\x20\x02" + b"\0\0\0\1" + b"u" * 3000, ("172.16.0.1", 4500))'
-settle
 check "outer-frag for ESP: its SPI and the fragment size (1500)" \
 	[ "$(awaited 1 outer-frag dir=in kind=esp spi=0x00001001 src=172.16.0.2 fragment_bytes=1500)" = 1 ]
 check "outer-frag for ESP in UDP 4500: its SPI" \
 	[ "$(awaited 1 outer-frag kind=esp-in-udp spi=0x00002002 dport=4500)" = 1 ]
+poll 10 stat_past kernel.frag_later_esp 1
+poll 10 stat_past kernel.frag_later_udp 1
+poll 10 stat_past outer.frag_datagrams 1
 check "the kernel counted the later fragments ($(stats kernel.frag_later_esp) esp, $(stats kernel.frag_later_udp) udp)" \
 	[ "$(stats kernel.frag_later_esp)" -ge 2 -a "$(stats kernel.frag_later_udp)" -ge 2 ]
 check "and the first ones (stats outer.frag_datagrams $(stats outer.frag_datagrams))" \
 	[ "$(stats outer.frag_datagrams)" = 2 ]
+l=$(stats kernel.frag_later_udp)
 in_peer python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, 10, 0)
 s.sendto(b"d" * 3000, ("172.16.0.1", 5353))'
-settle
+# its two later fragments counted: its first one came before them
+poll 10 stat_past kernel.frag_later_udp $((l + 1)) || fail "the datagram to 5353 did not arrive"
+daemon_sync
 check "a fragmented datagram of another port: no event" \
 	[ "$(events outer-frag dport=5353)" = 0 ]
 peer=$(stats outer.peers | tr "'" '"')
@@ -251,10 +271,11 @@ s.sendto(struct.pack("!II", int(sys.argv[2], 0), 1) + b"e" * (n - 8), ("172.16.0
 }
 esp 1000 0x1001
 esp 3000 0x1001
-settle
 check "outer-frag out: ESP of 3020 bytes over a path of 1500, its SPI" \
 	[ "$(awaited 1 outer-frag dir=out kind=esp spi=0x00001001 dst=172.16.0.2 outer_bytes=3020 path_mtu=1500)" = 1 ]
 check "the small one: no event" [ "$(events outer-frag dir=out outer_bytes=1020)" = 0 ]
+firsts_past() { [ "$(peer_firsts "$1")" -gt "$2" ]; }
+poll 10 firsts_past esp 0
 check "the peer received the big one in fragments, the small one whole ($(peer_firsts esp) fragmented)" \
 	[ "$(peer_firsts esp)" = 1 ]
 in_gw python3 -c '
@@ -278,6 +299,7 @@ s.bind(("172.16.0.1", 4500))
 s.sendto(b"\0\0\x10\x04" + b"\0\0\0\1" + b"u" * 2000, ("172.16.0.2", 31337))'
 check "outer-frag out: ESP in UDP from 4500 to a NAT-mapped port, once" \
 	[ "$(awaited 1 outer-frag dir=out kind=esp-in-udp spi=0x00001004 sport=4500 dport=31337)" = 1 ]
+poll 10 firsts_past udp 2
 check "the peer received the three in fragments ($(peer_firsts udp))" [ "$(peer_firsts udp)" = 3 ]
 info "a smaller path MTU to the peer: the rule follows the route"
 in_gw ip route add 172.16.0.2/32 dev wan0 mtu 1400
@@ -286,6 +308,7 @@ check "frag_out now holds MTU 1400 for the peer" \
 esp 1430 0x1003
 check "outer-frag out: 1450 bytes over 1400" \
 	[ "$(awaited 1 outer-frag dir=out spi=0x00001003 outer_bytes=1450 path_mtu=1400)" = 1 ]
+poll 10 firsts_past esp 1
 check "the peer received it in fragments ($(peer_firsts esp))" [ "$(peer_firsts esp)" = 2 ]
 check "stats: the kernel counted 2 ESP and 3 UDP packets leaving too big, each once ($(stats kernel.frag_out_esp), $(stats kernel.frag_out_ike_port_udp))" \
 	[ "$(stats kernel.frag_out_esp)" = 2 -a "$(stats kernel.frag_out_ike_port_udp)" = 3 ]
@@ -334,6 +357,12 @@ check "outer-frag orphan: UDP from the peer, id 0x4242 (16962) at offset 1480" \
 	[ "$(awaited 1 outer-frag dir=in orphan=True kind=udp src=172.16.0.2 frag_id=16962 offset=1480)" = 1 ]
 check "outer-frag orphan: ESP from the peer" \
 	[ "$(awaited 1 outer-frag orphan=True kind=esp src=172.16.0.2 frag_id=16963)" = 1 ]
+# the kernel's copies of the four orphans, and the daemon's decision on each (after a wait for
+# a first fragment to come late): the reordered one and the one from the host counted
+poll 10 stat_past kernel.frag_orphan_udp 2
+poll 10 stat_past kernel.frag_orphan_esp 0
+poll 10 stat_past outer.orphan_reordered 0
+poll 10 stat_past outer.orphan_other 0
 check "the kernel copied the three without a first, not the one after its first ($(stats kernel.frag_orphan_udp) udp)" \
 	[ "$(stats kernel.frag_orphan_udp)" = 3 -a "$(stats kernel.frag_orphan_esp)" = 1 ]
 check "the reordered one: its first came, no event (orphan_reordered $(stats outer.orphan_reordered))" \

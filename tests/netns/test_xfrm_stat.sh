@@ -27,9 +27,21 @@ n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["counter
 	"$TMPD/before.json")
 check "every counter listed with --all ($n)" [ "$n" -ge 28 ]
 
+# the watcher's baseline comes first: it has read it once it sleeps its first interval
+# (nothing else in it waits)
+watcher_sleeps() {
+	for p in $(ip netns pids "$NS_GW"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = ipsecguard ] || continue
+		case $(cat /proc/$p/wchan 2>/dev/null) in
+		*nanosleep*) return 0 ;;
+		0 | "") [ "$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null)" = S ] && return 0 ;;
+		esac
+	done
+	return 1
+}
 bg sh -c "ip netns exec $NS_GW $IG stats --watch 1 --count 9 --json >$TMPD/watch.jsonl"
 WATCH_PID=$LAST_PID
-sleep 0.5	# the watcher's baseline comes first
+wait_for 10 "the watcher's first interval" watcher_sleeps
 
 # host -> peer: the gateway's out policy wants an ESP SA that does not exist
 in_gw ip xfrm policy add src 10.0.2.0/24 dst 192.168.0.0/16 dir out \

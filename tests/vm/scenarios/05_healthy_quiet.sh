@@ -47,9 +47,16 @@ wait_for 10 _listens || fail "nothing listens on host2:5901"
 nsx host sh -c "head -c 200000 /dev/zero | timeout -s KILL 30 socat -u - TCP:$LAB_HOST2:5901"
 expect_eq "log-healthy: a TCP transfer through the tunnel" "$?" 0
 bg_stop srv-healthy
-sleep 0.2	# the copies wait at most 10 ms in the kernel
-daemon_stop healthy
 L=$(daemon_log healthy)
+# the pass lines of both flows, from asynchronous copies of their first packets (the
+# log is written out every second)
+_passes() {
+	[ "$(log_count "$L" event=verdict reason=pass proto=icmp src=$LAB_HOST dst=$LAB_HOST2)" -ge 1 ] &&
+		[ "$(log_count "$L" event=verdict reason=pass proto=tcp src=$LAB_HOST dst=$LAB_HOST2 \
+			dport=5901)" -ge 1 ]
+}
+wait_for 10 _passes || log "no pass lines for both flows within 10 s"
+daemon_stop healthy
 log_show "$L" event=verdict reason=pass
 expect_eq "log-healthy: the daemon judged no queued packet (stats)" \
 	"$(log_last "$L" queues.packets event=stats)" 0

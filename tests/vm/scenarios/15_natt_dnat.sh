@@ -65,7 +65,7 @@ log_show "$L2" event=outer-nat
 has "$L2" 1 event=outer-nat || {	# what the daemon and the kernel saw, for the log
 	nsx gw2 conntrack -L 2>&1 | sed 's/^/    ct: /'
 	nsx gw2 nft list chain ip ipsecguard outer_in | sed 's/^/    /'
-	kill -USR1 "$(cat "$LAB_DIR/gw2.pid")"; sleep 1.2
+	daemon_usr1 gw2 || log "no stats event from gw2's daemon within 10 s"
 	log_show "$L2" event=stats | grep -o '"outer":{[^}]*}'
 }
 expect_eq "gw2: outer-nat port-map 4500 outside -> 4009 inside, the tunnel's SA named" \

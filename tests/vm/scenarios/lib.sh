@@ -315,10 +315,32 @@ capture_start() {
 	wait_for 10 grep -q 'listening on' "$LAB_DIR/cap-$1.out" ||
 		fail "tcpdump on $2/$3 did not start: $(cat "$LAB_DIR/cap-$1.out")"
 }
-# capture_stop NAME: lets the last packets reach the file, then stops tcpdump.
+# capture_stop NAME: stops tcpdump once it has written out every packet its filter
+# took.  Asked for its counters (SIGUSR1: "N packets captured, M packets received by
+# filter, D packets dropped by kernel" on its stderr), any answer given since this call
+# began counts every packet that passed before it: once N + D reach M, they are in the
+# file (-U writes each packet out as it comes).
 capture_stop() {
-	sleep 0.5
+	_tdp=$(cat "$LAB_DIR/cap-$1.pid" 2>/dev/null)
+	_tdo=$LAB_DIR/cap-$1.out
+	_tdn=$(grep -c 'captured, ' "$_tdo" 2>/dev/null)
+	if [ -n "$_tdp" ] && ! poll 10 _capture_drained; then
+		log "capture $1: tcpdump did not report every packet written within 10 s:" \
+			"$(grep 'captured, ' "$_tdo" | tail -n 1)"
+	fi
 	bg_stop "cap-$1"
+}
+_capture_drained() {
+	[ "$(grep -c 'captured, ' "$_tdo")" -gt "${_tdn:-0}" ] &&
+		grep 'captured, ' "$_tdo" | tail -n 1 | awk '{
+			for (i = 3; i <= NF; i++) {
+				if ($i ~ /^captured/) c = $(i - 2)
+				if ($i == "received") r = $(i - 2)
+				if ($i == "dropped" && $(i + 2) ~ /^kernel/) d = $(i - 2)
+			}
+		} END { exit !(c + d >= r) }' && return 0
+	kill -USR1 "$_tdp" 2>/dev/null || return 0	# gone: nothing more will be written
+	return 1
 }
 # capture_count NAME FILTER...: packets in the capture that match a pcap filter.
 capture_count() {
@@ -576,6 +598,15 @@ daemon_stop() {
 daemon_log() {
 	echo "$LAB_DIR/$1.json"
 }
+# daemon_usr1 NAME: SIGUSR1 to the daemon, and its answer: one more stats event in its
+# log (which writes out what was logged before it too); 1 when none comes within 10 s.
+daemon_usr1() {
+	_uf=$(daemon_log "$1")
+	_un=$(grep -c '"event":"stats"' "$_uf" 2>/dev/null)
+	kill -USR1 "$(cat "$LAB_DIR/$1.pid")" 2>/dev/null || return 1
+	wait_for 10 _stats_past "$_uf" "${_un:-0}"
+}
+_stats_past() { [ "$(grep -c '"event":"stats"' "$1" 2>/dev/null)" -gt "$2" ]; }
 
 # --- JSON log lines (busybox awk; no jq in the image) ------------------------------------
 # A KEY is a member name, or a dotted path into nested objects (sp.reqid,
