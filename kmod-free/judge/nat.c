@@ -24,11 +24,13 @@ enum igd_nat_outcome igd_nat_judge(const struct igd_flow *pre, const struct igd_
 	bool before = pre_sp && igd_sp_protecting(pre_sp), after;
 	const struct igd_sp *sp;
 
-	*post_sp = NULL;
+	*post_sp = pre_sp;
 	if (!igd_flow_translated(pre, post))
 		return IGD_NAT_NONE;
 	sp = igd_spd_lookup(spd, IGD_DIR_OUT, post);
 	*post_sp = sp;
+	if (sp && sp->action != IGD_SP_ALLOW)
+		return IGD_NAT_BLOCKED;
 	after = sp && igd_sp_protecting(sp);
 	if (!before)
 		return after ? IGD_NAT_INTO : IGD_NAT_NONE;

@@ -13,11 +13,13 @@ enum igd_nat_outcome {
 	IGD_NAT_OTHER_SP,	/* it matches another protecting SP */
 	IGD_NAT_INTO,		/* no protecting SP before, a protecting one after:
 				 * NAT put it into a tunnel (not a fault) */
+	IGD_NAT_BLOCKED,	/* the translated tuple meets a block SP: the kernel's
+				 * lookup after NAT drops it */
 };
 
 /* Judges the translated @post against the original @pre and the SP @pre_sp the
  * kernel picked for it (NULL: none); *@post_sp gets the SP the kernel picks for @post
- * (NULL when none, or when nothing was translated). */
+ * (NULL when none; @pre_sp when nothing was translated: no second lookup). */
 enum igd_nat_outcome igd_nat_judge(const struct igd_flow *pre, const struct igd_sp *pre_sp,
 				   const struct igd_flow *post, const struct igd_spd *spd,
 				   const struct igd_sp **post_sp);

@@ -249,6 +249,9 @@ static int legacy_exec_table(int family, const char *table, const char *const ar
 		while (l && isspace((unsigned char)err[l - 1]))
 			err[--l] = '\0';
 	}
+	/* iptables' word for a chain (or target) that does not exist */
+	if (ret > 0 && o->errlen && strstr(o->err, "No chain/target/match by that name"))
+		return -ENOENT;
 	return ret < 0 ? ret : -EIO;
 }
 

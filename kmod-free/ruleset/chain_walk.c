@@ -82,12 +82,11 @@ static int chain_rules(struct igd_walk *w, const char *chain, bool base, struct 
 	memset(l, 0, sizeof(*l));
 	l->w = w;
 	if (w->legacy) {
-		char err[128];
-
 		ret = natfix_legacy_walk_chain(w->legacy, w->table, chain, legacy_rule_fn, l,
-					       NULL, base ? &w->policy_drop : NULL, err, sizeof(err));
+					       NULL, base ? &w->policy_drop : NULL, w->err,
+					       sizeof(w->err));
 		/* iptables names no chain of that name: a target we do not know */
-		if (ret < 0 && !l->n)
+		if (ret == -ENOENT)
 			exists = false;
 	} else {
 		snprintf(c.table, sizeof(c.table), "%s", w->table);
@@ -105,14 +104,16 @@ static int chain_rules(struct igd_walk *w, const char *chain, bool base, struct 
 	return 0;
 }
 
-/* A frame of the walk: the chain, the path to it, and whether the packets of the
- * flow reach the current rule only maybe (a return or goto before it may have taken
- * some, or the frame itself was entered only maybe). */
+/* A frame of the walk: the chain, the path to it, whether the packets of the flow
+ * reach the current rule only maybe (the frame was entered only maybe, or a return or
+ * goto before it may have taken some), and whether some of them may have gone back
+ * to the calling chain before the frame's end. */
 struct frame {
 	const char *chain;
 	char path[512];
 	unsigned int depth;
-	bool reached_maybe;
+	bool later_maybe;
+	bool returned_maybe;
 };
 
 struct frame_end {
@@ -124,16 +125,21 @@ static void note_hit(struct igd_walk *w, const struct frame *f, const struct wal
 		     enum igd_tri match, const char *why)
 {
 	struct igd_walk_hit *h = &w->hit;
-	bool sure = match == IGD_TRI_ALWAYS && !f->reached_maybe && !w->maybe_ended;
+	bool sure = match == IGD_TRI_ALWAYS && !f->later_maybe && !w->maybe_ended;
 
-	if (h->outcome != IGD_TRI_NEVER)
+	if (h->outcome != IGD_TRI_NEVER) {
+		/* a later rule that does it too: the same translation? */
+		if (r && (r->e.masquerade != h->masquerade || r->e.has_to != h->has_to ||
+			  (h->has_to && memcmp(&r->e.to, &h->to, sizeof(h->to)))))
+			w->hits_differ = true;
 		return;
+	}
 	h->outcome = sure ? IGD_TRI_ALWAYS : IGD_TRI_MAYBE;
 	snprintf(h->chain, sizeof(h->chain), "%s", f->chain);
 	snprintf(h->path, sizeof(h->path), "%s", f->path);
 	h->handle = r ? r->handle : 0;
 	snprintf(h->rule, sizeof(h->rule), "%s", r ? r->rule : "");
-	h->exempt_maybe = match == IGD_TRI_ALWAYS && (f->reached_maybe || w->maybe_ended);
+	h->exempt_maybe = match == IGD_TRI_ALWAYS && (f->later_maybe || w->maybe_ended);
 	if (sure)
 		h->why[0] = '\0';
 	else if (h->exempt_maybe)
@@ -202,7 +208,7 @@ static enum igd_walk_end act_end(enum igd_nat_act a)
 
 static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err);
 
-/* "@path > @chain"; a path too long keeps its end ("... > chain"). */
+/* "@path > @chain"; a path too long becomes "... > chain". */
 static void path_join(char *dst, size_t size, const char *path, const char *chain)
 {
 	size_t a = strlen(path), b = strlen(chain);
@@ -220,11 +226,12 @@ static void path_join(char *dst, size_t size, const char *path, const char *chai
 }
 
 /* A jump or goto of rule @r (matching @match) from frame @f.  Returns true when the
- * frame ends here for every packet that reaches the rule, with *@out. */
+ * frame ends here for every packet that reaches the rule, with out->end. */
 static bool walk_into(struct igd_walk *w, struct frame *f, const struct walk_rule *r,
 		      enum igd_tri match, struct frame_end *out, int *err)
 {
 	struct frame sub = { .chain = r->e.jump, .depth = f->depth + 1 };
+	bool all = match == IGD_TRI_ALWAYS;
 	struct frame_end se;
 
 	if (f->depth + 1 >= IGD_WALK_DEPTH) {
@@ -233,9 +240,9 @@ static bool walk_into(struct igd_walk *w, struct frame *f, const struct walk_rul
 		return false;
 	}
 	path_join(sub.path, sizeof(sub.path), f->path, r->e.jump);
-	sub.reached_maybe = f->reached_maybe || match != IGD_TRI_ALWAYS;
+	sub.later_maybe = f->later_maybe || !all;
 	se = walk_frame(w, &sub, err);
-	if (*err == -ENOENT) {		/* legacy: a target, not a chain */
+	if (*err == -ENOENT && w->legacy) {	/* a target, not a chain */
 		*err = 0;
 		note_hit(w, f, r, IGD_TRI_MAYBE, "a target not followed");
 		w->maybe_ended = w->maybe_escaped = true;
@@ -243,31 +250,35 @@ static bool walk_into(struct igd_walk *w, struct frame *f, const struct walk_rul
 	}
 	if (*err)
 		return false;
-	if (match == IGD_TRI_ALWAYS && se.end != IGD_WALK_FALL && !se.own_maybe) {
-		*out = (struct frame_end){ se.end, false };
-		return true;
-	}
-	if (se.end != IGD_WALK_FALL) {
+	if (se.end != IGD_WALK_FALL && (!all || se.own_maybe)) {
 		w->maybe_ended = true;	/* it ended there for some packets */
 		if (se.end != act_end(w->want))
 			w->maybe_escaped = true;
 	}
 	if (r->e.go) {			/* a goto does not come back */
-		if (match == IGD_TRI_ALWAYS && se.end == IGD_WALK_FALL && !se.own_maybe) {
-			*out = (struct frame_end){ IGD_WALK_FALL, f->reached_maybe };
+		if (all) {
+			/* those the target gave back before its end return from here */
+			out->end = se.end;
+			f->returned_maybe = f->returned_maybe || se.own_maybe;
 			return true;
 		}
-		f->reached_maybe = true;
-	} else if (se.own_maybe && se.end != IGD_WALK_FALL) {
-		f->reached_maybe = true;	/* ended for some, came back for others */
+		if (se.end == IGD_WALK_FALL || se.own_maybe)
+			f->returned_maybe = true;
+		f->later_maybe = true;
+		return false;
 	}
+	if (all && se.end != IGD_WALK_FALL && !se.own_maybe) {
+		out->end = se.end;
+		return true;
+	}
+	if (se.end != IGD_WALK_FALL)
+		f->later_maybe = true;	/* ended for some, came back for others */
 	return false;
 }
 
 static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err)
 {
 	struct frame_end out = { IGD_WALK_FALL, false };
-	bool entered_maybe = f->reached_maybe;
 	struct rule_list l;
 	unsigned int i;
 
@@ -281,14 +292,16 @@ static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err
 
 		if (match == IGD_TRI_NEVER)
 			continue;
-		apply_mark(w, &r->e, match);
+		/* in a chain only some packets go through, the others come back to the
+		 * caller with the mark they had */
+		apply_mark(w, &r->e, f->depth && f->later_maybe ? IGD_TRI_MAYBE : match);
 		switch (r->e.act) {
 		case IGD_NAT_ACT_NONE:
 			continue;
 		case IGD_NAT_ACT_RETURN:
 			if (match == IGD_TRI_ALWAYS)
 				goto done;
-			f->reached_maybe = true;
+			f->later_maybe = f->returned_maybe = true;
 			note_open(w, why);
 			continue;
 		case IGD_NAT_ACT_OTHER:
@@ -321,7 +334,7 @@ static struct frame_end walk_frame(struct igd_walk *w, struct frame *f, int *err
 		}
 	}
 done:
-	out.own_maybe = f->reached_maybe && !entered_maybe;
+	out.own_maybe = f->returned_maybe;
 	free(l.v);
 	return out;
 }
@@ -334,7 +347,7 @@ int igd_walk_base(struct igd_walk *w, const char *base)
 
 	memset(&w->hit, 0, sizeof(w->hit));
 	w->hit.outcome = IGD_TRI_NEVER;
-	w->maybe_ended = w->maybe_escaped = false;
+	w->maybe_ended = w->maybe_escaped = w->hits_differ = false;
 	w->policy_drop = false;
 	w->open_why[0] = '\0';
 	w->mark_known = w->c->mark_known;
@@ -353,6 +366,10 @@ int igd_walk_base(struct igd_walk *w, const char *base)
 		w->hit.outcome = IGD_TRI_ALWAYS;
 		w->hit.why[0] = '\0';
 		w->hit.exempt_maybe = false;
+		if (w->hits_differ) {	/* translated for sure, to which source depends */
+			w->hit.masquerade = w->hit.has_to = false;
+			w->hit.to_unknown = true;
+		}
 	}
 	return err;
 }

@@ -34,6 +34,8 @@ struct igd_walk_hit {
 	bool exempt_maybe;		/* an accept or return before it may take part */
 	bool masquerade, has_to;	/* a translation: as struct igd_nat_eval */
 	union igd_addr to;
+	bool to_unknown;		/* translated, to a source that depends on the
+					 * packet (rules of different translations) */
 };
 
 struct igd_walk {
@@ -53,6 +55,8 @@ struct igd_walk {
 	bool maybe_ended;		/* a rule may have ended the walk for some packets */
 	bool maybe_escaped;		/* ... with another verdict than the one wanted */
 	char open_why[96];		/* the first condition that left the walk open */
+	bool hits_differ;		/* rules that translate differently were met */
+	char err[160];			/* legacy: what iptables said when it failed */
 	bool mark_known;		/* the packet mark at this point of the walk */
 	uint32_t mark;
 };

@@ -127,7 +127,8 @@ static int predict_legacy(const struct igd_nat_ctx *c, unsigned int hook,
 	w.want = IGD_NAT_ACT_DROP;
 	ret = igd_walk_base(&w, chain);
 	if (ret < 0) {
-		snprintf(err, errlen, "iptables-legacy: filter %s: %s", chain, strerror(-ret));
+		snprintf(err, errlen, "iptables-legacy: filter %s: %s", chain,
+			 w.err[0] ? w.err : strerror(-ret));
 		return ret;
 	}
 	if (!filter_finding(&w, w.policy_drop, f))

@@ -330,7 +330,7 @@ static void eval_match(struct nft_eval *e, const struct nftnl_expr *x)
 		e->out->mark_cond = true;
 		e->out->mark_neq = mi->invert;
 		e->out->mark_mask = mi->mask;
-		e->out->mark_value = mi->mark & mi->mask;
+		e->out->mark_value = mi->mark;	/* (mark & mask) == mark, as xt_mark */
 		return;
 	}
 	if (!strcmp(name, "policy") && len >= sizeof(struct xt_policy_info)) {
@@ -427,13 +427,17 @@ static void eval_verdict(struct nft_eval *e, int32_t v, const char *chain)
 }
 
 /* A verdict map (`vmap`): when one element holds the key for every packet of the flow,
- * its verdict is the rule's; when none can, the rule does nothing; otherwise the
- * verdict is left open. */
+ * its verdict is the rule's; when none can, the catch-all element's ("*"), or the
+ * rule does nothing; otherwise the verdict is left open. */
 static void eval_vmap(struct nft_eval *e, const struct load *l, const struct igd_nft_set *set)
 {
 	const struct igd_nft_set_elem *el = NULL;
 	enum igd_tri t = l && set ? tri_lookup(e, l, set, &el) : IGD_TRI_MAYBE;
 
+	if (t == IGD_TRI_NEVER && set && set->has_catchall && set->catchall.verdict) {
+		eval_verdict(e, set->catchall.code, set->catchall.chain);	/* "*" */
+		return;
+	}
 	if (t == IGD_TRI_NEVER) {
 		eval_note(e, IGD_TRI_NEVER, "a verdict map");
 		return;
@@ -793,7 +797,8 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 			 struct igd_nat_eval *out)
 {
 	const struct igd_sel *s = c->sel;
-	bool neg = false, policy_out = false;
+	bool neg = false, policy_out = false, in_target = false;
+	const char *module = "";	/* the last -m */
 	unsigned int i;
 	uint8_t proto;
 
@@ -821,15 +826,16 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 				out->go = o[1] == 'g';
 			}
 			out->mark_set = !strcmp(v, "MARK") || !strcmp(v, "CONNMARK");
+			in_target = true;	/* what follows is the target's */
 			i++;
 			continue;
 		}
-		if (!strcmp(o, "--mark") && !out->mark_cond) {
-			/* -m mark [!] --mark V[/M], for the walk to answer */
+		if (!strcmp(o, "--mark") && !strcmp(module, "mark") && !out->mark_cond) {
+			/* -m mark [!] --mark V[/M] ((mark & M) == V), for the walk to answer;
+			 * connmark's --mark is the conntrack entry's: not decided */
 			out->mark_cond = !legacy_mark(v, &out->mark_value, &out->mark_mask);
 			if (out->mark_cond) {
 				out->mark_neq = neg;
-				out->mark_value &= out->mark_mask;
 				neg = false;
 				i++;
 				continue;
@@ -864,7 +870,8 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 					  legacy_ports(s->dport_mask, s->dport, v);
 			what = o[2] == 's' ? "source ports" : "destination ports";
 		} else if (!strcmp(o, "-m")) {
-			i++;		/* the module's own options follow */
+			module = v;	/* the module's own options follow */
+			i++;
 			continue;
 		} else if (!strcmp(o, "--to-source")) {
 			char a[INET6_ADDRSTRLEN + 16];
@@ -893,8 +900,12 @@ void igd_nat_eval_legacy(const struct natfix_legacy_line *l, const struct igd_na
 			    IGD_TRI_MAYBE;
 			what = "-m policy --dir out";
 		} else {
-			t = IGD_TRI_MAYBE;	/* an option we do not evaluate */
 			valued = i + 1 < l->n && l->tok[i + 1][0] != '-' && l->tok[i + 1][0] != '!';
+			if (in_target) {	/* the target's own (--reject-with...): no condition */
+				i += valued;
+				continue;
+			}
+			t = IGD_TRI_MAYBE;	/* an option we do not evaluate */
 		}
 		if (valued)
 			i++;

@@ -58,6 +58,7 @@ static void finding_of(struct igd_nat_finding *f, const struct igd_walk *w)
 	f->masquerade = h->masquerade;
 	f->has_to = h->has_to;
 	f->to = h->to;
+	f->to_unknown = h->to_unknown;
 }
 
 /* The lowest priority of ipsecguardd's exempt chains that surely bind the selector's
@@ -121,6 +122,7 @@ static int predict_nft(const struct igd_nat_ctx *c, struct igd_nat_finding *f, i
 		f[n].family = family_name(ch->family);
 		snprintf(f[n].table, sizeof(f[n].table), "%s", ch->table);
 		snprintf(f[n].chain, sizeof(f[n].chain), "%s", ch->chain);
+		f[n].prio = ch->prio;
 		n++;
 	}
 	*bound_out = bound;
@@ -144,7 +146,7 @@ static int predict_legacy(const struct igd_nat_ctx *c, struct igd_nat_finding *f
 	ret = igd_walk_base(&w, NATFIX_LEGACY_CHAIN);
 	if (ret < 0) {
 		snprintf(err, errlen, "iptables-legacy: nat %s: %s", NATFIX_LEGACY_CHAIN,
-			 strerror(-ret));
+			 w.err[0] ? w.err : strerror(-ret));
 		return ret;
 	}
 	if (w.hit.outcome == IGD_TRI_NEVER)
@@ -163,12 +165,33 @@ static int predict_legacy(const struct igd_nat_ctx *c, struct igd_nat_finding *f
 int igd_nat_predict(const struct igd_nat_ctx *c, struct igd_nat_finding *f, int max,
 		    char *err, size_t errlen)
 {
+	struct igd_nat_finding t;
 	int64_t bound;
-	int n, m;
+	int n, m, i, j;
 
-	n = predict_nft(c, f, max, err, errlen, &bound);
+	if (max < 1)
+		return 0;
+	n = predict_nft(c, f, max - 1, err, errlen, &bound);
 	if (n < 0 || bound < PREDICT_LEGACY_PRIO)
 		return n;
-	m = predict_legacy(c, f + n, max - n, err, errlen);
-	return m < 0 ? m : n + m;
+	m = predict_legacy(c, f + n, 1, err, errlen);
+	if (m < 0)
+		return m;
+	if (m) {
+		f[n].prio = PREDICT_LEGACY_PRIO;
+		/* in priority order with the nft chains (after those of the same) */
+		for (i = n; i > 0 && f[i - 1].prio > f[i].prio; i--) {
+			t = f[i - 1];
+			f[i - 1] = f[i];
+			f[i] = t;
+		}
+		n += m;
+	}
+	for (i = 0; i < n; i++)		/* the first binding wins: what follows is moot */
+		if (f[i].outcome == IGD_TRI_ALWAYS) {
+			for (j = i + 1; j < n && f[j].prio == f[i].prio; j++)
+				;
+			return j;
+		}
+	return n;
 }

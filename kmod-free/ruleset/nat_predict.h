@@ -27,6 +27,9 @@ struct igd_nat_finding {
 	bool exempt_maybe;		/* an earlier exemption may cover part of it */
 	bool masquerade, has_to;	/* the translation: as struct igd_nat_eval */
 	union igd_addr to;
+	bool to_unknown;		/* translated to a source that depends on the
+					 * packet: neither masquerade nor one address */
+	int32_t prio;			/* the base chain's priority (legacy: 100) */
 };
 
 /* Where the finding's rule is: the chains the walk took to it, or its base chain. */

@@ -57,6 +57,21 @@ static void sets_reset(void *data)
 	igd_nft_sets_free(sets);
 }
 
+/* A verdict map element's verdict (and chain, owned). */
+static int elem_data(struct nftnl_set_elem *e, struct igd_nft_set_elem *n)
+{
+	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT))
+		return 0;
+	n->verdict = true;
+	n->code = (int32_t)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) {
+		n->chain = strdup(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
+		if (!n->chain)
+			return -1;
+	}
+	return 0;
+}
+
 static int elem_add(struct nftnl_set_elem *e, void *data)
 {
 	struct igd_nft_set *s = data;
@@ -64,6 +79,14 @@ static int elem_add(struct nftnl_set_elem *e, void *data)
 	uint32_t len = 0;
 	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
 
+	if (!key && nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+	    (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_CATCHALL)) {
+		n = &s->catchall;	/* "*": no key */
+		free(n->chain);
+		memset(n, 0, sizeof(*n));
+		s->has_catchall = true;
+		return elem_data(e, n);
+	}
 	if (!key || len > IGD_NFT_SET_KEY_MAX)
 		return 0;
 	if (s->n == s->cap) {
@@ -80,16 +103,7 @@ static int elem_add(struct nftnl_set_elem *e, void *data)
 	memcpy(n->key, key, len);
 	n->end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
 		 (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
-		n->verdict = true;
-		n->code = (int32_t)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
-		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) {
-			n->chain = strdup(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
-			if (!n->chain)
-				return -1;
-		}
-	}
-	return 0;
+	return elem_data(e, n);
 }
 
 static int elem_cb(const struct nlmsghdr *nlh, void *data)
@@ -117,6 +131,9 @@ static void elems_free(struct igd_nft_set *s)
 	for (i = 0; i < s->n; i++)
 		free(s->e[i].chain);
 	s->n = 0;
+	free(s->catchall.chain);
+	memset(&s->catchall, 0, sizeof(s->catchall));
+	s->has_catchall = false;
 }
 
 static void elems_reset(void *data)

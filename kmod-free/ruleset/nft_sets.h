@@ -23,6 +23,8 @@ struct igd_nft_set {
 	bool concat;			/* several fields: not evaluated */
 	struct igd_nft_set_elem *e;	/* sorted by key */
 	unsigned int n, cap;
+	bool has_catchall;		/* a map's "*" element: what no key holds */
+	struct igd_nft_set_elem catchall;
 };
 
 struct igd_nft_sets {

@@ -57,6 +57,7 @@ struct trace {
 	bool routed;
 	const struct igd_sp *sp, *post_sp;
 	enum igd_nat_outcome nat_o;	/* what the translation does (judge/nat.h) */
+	bool src_unknown;		/* translated to a source not known here */
 	int reason;			/* the daemon's word for it (judge/reason.h), -1 */
 	struct igd_nat_finding nat;	/* outcome NEVER: not translated */
 	const struct igd_sa *sa;
@@ -425,15 +426,23 @@ static int trace_run(struct trace *t, const struct igd_spd *spd, const struct ig
 			break;
 		}
 	t->post = t->pre;
+	t->post_sp = t->sp;
 	if (t->nat.outcome != IGD_TRI_NEVER) {
+		bool known = true;
+
 		if (t->nat.has_to)
 			t->post.saddr = t->nat.to;
 		else if (t->nat.masquerade && t->routed && t->route.has_prefsrc)
 			t->post.saddr = t->route.prefsrc;
 		else if (t->nat.masquerade && t->oifname[0])
-			masq_source(t, &t->post.saddr);
-		/* the daemon's judgement of the translated flow */
-		t->nat_o = igd_nat_judge(&t->pre, t->sp, &t->post, spd, &t->post_sp);
+			known = masq_source(t, &t->post.saddr);
+		else
+			known = false;
+		/* the daemon's judgement of the translated flow; a source not known here
+		 * is judged in trace_verdict */
+		t->src_unknown = !known;
+		if (known)
+			t->nat_o = igd_nat_judge(&t->pre, t->sp, &t->post, spd, &t->post_sp);
 	}
 	use = t->nat.outcome == IGD_TRI_ALWAYS ? t->post_sp : t->sp;
 	t->sa = use && igd_sp_protecting(use) && use->ntmpl ?
@@ -691,11 +700,6 @@ static int trace_nat_into(struct trace *t)
 	snprintf(rule, sizeof(rule), "%s rule %llu in %s %.48s %.120s translates it into out SP %u",
 		 t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
 		 igd_nat_where(&t->nat), p->index);
-	if (p->action != IGD_SP_ALLOW) {
-		t->verdict = "dropped";
-		snprintf(t->why, sizeof(t->why), "%s, which blocks it", rule);
-		return 3;
-	}
 	if (t->sa) {
 		t->verdict = "tunnel";
 		snprintf(t->why, sizeof(t->why), "%s: SA spi 0x%08x reqid %u", rule, t->sa->spi,
@@ -734,9 +738,31 @@ static int trace_verdict(struct trace *t)
 			 "is block (ip xfrm policy setdefault): the kernel refuses its route");
 		return 3;
 	}
+	if (translated && t->nat_o == IGD_NAT_BLOCKED) {
+		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
+
+		t->verdict = sure ? "dropped" : "may-drop";
+		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.48s %.120s %s it into out "
+			 "SP %u, which blocks it: the kernel's lookup after NAT drops it",
+			 t->nat.backend, (unsigned long long)t->nat.handle, t->nat.family,
+			 t->nat.table, igd_nat_where(&t->nat),
+			 sure ? "translates" : "may translate", t->post_sp->index);
+		return 3;
+	}
+	if (protecting && translated && t->src_unknown) {
+		t->verdict = "may-leak";
+		t->reason = IGD_R_NAT_BEFORE_IPSEC;
+		snprintf(t->why, sizeof(t->why), "%s rule %llu in %s %.48s %.120s %s it out of SP "
+			 "%u to a source not known here (it depends on the packet): the kernel "
+			 "looks the policy up again on it", t->nat.backend,
+			 (unsigned long long)t->nat.handle, t->nat.family, t->nat.table,
+			 igd_nat_where(&t->nat), t->nat.outcome == IGD_TRI_ALWAYS ? "translates" :
+			 "may translate", t->sp->index);
+		return 3;
+	}
 	/* source NAT makes the kernel look again (nf_xfrm_me_harder): no SP, the default;
 	 * an SP that lets the flow pass in clear (no templates) too */
-	if (t->sp && translated && !t->post_sp && out_default_blocks(t, true)) {
+	if (t->sp && translated && !t->src_unknown && !t->post_sp && out_default_blocks(t, true)) {
 		bool sure = t->nat.outcome == IGD_TRI_ALWAYS;
 
 		t->verdict = sure ? "dropped" : "may-drop";

@@ -324,7 +324,8 @@ void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct i
 		return;
 	}
 	o = igd_nat_judge(jd->pre, jd->sp, &jd->flow, j->spd, &jd->nat_sp);
-	if (o == IGD_NAT_NONE || o == IGD_NAT_INTO) {
+	/* a block SP after NAT: the kernel's own lookup drops it, nothing leaves */
+	if (o == IGD_NAT_NONE || o == IGD_NAT_INTO || o == IGD_NAT_BLOCKED) {
 		judge_healthy(j, qp, jd);
 		return;
 	}

@@ -311,6 +311,77 @@ import json,sys
 d=json.load(open(sys.argv[1]))
 sys.exit(not (d['nat']['table'] == 'late' and d['nat']['src'] == '172.16.0.9'))" "$TMPD/t.json"
 
+info "a goto whose chain returns some packets early: they leave the calling chain too"
+reset_fw
+in_gw nft -f - <<'NFT'
+table inet g {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		goto x
+		masquerade
+	}
+	chain x {
+		ip daddr 10.0.0.0/8 return
+		accept
+	}
+}
+NFT
+expect "goto x (return for 10/8, accept the rest); the masquerade after it never runs" exempt
+
+info "a mark set in a chain only some packets take does not mark the others"
+reset_fw
+in_gw nft -f - <<'NFT'
+table inet m {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip daddr 10.0.0.0/8 jump setmark
+		meta mark 0x1 masquerade
+	}
+	chain setmark {
+		meta mark set 0x1
+	}
+}
+NFT
+trace --mark 0
+check "trace --mark 0: only 10/8 is marked, the ping to 192.168.1.10 is not: clear ($TV)" [ "$TV" = clear ]
+traffic
+check "and the ping arrives untranslated ($TRANSLATED)" [ "$TRANSLATED" = no ]
+
+info "a verdict map's catch-all element"
+reset_fw
+in_gw nft -f - <<'NFT'
+table inet c {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip daddr vmap { 10.0.0.0/8 : accept, * : jump to_wan }
+	}
+	chain to_wan {
+		masquerade
+	}
+}
+NFT
+expect "vmap { 10/8 : accept, * : jump to_wan }: the catch-all masquerades" leak
+
+if command -v iptables-legacy >/dev/null && in_gw iptables-legacy -t nat -S >/dev/null 2>&1; then
+	info "iptables-legacy's nat table (priority 100) before an nft chain at srcnat + 10"
+	reset_fw
+	in_gw nft -f - <<'NFT'
+table inet late {
+	chain post {
+		type nat hook postrouting priority srcnat + 10; policy accept;
+		meta mark 0x5 snat ip to 172.16.0.9
+	}
+}
+NFT
+	in_gw iptables-legacy -t nat -A POSTROUTING -s 10.0.2.0/24 -j SNAT --to-source 172.16.0.1
+	expect "legacy SNAT at 100, an undecided nft rule at 110" leak
+	check "trace names the legacy rule that binds first" python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(not (d['nat']['backend'] == 'iptables-legacy' and d['nat']['src'] == '172.16.0.1'))" "$TMPD/t.json"
+	in_gw iptables-legacy -t nat -F
+fi
+
 info "source NAT into a tunnel's selector (overlapping subnets): the kernel looks again after NAT"
 reset_fw
 in_gw ip xfrm policy del dir out src 10.0.2.0/24 dst 192.168.0.0/16
@@ -331,4 +402,15 @@ before=$(nostates)
 traffic
 check "and the kernel agrees: nothing reaches the peer ($TRANSLATED)" [ "$TRANSLATED" = unknown ]
 check "XfrmOutNoStates rose ($before -> $(nostates))" [ "$(nostates)" -gt "$before" ]
+info "source NAT into a block SP's selector: the kernel's lookup after NAT drops it"
+reset_fw
+in_gw ip xfrm policy add dir out src 172.16.6.0/24 dst 192.168.0.0/16 action block
+in_gw nft add table ip blk
+in_gw nft add chain ip blk post '{ type nat hook postrouting priority srcnat; }'
+in_gw nft add rule ip blk post ip saddr 10.0.2.0/24 ip daddr 192.168.0.0/16 snat to 172.16.6.1
+trace
+check "trace: translated into a block SP: dropped ($TV)" [ "$TV" = dropped ]
+check "and it names the block" grep -q 'which blocks it' "$TMPD/t.json"
+traffic
+check "and the kernel agrees: nothing reaches the peer ($TRANSLATED)" [ "$TRANSLATED" = unknown ]
 exit 0
