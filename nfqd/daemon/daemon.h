@@ -22,6 +22,7 @@
 #include "control.h"
 #include "remembered.h"
 #include "routed.h"
+#include "spdsync.h"
 #include "route/tunnels_nl.h"
 #include "xfrm/xfrm_mirror.h"
 #include "xfrm/xfrm_stat.h"
@@ -30,14 +31,8 @@
 #define IGD_PRENAT_BUF 8192
 #define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
 
-#define IGD_MAX_MSS_RULES 256
 
-#define IGD_MAX_DECAP	1024	/* SP pairs whose decapsulated packets skip the queue */
 
-struct igd_prefix_list {
-	struct igd_prefix *v;
-	size_t n, cap;
-};
 
 struct igd_daemon {
 	struct igd_opts opts;
@@ -58,8 +53,6 @@ struct igd_daemon {
 	_Alignas(8) uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_judge judge;
 	struct igd_mss mss;
-	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */
-	size_t n_mss_rules;
 	bool hooks_installed;
 	struct mnl_socket *nft_nl;	/* owns the tables (hold persist, owner): every
 					 * change to them goes through it */
@@ -69,24 +62,14 @@ struct igd_daemon {
 	char scope_fallback[96];	/* what the kernel lacks for scope protected, "" */
 	struct igd_guard_cfg guard;
 	struct igd_xfrm_mirror *mirror;
-	const struct igd_spd *spd_seen;
-	uint64_t spd_gen;
 	struct igd_tunnels *tunnels;	/* route-based tunnels (routed.h) */
 	struct igd_tunnels_nl *tunnels_nl;	/* NULL: not watched */
-	uint64_t tunnels_gen;		/* of what the sets were made from */
-	struct igd_prefix_list pfx;	/* the protected set's contents */
-	struct igd_prefix_list held;	/* the held set's contents */
+	struct igd_spdsync sync;	/* what the guard's sets and rules hold now */
 	struct igd_memory memory;	/* remembered protections (judge/remember.h) */
 	uint64_t mem_saved_ms;		/* when its file was last written */
 	bool mem_failing;		/* the last write failed (said once) */
 	uint64_t mem_save_failures;
 	struct igd_control control;	/* the control socket */
-	struct igd_prefix_list req;	/* the required set's contents */
-	struct igd_decap_elem decap[IGD_MAX_DECAP];	/* the decap_ok set's */
-	size_t ndecap;
-	struct igd_guard_count count[IGD_GUARD_MAX_SP_CTR];	/* the count chain's */
-	size_t ncount;
-	struct igd_guard_sets sets;	/* all, as the guard's rules take them */
 	struct igd_localaddr local;
 	struct igd_diag diag;
 	struct igd_fixes fixes;		/* fix mode (worker NULL otherwise) */

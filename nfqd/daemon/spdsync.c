@@ -95,8 +95,8 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
 			tmp[j - 1] = t;
 		}
 	for (i = 0; i < n; i++)
-		d->count[i] = tmp[i].c;
-	d->ncount = n;
+		d->sync.count[i] = tmp[i].c;
+	d->sync.ncount = n;
 }
 
 /* The sets (guard_rules.h): protected, the remote selectors of protecting SPs (out:
@@ -114,20 +114,20 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 	unsigned int i;
 	int e = 0;
 
-	d->pfx.n = d->held.n = d->req.n = 0;
+	d->sync.pfx.n = d->sync.held.n = d->sync.req.n = 0;
 	for (i = 0; i < d->opts.nprotect && !e; i++)
-		e = spdsync_push(&d->pfx, &d->opts.protect[i]) ?:
-		    spdsync_push(&d->held, &d->opts.protect[i]);
+		e = spdsync_push(&d->sync.pfx, &d->opts.protect[i]) ?:
+		    spdsync_push(&d->sync.held, &d->opts.protect[i]);
 	for (r = d->memory.v; r && r < d->memory.v + d->memory.n && !e; r++)
 		if (!r->live)
-			e = spdsync_push_sel(&d->pfx, &r->sel, true) ?:
-			    spdsync_push_sel(&d->held, &r->sel, true);
-	d->ndecap = 0;
+			e = spdsync_push_sel(&d->sync.pfx, &r->sel, true) ?:
+			    spdsync_push_sel(&d->sync.held, &r->sel, true);
+	d->sync.ndecap = 0;
 	if (d->mirror) {
 		/* too many pairs: an empty set, every decapsulated packet a suspect */
-		e = e ?: igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->decap,
+		e = e ?: igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->sync.decap,
 					    IGD_MAX_DECAP);
-		d->ndecap = e > 0 ? (size_t)e : 0;
+		d->sync.ndecap = e > 0 ? (size_t)e : 0;
 		e = e < 0 ? e : 0;
 		spdsync_count(d, igd_xfrm_mirror_spd(d->mirror));
 		igd_spd_for_each(igd_xfrm_mirror_spd(d->mirror), sp, -1) {
@@ -138,30 +138,30 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 			if (e || sp->dir >= IGD_DIR_MAX || !igd_sp_protecting(sp) ||
 			    igd_sp_route_bound(sp, d->tunnels))
 				continue;
-			e = spdsync_push_sel(&d->pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
+			e = spdsync_push_sel(&d->sync.pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
 			if (!e && req)
-				e = spdsync_push_sel(&d->req, &sp->sel, true);
+				e = spdsync_push_sel(&d->sync.req, &sp->sel, true);
 			if (!e && req && d->opts.drop_uncovered)
-				e = spdsync_push_sel(&d->held, &sp->sel, true);
+				e = spdsync_push_sel(&d->sync.held, &sp->sel, true);
 		}
 	}
-	return e ? e : (int)d->pfx.n;
+	return e ? e : (int)d->sync.pfx.n;
 }
 
 const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
 {
-	d->sets = (struct igd_guard_sets){
-		.v = { [IGD_GUARD_PROTECTED] = d->pfx.v, [IGD_GUARD_REQUIRED] = d->req.v,
-		       [IGD_GUARD_HELD] = d->held.v },
-		.n = { [IGD_GUARD_PROTECTED] = d->pfx.n, [IGD_GUARD_REQUIRED] = d->req.n,
-		       [IGD_GUARD_HELD] = d->held.n },
-		.decap = d->decap, .ndecap = d->ndecap,
-		.count = d->count, .ncount = d->ncount,
+	d->sync.sets = (struct igd_guard_sets){
+		.v = { [IGD_GUARD_PROTECTED] = d->sync.pfx.v, [IGD_GUARD_REQUIRED] = d->sync.req.v,
+		       [IGD_GUARD_HELD] = d->sync.held.v },
+		.n = { [IGD_GUARD_PROTECTED] = d->sync.pfx.n, [IGD_GUARD_REQUIRED] = d->sync.req.n,
+		       [IGD_GUARD_HELD] = d->sync.held.n },
+		.decap = d->sync.decap, .ndecap = d->sync.ndecap,
+		.count = d->sync.count, .ncount = d->sync.ncount,
 		.exempt = d->exempt,
 		.nexempt = d->fixes.worker ? igd_fixes_exemptions(&d->fixes, d->exempt,
 								  IGD_MAX_FIXES) : 0,
 	};
-	return &d->sets;
+	return &d->sync.sets;
 }
 
 /* The sets and the verdicts follow what changed: the SPD, or the remembered
@@ -200,12 +200,12 @@ void igd_spdsync_refresh(struct igd_daemon *d)
 	d->judge.spd = spd;
 	d->judge.sad = igd_xfrm_mirror_sad(d->mirror);
 	d->judge.out.spd = spd;
-	if (spd == d->spd_seen && gen == d->spd_gen &&
-	    (!d->tunnels || d->tunnels->generation == d->tunnels_gen))
+	if (spd == d->sync.spd_seen && gen == d->sync.spd_gen &&
+	    (!d->tunnels || d->tunnels->generation == d->sync.tunnels_gen))
 		return;
-	d->spd_seen = spd;
-	d->spd_gen = gen;
-	d->tunnels_gen = d->tunnels ? d->tunnels->generation : 0;
+	d->sync.spd_seen = spd;
+	d->sync.spd_gen = gen;
+	d->sync.tunnels_gen = d->tunnels ? d->tunnels->generation : 0;
 	igd_memory_sync(&d->memory, spd, d->tunnels, (uint64_t)time(NULL));
 	igd_spdsync_update(d);
 }
@@ -229,14 +229,14 @@ void igd_spdsync_mss(struct igd_daemon *d)
 		return;
 	n = igd_mss_rules(&d->mss, igd_xfrm_mirror_spd(d->mirror), igd_xfrm_mirror_sad(d->mirror),
 			  d->tunnels, cur, IGD_MAX_MSS_RULES);
-	if (n == d->n_mss_rules && !memcmp(cur, d->mss_rules, n * sizeof(cur[0])))
+	if (n == d->sync.n_mss_rules && !memcmp(cur, d->sync.mss_rules, n * sizeof(cur[0])))
 		return;
 	if (igd_guard_mss_update(&d->guard, cur, n, err, sizeof(err))) {
 		fprintf(stderr, "ipsecguardd: mss rules: %s\n", err);
 		return;
 	}
-	memcpy(d->mss_rules, cur, n * sizeof(cur[0]));
-	d->n_mss_rules = n;
+	memcpy(d->sync.mss_rules, cur, n * sizeof(cur[0]));
+	d->sync.n_mss_rules = n;
 }
 
 /* The frag_out rules follow the tunnels' endpoints and the path MTUs towards them;
@@ -282,8 +282,8 @@ void igd_spdsync_close(struct igd_daemon *d)
 	igd_xfrm_mirror_close(d->mirror);
 	d->mirror = NULL;
 	d->diag.mirror = NULL;
-	free(d->pfx.v);
-	free(d->req.v);
-	free(d->held.v);
-	d->pfx = d->held = d->req = (struct igd_prefix_list){ 0 };
+	free(d->sync.pfx.v);
+	free(d->sync.req.v);
+	free(d->sync.held.v);
+	d->sync.pfx = d->sync.held = d->sync.req = (struct igd_prefix_list){ 0 };
 }

@@ -3,6 +3,39 @@
 #ifndef IGD_SPDSYNC_H
 #define IGD_SPDSYNC_H
 #include <stddef.h>
+#include <stdint.h>
+#include "guard/guard_rules.h"
+#include "mss.h"
+#include "nft/decap_set.h"
+#include "nft/prefix_set.h"
+#include "xfrm/spd.h"
+
+#define IGD_MAX_MSS_RULES 256
+#define IGD_MAX_DECAP	1024	/* SP pairs whose decapsulated packets skip the queue */
+
+struct igd_prefix_list {
+	struct igd_prefix *v;
+	size_t n, cap;
+};
+
+/* What the guard's sets and rules hold now, computed from the SPD, the tunnels and
+ * the remembered protections: this file's own state (the daemon holds it, nothing
+ * else reads it). */
+struct igd_spdsync {
+	const struct igd_spd *spd_seen;	/* the tables the sets were made from */
+	uint64_t spd_gen;
+	uint64_t tunnels_gen;
+	struct igd_prefix_list pfx;	/* the protected set's contents */
+	struct igd_prefix_list held;	/* the held set's contents */
+	struct igd_prefix_list req;	/* the required set's contents */
+	struct igd_decap_elem decap[IGD_MAX_DECAP];	/* the decap_ok set's */
+	size_t ndecap;
+	struct igd_guard_count count[IGD_GUARD_MAX_SP_CTR];	/* the count chain's */
+	size_t ncount;
+	struct igd_guard_sets sets;	/* all, as the guard's rules take them */
+	struct igd_mss_rule mss_rules[IGD_MAX_MSS_RULES];	/* installed */
+	size_t n_mss_rules;
+};
 
 struct igd_daemon;
 

@@ -29,7 +29,7 @@ int igd_tables_install(struct igd_daemon *d, char *err, size_t errlen)
 	e = igd_guard_install(&d->guard, igd_spdsync_sets(d), err, errlen);
 	if (e)
 		return e;
-	d->n_mss_rules = 0;		/* the new mss chain is empty: fill it */
+	d->sync.n_mss_rules = 0;		/* the new mss chain is empty: fill it */
 	d->outer.nfragout = 0;		/* ... and the frag_out chain */
 	igd_spdsync_mss(d);
 	igd_spdsync_fragout(d);
