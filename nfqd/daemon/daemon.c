@@ -207,6 +207,20 @@ static int daemon_on_queue(int fd, void *arg)
 }
 
 /* The counters of our own rules, while our tables are there to read. */
+/* --metrics-file, from the parts of the daemon the metrics are made of. */
+static void daemon_metrics_write(struct igd_daemon *d)
+{
+	const struct igd_metrics_src src = {
+		.opts = &d->opts, .start_time = d->start_time, .judge = &d->judge,
+		.queues = d->queues, .nqueues = d->nqueues, .diag = &d->diag,
+		.mirror = d->mirror, .fixes = &d->fixes, .nflog = d->nflog,
+		.outer = &d->outer, .kc = d->kc_ok ? &d->kc : NULL, .tables = &d->tables,
+		.gen = &d->gen, .tunnels = d->tunnels, .memory = &d->memory,
+	};
+
+	igd_metrics_write(&src, &d->metrics_failing);
+}
+
 static void daemon_read_kernel(struct igd_daemon *d)
 {
 	if (!d->hooks_installed || d->guard.scope != IGD_SCOPE_PROTECTED)
@@ -301,7 +315,7 @@ static void daemon_on_tick(void *arg)
 	if (d->opts.metrics_file[0] &&
 	    (d->ticks / IGD_TICKS_PER_S) % d->opts.metrics_interval == 0) {
 		daemon_read_kernel(d);
-		igd_metrics_write(d);
+		daemon_metrics_write(d);
 	}
 }
 
@@ -643,7 +657,7 @@ int igd_daemon_run(struct igd_daemon *d)
 		how = "own nf_tables hooks installed, pre-NAT tap (the kernel attaches no "
 		      "conntrack entry to queued packets)";
 	d->start_time = (uint64_t)time(NULL);
-	igd_metrics_write(d);	/* a file from the start */
+	daemon_metrics_write(d);	/* a file from the start */
 	fprintf(stderr, "ipsecguardd: mode %s, queue %u-%u, %s%s%s\n",
 		igd_mode_name(d->opts.mode), d->opts.queue_lo, d->opts.queue_hi, how,
 		d->opts.no_hooks ? "" : "; tables ", d->opts.no_hooks ? "" : daemon_hold_text(d));

@@ -4,8 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "daemon.h"
+#include "diag.h"
+#include "fixes.h"
+#include "judge.h"
 #include "metrics.h"
+#include "opts.h"
+#include "outer.h"
+#include "queue.h"
+#include "tables.h"
+#include "verdict_gen.h"
+#include "guard/guard_counters.h"
+#include "judge/remember.h"
+#include "nl/nflog.h"
+#include "route/tunnels.h"
+#include "xfrm/xfrm_mirror.h"
 #include "metrics/kernel_metrics.h"
 #include "packet/pkt.h"
 
@@ -49,7 +61,7 @@ static void m_verdicts(struct igd_prom *p, const struct igd_judge *j)
 		igd_prom_sample_u64(p, j->malformed[r], "error", igd_pkt_strerror((int)r), NULL);
 }
 
-static void m_queues(struct igd_prom *p, struct igd_daemon *d)
+static void m_queues(struct igd_prom *p, const struct igd_metrics_src *d)
 {
 	struct igd_queue_kstats ks[IGD_MAX_QUEUES];
 	char q[IGD_MAX_QUEUES][8];
@@ -91,7 +103,7 @@ static void m_oneway_one(const struct igd_ow_tunnel *t, void *data)
 			    "reqid", reqid, "out_spi", os, "in_spi", is, NULL);
 }
 
-static void m_diag(struct igd_prom *p, struct igd_daemon *d)
+static void m_diag(struct igd_prom *p, const struct igd_metrics_src *d)
 {
 	struct igd_xfrm_mirror_stats ms;
 	struct igd_xstat_snap xs;
@@ -99,7 +111,7 @@ static void m_diag(struct igd_prom *p, struct igd_daemon *d)
 	igd_prom_family(p, "ipsecguard_oneway", "gauge",
 			"1 while a tunnel's outbound SA counts and its inbound SA has stayed "
 			"flat for the --oneway hold, else 0 (per SA pair, last sample)");
-	igd_ow_foreach(d->diag.ow, m_oneway_one, p);
+	igd_ow_foreach(d->diag->ow, m_oneway_one, p);
 	if (d->mirror) {
 		igd_xfrm_mirror_get_stats(d->mirror, &ms);
 		igd_prom_family(p, "ipsecguard_mirror_dumps_total", "counter",
@@ -121,30 +133,30 @@ static void m_diag(struct igd_prom *p, struct igd_daemon *d)
 
 /* The tables against other tools, the verdict generations, the remembered
  * protections. */
-static void m_steady(struct igd_prom *p, struct igd_daemon *d)
+static void m_steady(struct igd_prom *p, const struct igd_metrics_src *d)
 {
 	size_t i, down = 0;
 
-	if (d->opts.no_hooks)
+	if (d->opts->no_hooks)
 		return;
 	igd_prom_family(p, "ipsecguard_tables_restored_total", "counter",
 			"Times another process removed or changed a table of the daemon's that "
 			"is not owned and the daemon put it back");
-	igd_prom_sample_u64(p, d->tables.restored, NULL);
+	igd_prom_sample_u64(p, d->tables->restored, NULL);
 	igd_prom_family(p, "ipsecguard_tables_restore_failures_total", "counter",
 			"Restores that failed (tried again every second)");
-	igd_prom_sample_u64(p, d->tables.restore_failures, NULL);
+	igd_prom_sample_u64(p, d->tables->restore_failures, NULL);
 	igd_prom_family(p, "ipsecguard_ruleset_reloads_total", "counter",
 			"Other processes' transactions that deleted tables while the daemon's "
 			"owned tables stayed (a firewall reload)");
-	igd_prom_sample_u64(p, d->tables.reloads_kept, NULL);
-	if (d->gen.active) {
+	igd_prom_sample_u64(p, d->tables->reloads_kept, NULL);
+	if (d->gen->active) {
 		igd_prom_family(p, "ipsecguard_verdict_generation_switches_total", "counter",
 				"SPD changes after which running connections were judged again");
-		igd_prom_sample_u64(p, d->gen.switches, NULL);
+		igd_prom_sample_u64(p, d->gen->switches, NULL);
 		igd_prom_family(p, "ipsecguard_verdict_generation_cleared_total", "counter",
 				"Conntrack entries whose verdict of an old generation was cleared");
-		igd_prom_sample_u64(p, d->gen.entries_cleared, NULL);
+		igd_prom_sample_u64(p, d->gen->entries_cleared, NULL);
 	}
 	if (d->tunnels) {
 		igd_prom_family(p, "ipsecguard_tunnel_interfaces", "gauge",
@@ -154,33 +166,33 @@ static void m_steady(struct igd_prom *p, struct igd_daemon *d)
 				"Routes into tunnel interfaces (any routing table)");
 		igd_prom_sample_u64(p, d->tunnels->nroutes, NULL);
 	}
-	for (i = 0; i < d->memory.n; i++)
-		down += !d->memory.v[i].live;
+	for (i = 0; i < d->memory->n; i++)
+		down += !d->memory->v[i].live;
 	igd_prom_family(p, "ipsecguard_remembered", "gauge",
 			"Protections the daemon remembers, by whether their SP is in the SPD "
 			"(live) or went (tunnel down)");
-	igd_prom_sample_u64(p, d->memory.n - down, "state", "live", NULL);
+	igd_prom_sample_u64(p, d->memory->n - down, "state", "live", NULL);
 	igd_prom_sample_u64(p, down, "state", "tunnel-down", NULL);
 }
 
-int igd_metrics_format(struct igd_daemon *d, char *buf, size_t size)
+int igd_metrics_format(const struct igd_metrics_src *d, char *buf, size_t size)
 {
 	struct igd_prom p;
 
 	igd_prom_init(&p, buf, size);
 	igd_prom_family(&p, "ipsecguard_info", "gauge",
 			"Always 1: the running daemon's version and mode");
-	igd_prom_sample(&p, 1, "version", IGD_VERSION, "mode", igd_mode_name(d->opts.mode), NULL);
+	igd_prom_sample(&p, 1, "version", IGD_VERSION, "mode", igd_mode_name(d->opts->mode), NULL);
 	igd_prom_family(&p, "ipsecguard_start_time_seconds", "gauge",
 			"When the daemon started, in seconds since the epoch");
 	igd_prom_sample_u64(&p, d->start_time, NULL);
-	m_verdicts(&p, &d->judge);
+	m_verdicts(&p, d->judge);
 	igd_prom_family(&p, "ipsecguard_log_suppressed_total", "counter",
 			"Verdict lines the rate limiter held back (their verdicts are counted)");
-	igd_prom_sample_u64(&p, igd_diag_suppressed(&d->diag), NULL);
+	igd_prom_sample_u64(&p, igd_diag_suppressed(d->diag), NULL);
 	igd_prom_family(&p, "ipsecguard_fixes_applied_total", "counter",
 			"NAT exemptions fix mode inserted");
-	igd_prom_sample_u64(&p, d->fixes.applied, NULL);
+	igd_prom_sample_u64(&p, d->fixes->applied, NULL);
 	m_queues(&p, d);
 	if (d->nflog) {
 		igd_prom_family(&p, "ipsecguard_nflog_copies_total", "counter",
@@ -188,30 +200,30 @@ int igd_metrics_format(struct igd_daemon *d, char *buf, size_t size)
 				"tunnel's own packets, healthy flow heads)");
 		igd_prom_sample_u64(&p, igd_nflog_stats(d->nflog)->packets, NULL);
 	}
-	if (d->outer.ct_nl) {
+	if (d->outer->ct_nl) {
 		igd_prom_family(&p, "ipsecguard_outer_events_total", "counter",
 				"outer-nat and outer-frag events written");
-		igd_prom_sample_u64(&p, d->outer.st.nat_events, "event", "outer-nat", NULL);
-		igd_prom_sample_u64(&p, d->outer.st.frag_events + d->outer.st.frag_out_events +
-				    d->outer.st.orphan_events, "event", "outer-frag", NULL);
+		igd_prom_sample_u64(&p, d->outer->st.nat_events, "event", "outer-nat", NULL);
+		igd_prom_sample_u64(&p, d->outer->st.frag_events + d->outer->st.frag_out_events +
+				    d->outer->st.orphan_events, "event", "outer-frag", NULL);
 	}
-	if (d->kc_ok)
-		igd_prom_guard(&p, &d->kc);
+	if (d->kc)
+		igd_prom_guard(&p, d->kc);
 	m_steady(&p, d);
 	m_diag(&p, d);
 	return igd_prom_ok(&p) ? (int)p.len : -ENOSPC;
 }
 
-int igd_metrics_write(struct igd_daemon *d)
+int igd_metrics_write(const struct igd_metrics_src *d, bool *failing)
 {
 	static char buf[METRICS_BUF];
 	char tmp[IGD_OPT_PATH_MAX + 8];
 	int fd, n, e = 0;
 
-	if (!d->opts.metrics_file[0])
+	if (!d->opts->metrics_file[0])
 		return 0;
 	n = igd_metrics_format(d, buf, sizeof(buf));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.metrics_file);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts->metrics_file);
 	fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (n < 0) {
 		e = n;
@@ -233,13 +245,13 @@ int igd_metrics_write(struct igd_daemon *d)
 	}
 	if (fd >= 0 && close(fd) && !e)
 		e = -errno;
-	if (!e && rename(tmp, d->opts.metrics_file))
+	if (!e && rename(tmp, d->opts->metrics_file))
 		e = -errno;
 	if (e && fd >= 0)
 		unlink(tmp);
-	if (e && !d->metrics_failing)
-		fprintf(stderr, "ipsecguardd: metrics file %s: %s\n", d->opts.metrics_file,
+	if (e && !*failing)
+		fprintf(stderr, "ipsecguardd: metrics file %s: %s\n", d->opts->metrics_file,
 			strerror(-e));
-	d->metrics_failing = e != 0;
+	*failing = e != 0;
 	return e;
 }
