@@ -52,11 +52,6 @@ int cli_parse_proto(const char *what, const char *s, uint8_t *out);
 /* Opens a mirror; reports failures on stderr. */
 int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg *cfg);
 
-void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp);
-void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa);
-/* The same with the IKE daemon's names of the SA (NULL or "": left out). */
-void cli_json_sa_named(struct igd_json *j, const char *key, const struct igd_sa *sa,
-		       const char *conn, const char *child);
 /* Sends @req (one line) on the daemon's control socket @path and reads the whole
  * answer into @buf (NUL-terminated, *@got bytes).  0 or -errno. */
 int cli_control_ask(const char *path, const char *req, char *buf, size_t len, size_t *got);

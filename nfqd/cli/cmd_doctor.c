@@ -3,6 +3,7 @@
  * happen to traffic, and the command that fixes it. */
 #include <getopt.h>
 #include <string.h>
+#include "judge/sp_json.h"
 #include "doctor.h"
 #include "util/num.h"
 
@@ -125,7 +126,7 @@ static void print_json(const struct doctor *d, enum doctor_sev worst)
 		igd_json_str(&j, "id", f->id);
 		igd_json_str(&j, "severity", sev_names[f->sev]);
 		if (f->sp)
-			cli_json_sp(&j, "sp", f->sp);
+			igd_json_sp(&j, "sp", f->sp, IGD_JSON_FULL);
 		igd_json_str(&j, "evidence", f->evidence);
 		igd_json_str(&j, "effect", f->effect);
 		igd_json_str(&j, "fix", f->fix);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include "judge/sp_json.h"
 #include "cli.h"
 
 struct probe {
@@ -144,7 +145,7 @@ static void answer(const struct igd_sp *sp, bool json)
 		igd_json_init(&j, buf, sizeof(buf));
 		igd_json_obj_open(&j, NULL);
 		if (sp)
-			cli_json_sp(&j, "sp", sp);
+			igd_json_sp(&j, "sp", sp, IGD_JSON_FULL);
 		else
 			igd_json_null(&j, "sp");
 		igd_json_obj_close(&j);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include "judge/sp_json.h"
 #include "cli.h"
 #include "util/clock.h"
 
@@ -69,13 +70,13 @@ static void print_json(const struct igd_xfrm_event *ev)
 	if (ev->hard)
 		igd_json_bool(&j, "hard", true);
 	if (ev->acq) {
-		cli_json_sp(&j, "sp", &ev->acq->policy);
+		igd_json_sp(&j, "sp", &ev->acq->policy, IGD_JSON_FULL);
 		json_flow(&j, &ev->acq->sel);
 	}
 	if (ev->sp)
-		cli_json_sp(&j, "sp", ev->sp);
+		igd_json_sp(&j, "sp", ev->sp, IGD_JSON_FULL);
 	if (ev->sa)
-		cli_json_sa(&j, "sa", ev->sa);
+		igd_json_sa(&j, "sa", ev->sa, NULL, NULL, IGD_JSON_FULL);
 	igd_json_obj_close(&j);
 	if (igd_json_finish(&j))
 		puts(buf);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include "judge/sp_json.h"
 #include "cli.h"
 #include "names/ike_names.h"
 #include "util/clock.h"
@@ -72,7 +73,7 @@ static void print_json(const struct igd_spd *spd, const struct igd_sad *sad,
 	fputs("{\"policies\":[", stdout);
 	igd_spd_for_each(spd, sp, o->dir) {
 		igd_json_init(&j, buf, sizeof(buf));
-		cli_json_sp(&j, NULL, sp);
+		igd_json_sp(&j, NULL, sp, IGD_JSON_FULL);
 		if (igd_json_finish(&j))
 			printf("%s%s", sep, buf);
 		sep = ",";
@@ -84,7 +85,7 @@ static void print_json(const struct igd_spd *spd, const struct igd_sad *sad,
 			igd_names_find(o->names, sa->spi, sa->reqid) : NULL;
 
 		igd_json_init(&j, buf, sizeof(buf));
-		cli_json_sa_named(&j, NULL, sa, e ? e->conn : NULL, e ? e->child : NULL);
+		igd_json_sa(&j, NULL, sa, e ? e->conn : NULL, e ? e->child : NULL, IGD_JSON_FULL);
 		if (igd_json_finish(&j))
 			printf("%s%s", sep, buf);
 		sep = ",";

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
+#include "judge/sp_json.h"
 #include "doctor.h"
 #include "ruleset/nat_predict.h"
 #include "judge/nat.h"
@@ -930,13 +931,13 @@ static void print_json(const struct trace *t)
 		if (t->in.have_spi)
 			igd_json_uint(&j, "spi", t->in.spi);
 		if (t->in.sa)
-			cli_json_sa(&j, "sa", t->in.sa);
+			igd_json_sa(&j, "sa", t->in.sa, NULL, NULL, IGD_JSON_FULL);
 		if (t->in.route_err)
 			igd_json_str(&j, "route_error", strerror(-t->in.route_err));
 		else if (!t->in.have_spi || t->in.sa)
 			igd_json_bool(&j, "local", t->in.local);
 		if (t->in.sp)
-			cli_json_sp(&j, "sp", t->in.sp);
+			igd_json_sp(&j, "sp", t->in.sp, IGD_JSON_FULL);
 		if (t->in.nopolicy)
 			igd_json_bool(&j, "disable_policy", true);
 		if (!t->in.route_err && (!t->in.have_spi || t->in.sa))
@@ -944,7 +945,7 @@ static void print_json(const struct trace *t)
 		igd_json_obj_close(&j);
 	}
 	if (t->sp)
-		cli_json_sp(&j, "sp", t->sp);
+		igd_json_sp(&j, "sp", t->sp, IGD_JSON_FULL);
 	if (t->dflt.known) {
 		char db[32];
 
@@ -964,10 +965,10 @@ static void print_json(const struct trace *t)
 		igd_json_str(&j, "src", igd_addr_str(t->post.family, &t->post.saddr, a, sizeof(a)));
 		igd_json_obj_close(&j);
 		if (t->post_sp)
-			cli_json_sp(&j, "sp_after_nat", t->post_sp);
+			igd_json_sp(&j, "sp_after_nat", t->post_sp, IGD_JSON_FULL);
 	}
 	if (t->sa)
-		cli_json_sa(&j, "sa", t->sa);
+		igd_json_sa(&j, "sa", t->sa, NULL, NULL, IGD_JSON_FULL);
 	if (t->inner_mtu) {
 		igd_json_uint(&j, "inner_mtu", t->inner_mtu);
 		igd_json_uint(&j, "mss", t->mss);

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <linux/xfrm.h>
 #include <getopt.h>
-#include "judge/sp_json.h"
 #include "cli.h"
 #include "util/num.h"
 #include "util/proto.h"
@@ -70,22 +69,6 @@ int cli_mirror_open(struct igd_xfrm_mirror **m, const struct igd_xfrm_mirror_cfg
 }
 
 /* --- JSON ----------------------------------------------------------------------------- */
-
-void cli_json_sp(struct igd_json *j, const char *key, const struct igd_sp *sp)
-{
-	igd_json_sp(j, key, sp, IGD_JSON_FULL);
-}
-
-void cli_json_sa_named(struct igd_json *j, const char *key, const struct igd_sa *sa,
-		       const char *conn, const char *child)
-{
-	igd_json_sa(j, key, sa, conn, child, IGD_JSON_FULL);
-}
-
-void cli_json_sa(struct igd_json *j, const char *key, const struct igd_sa *sa)
-{
-	igd_json_sa(j, key, sa, NULL, NULL, IGD_JSON_FULL);
-}
 
 /* --- text, in the spirit of ip xfrm policy / state ------------------------------------- */
 
