@@ -62,6 +62,7 @@ run_scripts() {
 		77) skip=$((skip + 1)); echo "SKIP  $suite/$name: $(tail -n 1 "$logs/$suite-$name.log")" ;;
 		*) note_fail "$suite/$name"
 		   echo "FAIL  $suite/$name (exit $rc, ${secs}s); last lines of $logs/$suite-$name.log:"
+		   echo "      first failed check: $(grep -m1 'not ok' "$logs/$suite-$name.log")"
 		   tail -n 15 "$logs/$suite-$name.log" | sed 's/^/      /' ;;
 		esac
 	done

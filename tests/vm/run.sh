@@ -91,6 +91,7 @@ trap 'rm -f "$state"' EXIT
 		PASS) echo "PASS  vm/$name (${secs}s)" ;;
 		SKIP) echo "SKIP  vm/$name: $(tail -n 1 "$logs/vm-$name.log" 2>/dev/null)" ;;
 		*) echo "FAIL  vm/$name ($why, ${secs}s); last lines of $logs/vm-$name.log:"
+		   echo "      first failed check: $(grep -m1 'not ok' "$logs/vm-$name.log")"
 		   tail -n 25 "$logs/vm-$name.log" | sed 's/^/      /' ;;
 		esac
 		;;
