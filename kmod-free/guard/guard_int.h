@@ -62,8 +62,16 @@ int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cf
 int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			   const struct igd_guard_sets *sets);
 
-/* outer/outer_rules.c: the outer_ports set and the outer-nat copy rules at the top of
- * postrouting; the fragments chain's rules and the empty frag_out chain (IPv4). */
+/* ct state != new  (@cleartext: meta secpath missing)  accept, into @chain: what the
+ * rules after it look at is a connection's first packet (and decapsulated ones). */
+int guard_put_not_new_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, const char *chain, bool cleartext);
+
+/* outer/outer_rules.c: the outer_ports set, the outer_out chain (outer-nat copies,
+ * frag_peers), the fragments chain's rules and the empty frag_out chain. */
 int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 		    uint32_t nfproto);
+/* ip daddr != @frag_peers, with the outer rules; nothing without them. */
+int guard_match_no_peer(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
+			uint32_t nfproto);
 #endif

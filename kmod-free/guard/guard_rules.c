@@ -384,24 +384,61 @@ int guard_match_ct_field(struct nftnl_rule *r, uint32_t mask, uint32_t value)
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &value, 4);
 }
 
-/* The judged chain, jumped to near the top of postrouting: a connection the daemon
- * judged (or the last rule found healthy) under the SPD in force.  A packet the daemon
- * gave back with a verdict in the mark field (NF_REPEAT) has it written into the
- * conntrack mark first; healthy ones pass, flagged ones are counted and, when
- * enforcing, dropped.  All before any suspect test: judged flows are never queued
- * again.  The values are the generation's (see igd_guard_gen_update): a verdict of an
- * earlier SPD matches none of them, so its connection meets the suspect rules again. */
+/* ct state & new == 0 */
+static int guard_match_not_new(struct nftnl_rule *r)
+{
+	uint32_t new_bit = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
+
+	return igd_nft_expr_ct(r, NFT_CT_STATE, -1, NFT_REG_1) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &new_bit, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &zero, 4);
+}
+
+int guard_put_not_new_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			     uint32_t nfproto, const char *chain, bool cleartext)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t zero = 0;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = cleartext ? igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
+			  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 1) : 0;
+	ret = ret ?: guard_match_not_new(r) ?: igd_nft_expr_verdict(r, NF_ACCEPT);
+	return guard_put_rule(b, r, ret);
+}
+
+/* The judged chain, jumped to by the first rule of postrouting: a connection the
+ * daemon judged (or the last rule found healthy) under the SPD in force.  Its first
+ * rule lets a healthy connection's packets go at once; with the outer rules, all but
+ * those the outer_out chain looks at: a first packet (ct state new: the outer-nat
+ * copies, which a flow that gets no reply meets again), and packets to a tunnel
+ * endpoint (its ESP and IKE may leave too big: frag_out), which pass after it:
+ *   ct mark & MASK == OK  ct state & new == 0  ip daddr != @frag_peers  accept
+ *   ct mark & MASK == OK  jump outer_out
+ *   ct mark & MASK == OK  accept
+ * A packet the daemon gave back with a verdict in the mark field (NF_REPEAT) has it
+ * written into the conntrack mark; healthy ones pass, flagged ones are counted and,
+ * when enforcing, dropped.  All before any suspect test: judged flows are never
+ * queued again.  The values are the generation's (see igd_guard_gen_update): a verdict
+ * of an earlier SPD matches none of them, so its connection meets the suspect rules
+ * again. */
 static int guard_put_judged_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				  uint32_t nfproto)
 {
-	bool prot = cfg->scope == IGD_SCOPE_PROTECTED;
+	bool prot = cfg->scope == IGD_SCOPE_PROTECTED, outer = cfg->outer && cfg->log_group;
 	struct nftnl_rule *r;
+	unsigned int i;
 	int ret = 0;
 
-	if (prot) {
+	for (i = 0; prot && i < (outer ? 3 : 1) && !ret; i++) {
 		r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), IGD_GUARD_JUDGED_CHAIN);
-		ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
-			  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+		ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) : -ENOMEM;
+		if (!ret && outer && i == 0)
+			ret = guard_match_not_new(r) ?: guard_match_no_peer(r, cfg, nfproto);
+		ret = ret ?: i == 1 ? igd_nft_expr_jump(r, IGD_GUARD_OUTER_OUT_CHAIN) :
+		      igd_nft_expr_verdict(r, NF_ACCEPT);
 		ret = guard_put_rule(b, r, ret);
 	}
 	ret = ret ?: guard_put_tag_rule(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, cfg->mark_flag,
@@ -950,19 +987,27 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	      guard_put_set(b, cfg, nfproto, IGD_GUARD_HELD, sets);
 	if (!ret && cfg->prenat_map && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_prenat_set(b, cfg, nfproto);
+	/* inbound, what is neither decapsulated nor a connection's first packet is
+	 * nothing the rules after look at: it leaves at the first one */
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_not_new_accept(b, cfg, nfproto,
+					       igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
+					       true);
 	/* a connection whose decapsulated packets passed the check, and a flagged flow,
 	 * are remembered in the conntrack mark */
 	if (!ret && cfg->mark_decap_ok)
 		ret = guard_put_tag_rule(b, cfg, nfproto,
 					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
 					 cfg->mark_decap_ok, true);
-	/* the tunnel's own translated flows, before a healthy mark lets them go */
-	if (!ret)
-		ret = guard_put_outer(b, cfg, nfproto);
-	/* the verdicts of this generation */
-	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, GUARD_NO_HOOK, 0) ?:
+	/* the tunnel's own packets (outer_out), then the verdicts of this generation
+	 * first in postrouting (a healthy connection's packets leave there), then
+	 * outer_out for the rest */
+	ret = ret ?: guard_put_outer(b, cfg, nfproto) ?:
+	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, GUARD_NO_HOOK, 0) ?:
 	      guard_put_judged_rules(b, cfg, nfproto) ?:
 	      guard_put_jump(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN);
+	if (!ret && cfg->outer && cfg->log_group)
+		ret = guard_put_jump(b, cfg, nfproto, IGD_GUARD_OUTER_OUT_CHAIN);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_tunnel_accept(b, cfg, nfproto,
 					      igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,

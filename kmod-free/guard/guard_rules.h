@@ -120,6 +120,7 @@ struct igd_guard_sets {
 #define IGD_GUARD_FRAG_FIRST_MS	3000	/* a reordered first fragment comes within 1 s */
 #define IGD_GUARD_OUTER_SEEN_SET "outer_seen"
 #define IGD_GUARD_OUTER_IN_CHAIN "outer_in"
+#define IGD_GUARD_OUTER_OUT_CHAIN "outer_out"
 #define IGD_GUARD_LOG_SNAPLEN 128	/* IPv6 header and TCP with every option */
 /* The comments that name the rules whose counters the stats event reports. */
 #define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"

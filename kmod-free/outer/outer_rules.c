@@ -4,7 +4,9 @@
  *   set outer_seen  ct original ip saddr . ct reply ip saddr . ct original proto-dst
  *     . ct reply proto-src . proto-dst of translated flows copied (10 s): one copy
  *     per flow, also of one that gets no reply and stays new
- *   postrouting, first  (the flow's first packet, NAT bound: srcnat came before us)
+ *   outer_out  a regular chain, jumped to from postrouting (srcnat came before: NAT is
+ *   bound) by every packet the judged chain did not let go, and by a healthy
+ *   connection's first packets and packets to a tunnel endpoint (guard_rules.c):
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
  *         udp dport @outer_ports  (the entry's key) != @outer_seen
  *         counter limit rate 50/second
@@ -14,7 +16,8 @@
  *     ... udp dport != @outer_ports  ct original proto-dst != @outer_ports
  *         ct original proto-src @outer_ports                                 log ...
  *     ct state new  ct status & snat != 0  meta l4proto esp               log ...
- *   outer_in  hook input priority 101: the three udp rules again, for flows
+ *   outer_in  hook input priority 101: ct state != new accept (every packet but a
+ *     flow's first leaves at once), then the three udp rules again, for flows
  *     translated to this gateway itself (REDIRECT, DNAT to a local address)
  *   set frag_first  ip saddr . ip id (ip6: ip6 saddr . frag id) of first fragments of
  *     ESP and UDP seen (3 s)
@@ -30,8 +33,8 @@
  *     later  meta l4proto esp|udp  ip saddr . ip id != @frag_first
  *         counter limit rate 10/second  log "... outer-frag-orphan"
  *   set frag_peers  the tunnel endpoints this gateway sends to
- *   postrouting, after the rules above (srcnat has run; the kernel fragments after
- *   the hook, and the ESP it makes passes it too)
+ *   outer_out, after the rules above (the kernel fragments after the postrouting hook,
+ *   and the ESP it makes passes it too)
  *     ip daddr @frag_peers                                      jump frag_out
  *   frag_out  its rules set by igd_guard_fragout_update(), per peer and path MTU M:
  *     ip daddr PEER  meta l4proto esp  ip length > M            goto frag_out_copy
@@ -203,8 +206,8 @@ static int outer_seen_lookup(struct nftnl_rule *r, uint32_t nfproto)
 				   OUTER_SEEN_ID + nfproto, NFT_LOOKUP_F_INV);
 }
 
-/* The rules above into postrouting (forwarded and locally sent flows: NAT is bound
- * there), and the UDP ones into the input chain (flows translated to this gateway
+/* The rules above into outer_out (forwarded and locally sent flows: NAT is bound at
+ * postrouting), and the UDP ones into the input chain (flows translated to this gateway
  * itself, e.g. a REDIRECT of an outside port to its IKE daemon). */
 static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
@@ -220,10 +223,12 @@ static int outer_put_nat(struct igd_nft_batch *b, const struct igd_guard_cfg *cf
 				(((a << 6 | a) << 6 | 13) << 6 | 13) << 6 | 13, v6 ? 44 : 20,
 				OUTER_SEEN_MS) ?:
 	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_OUTER_IN_CHAIN, NF_INET_LOCAL_IN,
-			      OUTER_IN_PRIO);
+			      OUTER_IN_PRIO) ?:
+	      guard_put_not_new_accept(b, cfg, nfproto, IGD_GUARD_OUTER_IN_CHAIN, false);
 	for (i = 0; i < 7 && !ret; i++) {
-		struct nftnl_rule *r = i < 4 ? guard_post_rule(cfg, nfproto) :
-				       igd_nft_rule_new(nfproto, table, IGD_GUARD_OUTER_IN_CHAIN);
+		struct nftnl_rule *r = igd_nft_rule_new(nfproto, table, i < 4 ?
+							IGD_GUARD_OUTER_OUT_CHAIN :
+							IGD_GUARD_OUTER_IN_CHAIN);
 
 		ret = !r ? -ENOMEM : i != 3 ?
 		      outer_new_nat(r, IPS_SRC_NAT | IPS_DST_NAT, IPPROTO_UDP) ?:
@@ -406,9 +411,19 @@ static int outer_daddr(struct nftnl_rule *r, uint32_t nfproto)
 				    NFT_REG32_00);
 }
 
-/* frag_peers, frag_out (empty until igd_guard_fragout_update), frag_out_copy, and at
- * the top of postrouting  ip daddr @frag_peers jump frag_out  (every other packet
- * goes on after one lookup, without a hook of its own) */
+int guard_match_no_peer(struct nftnl_rule *r, const struct igd_guard_cfg *cfg,
+			uint32_t nfproto)
+{
+	if (!cfg->outer || !cfg->log_group)
+		return 0;
+	return outer_daddr(r, nfproto) ?:
+	       igd_nft_expr_lookup(r, NFT_REG32_00, FRAG_PEERS, FRAG_PEERS_ID + nfproto,
+				   NFT_LOOKUP_F_INV);
+}
+
+/* frag_peers, frag_out (empty until igd_guard_fragout_update), frag_out_copy, and in
+ * outer_out  ip daddr @frag_peers jump frag_out  (every other packet goes on after one
+ * lookup, without a hook of its own) */
 static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      uint32_t nfproto)
 {
@@ -418,6 +433,7 @@ static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cf
 	unsigned int i;
 	int ret;
 
+
 	if (!s)
 		return -ENOMEM;
 	ret = igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
@@ -426,7 +442,7 @@ static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cf
 				     0) ?:
 	      guard_put_chain(b, cfg, nfproto, FRAG_OUT_COPY, GUARD_NO_HOOK, 0);
 	if (!ret) {
-		r = guard_post_rule(cfg, nfproto);
+		r = igd_nft_rule_new(nfproto, table, IGD_GUARD_OUTER_OUT_CHAIN);
 		ret = !r ? -ENOMEM : outer_daddr(r, nfproto) ?:
 		      igd_nft_expr_lookup(r, NFT_REG32_00, FRAG_PEERS, FRAG_PEERS_ID + nfproto, 0) ?:
 		      igd_nft_expr_jump(r, IGD_GUARD_FRAG_OUT_CHAIN);
@@ -535,6 +551,8 @@ int guard_put_outer(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 {
 	if (!cfg->outer || !cfg->log_group)
 		return 0;
-	return outer_put_set(b, cfg, nfproto) ?: outer_put_nat(b, cfg, nfproto) ?:
+	return outer_put_set(b, cfg, nfproto) ?:
+	       guard_put_chain(b, cfg, nfproto, IGD_GUARD_OUTER_OUT_CHAIN, GUARD_NO_HOOK, 0) ?:
+	       outer_put_nat(b, cfg, nfproto) ?:
 	       outer_put_frag(b, cfg, nfproto) ?: outer_put_frag_out(b, cfg, nfproto);
 }

@@ -198,7 +198,10 @@ static int daemon_on_queue(int fd, void *arg)
 {
 	struct igd_queue *q = arg;
 	struct igd_daemon *d = igd_queue_arg(q);
-	int err = igd_queue_process(q);
+	int err;
+
+	igd_spdsync_catch_up(d);
+	err = igd_queue_process(q);
 
 	/* fix requests of the burst go to the fix thread: nothing here waits */
 	if (d->fixes.worker)
