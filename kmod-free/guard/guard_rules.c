@@ -808,11 +808,36 @@ int guard_flush(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 	return ret;
 }
 
+/* The first rule of a filled mss chain: every packet but a TCP SYN (or SYN/ACK) leaves
+ * the chain there.  meta l4proto into one register, the TCP flags' SYN bit into the
+ * next, both compared at once:
+ *   meta l4proto . th byte 13 & 0x02 != tcp . 0x02  accept
+ * (a packet too short for byte 13 ends the rule without a match: the rules after it
+ * load the same header and end likewise) */
+static int guard_put_mss_fast(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			      uint32_t nfproto)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_MSS_CHAIN);
+	static const uint8_t tcp_syn[8] = { IPPROTO_TCP, 0, 0, 0, 0x02, 0, 0, 0 };
+	uint8_t syn = 0x02, zero = 0;
+	int ret;
+
+	/* both loads leave the rest of their register zero */
+	ret = r ? igd_nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG32_00) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG32_01) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_01, NFT_REG32_01, &syn, &zero, 1) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, tcp_syn, sizeof(tcp_syn)) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
 int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_rule *m,
 			 size_t n, char *err, size_t errlen)
 {
 	struct igd_nft_batch *b = igd_nft_batch_alloc();
 	unsigned int i;
+	bool fast;
 	size_t k;
 	int ret = 0;
 
@@ -822,10 +847,16 @@ int igd_guard_mss_update(const struct igd_guard_cfg *cfg, const struct igd_mss_r
 	}
 	for (i = 0; i < 2 && !ret; i++) {
 		ret = guard_flush(b, cfg, guard_families[i], IGD_GUARD_MSS_CHAIN);
-		for (k = 0; k < n && !ret; k++)
-			if (m[k].family == guard_fam(guard_families[i]))
-				ret = guard_put_mss_rule(b, cfg, guard_families[i], &m[k], false) ?:
-				      guard_put_mss_rule(b, cfg, guard_families[i], &m[k], true);
+		fast = false;
+		for (k = 0; k < n && !ret; k++) {
+			if (m[k].family != guard_fam(guard_families[i]))
+				continue;
+			if (!fast)
+				ret = guard_put_mss_fast(b, cfg, guard_families[i]);
+			fast = true;
+			ret = ret ?: guard_put_mss_rule(b, cfg, guard_families[i], &m[k], false) ?:
+			      guard_put_mss_rule(b, cfg, guard_families[i], &m[k], true);
+		}
 	}
 	return guard_send(b, cfg, ret, "mss rules", err, errlen);
 }
