@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "daemon.h"
 #include "xfrm/xfrm_mirror.h"
@@ -52,9 +53,38 @@ static uint64_t gen_digest(const struct igd_daemon *d)
 	return gen_hash(h, &d->opts.drop_uncovered, sizeof(d->opts.drop_uncovered));
 }
 
-static unsigned int gen_next(const struct igd_daemon *d, unsigned int g)
+#define GEN_SETTLE_MS	1000	/* a generation out of force is cleared after this */
+
+/* Whether some remembered protection is held now (a tunnel down): which half of the
+ * generations the digest chooses from. */
+static bool gen_held(const struct igd_daemon *d)
 {
-	return (g + 1) % igd_natguard_gens(&d->judge.guard);
+	size_t i;
+
+	for (i = 0; i < d->memory.n; i++)
+		if (!d->memory.v[i].live)
+			return true;
+	return false;
+}
+
+/* The generation for @digest: its own in its half, or the next clean one of that
+ * half (but the one in force); IGD_NATGUARD_GENS when none is clean.  @any: the
+ * digest's own whatever its state (at start). */
+static unsigned int gen_pick(const struct igd_daemon *d, uint64_t digest, bool any)
+{
+	const struct igd_gen *g = &d->gen;
+	unsigned int n = igd_natguard_gens(&d->judge.guard), half = n / 2;
+	unsigned int base = gen_held(d) ? half : 0, first = (unsigned int)(digest % half);
+	unsigned int i, k;
+
+	if (any)
+		return base + first;
+	for (i = 0; i < half; i++) {
+		k = base + (first + i) % half;
+		if (g->clean[k] && k != d->judge.guard.gen)
+			return k;
+	}
+	return IGD_NATGUARD_GENS;
 }
 
 /* Clears both values of generation @g from the conntrack table. */
@@ -83,20 +113,46 @@ static void *gen_thread(void *arg)
 	return NULL;
 }
 
-static void gen_sweep_start(struct igd_daemon *d)
+/* The generation to clear next: the one a due change wants first, then any that is not
+ * clean and has been out of force long enough; IGD_NATGUARD_GENS: none. */
+static unsigned int gen_sweep_choice(const struct igd_daemon *d, uint64_t now)
+{
+	const struct igd_gen *g = &d->gen;
+	unsigned int n = igd_natguard_gens(&d->judge.guard), k;
+
+	if (g->due) {
+		k = gen_pick(d, gen_digest(d), true);
+		if (!g->clean[k] && k != d->judge.guard.gen && now >= g->left_ms[k] + GEN_SETTLE_MS)
+			return k;
+	}
+	for (k = 0; k < n; k++)
+		if (!g->clean[k] && k != d->judge.guard.gen &&
+		    now >= g->left_ms[k] + GEN_SETTLE_MS)
+			return k;
+	return IGD_NATGUARD_GENS;
+}
+
+static void gen_sweep_next(struct igd_daemon *d)
 {
 	struct igd_gen *g = &d->gen;
+	uint64_t now = igd_now_ms();
+	unsigned int k;
 	int e;
 
-	g->clean = false;
-	g->target = gen_next(d, d->judge.guard.gen);
+	if (g->sweeping || (g->retry_ms && now < g->retry_ms))
+		return;
+	k = gen_sweep_choice(d, now);
+	if (k >= IGD_NATGUARD_GENS)
+		return;
+	g->retry_ms = 0;
+	g->target = k;
 	g->sweep_err = 0;
 	g->swept = 0;
 	e = pthread_create(&g->thread, NULL, gen_thread, d);
 	if (e) {
 		fprintf(stderr, "ipsecguardd: verdict generation: sweep thread: %s\n", strerror(e));
 		g->sweep_failures++;
-		g->retry_ms = igd_now_ms() + GEN_RETRY_MS;
+		g->retry_ms = now + GEN_RETRY_MS;
 		return;
 	}
 	g->sweeping = true;
@@ -124,7 +180,7 @@ static int gen_on_pipe(int fd, void *arg)
 		g->retry_ms = igd_now_ms() + GEN_RETRY_MS;
 		return 0;
 	}
-	g->clean = true;
+	g->clean[g->target] = true;
 	igd_gen_tick(d);
 	return 0;
 }
@@ -132,7 +188,7 @@ static int gen_on_pipe(int fd, void *arg)
 int igd_gen_init(struct igd_daemon *d, char *err, size_t errlen)
 {
 	struct igd_gen *g = &d->gen;
-	unsigned int n = 0;
+	unsigned int n = 0, k;
 	char msg[192];
 	int e;
 
@@ -148,12 +204,18 @@ int igd_gen_init(struct igd_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "event loop: %s", strerror(-e));
 		return e;
 	}
-	igd_natguard_set_gen(&d->judge.guard, 0);
+	/* the remembered protections as the SPD leaves them (what the first sync would
+	 * make of those read from the file), so that the digest is the one in force */
+	if (d->mirror)
+		igd_memory_sync(&d->memory, igd_xfrm_mirror_spd(d->mirror), d->tunnels,
+				(uint64_t)time(NULL));
 	g->digest = gen_digest(d);
-	if (gen_clear(&d->judge.guard, 0, &n, msg, sizeof(msg)))
-		fprintf(stderr, "ipsecguardd: verdict generation 0: %s\n", msg);
+	k = gen_pick(d, g->digest, true);
+	igd_natguard_set_gen(&d->judge.guard, k);
+	if (gen_clear(&d->judge.guard, k, &n, msg, sizeof(msg)))
+		fprintf(stderr, "ipsecguardd: verdict generation %u: %s\n", k, msg);
 	g->entries_cleared += n;
-	gen_sweep_start(d);
+	gen_sweep_next(d);
 	return 0;
 }
 
@@ -168,6 +230,7 @@ bool igd_gen_prepare(struct igd_daemon *d)
 {
 	struct igd_gen *g = &d->gen;
 	uint64_t digest = gen_digest(d);
+	unsigned int k;
 
 	if (!g->active)
 		return false;
@@ -175,11 +238,14 @@ bool igd_gen_prepare(struct igd_daemon *d)
 		g->due = false;		/* nothing a verdict depends on changed */
 		return false;
 	}
-	if (!g->clean || g->sweeping) {
+	k = gen_pick(d, digest, false);
+	if (k >= IGD_NATGUARD_GENS) {
 		g->due = true;
+		gen_sweep_next(d);
 		return false;
 	}
-	igd_natguard_set_gen(&d->judge.guard, g->target);
+	g->before = d->judge.guard.gen;
+	igd_natguard_set_gen(&d->judge.guard, k);
 	gen_apply(d);
 	g->pending = digest;
 	g->prepared = true;
@@ -196,19 +262,21 @@ void igd_gen_commit(struct igd_daemon *d)
 	g->prepared = false;
 	g->digest = g->pending;
 	g->switches++;
-	gen_sweep_start(d);
+	/* the one in force will hold values; the one before is cleared once settled */
+	g->clean[d->judge.guard.gen] = false;
+	g->clean[g->before] = false;
+	g->left_ms[g->before] = igd_now_ms();
 }
 
 void igd_gen_revert(struct igd_daemon *d)
 {
 	struct igd_gen *g = &d->gen;
-	unsigned int n = igd_natguard_gens(&d->judge.guard);
 
 	if (!g->prepared)
 		return;
 	g->prepared = false;
 	g->due = true;
-	igd_natguard_set_gen(&d->judge.guard, (d->judge.guard.gen + n - 1) % n);
+	igd_natguard_set_gen(&d->judge.guard, g->before);
 	gen_apply(d);
 }
 
@@ -219,19 +287,15 @@ void igd_gen_tick(struct igd_daemon *d)
 
 	if (!g->active)
 		return;
-	if (!g->clean && !g->sweeping && g->retry_ms && igd_now_ms() >= g->retry_ms) {
-		g->retry_ms = 0;
-		gen_sweep_start(d);
-		return;
+	if (g->due && d->hooks_installed && igd_gen_prepare(d)) {
+		if (igd_guard_gen_update(&d->guard, err, sizeof(err))) {
+			fprintf(stderr, "ipsecguardd: verdict generation: %s\n", err);
+			igd_gen_revert(d);
+		} else {
+			igd_gen_commit(d);
+		}
 	}
-	if (!g->due || !d->hooks_installed || !igd_gen_prepare(d))
-		return;
-	if (igd_guard_gen_update(&d->guard, err, sizeof(err))) {
-		fprintf(stderr, "ipsecguardd: verdict generation: %s\n", err);
-		igd_gen_revert(d);
-		return;
-	}
-	igd_gen_commit(d);
+	gen_sweep_next(d);
 }
 
 void igd_gen_free(struct igd_daemon *d)
