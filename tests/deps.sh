@@ -41,6 +41,12 @@ if [ -n "$missing" ]; then
 	apt-get install -y -q $missing >/dev/null ||
 		{ apt-get update -q && apt-get install -y -q $missing >/dev/null; } ||
 		{ echo "deps: apt-get install$missing failed" >&2; exit 1; }
+	# Debian's conntrackd starts a service in the machine's own namespace; the tests
+	# run their own in theirs and want none there
+	case " $missing " in
+	*" conntrackd "*)
+		[ -d /run/systemd/system ] && systemctl disable --now conntrackd >/dev/null 2>&1 ;;
+	esac
 fi
 
 # Every promise kept?

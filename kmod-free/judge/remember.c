@@ -401,6 +401,63 @@ int igd_memory_load(struct igd_memory *m, const char *path, uint64_t now, unsign
 	return 0;
 }
 
+/* The entry of @m for the same selector as @r (an SP's, or a route's), or NULL. */
+static struct igd_remembered *memory_find_same(struct igd_memory *m,
+					       const struct igd_remembered *r)
+{
+	struct igd_prefix dst;
+	struct igd_sp sp;
+
+	if (r->via[0]) {
+		dst.family = r->sel.family;
+		dst.addr = r->sel.daddr;
+		dst.plen = r->sel.plen_d;
+		return memory_find_route(m, &dst);
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.sel = r->sel;
+	sp.mark_v = r->mark_v;
+	sp.mark_m = r->mark_m;
+	sp.if_id = r->if_id;
+	return memory_find(m, &sp);
+}
+
+unsigned int igd_memory_merge(struct igd_memory *m, const struct igd_memory *from,
+			      unsigned int *aged)
+{
+	unsigned int added = 0, moved = 0;
+	size_t i;
+
+	for (i = 0; m->hold_s && i < from->n; i++) {
+		const struct igd_remembered *r = &from->v[i];
+		struct igd_remembered *own = memory_find_same(m, r);
+
+		if (own) {
+			if (r->last_s > own->last_s || r->first_s < own->first_s) {
+				if (r->last_s > own->last_s)
+					own->last_s = r->last_s;
+				if (r->first_s < own->first_s)
+					own->first_s = r->first_s;
+				m->dirty = true;
+				moved++;
+			}
+			continue;
+		}
+		own = memory_add(m);
+		if (!own) {
+			m->dropped++;
+			continue;
+		}
+		*own = *r;
+		own->live = own->was_live = false;
+		m->dirty = true;
+		added++;
+	}
+	if (aged)
+		*aged = moved;
+	return added;
+}
+
 int igd_memory_save(struct igd_memory *m, const char *path, uint64_t now)
 {
 	char tmp[4200], line[600];

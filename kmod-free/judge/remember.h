@@ -80,6 +80,15 @@ unsigned int igd_memory_forget(struct igd_memory *m, const struct igd_prefix *ds
  * is an empty table.  Lines that do not parse are skipped and counted in *@bad.
  * 0 or -errno. */
 int igd_memory_load(struct igd_memory *m, const char *path, uint64_t now, unsigned int *bad);
+/* Takes what another daemon remembers (@from, as igd_memory_load read its file) into
+ * @m: an entry @m lacks is added, not live (the next igd_memory_sync finds its SP here
+ * if there is one), and one both have keeps the earlier first sighting and the later
+ * last one, so that it is held as long as either daemon saw its SP.  Entries past
+ * the hold time are not in @from (igd_memory_load left them out).  Returns how many
+ * entries were added (a selector that does not fit is counted in m->dropped); *@aged,
+ * when not NULL, how many of @m's own had their sightings moved. */
+unsigned int igd_memory_merge(struct igd_memory *m, const struct igd_memory *from,
+			      unsigned int *aged);
 /* Writes the table to @path (PATH.tmp, fsync, rename); live entries are written as
  * seen at @now.  0 or -errno. */
 int igd_memory_save(struct igd_memory *m, const char *path, uint64_t now);

@@ -148,6 +148,19 @@ static void control_status(struct igd_daemon *d, struct igd_control_client *c)
 	igd_json_uint(&j, "remember_s", d->opts.remember);
 	igd_json_uint(&j, "remembered", d->memory.n);
 	igd_json_uint(&j, "tunnels_down", gone);
+	if (d->opts.remember_from[0]) {
+		const struct igd_remember_from *f = &d->mem_from;
+
+		igd_json_obj_open(&j, "remember_from");
+		igd_json_str(&j, "file", d->opts.remember_from);
+		igd_json_bool(&j, "present", f->present);
+		igd_json_uint(&j, "reads", f->reads);
+		igd_json_uint(&j, "failures", f->failures);
+		igd_json_uint(&j, "entries", f->entries);
+		igd_json_uint(&j, "added", f->added);
+		igd_json_uint(&j, "bad_lines", f->bad_lines);
+		igd_json_obj_close(&j);
+	}
 	igd_json_uint(&j, "tables_restored", d->tables.restored);
 	igd_json_obj_close(&j);
 	control_send(c, &j);

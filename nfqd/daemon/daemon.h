@@ -69,6 +69,7 @@ struct igd_daemon {
 	uint64_t mem_saved_ms;		/* when its file was last written */
 	bool mem_failing;		/* the last write failed (said once) */
 	uint64_t mem_save_failures;
+	struct igd_remember_from mem_from;	/* --remember-from */
 	struct igd_control control;	/* the control socket */
 	struct igd_localaddr local;
 	struct igd_diag diag;

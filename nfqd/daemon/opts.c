@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "config.h"
 #include "names/ike_names.h"
 #include "util/num.h"
@@ -25,6 +26,8 @@ static const char usage[] =
 "      --drop-uncovered           enforce drops cleartext towards a destination an\n"
 "                                 SP protects for other sources\n"
 "      --state-dir DIR            what is remembered (default /var/lib/ipsecguard)\n"
+"      --remember-from FILE       also hold what another daemon remembers (its\n"
+"                                 TABLE.remembered, synced here: an HA pair)\n"
 "      --control PATH             the control socket (default\n"
 "                                 /run/ipsecguard/ipsecguardd.sock)\n"
 "      --fail-closed              drop when no daemon listens or the queue fills\n"
@@ -64,7 +67,7 @@ enum {
 	OPT_COPY_RANGE, OPT_RCVBUF, OPT_STATS_INTERVAL,
 	OPT_LOG_GROUP, OPT_PRE_NAT_TAP, OPT_CONFIG, OPT_CHECK_CONFIG, OPT_METRICS_FILE,
 	OPT_METRICS_INTERVAL, OPT_TUNNEL_NAMES, OPT_VICI, OPT_TABLE_HOLD, OPT_DROP_UNCOVERED,
-	OPT_REMEMBER, OPT_STATE_DIR, OPT_CONTROL,
+	OPT_REMEMBER, OPT_STATE_DIR, OPT_CONTROL, OPT_REMEMBER_FROM,
 };
 
 static const struct option longopts[] = {
@@ -81,6 +84,7 @@ static const struct option longopts[] = {
 	{ "drop-uncovered", no_argument, NULL, OPT_DROP_UNCOVERED },
 	{ "remember", required_argument, NULL, OPT_REMEMBER },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "remember-from", required_argument, NULL, OPT_REMEMBER_FROM },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "xfrm-stat-interval", required_argument, NULL, OPT_XSTAT },
 	{ "oneway", required_argument, NULL, OPT_ONEWAY },
@@ -244,6 +248,25 @@ static int opts_protect(struct igd_opts *o, const char *val)
 	return 0;
 }
 
+/* Another daemon's remembered file: an absolute name in a directory that exists; the
+ * file itself may come later (its sync has not run yet), but not as a directory. */
+static int opts_remember_from(struct igd_opts *o, const char *val)
+{
+	char dir[IGD_OPT_PATH_MAX];
+	const char *slash = strrchr(val, '/');
+	struct stat st;
+
+	if (val[0] != '/' || strlen(val) >= sizeof(o->remember_from) || !slash[1])
+		return opts_bad("remember-from", val, "expected an absolute file name");
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - val) ? (int)(slash - val) : 1, val);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return opts_bad("remember-from", val, "its directory does not exist");
+	if (stat(val, &st) == 0 && S_ISDIR(st.st_mode))
+		return opts_bad("remember-from", val, "is a directory, expected a file");
+	snprintf(o->remember_from, sizeof(o->remember_from), "%s", val);
+	return 0;
+}
+
 static int opts_queue(struct igd_opts *o, const char *val)
 {
 	if (igd_num_range(val, 0, 65535, &o->queue_lo, &o->queue_hi))
@@ -284,6 +307,7 @@ static int opts_one(struct igd_opts *o, int c, const char *arg)
 			return opts_bad("state-dir", arg, "expected an absolute directory name");
 		snprintf(o->state_dir, sizeof(o->state_dir), "%s", arg);
 		return 0;
+	case OPT_REMEMBER_FROM: return opts_remember_from(o, arg);
 	case OPT_CONTROL:
 		if (arg[0] != '/' || strlen(arg) >= sizeof(o->control))
 			return opts_bad("control", arg, "expected an absolute file name of at "

@@ -55,6 +55,7 @@ struct igd_opts {
 					 * destinations too (judge/outbound.h) */
 	uint32_t remember;		/* seconds an SP's protection outlives it */
 	char state_dir[IGD_OPT_PATH_MAX];
+	char remember_from[IGD_OPT_PATH_MAX];	/* another daemon's remembered file, "" */
 	char control[108];		/* the control socket (sun_path) */
 	uint32_t xstat_interval;	/* seconds between xfrm_stat reads, 0 = off */
 	uint32_t oneway_hold;		/* seconds of one-way traffic before an event */

@@ -152,6 +152,12 @@ static bool reload_live(struct igd_daemon *d, const struct igd_opts *n, struct r
 		d->memory.hold_s = n->remember;
 		note(r->changed, &r->nchanged, "remember");
 	}
+	if (strcmp(n->remember_from, o->remember_from)) {
+		/* taken in at the next tick; what the old file brought stays remembered */
+		memcpy(o->remember_from, n->remember_from, sizeof(o->remember_from));
+		d->mem_from.present = d->mem_from.said = false;
+		note(r->changed, &r->nchanged, "remember-from");
+	}
 	if (memcmp(&n->ike_ports, &o->ike_ports, sizeof(o->ike_ports))) {
 		o->ike_ports = n->ike_ports;
 		tables = true;

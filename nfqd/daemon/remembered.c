@@ -39,6 +39,65 @@ static int rem_mkdirs(const char *path)
 	return 0;
 }
 
+/* --remember-from: the other daemon's file taken in when it is new or changed.  At
+ * start (@starting) the sets are not made yet: the first sync makes them. */
+static void rem_from_read(struct igd_daemon *d, bool starting)
+{
+	struct igd_remember_from *f = &d->mem_from;
+	const char *path = d->opts.remember_from;
+	unsigned int bad = 0, added, aged = 0;
+	struct igd_memory got;
+	struct stat st;
+	uint64_t mtime_ns;
+	int e;
+
+	if (!path[0] || !d->opts.remember || d->opts.no_hooks)
+		return;
+	if (stat(path, &st) < 0) {
+		if (f->present || !f->said)
+			fprintf(stderr, "ipsecguardd: remember-from %s: %s; taken in when it "
+				"comes\n", path, strerror(errno));
+		f->present = false;
+		f->said = true;
+		return;
+	}
+	mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+	if (f->present && f->size == (uint64_t)st.st_size && f->mtime_ns == mtime_ns &&
+	    f->ino == (uint64_t)st.st_ino)
+		return;
+	f->present = true;
+	f->size = (uint64_t)st.st_size;
+	f->mtime_ns = mtime_ns;
+	f->ino = (uint64_t)st.st_ino;
+	f->reads++;
+	igd_memory_init(&got, d->memory.hold_s);
+	e = S_ISREG(st.st_mode) ? igd_memory_load(&got, path, (uint64_t)time(NULL), &bad) :
+				  -EINVAL;
+	if (e) {
+		f->failures++;
+		fprintf(stderr, "ipsecguardd: remember-from %s: %s; nothing taken from it\n",
+			path, e == -EINVAL ? "not a regular file" : strerror(-e));
+		igd_memory_free(&got);
+		return;
+	}
+	f->said = false;
+	f->bad_lines += bad;
+	f->entries = (unsigned int)got.n;
+	if (bad)
+		fprintf(stderr, "ipsecguardd: remember-from %s: %u lines that do not parse "
+			"were left out\n", path, bad);
+	added = igd_memory_merge(&d->memory, &got, &aged);
+	igd_memory_free(&got);
+	f->added += added;
+	if (!added || starting)
+		return;
+	/* the new selectors held, but where this SPD has their SPs */
+	if (d->mirror)
+		igd_memory_sync(&d->memory, igd_xfrm_mirror_spd(d->mirror), d->tunnels,
+				(uint64_t)time(NULL));
+	igd_spdsync_update(d);
+}
+
 int igd_remembered_open(struct igd_daemon *d, bool chown_it, uid_t uid, gid_t gid,
 			char *err, size_t errlen)
 {
@@ -66,6 +125,7 @@ int igd_remembered_open(struct igd_daemon *d, bool chown_it, uid_t uid, gid_t gi
 		fprintf(stderr, "ipsecguardd: %s: %u lines that do not parse were left out\n",
 			path, bad);
 	d->mem_saved_ms = igd_now_ms();
+	rem_from_read(d, true);
 	return 0;
 }
 
@@ -93,6 +153,7 @@ void igd_remembered_tick(struct igd_daemon *d)
 			"SPs are not remembered\n", IGD_MEMORY_MAX);
 		d->memory.full_said = true;
 	}
+	rem_from_read(d, false);
 	if (d->memory.dirty || igd_now_ms() - d->mem_saved_ms >= REM_SAVE_EVERY_S * 1000u)
 		rem_save(d);
 }

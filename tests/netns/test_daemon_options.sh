@@ -25,6 +25,9 @@ check "missing argument" bad_opt "missing argument" --queue
 check "stray argument" bad_opt "unexpected argument 'extra'" extra
 check "bad table name" bad_opt "--table a;b" --table 'a;b'
 check "empty log destination" bad_opt "--log ''" --log ''
+check "--remember-from: a relative name" bad_opt "--remember-from peer.remembered: expected an absolute file name" --remember-from peer.remembered
+check "--remember-from: no such directory" bad_opt "its directory does not exist" --remember-from /nonexistent/dir/x.remembered
+check "--remember-from: a directory" bad_opt "is a directory" --remember-from /tmp
 out=$("$D" --help); rc=$?
 check "--help exits 0" [ $rc -eq 0 ]
 for section in Usage: Signals: "Exit status:" --no-hooks --mss --config "ipsecguardd(8)" \

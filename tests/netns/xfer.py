@@ -3,6 +3,11 @@
 
   xfer.py recv ADDR PORT         listen, read until EOF, print "bytes sha256"
   xfer.py send ADDR PORT BYTES   connect, send a deterministic stream, print the same
+  xfer.py send ADDR PORT BYTES AT GATE
+                                 ... and after AT bytes (the connection established and
+                                 carrying data) write GATE.reached and wait until GATE
+                                 exists before sending the rest: a test moves the
+                                 connection meanwhile
 
 Both sides bound their run time (60 s without progress ends it)."""
 import hashlib
@@ -41,7 +46,18 @@ def recv(addr, port):
     print(total, h.hexdigest())
 
 
-def send(addr, port, n):
+def wait_gate(gate):
+    import time
+    with open(gate + ".reached", "w") as f:
+        f.write("reached\n")
+    end = time.monotonic() + IDLE
+    while not os.path.exists(gate):
+        if time.monotonic() > end:
+            sys.exit("gate never opened")
+        time.sleep(0.05)
+
+
+def send(addr, port, n, at=None, gate=None):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     for _ in range(50):
         try:
@@ -54,6 +70,13 @@ def send(addr, port, n):
         sys.exit("connect failed")
     h, total = hashlib.sha256(), 0
     for b in stream(n):
+        if gate and total < at <= total + len(b):
+            k = at - total
+            s.sendall(b[:k])
+            h.update(b[:k])
+            total += k
+            b = b[k:]
+            wait_gate(gate)
         s.sendall(b)
         h.update(b)
         total += len(b)
@@ -67,4 +90,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "recv":
         recv(sys.argv[2], int(sys.argv[3]))
     else:
-        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        gated = len(sys.argv) > 6
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+             int(sys.argv[5]) if gated else None, sys.argv[6] if gated else None)

@@ -348,12 +348,64 @@ static void check_routes(void)
 	igd_memory_free(&m);
 }
 
+/* What another daemon remembers, taken in (--remember-from): new selectors held here,
+ * shared ones with the earlier first and the later last sighting. */
+static void check_merge(void)
+{
+	struct igd_memory own, other;
+	struct igd_flow f = flow("10.0.2.33", "192.168.1.10", IPPROTO_UDP, 53);
+	unsigned int aged = 99;
+	uint32_t idx;
+
+	fresh();
+	igd_memory_init(&own, 100);
+	igd_memory_init(&other, 100);
+	idx = sp_add("10.0.2.0", 24, "192.168.0.0", 16, 1, 0, 0, 0);
+	sp_add("10.0.2.0", 24, "172.20.0.0", 16, 1, 0, 0, 0);
+	igd_memory_sync(&other, spd, NULL, 1000);		/* the active saw both */
+	is_int(other.n, 2, "the other daemon remembers two selectors");
+	fresh();						/* this one has no SP */
+	igd_memory_sync(&own, spd, NULL, 1000);
+	is_int(igd_memory_merge(&own, &other, &aged), 2, "both taken in");
+	is_int(aged, 0, "none of its own aged");
+	ok(own.n == 2 && !own.v[0].live && !own.v[1].live, "held here: no SP covers them");
+	ok(own.dirty, "and written to this daemon's own file");
+	ok(igd_memory_match(&own, &f) != NULL, "a flow of the other's tunnel is tunnel-down here");
+	ok(!igd_memory_sync(&own, spd, NULL, 1001) && own.n == 2,
+	   "the next sync keeps them (their hold time runs from the other's sighting)");
+
+	other.v[0].last_s = 1050;
+	other.v[0].first_s = 900;
+	is_int(igd_memory_merge(&own, &other, &aged), 0, "nothing new the second time");
+	is_int(aged, 1, "the shared selector's sightings moved");
+	ok(own.v[0].last_s == 1050 && own.v[0].first_s == 900, "later last, earlier first");
+	other.v[0].last_s = 10;
+	igd_memory_merge(&own, &other, &aged);
+	ok(aged == 0 && own.v[0].last_s == 1050, "an older sighting changes nothing");
+	ok(!igd_memory_expire(&own, 1099) && own.n == 2, "both held until their hold time");
+	ok(igd_memory_expire(&own, 1100) && own.n == 1, "the one last seen at 1000 goes at 1100");
+	ok(!igd_memory_expire(&own, 1149), "the other held until its later sighting + hold time");
+	memcpy(&other.v[1], &other.v[0], sizeof(other.v[0]));
+	other.v[1].sel.plen_d = 12;				/* another selector */
+	other.n = 2;
+	is_int(igd_memory_merge(&own, &other, &aged), 1, "a new selector of the other's file");
+	idx = sp_add("10.0.2.0", 24, "172.20.0.0", 16, 1, 0, 0, 0);
+	ok(igd_memory_sync(&own, spd, NULL, 1120) && own.v[0].live && own.v[0].sp_index == idx &&
+	   !own.v[1].live, "its SP here too: live (no longer held), the other selector still held");
+	igd_memory_free(&own);
+	igd_memory_init(&own, 0);
+	is_int(igd_memory_merge(&own, &other, NULL), 0, "hold time 0: nothing taken in");
+	igd_memory_free(&own);
+	igd_memory_free(&other);
+}
+
 int main(void)
 {
 	check_memory();
 	check_file();
 	check_classify();
 	check_routes();
+	check_merge();
 	igd_spd_free(spd);
 	return tap_done();
 }
