@@ -5,6 +5,9 @@
 #             runs alternate, the ratio is audit / plain
 #   flows/s   new protected UDP flows (each a flow head seen at both taps) pushed
 #             through the gateway: arrival rate at the peer, without and with
+#             (BENCH_UDP_LEN=N: small UDP datagrams received per second instead)
+#   before    (BENCH_BEFORE=path/to/ipsecguardd) the goodput of another build in audit
+#             mode, in the same alternating rounds (an older tree's, to compare)
 # Usage: bench_nat.sh [SECONDS per goodput run, default 4] [ROUNDS, default 3] [FLOWS]
 . "$(dirname "$0")/../netns/lib.sh"
 need_root
@@ -28,10 +31,22 @@ NFT
 bg in_peer iperf3 -s -B 192.168.1.10 -p 5201
 sleep 0.5
 
+# TCP goodput in Gbit/s; with BENCH_UDP_LEN=N, UDP datagrams of N bytes sent as fast as
+# the host can, received per second in thousands (GSO aggregates TCP segments into a
+# few large packets: the chains' cost per packet shows in small datagrams)
 gbps() {
+	if [ -n "${BENCH_UDP_LEN:-}" ]; then
+		in_host iperf3 -c 192.168.1.10 -p 5201 -t "$secs" -u -b 0 -l "$BENCH_UDP_LEN" -J \
+			2>/dev/null | python3 -c '
+import json,sys; r=json.load(sys.stdin)["end"]["sum"]
+print("%.1f" % ((r["packets"] - r["lost_packets"]) / r["seconds"] / 1e3))'
+		return
+	fi
 	in_host iperf3 -c 192.168.1.10 -p 5201 -t "$secs" -J 2>/dev/null | python3 -c '
 import json,sys; r=json.load(sys.stdin); print("%.2f" % (r["end"]["sum_received"]["bits_per_second"]/1e9))'
 }
+unit=Gbit/s
+[ -z "${BENCH_UDP_LEN:-}" ] || unit="kpps (UDP, ${BENCH_UDP_LEN}-byte datagrams)"
 
 arrived() { in_peer nft list counter ip b arrived | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
@@ -53,11 +68,23 @@ for i in range(n):
 		"$(arrived)" "$start" "$end"
 }
 
+modes="plain audit"
+if [ -n "${BENCH_BEFORE:-}" ]; then
+	[ -x "$BENCH_BEFORE" ] || fail "BENCH_BEFORE names no program"
+	modes="$modes before"
+fi
 for r in $(seq "$rounds"); do
 	echo "plain $(gbps)" >>"$TMPD/g"
 	daemon_start --queue 40 --no-log-pass
 	echo "audit $(gbps)" >>"$TMPD/g"
 	daemon_stop >/dev/null
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		DAEMON_BIN=$BENCH_BEFORE DAEMON_OWN_OPTS=no
+		daemon_start --queue 40 --no-log-pass
+		unset DAEMON_BIN DAEMON_OWN_OPTS
+		echo "before $(gbps)" >>"$TMPD/g"
+		daemon_stop >/dev/null
+	fi
 done
 set -- $(flow_rate); plain_rate=$1 plain_n=$2
 daemon_start --queue 40 --no-log-pass
@@ -66,7 +93,7 @@ daemon_stop >/dev/null
 heads=$(python3 "$TOP/tests/netns/checklog.py" "$DAEMON_LOG" last stats | python3 -c '
 import json,sys; s=json.load(sys.stdin); print(s["hooks"]["forward"], s["hooks"]["postrouting"])')
 echo "goodput (alternating runs):"
-python3 "$TOP/tests/bench/ratios.py" "$TMPD/g" Gbit/s plain audit
+python3 "$TOP/tests/bench/ratios.py" "$TMPD/g" "$unit" $modes
 echo "new protected flows per second arriving at the peer:"
 printf 'plain %s\naudit %s\n' "$plain_rate" "$audit_rate" >"$TMPD/f"
 python3 "$TOP/tests/bench/ratios.py" "$TMPD/f" flows/s plain audit
