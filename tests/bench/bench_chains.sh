@@ -12,20 +12,15 @@
 # GSO makes few large ones of a TCP transfer).
 # Usage: bench_chains.sh [SECONDS per run, default 4] [ROUNDS, default 3]
 . "$(dirname "$0")/../netns/lib.sh"
+. "$(dirname "$0")/gateway.sh"
 need_root
 need_bin ipsecguardd
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
 command -v perf >/dev/null || skip "perf not installed (linux-perf)"
 secs=${1:-4}
 rounds=${2:-3}
-lab_up
-in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
-	tmpl proto esp mode transport level use reqid 1
-in_gw iptables -t nat -A POSTROUTING -d 192.168.0.0/16 -j RETURN
-in_gw iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
-bg in_peer iperf3 -s -B 192.168.1.10 -p 5201 >/dev/null
-poll 10 sh -c "ip netns exec $NS_PEER ss -ltn | grep -q ':5201 '" ||
-	fail "iperf3 server did not listen"
+gateway_up
+iperf_server
 
 # run MODE: one transfer sampled; appends "MODE share" and "MODE rate" lines
 run() {

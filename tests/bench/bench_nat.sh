@@ -10,26 +10,21 @@
 #             mode, in the same alternating rounds (an older tree's, to compare)
 # Usage: bench_nat.sh [SECONDS per goodput run, default 4] [ROUNDS, default 3] [FLOWS]
 . "$(dirname "$0")/../netns/lib.sh"
+. "$(dirname "$0")/gateway.sh"
 need_root
 need_bin ipsecguardd
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
 secs=${1:-4}
 rounds=${2:-3}
 flows=${3:-20000}
-lab_up
-in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
-	tmpl proto esp mode transport level use reqid 1
-# the safe pattern: protected traffic is exempt from NAT, the rest masqueraded
-in_gw iptables -t nat -A POSTROUTING -d 192.168.0.0/16 -j RETURN
-in_gw iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+gateway_up
 in_peer nft -f - <<'NFT'
 table ip b {
 	counter arrived { }
 	chain c { type filter hook prerouting priority 0; udp dport 9 counter name "arrived"; }
 }
 NFT
-bg in_peer iperf3 -s -B 192.168.1.10 -p 5201
-sleep 0.5
+iperf_server
 
 # TCP goodput in Gbit/s; with BENCH_UDP_LEN=N, UDP datagrams of N bytes sent as fast as
 # the host can, received per second in thousands (GSO aggregates TCP segments into a
