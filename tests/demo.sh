@@ -35,8 +35,9 @@ for line in open(sys.argv[1]):
             extra += "  MSS %d -> %d" % (o["mss"]["from"], o["mss"]["to"])
         print("  %-11s %-6s %-16s %s%s" % (o["hook"], o["verdict"], o["reason"], tup, extra))
     elif ev == "fix":
-        print("  fix: %s %s" % (o["action"], o.get("rule", o.get("deleted", ""))),
-              ("in %s %s %s" % (o["ruleset"], o["table"], o["chain"])) if "chain" in o else "")
+        where = " ".join(o[k] for k in ("ruleset", "table", "chain") if k in o)
+        print("  fix: %s %s%s" % (o["action"], o.get("rule", o.get("deleted", "")),
+                                  " in " + where if "chain" in o else ""))
     elif ev == "xfrm_stat":
         print("  kernel counter %s +%d: %s" % (o["counter"], o["delta"], o["meaning"]))
 PY
@@ -95,12 +96,13 @@ say "fix mode: insert the NAT exemption, flush the flows, let them re-bind"
 in_peer nft reset counters table inet seen >/dev/null
 daemon_start --queue 0 --mode fix --no-log-pass
 in_host ping -c4 -i0.3 -W1 192.168.1.10 | grep -E 'transmitted' | sed 's/^/  ping: /'
+# the exemption lives in the daemon's own nat chain, before the gateway's MASQUERADE
+poll 10 sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard igd_exempt | grep -q snat"
+echo "  the daemon's nat chain, before the gateway's MASQUERADE:"
+in_gw nft list chain ip ipsecguard igd_exempt | grep -E 'hook|snat' | sed 's/^[[:space:]]*/    /'
 daemon_stop
 show
 echo "  the peer received $(peer_saw original) packets from 10.0.2.33 and $(peer_saw translated) translated"
-echo "  gateway nat table now:"
-in_gw iptables -t nat -S POSTROUTING | sed 's/^/    /'
-in_gw "$BUILD/ipsecguard" fixes revert | sed 's/^/  /'
 
 say "policy misses: cleartext from the peer subnet where the fwd SP requires ESP"
 in_gw ip xfrm policy add dir fwd src 192.168.0.0/16 dst 10.0.2.0/24 \
