@@ -409,36 +409,50 @@ int guard_put_not_new_accept(struct igd_nft_batch *b, const struct igd_guard_cfg
 	return guard_put_rule(b, r, ret);
 }
 
-/* The judged chain, jumped to by the first rule of postrouting: a connection the
- * daemon judged (or the last rule found healthy) under the SPD in force.  Its first
- * rule lets a healthy connection's packets go at once; with the outer rules, all but
- * those the outer_out chain looks at: a first packet (ct state new: the outer-nat
- * copies, which a flow that gets no reply meets again), and packets to a tunnel
- * endpoint (its ESP and IKE may leave too big: frag_out), which pass after it:
- *   ct mark & MASK == OK  ct state & new == 0  ip daddr != @frag_peers  accept
- *   ct mark & MASK == OK  jump outer_out
- *   ct mark & MASK == OK  accept
- * A packet the daemon gave back with a verdict in the mark field (NF_REPEAT) has it
- * written into the conntrack mark; healthy ones pass, flagged ones are counted and,
- * when enforcing, dropped.  All before any suspect test: judged flows are never
- * queued again.  The values are the generation's (see igd_guard_gen_update): a verdict
- * of an earlier SPD matches none of them, so its connection meets the suspect rules
- * again. */
+/* Whether a healthy connection's later packets have a chain of their own before the
+ * outer rules (judged_ok): scope protected with the outer rules. */
+static bool guard_has_judged_ok(const struct igd_guard_cfg *cfg)
+{
+	return cfg->scope == IGD_SCOPE_PROTECTED && cfg->outer && cfg->log_group;
+}
+
+/* The judged_ok chain, jumped to by the first rule of postrouting (with the outer
+ * rules): a healthy connection's packets go at once, but for those the outer_out chain
+ * looks at, a first packet (ct state new: the outer-nat copies, which a flow that gets
+ * no reply meets again) and a packet to a tunnel endpoint (its ESP and IKE may leave
+ * too big: frag_out), which go on to outer_out and the judged chain:
+ *   ct mark & MASK == OK  ct state & new == 0  ip daddr != @frag_peers  accept */
+static int guard_put_judged_ok_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				    uint32_t nfproto)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
+						IGD_GUARD_JUDGED_OK_CHAIN);
+	int ret;
+
+	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
+		  guard_match_not_new(r) ?: guard_match_no_peer(r, cfg, nfproto) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
+/* The judged chain, jumped to from postrouting before any suspect test (after the
+ * outer rules): a connection the daemon judged (or the last rule found healthy) under
+ * the SPD in force.  A packet the daemon gave back with a verdict in the mark field
+ * (NF_REPEAT) has it written into the conntrack mark first; healthy ones pass, flagged
+ * ones are counted and, when enforcing, dropped: judged flows are never queued again.
+ * The values are the generation's (see igd_guard_gen_update): a verdict of an earlier
+ * SPD matches none of them, so its connection meets the suspect rules again. */
 static int guard_put_judged_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				  uint32_t nfproto)
 {
-	bool prot = cfg->scope == IGD_SCOPE_PROTECTED, outer = cfg->outer && cfg->log_group;
+	bool prot = cfg->scope == IGD_SCOPE_PROTECTED;
 	struct nftnl_rule *r;
-	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; prot && i < (outer ? 3 : 1) && !ret; i++) {
+	if (prot) {
 		r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), IGD_GUARD_JUDGED_CHAIN);
-		ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) : -ENOMEM;
-		if (!ret && outer && i == 0)
-			ret = guard_match_not_new(r) ?: guard_match_no_peer(r, cfg, nfproto);
-		ret = ret ?: i == 1 ? igd_nft_expr_jump(r, IGD_GUARD_OUTER_OUT_CHAIN) :
-		      igd_nft_expr_verdict(r, NF_ACCEPT);
+		ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
+			  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
 		ret = guard_put_rule(b, r, ret);
 	}
 	ret = ret ?: guard_put_tag_rule(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, cfg->mark_flag,
@@ -521,11 +535,14 @@ static int guard_put_jump(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	return guard_put_rule(b, r, r ? igd_nft_expr_jump(r, chain) : -ENOMEM);
 }
 
-/* The judged and healthy chains of one family, emptied and filled again. */
+/* The judged (judged_ok) and healthy chains of one family, emptied and filled again. */
 static int guard_put_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			 uint32_t nfproto)
 {
-	return guard_flush(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN) ?:
+	return (guard_has_judged_ok(cfg) ?
+		guard_flush(b, cfg, nfproto, IGD_GUARD_JUDGED_OK_CHAIN) ?:
+		guard_put_judged_ok_rule(b, cfg, nfproto) : 0) ?:
+	       guard_flush(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN) ?:
 	       guard_put_judged_rules(b, cfg, nfproto) ?:
 	       (cfg->scope == IGD_SCOPE_PROTECTED ?
 		guard_flush(b, cfg, nfproto, IGD_GUARD_HEALTHY_CHAIN) ?:
@@ -1030,15 +1047,20 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		ret = guard_put_tag_rule(b, cfg, nfproto,
 					 igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain,
 					 cfg->mark_decap_ok, true);
-	/* the tunnel's own packets (outer_out), then the verdicts of this generation
-	 * first in postrouting (a healthy connection's packets leave there), then
-	 * outer_out for the rest */
-	ret = ret ?: guard_put_outer(b, cfg, nfproto) ?:
-	      guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, GUARD_NO_HOOK, 0) ?:
-	      guard_put_judged_rules(b, cfg, nfproto) ?:
-	      guard_put_jump(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN);
+	/* postrouting: a healthy connection's later packets leave at the first rule
+	 * (judged_ok), the rest meet the tunnel's own packets' rules (outer_out), then
+	 * the verdicts of this generation (judged) */
+	ret = ret ?: guard_put_outer(b, cfg, nfproto);
+	if (!ret && guard_has_judged_ok(cfg))
+		ret = guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_OK_CHAIN, GUARD_NO_HOOK,
+				      0) ?:
+		      guard_put_judged_ok_rule(b, cfg, nfproto) ?:
+		      guard_put_jump(b, cfg, nfproto, IGD_GUARD_JUDGED_OK_CHAIN);
 	if (!ret && cfg->outer && cfg->log_group)
 		ret = guard_put_jump(b, cfg, nfproto, IGD_GUARD_OUTER_OUT_CHAIN);
+	ret = ret ?: guard_put_chain(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, GUARD_NO_HOOK, 0) ?:
+	      guard_put_judged_rules(b, cfg, nfproto) ?:
+	      guard_put_jump(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN);
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_tunnel_accept(b, cfg, nfproto,
 					      igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain,

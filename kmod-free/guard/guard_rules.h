@@ -141,6 +141,7 @@ struct igd_guard_sets {
 #define IGD_GUARD_CTR_SP		"sp "	/* then the SP's index */
 #define IGD_GUARD_COUNT_CHAIN		"count"
 #define IGD_GUARD_JUDGED_CHAIN		"judged"
+#define IGD_GUARD_JUDGED_OK_CHAIN	"judged_ok"
 #define IGD_GUARD_HEALTHY_CHAIN		"healthy"
 
 /* One SYN/ACK clamp: replies from @dst/@plen_d to @src/@plen_s (an out SP's

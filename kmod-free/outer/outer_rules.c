@@ -5,8 +5,8 @@
  *     . ct reply proto-src . proto-dst of translated flows copied (10 s): one copy
  *     per flow, also of one that gets no reply and stays new
  *   outer_out  a regular chain, jumped to from postrouting (srcnat came before: NAT is
- *   bound) by every packet the judged chain did not let go, and by a healthy
- *   connection's first packets and packets to a tunnel endpoint (guard_rules.c):
+ *   bound) by every packet but a healthy connection's later packets to anywhere but
+ *   a tunnel endpoint, which the judged_ok chain let go before it (guard_rules.c):
  *     ct state new  ct status & (snat|dnat) != 0  meta l4proto udp
  *         udp dport @outer_ports  (the entry's key) != @outer_seen
  *         counter limit rate 50/second
@@ -432,7 +432,6 @@ static int outer_put_frag_out(struct igd_nft_batch *b, const struct igd_guard_cf
 	struct nftnl_rule *r;
 	unsigned int i;
 	int ret;
-
 
 	if (!s)
 		return -ENOMEM;

@@ -20,10 +20,12 @@ static int spdsync_on_fd(int fd, void *arg)
 	return 0;
 }
 
-/* The kernel tells of a policy or a route it removes (XFRM_MSG_DELPOLICY,
- * RTM_DELROUTE) in the call that removes it, before any packet meets the SPD or the
- * routing table without it.  Read before a burst of queued packets, the two sockets
- * bring the judge up to the kernel that routed them. */
+/* The kernel tells of a policy or a route it adds or removes (XFRM_MSG_*POLICY,
+ * RTM_*ROUTE) in the call that changes it.  Read before a burst of queued packets, the
+ * two sockets bring the judge up to the SPD and the routes that were there when the
+ * packets were queued, but for a change made while the burst is read: a translated
+ * flow of an SP removed a moment ago is judged tunnel-down at once rather than as the
+ * SPD stood before. */
 void igd_spdsync_catch_up(struct igd_daemon *d)
 {
 	int e;
@@ -121,8 +123,7 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
  * destination, in/fwd: source), --protect and remembered destinations whose tunnel
  * is down; required, the destinations of protecting out SPs with a required template
  * that cover all traffic to them; held, --protect and remembered destinations whose
- * tunnel is down, the networks routed into tunnel interfaces (and required with
- * --drop-uncovered).  SPs bound to a tunnel
+ * tunnel is down (and required with --drop-uncovered).  SPs bound to a tunnel
  * interface (an if_id, a VTI's key) take no part: what leaves by such an interface
  * is the kernel's to encrypt or drop (tunnels.h), and the networks routed into it
  * are remembered instead. */
@@ -141,13 +142,7 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 		if (!r->live)
 			e = spdsync_push_sel(&d->sync.pfx, &r->sel, true) ?:
 			    spdsync_push_sel(&d->sync.held, &r->sel, true);
-		else if (r->via[0])
-			/* a network routed into a tunnel interface now: what leaves for it
-			 * by another interface is queued from the moment its route goes,
-			 * not from the moment the sets learn it; the judge, in step with
-			 * the routes when it reads the packet (igd_daemon_catch_up), lets
-			 * it go while the route stands (a narrower route elsewhere) */
-			e = spdsync_push_sel(&d->sync.held, &r->sel, true);
+
 	d->sync.ndecap = 0;
 	if (d->mirror) {
 		/* too many pairs: an empty set, every decapsulated packet a suspect */
