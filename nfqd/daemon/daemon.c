@@ -194,14 +194,16 @@ static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 	return e ?: igd_loop_add_fd(d->loop, igd_nflog_fd(d->nflog), daemon_on_nflog, d);
 }
 
+static void daemon_catch_up(void *arg)
+{
+	igd_spdsync_catch_up(arg);
+}
+
 static int daemon_on_queue(int fd, void *arg)
 {
 	struct igd_queue *q = arg;
 	struct igd_daemon *d = igd_queue_arg(q);
-	int err;
-
-	igd_spdsync_catch_up(d);
-	err = igd_queue_process(q);
+	int err = igd_queue_process(q);
 
 	/* fix requests of the burst go to the fix thread: nothing here waits */
 	if (d->fixes.worker)
@@ -329,6 +331,8 @@ static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 		.rcvbuf = d->opts.rcvbuf,
 		/* enforce and fix: a full queue drops (suspects only meet it) */
 		.fail_open = d->opts.mode == IGD_MODE_AUDIT && !d->opts.fail_closed,
+		/* the policy and route changes made before the packets were queued */
+		.before_batch = daemon_catch_up,
 	};
 	uint32_t n;
 	int e;

@@ -23,6 +23,7 @@ struct igd_queue {
 	uint16_t num;
 	uint32_t slot_size;
 	igd_queue_handler handler;
+	void (*before_batch)(void *arg);
 	void *arg;
 	/* receive side: QUEUE_BURST slots of slot_size bytes */
 	uint8_t *rbuf;
@@ -165,6 +166,7 @@ int igd_queue_open(struct igd_queue **qp, const struct igd_queue_cfg *cfg,
 		return queue_err(err, errlen, ENOMEM, "allocate", cfg->num);
 	q->num = cfg->num;
 	q->handler = h;
+	q->before_batch = cfg->before_batch;
 	q->arg = arg;
 	e = queue_alloc(q, cfg);
 	if (e)
@@ -389,6 +391,8 @@ int igd_queue_process(struct igd_queue *q)
 				err = -errno;
 			break;
 		}
+		if (n > 0 && q->before_batch)
+			q->before_batch(q->arg);
 		for (i = 0; i < n; i++) {
 			if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				q->st.bad_msgs++;

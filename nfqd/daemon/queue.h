@@ -17,6 +17,9 @@ struct igd_queue_cfg {
 	uint32_t copy_range;	/* bytes of each packet copied to us */
 	uint32_t rcvbuf;	/* socket receive buffer, bytes */
 	bool fail_open;		/* NFQA_CFG_F_FAIL_OPEN: accept when the queue is full */
+	/* called with the handler's argument after each read of queued packets, before
+	 * any of them is judged (NULL: none) */
+	void (*before_batch)(void *arg);
 };
 
 /* What the kernel told us about one queued packet.  Valid during the handler only. */

@@ -21,11 +21,11 @@ static int spdsync_on_fd(int fd, void *arg)
 }
 
 /* The kernel tells of a policy or a route it adds or removes (XFRM_MSG_*POLICY,
- * RTM_*ROUTE) in the call that changes it.  Read before a burst of queued packets, the
- * two sockets bring the judge up to the SPD and the routes that were there when the
- * packets were queued, but for a change made while the burst is read: a translated
- * flow of an SP removed a moment ago is judged tunnel-down at once rather than as the
- * SPD stood before. */
+ * RTM_*ROUTE) in the call that changes it.  Read after queued packets are received and
+ * before they are judged, the two sockets bring the judge up to the SPD and the routes
+ * the kernel had when it queued them: a translated flow of an SP removed, or towards a
+ * network whose route into a tunnel went, a moment ago is judged tunnel-down at once
+ * rather than as things stood before. */
 void igd_spdsync_catch_up(struct igd_daemon *d)
 {
 	int e;
@@ -119,12 +119,33 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
 	d->sync.ncount = n;
 }
 
+/* A network routed into a tunnel interface now is protected: a translated flow towards
+ * it that leaves by another interface (the route just withdrawn, the default route
+ * taking it) is a suspect from the first moment, not from when the sets learn of the
+ * withdrawal, and is judged by the routes as they are when the daemon reads it
+ * (igd_spdsync_catch_up): gone, tunnel-down; still there (a narrower route elsewhere),
+ * healthy.  Not held while live (cleartext the kernel sends elsewhere by a narrower
+ * route is no suspect), nor the very wide prefixes of a route-all tunnel (every
+ * translated flow, and every new connection arriving in clear, would be queued once)
+ * or link-local ones (an xfrm interface's own fe80::/64). */
+static bool spdsync_routed_protected(const struct igd_remembered *r)
+{
+	const struct igd_sel *s = &r->sel;
+
+	if (!r->via[0])
+		return false;
+	if (s->family == 6)
+		return s->plen_d >= 16 &&
+		       !(s->daddr.b[0] == 0xfe && (s->daddr.b[1] & 0xc0) == 0x80);
+	return s->plen_d >= 8;
+}
+
 /* The sets (guard_rules.h): protected, the remote selectors of protecting SPs (out:
- * destination, in/fwd: source), --protect and remembered destinations whose tunnel
- * is down; required, the destinations of protecting out SPs with a required template
- * that cover all traffic to them; held, --protect and remembered destinations whose
- * tunnel is down (and required with --drop-uncovered).  SPs bound to a tunnel
- * interface (an if_id, a VTI's key) take no part: what leaves by such an interface
+ * destination, in/fwd: source), --protect, remembered destinations whose tunnel is
+ * down and the networks routed into tunnel interfaces now; required, the destinations
+ * of protecting out SPs with a required template that cover all traffic to them; held,
+ * --protect and remembered destinations whose tunnel is down (and required with
+ * --drop-uncovered).  SPs bound to a tunnel interface (an if_id, a VTI's key) take no part: what leaves by such an interface
  * is the kernel's to encrypt or drop (tunnels.h), and the networks routed into it
  * are remembered instead. */
 int igd_spdsync_prefixes(struct igd_daemon *d)
@@ -142,6 +163,8 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 		if (!r->live)
 			e = spdsync_push_sel(&d->sync.pfx, &r->sel, true) ?:
 			    spdsync_push_sel(&d->sync.held, &r->sel, true);
+		else if (spdsync_routed_protected(r))
+			e = spdsync_push_sel(&d->sync.pfx, &r->sel, true);
 
 	d->sync.ndecap = 0;
 	if (d->mirror) {
