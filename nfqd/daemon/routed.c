@@ -8,16 +8,23 @@
 #include "spdsync.h"
 #include "route/tunnels_nl.h"
 
-static int routed_on_fd(int fd, void *arg)
+void igd_routed_read(struct igd_daemon *d)
 {
-	struct igd_daemon *d = arg;
-	int e = igd_tunnels_nl_process(d->tunnels_nl);
+	int e;
 
-	(void)fd;
+	if (!d->tunnels_nl)
+		return;
+	e = igd_tunnels_nl_process(d->tunnels_nl);
 	if (e < 0)
 		fprintf(stderr, "ipsecguardd: tunnel interfaces and routes: %s\n", strerror(-e));
 	else if (e)
 		igd_spdsync_refresh(d);
+}
+
+static int routed_on_fd(int fd, void *arg)
+{
+	(void)fd;
+	igd_routed_read(arg);
 	return 0;
 }
 

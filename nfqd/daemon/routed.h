@@ -13,4 +13,6 @@ struct igd_daemon;
  * as before); 0, or -ENOMEM. */
 int igd_routed_open(struct igd_daemon *d);
 void igd_routed_close(struct igd_daemon *d);
+/* The interface and route events waiting, applied (the sets follow). */
+void igd_routed_read(struct igd_daemon *d);
 #endif

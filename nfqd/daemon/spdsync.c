@@ -7,7 +7,7 @@
 #include "diag.h"
 #include "spdsync.h"
 #include "judge/outbound.h"
-#include "route/tunnels_nl.h"
+#include "routed.h"
 
 static int spdsync_on_fd(int fd, void *arg)
 {
@@ -28,15 +28,9 @@ static int spdsync_on_fd(int fd, void *arg)
  * rather than as things stood before. */
 void igd_spdsync_catch_up(struct igd_daemon *d)
 {
-	int e;
-
 	if (d->mirror)
 		spdsync_on_fd(-1, d);
-	if (!d->tunnels_nl)
-		return;
-	e = igd_tunnels_nl_process(d->tunnels_nl);
-	if (e > 0)
-		igd_spdsync_refresh(d);
+	igd_routed_read(d);
 }
 
 int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen)
@@ -145,9 +139,9 @@ static bool spdsync_routed_protected(const struct igd_remembered *r)
  * down and the networks routed into tunnel interfaces now; required, the destinations
  * of protecting out SPs with a required template that cover all traffic to them; held,
  * --protect and remembered destinations whose tunnel is down (and required with
- * --drop-uncovered).  SPs bound to a tunnel interface (an if_id, a VTI's key) take no part: what leaves by such an interface
- * is the kernel's to encrypt or drop (tunnels.h), and the networks routed into it
- * are remembered instead. */
+ * --drop-uncovered).  SPs bound to a tunnel interface (an if_id, a VTI's key) take no
+ * part: what leaves by such an interface is the kernel's to encrypt or drop
+ * (tunnels.h), and the networks routed into it are remembered instead. */
 int igd_spdsync_prefixes(struct igd_daemon *d)
 {
 	const struct igd_remembered *r;
@@ -165,7 +159,6 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 			    spdsync_push_sel(&d->sync.held, &r->sel, true);
 		else if (spdsync_routed_protected(r))
 			e = spdsync_push_sel(&d->sync.pfx, &r->sel, true);
-
 	d->sync.ndecap = 0;
 	if (d->mirror) {
 		/* too many pairs: an empty set, every decapsulated packet a suspect */
