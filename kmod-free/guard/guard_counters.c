@@ -19,6 +19,7 @@ static const struct {
 } ctr_names[IGD_CTR_MAX] = {
 	[IGD_CTR_SUSPECT_NAT] = { IGD_GUARD_CTR_SUSPECT_NAT, "suspects_translated" },
 	[IGD_CTR_SUSPECT_CLEAR] = { IGD_GUARD_CTR_SUSPECT_CLEAR, "suspects_untransformed" },
+	[IGD_CTR_SUSPECT_UNAPPLIED] = { IGD_GUARD_CTR_SUSPECT_UNAPPLIED, "suspects_sp_not_applied" },
 	[IGD_CTR_FLAGGED] = { IGD_GUARD_CTR_FLAGGED, "flagged_packets" },
 	[IGD_CTR_DECAP_OK] = { IGD_GUARD_CTR_DECAP_OK, "decap_ok_packets" },
 	[IGD_CTR_MSS] = { IGD_GUARD_CTR_MSS, "mss_clamps" },

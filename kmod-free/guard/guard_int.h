@@ -62,6 +62,20 @@ int guard_put_backstop_exempt(struct igd_nft_batch *b, const struct igd_guard_cf
 int guard_put_backstop_gen(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			   const struct igd_guard_sets *sets);
 
+/* guard_pair_sets.c: the sets keyed by a pair of address ranges. */
+enum guard_pair_set {
+	GUARD_PAIR_DECAP,	/* decap_ok: source . destination . reqid */
+	GUARD_PAIR_TUNNELLED,	/* tunnelled: source . destination */
+	GUARD_PAIR_NSETS,
+};
+const char *guard_pair_name(enum guard_pair_set which);
+uint32_t guard_pair_id(enum guard_pair_set which, uint32_t nfproto);
+/* The set @which of one family: created (or, with @flush, emptied) and filled from
+ * @sets. */
+int guard_put_pair_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+		       uint32_t nfproto, enum guard_pair_set which,
+		       const struct igd_guard_sets *sets, bool flush);
+
 /* ct state != new  (@cleartext: meta secpath missing)  accept, into @chain: what the
  * rules after it look at is a connection's first packet (and decapsulated ones). */
 int guard_put_not_new_accept(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,

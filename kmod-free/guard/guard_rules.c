@@ -148,93 +148,6 @@ int guard_put_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 	return ret ?: guard_put_set_content(b, cfg, nfproto, set, sets, 0);
 }
 
-/* The decap_ok set: source . destination . reqid, each an interval (nft_set_pipapo). */
-#define GUARD_DECAP_SET		"decap_ok"
-#define GUARD_DECAP_ID_BASE	0x6780
-
-static struct nftnl_set *guard_decap_set_new(const struct igd_guard_cfg *cfg,
-					     uint32_t nfproto)
-{
-	uint32_t alen = guard_alen(nfproto);
-	uint8_t fields[3] = { (uint8_t)alen, (uint8_t)alen, 4 };
-	struct nftnl_set *s = nftnl_set_alloc();
-
-	if (!s)
-		return NULL;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, nfproto);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, igd_hooks_table(&cfg->hooks));
-	nftnl_set_set_str(s, NFTNL_SET_NAME, GUARD_DECAP_SET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, GUARD_DECAP_ID_BASE + nfproto);
-	/* nft's concatenated datatype: addr << 12 | addr << 6 | mark (19: a 32-bit
-	 * integer in host order, as the reqid is), with
-	 * nft's ipv4_addr 7 and ipv6_addr 8 */
-	uint32_t t = nfproto == NFPROTO_IPV6 ? 8 : 7;
-
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, t << 12 | t << 6 | 19);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 2 * alen + 4);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
-	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
-	return s;
-}
-
-/* addr . addr . reqid, in the layout of the registers the rule loads */
-static void guard_decap_key(uint8_t *k, uint32_t alen, const union igd_addr *s,
-			    const union igd_addr *d, uint32_t reqid)
-{
-	memcpy(k, s->b, alen);
-	memcpy(k + alen, d->b, alen);
-	memcpy(k + 2 * alen, &reqid, 4);	/* ipsec in reqid: host order */
-}
-
-static int guard_put_decap_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-				 uint32_t nfproto, const struct igd_guard_sets *sets)
-{
-	uint32_t alen = guard_alen(nfproto);
-	struct nftnl_set *s = guard_decap_set_new(cfg, nfproto);
-	struct nftnl_set_elem *se;
-	uint8_t k[40];
-	size_t i, n = 0;
-	int ret = 0;
-
-	if (!s)
-		return -ENOMEM;
-	for (i = 0; i < sets->ndecap && !ret; i++) {
-		const struct igd_decap_elem *e = &sets->decap[i];
-
-		if (e->family != guard_fam(nfproto))
-			continue;
-		se = nftnl_set_elem_alloc();
-		if (!se) {
-			ret = -ENOMEM;
-			break;
-		}
-		guard_decap_key(k, alen, &e->s_lo, &e->d_lo, e->reqid_lo);
-		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, k, 2 * alen + 4);
-		guard_decap_key(k, alen, &e->s_hi, &e->d_hi, e->reqid_hi);
-		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY_END, k, 2 * alen + 4);
-		nftnl_set_elem_add(s, se);
-		n++;
-	}
-	if (!ret && n)
-		ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
-	nftnl_set_free(s);
-	return ret;
-}
-
-static int guard_put_decap_set(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
-			       uint32_t nfproto, const struct igd_guard_sets *sets, bool flush)
-{
-	struct nftnl_set *s = guard_decap_set_new(cfg, nfproto);
-	int ret;
-
-	if (!s)
-		return -ENOMEM;
-	ret = flush ? igd_nft_batch_setelems(b, NFT_MSG_DELSETELEM, 0, s) :
-		      igd_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s);
-	nftnl_set_free(s);
-	return ret ?: guard_put_decap_elems(b, cfg, nfproto, sets);
-}
-
 /* A decapsulated packet the in/fwd check surely accepts needs no judgement:
  * meta secpath exists  ip saddr . ip daddr . ipsec in reqid @decap_ok  accept */
 static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -253,8 +166,8 @@ static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cf
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
 		  igd_nft_expr_xfrm(r, NFT_XFRM_KEY_REQID, XFRM_POLICY_IN, 0, rreg) ?:
-		  igd_nft_expr_lookup(r, NFT_REG32_00, GUARD_DECAP_SET,
-				      GUARD_DECAP_ID_BASE + nfproto, 0) ?:
+		  igd_nft_expr_lookup(r, NFT_REG32_00, guard_pair_name(GUARD_PAIR_DECAP),
+				      guard_pair_id(GUARD_PAIR_DECAP, nfproto), 0) ?:
 		  igd_nft_expr_counter(r) ?:
 		  igd_nft_expr_verdict(r, NF_ACCEPT) ?:
 		  igd_nft_rule_comment(r, IGD_GUARD_CTR_DECAP_OK) : -ENOMEM;
@@ -744,6 +657,48 @@ static int guard_put_uncovered(struct igd_nft_batch *b, const struct igd_guard_c
 	return guard_put_rule(b, r, ret);
 }
 
+/* Cleartext between the addresses of an out SP that requires IPsec of all their
+ * traffic (the tunnelled set), not translated at all.  The kernel applies such an SP
+ * to every packet it covers, so one of them that leaves untransformed has an SP the
+ * kernel no longer applies: removed a moment ago (the IKE daemon restarting, a tunnel
+ * torn down), before the daemon has read of it and held its destination; or a bypass
+ * SP of higher priority carves it out.  Queued: the daemon reads the SPD's events
+ * before it judges (igd_spdsync_catch_up), so the one gone is tunnel-down and the
+ * bypassed one passes; and marked plain, the packet's own tuple being the one the
+ * kernel looked up.  A dead daemon lets it pass (bypass): what the SPD allows in clear
+ * is never dropped for want of a judge, and the held rules above keep what the daemon
+ * last knew was down.
+ *   rt ipsec missing  ct direction original  ct status & (snat|dnat) == 0
+ *   ip saddr . ip daddr @tunnelled  meta mark set ...  queue flags bypass */
+static int guard_put_unapplied(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			       uint32_t nfproto, enum igd_hooks_queue q)
+{
+	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
+	struct igd_hooks_cfg hooks = cfg->hooks;
+	uint32_t nat = IPS_SRC_NAT | IPS_DST_NAT, zero = 0, alen = guard_alen(nfproto);
+	uint32_t soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
+	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
+	int ret;
+
+	hooks.bypass = true;
+	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
+		  igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
+		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
+		  igd_nft_expr_lookup(r, NFT_REG32_00, guard_pair_name(GUARD_PAIR_TUNNELLED),
+				      guard_pair_id(GUARD_PAIR_TUNNELLED, nfproto), 0) ?:
+		  guard_mark_field(r, cfg->mark_mask, cfg->mark_plain) ?:
+		  igd_hooks_put_queue(r, &hooks, q) ?:
+		  igd_nft_rule_comment(r, IGD_GUARD_CTR_SUSPECT_UNAPPLIED) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
 static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			      uint32_t nfproto, enum igd_hooks_queue q)
 {
@@ -754,7 +709,8 @@ static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cf
 	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_TRANSLATED);
 	if (!ret && cfg->prenat_map)
 		ret = guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_PLAIN);
-	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_CLEAR);
+	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_CLEAR) ?:
+	      guard_put_unapplied(b, cfg, nfproto, q);
 	if (!ret && cfg->log_group)
 		ret = guard_put_uncovered(b, cfg, nfproto);
 	if (!ret && cfg->pre_nat_tap)
@@ -1035,6 +991,8 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 	      guard_put_set(b, cfg, nfproto, IGD_GUARD_HELD, sets);
 	if (!ret && cfg->prenat_map && cfg->scope == IGD_SCOPE_PROTECTED)
 		ret = guard_put_prenat_set(b, cfg, nfproto);
+	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
+		ret = guard_put_pair_set(b, cfg, nfproto, GUARD_PAIR_TUNNELLED, sets, false);
 	/* inbound, what is neither decapsulated nor a connection's first packet is
 	 * nothing the rules after look at: it leaves at the first one */
 	if (!ret && cfg->scope == IGD_SCOPE_PROTECTED)
@@ -1073,7 +1031,7 @@ static int guard_put_family(struct igd_nft_batch *b, const struct igd_guard_cfg 
 		      guard_put_healthy_rule(b, cfg, nfproto);
 	/* the reqid of decapsulated packets (nft_xfrm): healthy ones pass at once */
 	if (!ret && cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED)
-		ret = guard_put_decap_set(b, cfg, nfproto, sets, false) ?:
+		ret = guard_put_pair_set(b, cfg, nfproto, GUARD_PAIR_DECAP, sets, false) ?:
 		      guard_put_decap_ok(b, cfg, nfproto);
 	if (!ret && cfg->mark_secreq)
 		ret = guard_put_secpath(b, cfg, nfproto, q, true);
@@ -1182,7 +1140,9 @@ static int guard_put_sets_family(struct igd_nft_batch *b, const struct igd_guard
 	       guard_put_set_content(b, cfg, nfproto, IGD_GUARD_REQUIRED, sets, 1) ?:
 	       guard_put_set_content(b, cfg, nfproto, IGD_GUARD_HELD, sets, 1) ?:
 	       (cfg->mark_secreq && cfg->scope == IGD_SCOPE_PROTECTED ?
-		guard_put_decap_set(b, cfg, nfproto, sets, true) : 0) ?:
+		guard_put_pair_set(b, cfg, nfproto, GUARD_PAIR_DECAP, sets, true) : 0) ?:
+	       (cfg->scope == IGD_SCOPE_PROTECTED ?
+		guard_put_pair_set(b, cfg, nfproto, GUARD_PAIR_TUNNELLED, sets, true) : 0) ?:
 	       (cfg->scope == IGD_SCOPE_PROTECTED ?
 		guard_flush(b, cfg, nfproto, IGD_GUARD_COUNT_CHAIN) ?:
 		guard_put_count_rules(b, cfg, nfproto, sets) : 0) ?:

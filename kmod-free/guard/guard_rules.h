@@ -92,6 +92,9 @@ struct igd_guard_sets {
 	size_t n[IGD_GUARD_NSETS];
 	const struct igd_decap_elem *decap;	/* the decap_ok set (both families) */
 	size_t ndecap;
+	const struct igd_decap_elem *tunnelled;	/* the tunnelled set (both families;
+						 * the reqids unused) */
+	size_t ntunnelled;
 	const struct igd_guard_count *count;	/* the count chain, in lookup order */
 	size_t ncount;
 	const struct igd_guard_exempt *exempt;	/* fix mode's exemptions */
@@ -125,6 +128,7 @@ struct igd_guard_sets {
 /* The comments that name the rules whose counters the stats event reports. */
 #define IGD_GUARD_CTR_SUSPECT_NAT	"suspect: translated"
 #define IGD_GUARD_CTR_SUSPECT_CLEAR	"suspect: untransformed"
+#define IGD_GUARD_CTR_SUSPECT_UNAPPLIED	"suspect: sp not applied"
 #define IGD_GUARD_CTR_UNCOVERED		"uncovered: copied"
 #define IGD_GUARD_CTR_FLAGGED		"judged: flagged"
 #define IGD_GUARD_CTR_DECAP_OK		"decap ok"

@@ -82,6 +82,8 @@ struct igd_judge {
 	uint64_t hooks[5];			/* packets per NF_INET hook */
 	uint64_t copies_unread;			/* clamp copies we could not parse */
 	uint64_t prenat_missed;			/* translated suspects the map lacked */
+	uint64_t sp_unapplied;			/* cleartext an SP the daemon still had
+						 * covers: the kernel no longer had it */
 	struct igd_judge_sp_count sp[IGD_JUDGE_SP_MAX];
 	unsigned int nsp;
 	uint64_t sp_other[IGD_R_MAX][2];	/* verdicts of SPs beyond the table */

@@ -301,6 +301,24 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
 	return true;
 }
 
+/* A packet our rules saw leave untransformed and untranslated (the plain marker)
+ * that an SP requiring IPsec covers, by the SPD the daemon has read: the kernel
+ * applies such an SP to every packet it covers, so it no longer had it.  The SP was
+ * removed and the daemon has not read of it yet (the kernel tells of a removal just
+ * after it unlinks the SP, so a packet can come first): its tunnel is down.  The
+ * tunnel's own key exchange and ESP leave outside the SPs by the IKE daemon's socket
+ * policies, and an optional template lets cleartext out while it has no SA. */
+static bool judge_sp_unapplied(struct igd_judge *j, const struct igd_qpkt *qp,
+			       const struct igd_pkt *p, struct igd_judgement *jd)
+{
+	if (!igd_sp_requires_ipsec(jd->sp) || igd_flow_translated(jd->pre, &jd->flow) ||
+	    judge_is_ike_or_esp(p, jd->pre))
+		return false;
+	j->sp_unapplied++;
+	igd_judge_flag(j, qp, jd, IGD_R_TUNNEL_DOWN);
+	return true;
+}
+
 /* Postrouting, after source NAT: a suspect the kernel picked out (scope protected),
  * or a token of the pre-NAT tap.  Was the packet translated out of its tunnel, or
  * does it leave in clear towards a protected prefix? */
@@ -308,6 +326,7 @@ void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct i
 			const struct igd_pkt *raw, struct igd_judgement *jd)
 {
 	bool suspect = j->cfg.scope == IGD_SCOPE_PROTECTED && !j->cfg.no_hooks;
+	bool plain = (qp->mark & j->guard.mask) == igd_natguard_plain(&j->guard);
 	enum igd_nat_outcome o;
 
 	if (!judge_pre_nat_flow(j, qp, raw, jd)) {
@@ -323,6 +342,8 @@ void igd_judge_post_nat(struct igd_judge *j, const struct igd_qpkt *qp, struct i
 		igd_judge_clear(j, qp, p, jd);
 		return;
 	}
+	if (plain && judge_sp_unapplied(j, qp, p, jd))
+		return;
 	o = igd_nat_judge(jd->pre, jd->sp, &jd->flow, j->spd, &jd->nat_sp);
 	/* a block SP after NAT: the kernel's own lookup drops it, nothing leaves */
 	if (o == IGD_NAT_NONE || o == IGD_NAT_INTO || o == IGD_NAT_BLOCKED) {

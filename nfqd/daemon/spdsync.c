@@ -134,6 +134,42 @@ static bool spdsync_routed_protected(const struct igd_remembered *r)
 	return s->plen_d >= 8;
 }
 
+/* An element of the tunnelled set: the addresses of @sel, an out SP's that requires
+ * IPsec of all traffic between them, or a network routed into a tunnel interface. */
+static void spdsync_tunnelled(struct igd_daemon *d, const struct igd_sel *sel)
+{
+	struct igd_decap_elem *e;
+
+	if (d->sync.ntunnelled == IGD_MAX_TUNNELLED) {
+		d->sync.tunnelled_all = true;
+		return;
+	}
+	e = &d->sync.tunnelled[d->sync.ntunnelled++];
+	memset(e, 0, sizeof(*e));
+	e->family = sel->family;
+	igd_prefix_range(e->family, &sel->saddr, sel->plen_s, &e->s_lo, &e->s_hi);
+	igd_prefix_range(e->family, &sel->daddr, sel->plen_d, &e->d_lo, &e->d_hi);
+}
+
+/* More SPs than the tunnelled set is made for: one element of all addresses for each
+ * family, every untransformed untranslated flow a suspect (judged once), which
+ * over-approximates the SPs and misses none of them. */
+static void spdsync_tunnelled_all(struct igd_daemon *d)
+{
+	static const union igd_addr any;
+	struct igd_decap_elem *e;
+	unsigned int f;
+
+	for (f = 0; f < 2; f++) {
+		e = &d->sync.tunnelled[f];
+		memset(e, 0, sizeof(*e));
+		e->family = f ? 6 : 4;
+		igd_prefix_range(e->family, &any, 0, &e->s_lo, &e->s_hi);
+		igd_prefix_range(e->family, &any, 0, &e->d_lo, &e->d_hi);
+	}
+	d->sync.ntunnelled = 2;
+}
+
 /* The sets (guard_rules.h): protected, the remote selectors of protecting SPs (out:
  * destination, in/fwd: source), --protect, remembered destinations whose tunnel is
  * down and the networks routed into tunnel interfaces now; required, the destinations
@@ -159,7 +195,14 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 			    spdsync_push_sel(&d->sync.held, &r->sel, true);
 		else if (spdsync_routed_protected(r))
 			e = spdsync_push_sel(&d->sync.pfx, &r->sel, true);
-	d->sync.ndecap = 0;
+	d->sync.ndecap = d->sync.ntunnelled = 0;
+	d->sync.tunnelled_all = false;
+	/* what leaves towards a routed network by another interface (the accept rules
+	 * of the tunnel interfaces come first) while its route stands: a narrower route
+	 * elsewhere, or the route gone a moment ago */
+	for (r = d->memory.v; r && r < d->memory.v + d->memory.n; r++)
+		if (r->live && spdsync_routed_protected(r))
+			spdsync_tunnelled(d, &r->sel);
 	if (d->mirror) {
 		/* too many pairs: an empty set, every decapsulated packet a suspect */
 		e = e ?: igd_decap_ok_elems(igd_xfrm_mirror_spd(d->mirror), d->sync.decap,
@@ -178,9 +221,13 @@ int igd_spdsync_prefixes(struct igd_daemon *d)
 			e = spdsync_push_sel(&d->sync.pfx, &sp->sel, sp->dir == IGD_DIR_OUT);
 			if (!e && req)
 				e = spdsync_push_sel(&d->sync.req, &sp->sel, true);
+			if (!e && req)
+				spdsync_tunnelled(d, &sp->sel);
 			if (!e && req && d->opts.drop_uncovered)
 				e = spdsync_push_sel(&d->sync.held, &sp->sel, true);
 		}
+		if (d->sync.tunnelled_all)
+			spdsync_tunnelled_all(d);
 	}
 	return e ? e : (int)d->sync.pfx.n;
 }
@@ -193,6 +240,7 @@ const struct igd_guard_sets *igd_spdsync_sets(struct igd_daemon *d)
 		.n = { [IGD_GUARD_PROTECTED] = d->sync.pfx.n, [IGD_GUARD_REQUIRED] = d->sync.req.n,
 		       [IGD_GUARD_HELD] = d->sync.held.n },
 		.decap = d->sync.decap, .ndecap = d->sync.ndecap,
+		.tunnelled = d->sync.tunnelled, .ntunnelled = d->sync.ntunnelled,
 		.count = d->sync.count, .ncount = d->sync.ncount,
 		.exempt = d->exempt,
 		.nexempt = d->fixes.worker ? igd_fixes_exemptions(&d->fixes, d->exempt,

@@ -12,6 +12,7 @@
 
 #define IGD_MAX_MSS_RULES 256
 #define IGD_MAX_DECAP	1024	/* SP pairs whose decapsulated packets skip the queue */
+#define IGD_MAX_TUNNELLED 1024	/* SP pairs whose cleartext is queued; more: every pair */
 
 struct igd_prefix_list {
 	struct igd_prefix *v;
@@ -30,6 +31,9 @@ struct igd_spdsync {
 	struct igd_prefix_list req;	/* the required set's contents */
 	struct igd_decap_elem decap[IGD_MAX_DECAP];	/* the decap_ok set's */
 	size_t ndecap;
+	struct igd_decap_elem tunnelled[IGD_MAX_TUNNELLED];	/* the tunnelled set's */
+	size_t ntunnelled;
+	bool tunnelled_all;	/* more than fit: the set holds every pair */
 	struct igd_guard_count count[IGD_GUARD_MAX_SP_CTR];	/* the count chain's */
 	size_t ncount;
 	struct igd_guard_sets sets;	/* all, as the guard's rules take them */

@@ -219,6 +219,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 	igd_json_uint(&j, "log_suppressed", suppressed);
 	igd_json_uint(&j, "tokens_stale", jg->guard.stale);
 	igd_json_uint(&j, "prenat_missed", jg->prenat_missed);
+	igd_json_uint(&j, "sp_unapplied", jg->sp_unapplied);
 	igd_json_arr_open(&j, "queues");
 	for (i = 0; i < nq; i++)
 		vl_queue_stats(&j, q[i]);

@@ -273,8 +273,26 @@ static void check_prenat_map(void)
 	fake_map.asked = 0;
 	syn(&k, "10.0.2.33", "192.168.1.10");
 	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
-	is_int(jd.reason, IGD_R_PASS, "map: a plain suspect is judged on its own tuple");
-	ok(fake_map.asked == 0, "map: without asking the map");
+	is_int(jd.reason, IGD_R_TUNNEL_DOWN,
+	       "plain: untransformed, and SP 1 requires ESP of it: the kernel no longer had the SP");
+	is_int(jd.verdict, NF_DROP, "plain: enforce drops it");
+	ok(jd.sp && jd.sp->index == 1, "plain: naming the SP the daemon still had");
+	ok(fake_map.asked == 0, "map: a plain suspect is judged on its own tuple, without the map");
+	is_int((int)jg.sp_unapplied, 1, "plain: counted");
+	syn(&k, "10.0.5.7", "192.168.1.10");
+	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "plain: SP 5's optional template lets cleartext out");
+	pb_ip4(&k, IPPROTO_ESP, NULL, 0, 0);
+	pb_u32(&k, 0x1001);	/* SPI, sequence number */
+	pb_u32(&k, 1);
+	inet_pton(AF_INET, "10.0.2.33", k.b + 12);
+	inet_pton(AF_INET, "192.168.1.10", k.b + 16);
+	pb_done(&k);
+	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
+	is_int(jd.reason, IGD_R_PASS, "plain: ESP itself leaves outside the SPs");
+	syn(&k, "10.0.2.33", "192.168.1.10");
+	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
+	is_int(jd.reason, IGD_R_UNJUDGED, "map: an unmarked suspect is unjudged");
 	syn(&k, "10.0.9.9", "192.168.1.10");	/* no SP covers the source */
 	pfx.family = 4;
 	pfx.plen = 16;
@@ -369,6 +387,7 @@ int main(void)
 	sp_add(2, IGD_DIR_OUT, "172.16.0.8", 29, "192.168.0.0", 16, 6, 0);
 	sp_add(3, IGD_DIR_FWD, "192.168.0.0", 16, "10.0.2.0", 24, 5, 0);
 	sp_add(4, IGD_DIR_IN, "192.168.0.0", 16, "10.0.2.1", 32, 5, 1);
+	sp_add(5, IGD_DIR_OUT, "10.0.5.0", 24, "192.168.0.0", 16, 9, 1);
 	local.n = 1;
 	local.addr[0].family = 4;
 	a4(&local.addr[0].a, "10.0.2.1");

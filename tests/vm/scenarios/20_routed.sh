@@ -8,8 +8,9 @@
 #    the MASQUERADE, as without the daemon; not one packet is queued, no verdict line;
 #  - the tunnel's route withdrawn under a stream of new flows: without the daemon they
 #    leave in clear by the default route (MASQUERADEd); in enforce not one reaches the
-#    wire in clear, each named tunnel-down with the interface; audit names them; the
-#    route back, ESP again; the interface set down: the same.
+#    wire in clear, MASQUERADEd or exempted from it, each named tunnel-down with the
+#    interface; audit names them; the route back, ESP again; the interface set down:
+#    the same.
 . /scenarios/lib.sh
 
 lab_have_daemon || skip "build/ipsecguardd not in the image (make all)"
@@ -91,6 +92,16 @@ for kind in xfrm vti; do
 	# towards a network routed into the tunnel is a suspect from the first moment
 	expect_eq "$kind enforce: the stream in clear on the wire while the route was gone" \
 		"$PLAIN" 0
+	# exempted from the MASQUERADE, the stream leaves untranslated by the default
+	# route: cleartext towards a network routed into the tunnel that leaves by another
+	# interface is queued and judged with the route events read first
+	nsx gw1 iptables -t nat -I POSTROUTING -d $LAB_RIGHT_NET -j RETURN || fail "exemption"
+	nsx gw1 conntrack -F >/dev/null 2>&1
+	withdrawn "$kind-enforce-untranslated"
+	expect_eq "$kind enforce: untranslated, the stream in clear on the wire while the route was gone" \
+		"$PLAIN" 0
+	nsx gw1 iptables -t nat -D POSTROUTING -d $LAB_RIGHT_NET -j RETURN
+	nsx gw1 conntrack -F >/dev/null 2>&1
 	routed_healthy "$kind, enforce, route back"
 	ip -n gw1 link set $LAB_TUN down
 	wait_for 10 no_route || fail "$kind: the route stayed with $LAB_TUN down"
