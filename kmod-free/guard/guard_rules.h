@@ -64,7 +64,11 @@ enum igd_scope {
  * is down (and with --drop-uncovered those of "required"); "required" the
  * destinations of protecting out SPs with a required template that cover all traffic
  * to them (judge/outbound.h): cleartext towards them is copied to the daemon, which
- * reports it, and never waits for it. */
+ * reports it, and never waits for it.  Beside them, keyed by address pairs
+ * (guard_pair_sets.c): "decap_ok" and "tunnelled", the selectors of out SPs that
+ * require IPsec of all traffic between their addresses and the networks routed into
+ * tunnel interfaces, whose untranslated cleartext is queued (an SP the kernel no
+ * longer applies) without waiting for a dead daemon. */
 enum igd_guard_set {
 	IGD_GUARD_PROTECTED,
 	IGD_GUARD_REQUIRED,

@@ -1,0 +1,105 @@
+#!/bin/sh
+# The moment an SP goes.  The kernel sends the next packet of an SP it no longer has in
+# clear at once; the daemon holds the SP's destination only once it has read of the
+# removal.  A flow started in between leaves untransformed between the addresses of an
+# SP that requires IPsec of all their traffic (the tunnelled set): the kernel queues it
+# all the same, and the daemon, which reads the SPD's events before it judges, calls it
+# tunnel-down and drops it.
+#  - A stream of new untranslated UDP flows (no NAT at all), IPv4 and IPv6, while the
+#    SP goes and comes back again and again: none reaches the peer in enforce.  (This
+#    kernel has no ESP: while the SP is there the kernel itself drops its packets for
+#    want of an SA, so any packet of the stream at the peer is one the SP's removal let
+#    out.)
+#  - Cleartext the SPD lets out between those addresses (a bypass SP of higher
+#    priority) is queued by the same rule, judged bypass and passes in enforce, and
+#    with the daemon killed (-9) it still passes: the rule never waits for a judge.
+#  - Cleartext from a source the SP does not cover is not queued at all.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_bin ipsecguardd
+lab_up
+in_peer ip addr add 192.168.9.10/32 dev lo
+peer_count plain "ip saddr 10.0.2.33 ip daddr 192.168.1.10 udp dport 7000" \
+	bypassed "ip saddr 10.0.2.33 ip daddr 192.168.9.10"
+in_peer nft -f - <<'NFT'
+table ip6 seen6 {
+	counter plain6 { }
+	chain in {
+		type filter hook prerouting priority 0;
+		ip6 saddr fd00:2::33 ip6 daddr fd00:168::10 udp dport 7000 counter name "plain6"
+	}
+}
+NFT
+seen6() { in_peer nft list counter ip6 seen6 plain6 | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+SP4="src 10.0.2.0/24 dst 192.168.0.0/16"
+SP6="src fd00:2::/64 dst fd00:168::/64"
+TMPL="tmpl proto esp mode transport reqid 1"	# level required
+sp_add() { in_gw ip xfrm policy add dir out $SP4 priority 200 $TMPL &&
+	in_gw ip xfrm policy add dir out $SP6 priority 200 $TMPL; }
+sp_del() { in_gw ip xfrm policy delete dir out $SP4 && in_gw ip xfrm policy delete dir out $SP6; }
+has_line() { [ "$(log_count "$@")" -ge 1 ]; }
+progress() { cat "$TMPD/$1" 2>/dev/null || echo 0; }
+progress_past() { [ "$(progress "$1")" -gt "$2" ]; }
+pings() { in_host ping -c "$2" -i 0.2 -W1 "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'; }
+gw_pings() { in_gw ping -I 172.16.0.1 -c "$2" -i 0.2 -W1 "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'; }
+# the packets the rule of the SP not applied queued (IPv4 table)
+unapplied() {
+	in_gw nft list chain ip ipsecguard postrouting |
+		sed -n 's/.*counter packets \([0-9]*\).*sp not applied.*/\1/p'
+}
+stream() {
+	rm -f "$TMPD/$1"
+	bg in_host python3 "$TOP/tests/netns/udpstream.py" "$2" 7000 "$3" 0.001 "$TMPD/$1"
+}
+
+sp_add || fail "the SPs"
+daemon_start --queue 40 --mode enforce
+expect_eq "with the SP there and no SA, the kernel drops the host's pings" \
+	"$(pings 192.168.1.10 2)" 0
+
+info "the SP goes and comes back under a stream of new flows"
+stream s4 192.168.1.10 60000
+s4=$LAST_PID
+stream s6 fd00:168::10 60000
+s6=$LAST_PID
+wait_for 20 "the streams to start" progress_past s6 50
+CYCLES=15
+i=0
+while [ $i -lt $CYCLES ]; do
+	sp_del || fail "the SPs' removal ($i)"
+	n=$(progress s4)
+	wait_for 20 "flows while the SPs are gone ($i)" progress_past s4 $((n + 50))
+	sp_add || fail "the SPs back ($i)"
+	n=$(progress s4)
+	wait_for 20 "flows with the SPs back ($i)" progress_past s4 $((n + 50))
+	i=$((i + 1))
+done
+kill "$s4" "$s6" 2>/dev/null
+info "$(progress s4) IPv4 and $(progress s6) IPv6 flows; $CYCLES removals"
+expect_eq "IPv4 flows of the stream in clear at the peer" "$(seen plain)" 0
+expect_eq "IPv6 flows of the stream in clear at the peer" "$(seen6)" 0
+expect_ge "named tunnel-down and dropped" \
+	"$(log_count reason=tunnel-down verdict=drop dst=192.168.1.10)" 1
+info "queued by the rule of the SP not applied: $(unapplied) packets"
+check "nothing crashed" kill -0 "$DAEMON_PID"
+
+info "what the SPD lets out in clear between those addresses"
+in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.9.0/24 priority 100 ||
+	fail "a bypass SP"
+u0=$(unapplied)
+expect_eq "pings the bypass SP lets out, in enforce" "$(pings 192.168.9.10 3)" 3
+check "they were queued by the rule of the SP not applied" [ "$(unapplied)" -gt "$u0" ]
+wait_for 10 "them logged as bypass" has_line reason=bypass verdict=accept dst=192.168.9.10
+check "none of them called tunnel-down" \
+	[ "$(log_count reason=tunnel-down dst=192.168.9.10)" = 0 ]
+u0=$(unapplied)
+expect_eq "the gateway's own pings from a source the SP does not cover" \
+	"$(gw_pings 192.168.1.10 3)" 3
+expect_eq "are not queued by it" "$(unapplied)" "$u0"
+
+info "the daemon killed"
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+seen_reset
+expect_eq "pings the bypass SP lets out, with no daemon" "$(pings 192.168.9.10 3)" 3
+expect_eq "at the peer" "$(seen bypassed)" 3
