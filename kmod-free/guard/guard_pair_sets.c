@@ -3,10 +3,13 @@
  *   decap_ok   source . destination . reqid of the SA that decrypted the packet
  *              (decap_set.h)
  *   tunnelled  source . destination: the selectors of the out SPs that require IPsec
- *              of all traffic between them (no protocol, port, mark or if_id), so a
- *              packet of theirs that leaves untransformed has an SP the kernel no
- *              longer applies */
+ *              (a template that is not optional) of all traffic between them (no
+ *              protocol, port, interface, mark or if_id, not bound to a tunnel
+ *              interface), so a packet of theirs that leaves untransformed has an SP
+ *              the kernel no longer applies; and any source . a network routed into
+ *              a tunnel interface, for what leaves by another interface */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
@@ -73,7 +76,72 @@ static void pair_key(uint8_t *k, uint32_t alen, const union igd_addr *s,
 		memcpy(k + 2 * alen, reqid, 4);	/* ipsec in reqid: host order */
 }
 
-static int pair_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+/* Whether @a and @b share a point in every field (network-order addresses compare
+ * as bytes; reqids as numbers). */
+static bool pair_meet(const struct igd_decap_elem *a, const struct igd_decap_elem *b,
+		      uint32_t alen, bool reqid)
+{
+	return memcmp(a->s_lo.b, b->s_hi.b, alen) <= 0 && memcmp(b->s_lo.b, a->s_hi.b, alen) <= 0 &&
+	       memcmp(a->d_lo.b, b->d_hi.b, alen) <= 0 && memcmp(b->d_lo.b, a->d_hi.b, alen) <= 0 &&
+	       (!reqid || (a->reqid_lo <= b->reqid_hi && b->reqid_lo <= a->reqid_hi));
+}
+
+static void pair_widen(union igd_addr *lo, union igd_addr *hi, const union igd_addr *lo2,
+		       const union igd_addr *hi2, uint32_t alen)
+{
+	if (memcmp(lo2->b, lo->b, alen) < 0)
+		*lo = *lo2;
+	if (memcmp(hi2->b, hi->b, alen) > 0)
+		*hi = *hi2;
+}
+
+/* The kernel's set of concatenated ranges refuses an element that shares a point with
+ * one it has (unless it is the same), so the elements of one family go in disjoint:
+ * decap_ok, which must hold nothing the kernel would refuse, leaves out every element
+ * that meets another; tunnelled, which may hold more than its SPs, takes two that
+ * meet as the smallest element holding both.  Returns how many of @v's first @n are
+ * left (in place). */
+static size_t pair_disjoint(struct igd_decap_elem *v, size_t n, uint32_t alen, bool reqid,
+			    bool widen)
+{
+	size_t i, j, k;
+	bool met;
+
+	if (!widen) {
+		bool *out = calloc(n ? n : 1, sizeof(*out));
+
+		if (!out)
+			return 0;	/* no memory: an empty set is the safe one */
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (pair_meet(&v[i], &v[j], alen, reqid))
+					out[i] = out[j] = true;
+		for (i = k = 0; i < n; i++)
+			if (!out[i])
+				v[k++] = v[i];
+		free(out);
+		return k;
+	}
+	do {
+		met = false;
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++) {
+				if (!pair_meet(&v[i], &v[j], alen, reqid))
+					continue;
+				pair_widen(&v[i].s_lo, &v[i].s_hi, &v[j].s_lo, &v[j].s_hi, alen);
+				pair_widen(&v[i].d_lo, &v[i].d_hi, &v[j].d_lo, &v[j].d_hi, alen);
+				v[j--] = v[--n];
+				met = true;
+			}
+	} while (met);
+	return n;
+}
+
+/* Elements per message: an IPv6 element of decap_ok takes about 100 bytes of the
+ * batch's 32 KiB a message. */
+#define PAIR_ELEMS_PER_MSG 128
+
+static int pair_put_chunk(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			  uint32_t nfproto, enum guard_pair_set which,
 			  const struct igd_decap_elem *v, size_t n)
 {
@@ -82,31 +150,48 @@ static int pair_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	bool reqid = pair_sets[which].reqid;
 	struct nftnl_set_elem *se;
 	uint8_t k[40];
-	size_t i, added = 0;
+	size_t i;
 	int ret = 0;
 
 	if (!s)
 		return -ENOMEM;
-	for (i = 0; i < n && !ret; i++) {
-		const struct igd_decap_elem *e = &v[i];
-
-		if (e->family != guard_fam(nfproto))
-			continue;
+	for (i = 0; i < n; i++) {
 		se = nftnl_set_elem_alloc();
 		if (!se) {
 			ret = -ENOMEM;
 			break;
 		}
-		pair_key(k, alen, &e->s_lo, &e->d_lo, reqid ? &e->reqid_lo : NULL);
+		pair_key(k, alen, &v[i].s_lo, &v[i].d_lo, reqid ? &v[i].reqid_lo : NULL);
 		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, k, klen);
-		pair_key(k, alen, &e->s_hi, &e->d_hi, reqid ? &e->reqid_hi : NULL);
+		pair_key(k, alen, &v[i].s_hi, &v[i].d_hi, reqid ? &v[i].reqid_hi : NULL);
 		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY_END, k, klen);
 		nftnl_set_elem_add(s, se);
-		added++;
 	}
-	if (!ret && added)
+	if (!ret)
 		ret = igd_nft_batch_setelems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, s);
 	nftnl_set_free(s);
+	return ret;
+}
+
+static int pair_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+			  uint32_t nfproto, enum guard_pair_set which,
+			  const struct igd_decap_elem *v, size_t n)
+{
+	struct igd_decap_elem *fam = calloc(n ? n : 1, sizeof(*fam));
+	size_t i, k = 0;
+	int ret = 0;
+
+	if (!fam)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (v[i].family == guard_fam(nfproto))
+			fam[k++] = v[i];
+	k = pair_disjoint(fam, k, guard_alen(nfproto), pair_sets[which].reqid,
+			  which == GUARD_PAIR_TUNNELLED);
+	for (i = 0; i < k && !ret; i += PAIR_ELEMS_PER_MSG)
+		ret = pair_put_chunk(b, cfg, nfproto, which, fam + i,
+				     k - i < PAIR_ELEMS_PER_MSG ? k - i : PAIR_ELEMS_PER_MSG);
+	free(fam);
 	return ret;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <net/if_arp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -665,11 +666,15 @@ static int guard_put_uncovered(struct igd_nft_batch *b, const struct igd_guard_c
  * SP of higher priority carves it out.  Queued: the daemon reads the SPD's events
  * before it judges (igd_spdsync_catch_up), so the one gone is tunnel-down and the
  * bypassed one passes; and marked plain, the packet's own tuple being the one the
- * kernel looked up.  A dead daemon lets it pass (bypass): what the SPD allows in clear
- * is never dropped for want of a judge, and the held rules above keep what the daemon
- * last knew was down.
- *   rt ipsec missing  ct direction original  ct status & (snat|dnat) == 0
- *   ip saddr . ip daddr @tunnelled  meta mark set ...  queue flags bypass */
+ * kernel looked up.  A dead daemon lets it pass (bypass): what the SPD lets out in
+ * clear is not dropped because no daemon runs, and the held rules above keep what
+ * the daemon last knew was down.  (A daemon alive but flooded past its queue still
+ * loses what it cannot read, as with every queued suspect.)
+ * Not what goes to the machine itself: the loopback device skips the SPD
+ * (disable_xfrm), as the judge knows of other interfaces (route/noxfrm.h).
+ *   rt ipsec missing  meta oiftype != loopback  ct direction original
+ *   ct status & (snat|dnat) == 0  ip saddr . ip daddr @tunnelled
+ *   meta mark set ...  queue flags bypass */
 static int guard_put_unapplied(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			       uint32_t nfproto, enum igd_hooks_queue q)
 {
@@ -679,11 +684,14 @@ static int guard_put_unapplied(struct igd_nft_batch *b, const struct igd_guard_c
 	uint32_t soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
 	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
 	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
+	uint16_t loopback = ARPHRD_LOOPBACK;
 	int ret;
 
 	hooks.bypass = true;
 	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
+		  igd_nft_expr_meta(r, NFT_META_OIFTYPE, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &loopback, 2) ?:
 		  igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
 		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:

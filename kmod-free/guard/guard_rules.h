@@ -1,9 +1,14 @@
 /* The daemon's nf_tables tables with the guard's rules, per family (ip, ip6).  The
  * kernel picks out suspects; only those meet the queue (scope "protected"):
  *
- *   sets protected, required   see enum igd_guard_set
- *   prerouting  -150  meta mark & MASK == DECAP_OK  ct mark set ... | DECAP_OK,
+ *   sets protected, required, held   see enum igd_guard_set; decap_ok, tunnelled
+ *                                    (guard_pair_sets.c)
+ *   prerouting  -150  meta secpath missing  ct state != new  accept
+ *                     meta mark & MASK == DECAP_OK  ct mark set ... | DECAP_OK,
  *                         field cleared, accept     (back from the daemon)
+ *                     meta iifkind xfrm / vti*  accept   (tunnel interfaces)
+ *                     meta secpath exists  saddr . daddr . ipsec in reqid @decap_ok
+ *                         accept
  *                     meta secpath exists  ct mark & MASK != DECAP_OK
  *                         ip saddr @protected  meta mark 0
  *                         meta mark set ipsec in reqid & ~MASK | SECREQ  queue
@@ -17,23 +22,31 @@
  *                     with syn,ack)  tcp option maxseg size > V  counter
  *                     log group G prefix "ipsecguard mss-clamp V"
  *                     tcp option maxseg size set V
- *   postrouting  101  meta mark & MASK == FLAG  ct mark set ... | FLAG, field cleared
- *                     meta mark & MASK == OK    ct mark set ... | OK, field cleared,
- *                         accept                 (both: back from the daemon)
- *                     ct mark & MASK == FLAG  counter  drop (enforce) | accept
- *                     ct mark & MASK == OK    accept
+ *   postrouting  101  jump judged_ok: ct mark & MASK == OK  ct state != new  accept
+ *                     jump outer_out (outer/outer_rules.c)
+ *                     jump judged:  ct mark & MASK == OK  accept
+ *                                   meta mark & MASK == FLAG | OK  ct mark set ...,
+ *                                       field cleared (OK: accept; back from the daemon)
+ *                                   ct mark & MASK == FLAG  drop (enforce) | accept
+ *                     meta oifkind xfrm / vti*  accept   (tunnel interfaces)
  *                     ct direction original  ct status snat
  *                         ct original ip daddr @protected        queue (suspect)
  *                     ct direction original  rt ipsec missing
- *                         ct original ip daddr @required         queue (suspect)
- *                     (with the prenat map, the first is preceded by the rule that
- *                     adds the pre-NAT source to the map, both carry a marker in
- *                     the mark field, and the second has a twin without marker
- *                     for destination-translated flows, before it)
- *                     meta mark & MASK != 0  field cleared   (an unneeded token)
+ *                         ct original ip daddr @held             queue (suspect)
+ *                     ct direction original  rt ipsec missing  no NAT  not loopback
+ *                         ip saddr . ip daddr @tunnelled         queue, bypass always
+ *                     ct direction original  rt ipsec missing  not snat
+ *                         ip daddr @required       copy to the log group (uncovered)
+ *                     ct state new  rt ipsec exists  jump count   (per SP counters)
+ *                     jump healthy: ct mark set ... | OK
+ *                     (with the prenat map, the translated suspect is preceded by the
+ *                     rule that adds the pre-NAT source to the map, the suspects
+ *                     carry a marker in the mark field, and the held one has a twin
+ *                     with marker for flows without NAT, before it)
  *
  * The suspects' queue has no bypass when enforcing: a suspect no daemon judges is
- * dropped.  The pre-NAT tap (bypass always) hands flow heads back with a token in
+ * dropped; but not the tunnelled rule's, which also takes cleartext the SPD lets out
+ * (a bypass SP).  The pre-NAT tap (bypass always) hands flow heads back with a token in
  * the packet mark field (MASK) that brings their pre-NAT tuple to postrouting, for
  * kernels that attach no conntrack entry to queued packets.  Where the daemon wants
  * something remembered in the conntrack mark it answers NF_REPEAT with the value in

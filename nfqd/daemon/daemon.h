@@ -72,6 +72,7 @@ struct igd_daemon {
 	struct igd_remember_from mem_from;	/* --remember-from */
 	struct igd_control control;	/* the control socket */
 	struct igd_localaddr local;
+	struct igd_noxfrm noxfrm;	/* interfaces that skip the SPD, refreshed with local */
 	struct igd_diag diag;
 	struct igd_fixes fixes;		/* fix mode (worker NULL otherwise) */
 	struct igd_guard_exempt exempt[IGD_MAX_FIXES];	/* the exempt chain's */

@@ -11,6 +11,8 @@
 #include "nft/prenat_map.h"
 #include "packet/pkt.h"
 #include "queue.h"
+#include "outer/outer_nat.h"
+#include "route/noxfrm.h"
 #include "route/tunnels.h"
 #include "xfrm/spd.h"
 #include "judge/outbound.h"
@@ -73,6 +75,9 @@ struct igd_judge {
 	 * the remembered protections */
 	struct igd_out_ctx out;
 	const struct igd_localaddr *local;
+	const struct igd_noxfrm *noxfrm;	/* interfaces that skip the SPD (IPv4) */
+	const struct igd_outer_ports *ike_ports;	/* the tunnel's own ports, NULL:
+							 * 500 and 4500 */
 	const struct igd_tunnels *tunnels;	/* tunnel interfaces: their if_id, keys */
 	uint32_t tap_width;		/* --no-hooks with 5 role blocks: their width */
 	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */

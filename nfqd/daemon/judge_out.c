@@ -82,15 +82,24 @@ void igd_judge_mss_sp(struct igd_judge *j, const struct igd_pkt *p, struct igd_j
 }
 
 /* Key exchange and ESP itself travel outside the SPs by design (socket policies): by
- * what our parser saw, or for a packet it distrusted, by conntrack's tuple. */
-static bool judge_is_ike_or_esp(const struct igd_pkt *p, const struct igd_flow *f)
+ * what our parser saw, or for a packet it distrusted, by conntrack's tuple; on the
+ * IKE ports given (--ike-port: UDP, and TCP for ESP in TCP) too, and IPComp. */
+static bool judge_is_ike_or_esp(const struct igd_judge *j, const struct igd_pkt *p,
+				const struct igd_flow *f)
 {
-	if (p)
-		return p->proto == IPPROTO_ESP || p->proto == IPPROTO_AH ||
-		       (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA));
-	return f->proto == IPPROTO_ESP || f->proto == IPPROTO_AH ||
-	       (f->proto == IPPROTO_UDP && (f->sport == 500 || f->sport == 4500 ||
-					    f->dport == 500 || f->dport == 4500));
+	uint8_t proto = p ? p->proto : f->proto;
+
+	if (proto == IPPROTO_ESP || proto == IPPROTO_AH || proto == IPPROTO_COMP)
+		return true;
+	if (p && (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA)))
+		return true;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return false;
+	if (j->ike_ports)
+		return igd_outer_port_in(j->ike_ports, f->sport) ||
+		       igd_outer_port_in(j->ike_ports, f->dport);
+	return proto == IPPROTO_UDP && (f->sport == 500 || f->sport == 4500 ||
+					f->dport == 500 || f->dport == 4500);
 }
 
 /* A flow judged healthy: remembered in the conntrack mark by postrouting's tag rule,
@@ -114,7 +123,7 @@ void igd_judge_clear(struct igd_judge *j, const struct igd_qpkt *qp, const struc
 	struct igd_out_decision o;
 	const struct igd_sp *post;
 
-	if (judge_is_ike_or_esp(p, jd->pre)) {
+	if (judge_is_ike_or_esp(j, p, jd->pre)) {
 		judge_healthy(j, qp, jd);
 		return;
 	}
@@ -238,7 +247,9 @@ static bool judge_pre_nat_map(struct igd_judge *j, const struct igd_qpkt *qp,
 	uint8_t key[IGD_PRENAT_KEY_MAX];
 	struct igd_prenat pn;
 
-	if (!j->cfg.prenat_lookup || !field || !jd->flow.family)
+	/* a plain suspect needs no map: the rule that marked it replaced any token */
+	if (!field || !jd->flow.family ||
+	    (!j->cfg.prenat_lookup && field != igd_natguard_plain(&j->guard)))
 		return false;
 	jd->pre_flow = jd->flow;
 	if (th && judge_has_ports(jd->flow.proto) && !(raw->flags & IGD_PKT_F_PORTS)) {
@@ -307,12 +318,18 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
  * removed and the daemon has not read of it yet (the kernel tells of a removal just
  * after it unlinks the SP, so a packet can come first): its tunnel is down.  The
  * tunnel's own key exchange and ESP leave outside the SPs by the IKE daemon's socket
- * policies, and an optional template lets cleartext out while it has no SA. */
+ * policies, an optional template lets cleartext out while it has no SA, and some
+ * packets meet no lookup at all. */
 static bool judge_sp_unapplied(struct igd_judge *j, const struct igd_qpkt *qp,
 			       const struct igd_pkt *p, struct igd_judgement *jd)
 {
 	if (!igd_sp_requires_ipsec(jd->sp) || igd_flow_translated(jd->pre, &jd->flow) ||
-	    judge_is_ike_or_esp(p, jd->pre))
+	    judge_is_ike_or_esp(j, p, jd->pre))
+		return false;
+	/* no lookup at all: towards the machine itself, or by an interface with
+	 * disable_xfrm */
+	if ((j->local && igd_localaddr_is_local(j->local, jd->flow.family, &jd->flow.daddr)) ||
+	    (jd->flow.family == 4 && j->noxfrm && igd_noxfrm_has(j->noxfrm, qp->outdev)))
 		return false;
 	j->sp_unapplied++;
 	igd_judge_flag(j, qp, jd, IGD_R_TUNNEL_DOWN);

@@ -23,9 +23,10 @@ static int spdsync_on_fd(int fd, void *arg)
 /* The kernel tells of a policy or a route it adds or removes (XFRM_MSG_*POLICY,
  * RTM_*ROUTE) in the call that changes it.  Read after queued packets are received and
  * before they are judged, the two sockets bring the judge up to the SPD and the routes
- * the kernel had when it queued them: a translated flow of an SP removed, or towards a
- * network whose route into a tunnel went, a moment ago is judged tunnel-down at once
- * rather than as things stood before. */
+ * the kernel had when it queued them: a flow of an SP removed, or towards a network
+ * whose route into a tunnel went, a moment ago (translated: a suspect by the protected
+ * set; untranslated: by the tunnelled set) is judged tunnel-down at once rather than
+ * as things stood before. */
 void igd_spdsync_catch_up(struct igd_daemon *d)
 {
 	if (d->mirror)
@@ -175,7 +176,9 @@ static void spdsync_tunnelled_all(struct igd_daemon *d)
  * down and the networks routed into tunnel interfaces now; required, the destinations
  * of protecting out SPs with a required template that cover all traffic to them; held,
  * --protect and remembered destinations whose tunnel is down (and required with
- * --drop-uncovered).  SPs bound to a tunnel interface (an if_id, a VTI's key) take no
+ * --drop-uncovered); tunnelled (guard_pair_sets.c), the source . destination of
+ * the SPs in required and any source . the networks routed into tunnel interfaces
+ * now.  SPs bound to a tunnel interface (an if_id, a VTI's key) take no
  * part: what leaves by such an interface is the kernel's to encrypt or drop
  * (tunnels.h), and the networks routed into it are remembered instead. */
 int igd_spdsync_prefixes(struct igd_daemon *d)

@@ -14,6 +14,9 @@
 #    priority) is queued by the same rule, judged bypass and passes in enforce, and
 #    with the daemon killed (-9) it still passes: the rule never waits for a judge.
 #  - Cleartext from a source the SP does not cover is not queued at all.
+#  - Selectors that nest or cross, and 500 of them (IPv6), make a set the kernel
+#    takes; what meets no SP lookup (an interface with disable_xfrm, the machine
+#    itself) passes.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_bin ipsecguardd
@@ -103,3 +106,52 @@ wait "$DAEMON_PID" 2>/dev/null
 seen_reset
 expect_eq "pings the bypass SP lets out, with no daemon" "$(pings 192.168.9.10 3)" 3
 expect_eq "at the peer" "$(seen bypassed)" 3
+in_gw ip xfrm policy flush
+
+info "selectors that nest and cross, and many of them"
+# 10.0.2.0/24 -> 192.168.0.0/16 holds 10.0.2.0/24 -> 192.168.1.0/24; 10.0.0.0/8 ->
+# 192.168.1.0/24 crosses it: the kernel's set takes no two elements that meet
+sp_add || fail "the SPs"
+for sel in "src 10.0.2.0/24 dst 192.168.1.0/24" "src 10.0.0.0/8 dst 192.168.1.0/24"; do
+	in_gw ip xfrm policy add dir out $sel priority 150 $TMPL || fail "SP $sel"
+done
+i=1
+while [ $i -le 500 ]; do
+	printf 'xfrm policy add dir out src fd00:2::/64 dst fd01:%x::/64 %s\n' $i "$TMPL"
+	i=$((i + 1))
+done >"$TMPD/many.batch"
+in_gw ip -6 -batch "$TMPD/many.batch" || fail "500 IPv6 SPs"
+daemon_start --queue 40 --mode enforce
+tun_elems() { in_gw nft -j list set "$1" ipsecguard tunnelled |
+	python3 -c 'import json,sys; d=json.load(sys.stdin)["nftables"]; print(len([x for x in d if "set" in x][0]["set"].get("elem", [])))'; }
+check "the daemon runs with them" kill -0 "$DAEMON_PID"
+check "the tunnelled set holds the smallest element holding the three" sh -c \
+	"ip netns exec $NS_GW nft list set ip ipsecguard tunnelled | grep -q '10.0.0.0/8 . 192.168.0.0/16'"
+expect_eq "... and only that one" "$(tun_elems ip)" 1
+expect_eq "the IPv6 set holds the 501 pairs" "$(tun_elems ip6)" 501
+in_gw ip -6 xfrm policy add dir out src fd00:2::/64 dst fd02::/64 $TMPL
+wait_for 10 "the set to follow one more SP" sh -c \
+	"ip netns exec $NS_GW nft list set ip6 ipsecguard tunnelled | grep -q 'fd02::/64'"
+check "no set update failed" sh -c "! grep -q 'sets:' $DAEMON_ERR"
+daemon_stop
+in_gw ip xfrm policy flush
+in_gw ip -6 xfrm policy flush
+
+info "what meets no SP lookup: an interface with disable_xfrm, the machine itself"
+sp_add || fail "the SPs"
+in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 0.0.0.0/0 priority 300 $TMPL ||
+	fail "an SP of all destinations"
+in_gw sysctl -qw net.ipv4.conf.wan0.disable_xfrm=1
+expect_eq "without the daemon, disable_xfrm on wan0 lets the host's pings out in clear" \
+	"$(pings 192.168.1.10 2)" 2
+daemon_start --queue 40 --mode enforce
+expect_eq "in enforce too (the kernel never looked an SP up for them)" \
+	"$(pings 192.168.1.10 3)" 3
+check "none of them called tunnel-down" \
+	[ "$(log_count reason=tunnel-down dst=192.168.1.10)" = 0 ]
+in_gw sysctl -qw net.ipv4.conf.wan0.disable_xfrm=0
+u0=$(unapplied)
+check "the gateway's pings from its LAN address to its own WAN address" \
+	in_gw ping -I 10.0.2.1 -c3 -i0.2 -W1 172.16.0.1
+expect_eq "are not queued (loopback)" "$(unapplied)" "$u0"
+daemon_stop
