@@ -17,6 +17,7 @@
 #include <libnftnl/set.h>
 #include "guard/guard_int.h"
 #include "nft/nft_batch.h"
+#include "nft/pair_ranges.h"
 
 static const struct {
 	const char *name;
@@ -76,67 +77,6 @@ static void pair_key(uint8_t *k, uint32_t alen, const union igd_addr *s,
 		memcpy(k + 2 * alen, reqid, 4);	/* ipsec in reqid: host order */
 }
 
-/* Whether @a and @b share a point in every field (network-order addresses compare
- * as bytes; reqids as numbers). */
-static bool pair_meet(const struct igd_decap_elem *a, const struct igd_decap_elem *b,
-		      uint32_t alen, bool reqid)
-{
-	return memcmp(a->s_lo.b, b->s_hi.b, alen) <= 0 && memcmp(b->s_lo.b, a->s_hi.b, alen) <= 0 &&
-	       memcmp(a->d_lo.b, b->d_hi.b, alen) <= 0 && memcmp(b->d_lo.b, a->d_hi.b, alen) <= 0 &&
-	       (!reqid || (a->reqid_lo <= b->reqid_hi && b->reqid_lo <= a->reqid_hi));
-}
-
-static void pair_widen(union igd_addr *lo, union igd_addr *hi, const union igd_addr *lo2,
-		       const union igd_addr *hi2, uint32_t alen)
-{
-	if (memcmp(lo2->b, lo->b, alen) < 0)
-		*lo = *lo2;
-	if (memcmp(hi2->b, hi->b, alen) > 0)
-		*hi = *hi2;
-}
-
-/* The kernel's set of concatenated ranges refuses an element that shares a point with
- * one it has (unless it is the same), so the elements of one family go in disjoint:
- * decap_ok, which must hold nothing the kernel would refuse, leaves out every element
- * that meets another; tunnelled, which may hold more than its SPs, takes two that
- * meet as the smallest element holding both.  Returns how many of @v's first @n are
- * left (in place). */
-static size_t pair_disjoint(struct igd_decap_elem *v, size_t n, uint32_t alen, bool reqid,
-			    bool widen)
-{
-	size_t i, j, k;
-	bool met;
-
-	if (!widen) {
-		bool *out = calloc(n ? n : 1, sizeof(*out));
-
-		if (!out)
-			return 0;	/* no memory: an empty set is the safe one */
-		for (i = 0; i < n; i++)
-			for (j = i + 1; j < n; j++)
-				if (pair_meet(&v[i], &v[j], alen, reqid))
-					out[i] = out[j] = true;
-		for (i = k = 0; i < n; i++)
-			if (!out[i])
-				v[k++] = v[i];
-		free(out);
-		return k;
-	}
-	do {
-		met = false;
-		for (i = 0; i < n; i++)
-			for (j = i + 1; j < n; j++) {
-				if (!pair_meet(&v[i], &v[j], alen, reqid))
-					continue;
-				pair_widen(&v[i].s_lo, &v[i].s_hi, &v[j].s_lo, &v[j].s_hi, alen);
-				pair_widen(&v[i].d_lo, &v[i].d_hi, &v[j].d_lo, &v[j].d_hi, alen);
-				v[j--] = v[--n];
-				met = true;
-			}
-	} while (met);
-	return n;
-}
-
 /* Elements per message: an IPv6 element of decap_ok takes about 100 bytes of the
  * batch's 32 KiB a message. */
 #define PAIR_ELEMS_PER_MSG 128
@@ -173,25 +113,60 @@ static int pair_put_chunk(struct igd_nft_batch *b, const struct igd_guard_cfg *c
 	return ret;
 }
 
+/* Room for the disjoint boxes of a family's elements: pieces of boxes that meet. */
+#define PAIR_PIECES(n)	(4 * (n) + 64)
+
+/* The elements of one family made disjoint (nft/pair_ranges.h): their exact union
+ * where it fits; past that, or where boxes of decap_ok that meet disagree on the
+ * reqids, decap_ok leaves out every element that meets another (it must hold nothing
+ * the kernel would refuse) and tunnelled takes the smallest element holding both (it
+ * may hold more than its SPs).  Returns how many are in @out, or -ENOMEM. */
+static int pair_disjoint(const struct igd_decap_elem *fam, size_t n, uint32_t alen,
+			 bool decap, struct igd_decap_elem *out, size_t cap)
+{
+	bool *meets;
+	size_t k;
+	int got = igd_pair_union(fam, n, alen, decap, out, cap);
+
+	if (got >= 0)
+		return got;
+	memcpy(out, fam, n * sizeof(*fam));
+	if (!decap)
+		return (int)igd_pair_hull(out, n, alen);
+	meets = calloc(n ? n : 1, sizeof(*meets));
+	if (!meets)
+		return -ENOMEM;
+	k = igd_pair_drop_meeting(out, n, alen, true, meets);
+	free(meets);
+	return (int)k;
+}
+
 static int pair_put_elems(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			  uint32_t nfproto, enum guard_pair_set which,
 			  const struct igd_decap_elem *v, size_t n)
 {
 	struct igd_decap_elem *fam = calloc(n ? n : 1, sizeof(*fam));
+	struct igd_decap_elem *out = calloc(PAIR_PIECES(n), sizeof(*out));
 	size_t i, k = 0;
-	int ret = 0;
+	int got, ret = 0;
 
-	if (!fam)
+	if (!fam || !out) {
+		free(fam);
+		free(out);
 		return -ENOMEM;
+	}
 	for (i = 0; i < n; i++)
 		if (v[i].family == guard_fam(nfproto))
 			fam[k++] = v[i];
-	k = pair_disjoint(fam, k, guard_alen(nfproto), pair_sets[which].reqid,
-			  which == GUARD_PAIR_TUNNELLED);
-	for (i = 0; i < k && !ret; i += PAIR_ELEMS_PER_MSG)
-		ret = pair_put_chunk(b, cfg, nfproto, which, fam + i,
-				     k - i < PAIR_ELEMS_PER_MSG ? k - i : PAIR_ELEMS_PER_MSG);
+	got = pair_disjoint(fam, k, guard_alen(nfproto), pair_sets[which].reqid, out,
+			    PAIR_PIECES(n));
+	ret = got < 0 ? got : 0;
+	for (i = 0; !ret && i < (size_t)got; i += PAIR_ELEMS_PER_MSG)
+		ret = pair_put_chunk(b, cfg, nfproto, which, out + i,
+				     (size_t)got - i < PAIR_ELEMS_PER_MSG ?
+				     (size_t)got - i : PAIR_ELEMS_PER_MSG);
 	free(fam);
+	free(out);
 	return ret;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/utsname.h>
 #include "route/noxfrm.h"
 
 #define NOXFRM_CONF_DIR "/proc/sys/net/ipv4/conf"
@@ -26,6 +27,18 @@ static int noxfrm_conf(const char *dir, const char *ifname)
 	return v > 0 ? 1 : v;
 }
 
+/* conf/all/disable_xfrm counts for every interface from Linux 5.11 on; before, only
+ * each interface's own setting did. */
+static bool noxfrm_all_counts(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;
+	return major > 5 || (major == 5 && minor >= 11);
+}
+
 int igd_noxfrm_read(struct igd_noxfrm *nx, const char *conf_dir)
 {
 	const char *dir = conf_dir ? conf_dir : NOXFRM_CONF_DIR;
@@ -42,7 +55,7 @@ int igd_noxfrm_read(struct igd_noxfrm *nx, const char *conf_dir)
 		    noxfrm_conf(dir, de->d_name) != 1)
 			continue;
 		if (!strcmp(de->d_name, "all")) {
-			cur.all = true;
+			cur.all = noxfrm_all_counts();
 			continue;
 		}
 		ifindex = if_nametoindex(de->d_name);

@@ -1,5 +1,5 @@
 /* The IPv4 interfaces whose routes skip the SPD: with net.ipv4.conf.<if>.disable_xfrm
- * (or .all) set, a route out of the interface carries DST_NOXFRM and xfrm_lookup lets
+ * (or .all, from Linux 5.11) set, a route out of the interface carries DST_NOXFRM and xfrm_lookup lets
  * the packet go without looking an out SP up, so what leaves by it is sent in clear
  * whatever the SPs say (the loopback device has it by default: traffic to the
  * machine's own addresses).  IPv6 has no such setting.  Read from /proc/sys off the
@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IGD_NOXFRM_MAX	64
+#define IGD_NOXFRM_MAX	256
 
 struct igd_noxfrm {
-	bool all;			/* conf/all/disable_xfrm */
+	bool all;			/* conf/all/disable_xfrm (from 5.11) */
 	bool overflow;			/* more such interfaces than fit: any may be one */
 	size_t n;
 	uint32_t ifindex[IGD_NOXFRM_MAX];

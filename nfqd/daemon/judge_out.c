@@ -82,24 +82,23 @@ void igd_judge_mss_sp(struct igd_judge *j, const struct igd_pkt *p, struct igd_j
 }
 
 /* Key exchange and ESP itself travel outside the SPs by design (socket policies): by
- * what our parser saw, or for a packet it distrusted, by conntrack's tuple; on the
- * IKE ports given (--ike-port: UDP, and TCP for ESP in TCP) too, and IPComp. */
-static bool judge_is_ike_or_esp(const struct igd_judge *j, const struct igd_pkt *p,
-				const struct igd_flow *f)
+ * what our parser saw, or for a packet it distrusted, by conntrack's tuple; and IPComp.
+ * The IKE daemon's own sockets on other ports (--ike-port; TCP for ESP in TCP) only
+ * when this machine sent the packet: a host behind the gateway chooses its ports. */
+static bool judge_is_ike_or_esp(const struct igd_judge *j, const struct igd_qpkt *qp,
+				const struct igd_pkt *p, const struct igd_flow *f)
 {
 	uint8_t proto = p ? p->proto : f->proto;
 
 	if (proto == IPPROTO_ESP || proto == IPPROTO_AH || proto == IPPROTO_COMP)
 		return true;
-	if (p && (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA)))
+	if (p ? (p->flags & (IGD_PKT_F_IKE | IGD_PKT_F_UDP_ESP | IGD_PKT_F_NATT_KA)) != 0 :
+		(proto == IPPROTO_UDP && (f->sport == 500 || f->sport == 4500 ||
+					   f->dport == 500 || f->dport == 4500)))
 		return true;
-	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
-		return false;
-	if (j->ike_ports)
-		return igd_outer_port_in(j->ike_ports, f->sport) ||
-		       igd_outer_port_in(j->ike_ports, f->dport);
-	return proto == IPPROTO_UDP && (f->sport == 500 || f->sport == 4500 ||
-					f->dport == 500 || f->dport == 4500);
+	return !qp->indev && j->ike_ports && (proto == IPPROTO_UDP || proto == IPPROTO_TCP) &&
+	       (igd_outer_port_in(j->ike_ports, f->sport) ||
+		igd_outer_port_in(j->ike_ports, f->dport));
 }
 
 /* A flow judged healthy: remembered in the conntrack mark by postrouting's tag rule,
@@ -123,7 +122,7 @@ void igd_judge_clear(struct igd_judge *j, const struct igd_qpkt *qp, const struc
 	struct igd_out_decision o;
 	const struct igd_sp *post;
 
-	if (judge_is_ike_or_esp(j, p, jd->pre)) {
+	if (judge_is_ike_or_esp(j, qp, p, jd->pre)) {
 		judge_healthy(j, qp, jd);
 		return;
 	}
@@ -324,7 +323,7 @@ static bool judge_sp_unapplied(struct igd_judge *j, const struct igd_qpkt *qp,
 			       const struct igd_pkt *p, struct igd_judgement *jd)
 {
 	if (!igd_sp_requires_ipsec(jd->sp) || igd_flow_translated(jd->pre, &jd->flow) ||
-	    judge_is_ike_or_esp(j, p, jd->pre))
+	    judge_is_ike_or_esp(j, qp, p, jd->pre))
 		return false;
 	/* no lookup at all: towards the machine itself, or by an interface with
 	 * disable_xfrm */

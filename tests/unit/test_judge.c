@@ -290,6 +290,28 @@ static void check_prenat_map(void)
 	pb_done(&k);
 	judge(&k, NF_INET_POST_ROUTING, plain, &jd, &p);
 	is_int(jd.reason, IGD_R_PASS, "plain: ESP itself leaves outside the SPs");
+	{
+		struct igd_outer_ports ports;
+		struct igd_qpkt qp;
+
+		igd_outer_ports_default(&ports);
+		jg.ike_ports = &ports;
+		pb_ip4(&k, IPPROTO_TCP, NULL, 0, 0x4000);
+		pb_tcp(&k, 4500, 443, 0x02, NULL, 0);
+		inet_pton(AF_INET, "10.0.2.33", k.b + 12);
+		inet_pton(AF_INET, "192.168.1.10", k.b + 16);
+		pb_done(&k);
+		qp = (struct igd_qpkt){ .data = k.b, .len = (uint32_t)k.n, .orig_len = (uint32_t)k.n,
+					.hook = NF_INET_POST_ROUTING, .mark = plain,
+					.hw_proto = 0x0800, .indev = 2 };
+		igd_judge_packet(&jg, &qp, &p, &jd);
+		is_int(jd.reason, IGD_R_TUNNEL_DOWN,
+		       "plain: a forwarded TCP flow from port 4500 is no key exchange");
+		qp.indev = 0;
+		igd_judge_packet(&jg, &qp, &p, &jd);
+		is_int(jd.reason, IGD_R_PASS, "plain: this machine's own, on an IKE port, is (ESP in TCP)");
+		jg.ike_ports = NULL;
+	}
 	syn(&k, "10.0.2.33", "192.168.1.10");
 	judge(&k, NF_INET_POST_ROUTING, 0, &jd, &p);
 	is_int(jd.reason, IGD_R_UNJUDGED, "map: an unmarked suspect is unjudged");
