@@ -323,6 +323,40 @@ int guard_put_not_new_accept(struct igd_nft_batch *b, const struct igd_guard_cfg
 	return guard_put_rule(b, r, ret);
 }
 
+/* A connection the route transforms is never marked healthy (the healthy chain), so
+ * that its first packet leaving in clear, the moment its SP or route goes, meets the
+ * suspect rules; its packets go on these two rules instead, after the healthy mark's:
+ * what the route transforms now, and what goes the other way (a reply is no suspect;
+ * a flagged connection's go on to be dropped):
+ *   rt ipsec exists  ct state & new == 0  accept
+ *   ct direction reply  ct state & new == 0  ct mark & MASK != FLAG
+ *       ip daddr != @frag_peers  accept */
+static int guard_put_pass_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
+				uint32_t nfproto, const char *chain)
+{
+	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	uint8_t one = 1, reply = IP_CT_DIR_REPLY;
+	uint32_t zero = 0;
+	int ret;
+
+	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
+		  guard_match_not_new(r) ?: igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	ret = guard_put_rule(b, r, ret);
+	if (ret)
+		return ret;
+	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
+	ret = r ? igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &reply, 1) ?:
+		  guard_match_not_new(r) ?:
+		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask, &zero, 4) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_flag, 4) ?:
+		  guard_match_no_peer(r, cfg, nfproto) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+	return guard_put_rule(b, r, ret);
+}
+
 /* Whether a healthy connection's later packets have a chain of their own before the
  * outer rules (judged_ok): scope protected with the outer rules. */
 static bool guard_has_judged_ok(const struct igd_guard_cfg *cfg)
@@ -346,7 +380,8 @@ static int guard_put_judged_ok_rule(struct igd_nft_batch *b, const struct igd_gu
 	ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
 		  guard_match_not_new(r) ?: guard_match_no_peer(r, cfg, nfproto) ?:
 		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
-	return guard_put_rule(b, r, ret);
+	return guard_put_rule(b, r, ret) ?:
+	       guard_put_pass_rules(b, cfg, nfproto, IGD_GUARD_JUDGED_OK_CHAIN);
 }
 
 /* The judged chain, jumped to from postrouting before any suspect test (after the
@@ -368,6 +403,8 @@ static int guard_put_judged_rules(struct igd_nft_batch *b, const struct igd_guar
 		ret = r ? guard_match_ct_field(r, cfg->mark_mask, cfg->mark_ok) ?:
 			  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
 		ret = guard_put_rule(b, r, ret);
+		if (!ret && !guard_has_judged_ok(cfg))
+			ret = guard_put_pass_rules(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN);
 	}
 	ret = ret ?: guard_put_tag_rule(b, cfg, nfproto, IGD_GUARD_JUDGED_CHAIN, cfg->mark_flag,
 					!prot);
@@ -388,19 +425,24 @@ static int guard_put_judged_rules(struct igd_nft_batch *b, const struct igd_guar
  * original direction that no suspect rule took is healthy, and so is its connection
  * (the suspect rules look at what conntrack fixed at its first packet, and at whether
  * it is transformed); its conntrack mark says so in this generation, unless the field
- * holds the inbound check's verdict (decap ok):
- *   ct direction original  ct mark & MASK != DECAP_OK  ct mark set ct mark & ~MASK | OK */
+ * holds the inbound check's verdict (decap ok), or the route transforms it (such a
+ * connection's packets pass on guard_put_pass_rules while they are transformed, and
+ * meet the suspect rules when they are not):
+ *   ct direction original  rt ipsec missing  ct mark & MASK != DECAP_OK
+ *   ct mark set ct mark & ~MASK | OK */
 static int guard_put_healthy_rule(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 				  uint32_t nfproto)
 {
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks),
 						IGD_GUARD_HEALTHY_CHAIN);
-	uint8_t orig = IP_CT_DIR_ORIGINAL;
+	uint8_t orig = IP_CT_DIR_ORIGINAL, none = 0;
 	uint32_t keep = ~cfg->mark_mask, zero = 0;
 	int ret;
 
 	ret = r ? igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+		  igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
 		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
 		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask, &zero, 4) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_decap_ok, 4) ?:

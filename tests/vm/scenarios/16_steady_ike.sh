@@ -4,7 +4,9 @@
 # masquerades the rest, as operators configure it.  When charon stops it takes its SAs
 # and SPs out of the kernel, and until it is back the tunnel's flows leave by the route,
 # in clear: without ipsecguardd the wire shows them.  With ipsecguardd --mode enforce,
-# which remembers what the SPs protected, none of the stream's flows leaves in clear
+# which remembers what the SPs protected, none of the stream's flows leaves in clear,
+# nor a packet of a flow the tunnel carried before (a connection the route transforms
+# is never marked healthy: its first packet in clear meets the suspect rules),
 # while the SPs are gone, those of the moment before the daemon has read of their
 # removal included (cleartext of an SP that requires ESP is queued and judged by the
 # SPD as the kernel has it); each is named tunnel-down, and once the tunnel is back the
@@ -28,10 +30,30 @@ EOF
 no_sp() { [ "$(ip -n gw1 xfrm policy list dir out | grep -c "src $LAB_LEFT_NET")" = 0 ]; }
 have_sp() { ! no_sp; }
 
-# restart_under_stream NAME: charon stops and starts again while the stream runs,
-# the wire captured; PLAIN is then the stream's plaintext on the wire.
+# flow_start / flow_stop: a running flow from host to host2 port 7001, one socket (one
+# conntrack entry), a datagram every 20 ms: a connection the tunnel carried before its
+# SPs went.
+flow_start() {
+	rm -f "$LAB_DIR/flow.stop"
+	(
+		while [ ! -e "$LAB_DIR/flow.stop" ]; do
+			echo "running"
+			sleep 0.02	# the flow's pace, not a wait for anything
+		done
+	) | nsx host socat -u - UDP4-SENDTO:$LAB_HOST2:7001,sourceport=41001 2>/dev/null &
+	FLOW_PID=$!
+}
+flow_stop() {
+	: >"$LAB_DIR/flow.stop"
+	wait "$FLOW_PID" 2>/dev/null
+}
+
+# restart_under_stream NAME: charon stops and starts again while the stream and the
+# running flow go on, the wire captured; PLAIN is then the stream's plaintext on the
+# wire, RUNNING the running flow's.
 restart_under_stream() {
 	wire_start "$1"
+	flow_start
 	stream_start
 	wait_for 20 stream_past 5 || fail "$1: the stream did not start"
 	ike_stop_gw1
@@ -44,14 +66,17 @@ restart_under_stream() {
 	_s0=$(stream_sent)
 	wait_for 30 stream_past $((_s0 + 10)) || fail "$1: the stream stalled"
 	stream_stop
+	flow_stop
 	wire_stop "$1"
 	PLAIN=$(capture_count "$1" udp and dst port 7000)
-	log "$1: $(stream_sent) flows; plaintext on the wire: $PLAIN"
+	RUNNING=$(capture_count "$1" udp and dst port 7001)
+	log "$1: $(stream_sent) flows; plaintext on the wire: $PLAIN; of the running flow: $RUNNING"
 }
 
 # --- without the daemon ------------------------------------------------------------
 restart_under_stream bare
 expect_ge "without ipsecguardd the restart is a plaintext window" "$PLAIN" 5
+expect_ge "... for the running flow too" "$RUNNING" 5
 nsx gw1 conntrack -F >/dev/null 2>&1
 
 # --- enforce -----------------------------------------------------------------------
@@ -60,6 +85,7 @@ expect_eq "tunnel up: pings through it" "$(pings host $LAB_HOST2 3)" 3
 restart_under_stream enforce
 # the stream is not translated (the NAT exempts the tunnel's traffic)
 expect_eq "enforce: plaintext of the stream while the SPs were gone" "$PLAIN" 0
+expect_eq "enforce: plaintext of the running flow while the SPs were gone" "$RUNNING" 0
 expect_ge "the stream's flows after the restart went through ESP" \
 	"$(capture_count enforce esp and src $LAB_GW1_WAN)" 10
 expect_eq "tunnel back: pings through it" "$(pings host $LAB_HOST2 3)" 3
