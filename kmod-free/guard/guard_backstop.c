@@ -16,8 +16,9 @@
  *
  * While the owned table is there, every packet of a connection's original direction
  * leaves it with a verdict in the conntrack mark, is dropped, or waits in the queue
- * for one; so the backstop drops only what the owned table is no longer there to
- * judge: the suspects that its queue rules, which have no bypass, would have dropped
+ * for one, but for the transformed packets of an untranslated connection, which pass
+ * unmarked and match neither drop rule here; so the backstop drops only what the owned
+ * table is no longer there to judge: the suspects that its queue rules, which have no bypass, would have dropped
  * while no daemon listened. */
 #include <errno.h>
 #include <stdio.h>

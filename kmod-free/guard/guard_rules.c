@@ -323,12 +323,25 @@ int guard_put_not_new_accept(struct igd_nft_batch *b, const struct igd_guard_cfg
 	return guard_put_rule(b, r, ret);
 }
 
-/* A connection the route transforms is never marked healthy (the healthy chain), so
+/* ct mark & MASK != FLAG */
+static int guard_match_not_flag(struct nftnl_rule *r, const struct igd_guard_cfg *cfg)
+{
+	uint32_t zero = 0;
+
+	return igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_flag, 4);
+}
+
+/* A connection the route transforms is never marked healthy by the healthy chain, so
  * that its first packet leaving in clear, the moment its SP or route goes, meets the
  * suspect rules; its packets go on these two rules instead, after the healthy mark's:
- * what the route transforms now, and what goes the other way (a reply is no suspect;
- * a flagged connection's go on to be dropped):
- *   rt ipsec exists  ct state & new == 0  accept
+ * what the route transforms now, untranslated (a flow source NAT put into a tunnel is
+ * judged again in each generation, as before: its SP after NAT may have changed, and
+ * the backstop wants its mark), and what goes the other way (a reply is no suspect);
+ * a flagged connection's go on to the flagged rule:
+ *   rt ipsec exists  ct state & new == 0  ct status & snat == 0
+ *       ct mark & MASK != FLAG  accept
  *   ct direction reply  ct state & new == 0  ct mark & MASK != FLAG
  *       ip daddr != @frag_peers  accept */
 static int guard_put_pass_rules(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
@@ -339,19 +352,23 @@ static int guard_put_pass_rules(struct igd_nft_batch *b, const struct igd_guard_
 	uint32_t zero = 0;
 	int ret;
 
+	uint32_t snat = IPS_SRC_NAT;
+
 	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
-		  guard_match_not_new(r) ?: igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
+		  guard_match_not_new(r) ?:
+		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &snat, &zero, 4) ?:
+		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+		  guard_match_not_flag(r, cfg) ?:
+		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
 	ret = guard_put_rule(b, r, ret);
 	if (ret)
 		return ret;
 	r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	ret = r ? igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &reply, 1) ?:
-		  guard_match_not_new(r) ?:
-		  igd_nft_expr_ct(r, NFT_CT_MARK, -1, NFT_REG32_00) ?:
-		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &cfg->mark_mask, &zero, 4) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &cfg->mark_flag, 4) ?:
+		  guard_match_not_new(r) ?: guard_match_not_flag(r, cfg) ?:
 		  guard_match_no_peer(r, cfg, nfproto) ?:
 		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
 	return guard_put_rule(b, r, ret);

@@ -23,6 +23,9 @@
  *                     log group G prefix "ipsecguard mss-clamp V"
  *                     tcp option maxseg size set V
  *   postrouting  101  jump judged_ok: ct mark & MASK == OK  ct state != new  accept
+ *                                     rt ipsec exists  not new  not snat  not FLAG
+ *                                         accept
+ *                                     ct direction reply  not new  not FLAG  accept
  *                     jump outer_out (outer/outer_rules.c)
  *                     jump judged:  ct mark & MASK == OK  accept
  *                                   meta mark & MASK == FLAG | OK  ct mark set ...,
@@ -38,7 +41,7 @@
  *                     ct direction original  rt ipsec missing  not snat
  *                         ip daddr @required       copy to the log group (uncovered)
  *                     ct state new  rt ipsec exists  jump count   (per SP counters)
- *                     jump healthy: ct mark set ... | OK
+ *                     jump healthy: rt ipsec missing  ct mark set ... | OK
  *                     (with the prenat map, the translated suspect is preceded by the
  *                     rule that adds the pre-NAT source to the map, the suspects
  *                     carry a marker in the mark field, and the held one has a twin
