@@ -658,7 +658,7 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
 	ret = ret ?: guard_match_orig_dst(r, cfg, nfproto, snat ? IGD_GUARD_PROTECTED :
 						   IGD_GUARD_HELD);
-	if (!ret && cfg->prenat_map && kind != GUARD_SUSPECT_CLEAR)
+	if (!ret && ((snat && cfg->prenat_map) || kind == GUARD_SUSPECT_PLAIN))
 		ret = guard_mark_field(r, cfg->mark_mask, snat ? cfg->mark_translated :
 				       cfg->mark_plain);
 	/* a suspect the daemon cannot judge (dead, flooded) is dropped when enforcing */
@@ -774,8 +774,9 @@ static int guard_put_suspects(struct igd_nft_batch *b, const struct igd_guard_cf
 	if (cfg->prenat_map)
 		ret = guard_put_prenat_record(b, cfg, nfproto);
 	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_TRANSLATED);
-	if (!ret && cfg->prenat_map)
-		ret = guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_PLAIN);
+	/* untransformed without NAT: marked plain, so the daemon knows the kernel sent
+	 * it untransformed even where it judges it once the SP is back */
+	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_PLAIN);
 	ret = ret ?: guard_put_suspect(b, cfg, nfproto, q, GUARD_SUSPECT_CLEAR) ?:
 	      guard_put_unapplied(b, cfg, nfproto, q);
 	if (!ret && cfg->log_group)

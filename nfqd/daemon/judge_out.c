@@ -313,9 +313,11 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
 
 /* A packet our rules saw leave untransformed and untranslated (the plain marker)
  * that an SP requiring IPsec covers, by the SPD the daemon has read: the kernel
- * applies such an SP to every packet it covers, so it no longer had it.  The SP was
- * removed and the daemon has not read of it yet (the kernel tells of a removal just
- * after it unlinks the SP, so a packet can come first): its tunnel is down.  The
+ * applies such an SP to every packet it covers, so it did not have it when it routed
+ * the packet: the SP was removed and the daemon has not read of it yet (the kernel
+ * tells of a removal just after it unlinks the SP, so a packet can come first), or the
+ * packet waited in the queue while the SP came back.  Either way it would leave in
+ * clear (a verdict does not route it again): its tunnel is down.  The
  * tunnel's own key exchange and ESP leave outside the SPs by the IKE daemon's socket
  * policies, an optional template lets cleartext out while it has no SA, and some
  * packets meet no lookup at all. */
