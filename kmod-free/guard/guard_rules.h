@@ -42,10 +42,11 @@
  *                         ip daddr @required       copy to the log group (uncovered)
  *                     ct state new  rt ipsec exists  jump count   (per SP counters)
  *                     jump healthy: rt ipsec missing  ct mark set ... | OK
- *                     (with the prenat map, the translated suspect is preceded by the
- *                     rule that adds the pre-NAT source to the map, the suspects
- *                     carry a marker in the mark field, and the held one has a twin
- *                     with marker for flows without NAT, before it)
+ *                     (the held one has a twin before it for flows without NAT that
+ *                     carries the plain marker in the mark field, as the tunnelled one
+ *                     does; with the prenat map, the translated suspect is preceded
+ *                     by the rule that adds the pre-NAT source to the map and carries
+ *                     a marker too)
  *
  * The suspects' queue has no bypass when enforcing: a suspect no daemon judges is
  * dropped; but not the tunnelled rule's, which also takes cleartext the SPD lets out
