@@ -682,6 +682,22 @@ static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard
 	return guard_put_rule(b, r, ret);
 }
 
+/* rt ipsec missing  ct direction original  ct status & @nat == 0: a packet of its
+ * connection's first direction that leaves untransformed, without the NAT in @nat */
+static int guard_match_untransformed(struct nftnl_rule *r, uint32_t nat)
+{
+	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
+	uint32_t zero = 0;
+
+	return igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
+	       igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
+	       igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
+}
+
 /* Cleartext towards a destination the SPs protect that no rule above held: the first
  * packet of the connection is copied to the daemon, which names what the SPD decided
  * (a bypass SP, an SP that covers the destination but not this source, an SP narrowed
@@ -695,17 +711,10 @@ static int guard_put_uncovered(struct igd_nft_batch *b, const struct igd_guard_c
 			       uint32_t nfproto)
 {
 	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
-	uint32_t snat = IPS_SRC_NAT, zero = 0, off = nfproto == NFPROTO_IPV6 ? 24 : 16;
-	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
+	uint32_t off = nfproto == NFPROTO_IPV6 ? 24 : 16;
 	int ret;
 
-	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
-		  igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
-		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &snat, &zero, 4) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+	ret = r ? guard_match_untransformed(r, IPS_SRC_NAT) ?:
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, guard_alen(nfproto),
 				       NFT_REG_1) ?:
 		  guard_lookup(r, cfg, nfproto, IGD_GUARD_REQUIRED) ?:
@@ -731,31 +740,23 @@ static int guard_put_uncovered(struct igd_nft_batch *b, const struct igd_guard_c
  * loses what it cannot read, as with every queued suspect.)
  * Not what goes to the machine itself: the loopback device skips the SPD
  * (disable_xfrm), as the judge knows of other interfaces (route/noxfrm.h).
- *   rt ipsec missing  meta oiftype != loopback  ct direction original
- *   ct status & (snat|dnat) == 0  ip saddr . ip daddr @tunnelled
+ *   rt ipsec missing  ct direction original  ct status & (snat|dnat) == 0
+ *   meta oiftype != loopback  ip saddr . ip daddr @tunnelled
  *   meta mark set ...  queue flags bypass */
 static int guard_put_unapplied(struct igd_nft_batch *b, const struct igd_guard_cfg *cfg,
 			       uint32_t nfproto, enum igd_hooks_queue q)
 {
 	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	struct igd_hooks_cfg hooks = cfg->hooks;
-	uint32_t nat = IPS_SRC_NAT | IPS_DST_NAT, zero = 0, alen = guard_alen(nfproto);
-	uint32_t soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
 	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
-	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
 	uint16_t loopback = ARPHRD_LOOPBACK;
 	int ret;
 
 	hooks.bypass = true;
-	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
+	ret = r ? guard_match_untransformed(r, IPS_SRC_NAT | IPS_DST_NAT) ?:
 		  igd_nft_expr_meta(r, NFT_META_OIFTYPE, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &loopback, 2) ?:
-		  igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
-		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
 		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
 		  igd_nft_expr_lookup(r, NFT_REG32_00, guard_pair_name(GUARD_PAIR_TUNNELLED),
