@@ -42,6 +42,27 @@ struct nftnl_rule *guard_post_rule(const struct igd_guard_cfg *cfg, uint32_t nfp
 				igd_hook_spec_get(IGD_HOOK_POSTROUTING)->chain);
 }
 
+/* ct status & @bits != 0 (@any) or == 0 */
+static int guard_match_status(struct nftnl_rule *r, uint32_t bits, bool any)
+{
+	uint32_t zero = 0;
+
+	return igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
+	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &bits, &zero, 4) ?:
+	       igd_nft_expr_cmp(r, NFT_REG32_00, any ? NFT_CMP_NEQ : NFT_CMP_EQ, &zero, 4);
+}
+
+/* ip saddr . ip daddr into the registers from NFT_REG32_00 (a concatenation's
+ * layout: IPv4 in 00 and 01, IPv6 in 00-03 and 04-07) */
+static int guard_load_addr_pair(struct nftnl_rule *r, uint32_t nfproto)
+{
+	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
+
+	return igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
+	       igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen,
+				    nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01);
+}
+
 static const char *const guard_set_names[IGD_GUARD_NSETS] = {
 	[IGD_GUARD_PROTECTED] = "protected",
 	[IGD_GUARD_REQUIRED] = "required",
@@ -156,16 +177,13 @@ static int guard_put_decap_ok(struct igd_nft_batch *b, const struct igd_guard_cf
 {
 	const char *chain = igd_hook_spec_get(IGD_HOOK_PREROUTING)->chain;
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
-	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
-	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
 	uint32_t rreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_08 : NFT_REG32_02;
 	uint8_t one = 1;
 	int ret;
 
 	ret = r ? igd_nft_expr_meta(r, NFT_META_SECPATH, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
-		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
-		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
+		  guard_load_addr_pair(r, nfproto) ?:
 		  igd_nft_expr_xfrm(r, NFT_XFRM_KEY_REQID, XFRM_POLICY_IN, 0, rreg) ?:
 		  igd_nft_expr_lookup(r, NFT_REG32_00, guard_pair_name(GUARD_PAIR_DECAP),
 				      guard_pair_id(GUARD_PAIR_DECAP, nfproto), 0) ?:
@@ -349,17 +367,11 @@ static int guard_put_pass_rules(struct igd_nft_batch *b, const struct igd_guard_
 {
 	struct nftnl_rule *r = igd_nft_rule_new(nfproto, igd_hooks_table(&cfg->hooks), chain);
 	uint8_t one = 1, reply = IP_CT_DIR_REPLY;
-	uint32_t zero = 0;
 	int ret;
-
-	uint32_t snat = IPS_SRC_NAT;
 
 	ret = r ? igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &one, 1) ?:
-		  guard_match_not_new(r) ?:
-		  igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-		  igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &snat, &zero, 4) ?:
-		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4) ?:
+		  guard_match_not_new(r) ?: guard_match_status(r, IPS_SRC_NAT, false) ?:
 		  guard_match_not_flag(r, cfg) ?:
 		  igd_nft_expr_verdict(r, NF_ACCEPT) : -ENOMEM;
 	ret = guard_put_rule(b, r, ret);
@@ -575,11 +587,7 @@ static int guard_put_prenat_set(struct igd_nft_batch *b, const struct igd_guard_
 
 int guard_match_snat(struct nftnl_rule *r)
 {
-	uint32_t status = IPS_SRC_NAT, zero = 0;
-
-	return igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &status, &zero, 4) ?:
-	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &zero, 4);
+	return guard_match_status(r, IPS_SRC_NAT, true);
 }
 
 /* ct status snat  ct direction original  ct original ip daddr @protected
@@ -640,7 +648,6 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 {
 	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	struct igd_hooks_cfg hooks = cfg->hooks;
-	uint32_t nat = IPS_SRC_NAT | IPS_DST_NAT, zero = 0;
 	bool snat = kind == GUARD_SUSPECT_TRANSLATED;
 	uint8_t none = 0;
 	int ret;
@@ -653,9 +660,7 @@ static int guard_put_suspect(struct igd_nft_batch *b, const struct igd_guard_cfg
 		ret = igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1);
 	if (!ret && kind == GUARD_SUSPECT_PLAIN)
-		ret = igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-		      igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
-		      igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
+		ret = guard_match_status(r, IPS_SRC_NAT | IPS_DST_NAT, false);
 	ret = ret ?: guard_match_orig_dst(r, cfg, nfproto, snat ? IGD_GUARD_PROTECTED :
 						   IGD_GUARD_HELD);
 	if (!ret && ((snat && cfg->prenat_map) || kind == GUARD_SUSPECT_PLAIN))
@@ -687,15 +692,12 @@ static int guard_put_token_clear(struct igd_nft_batch *b, const struct igd_guard
 static int guard_match_untransformed(struct nftnl_rule *r, uint32_t nat)
 {
 	uint8_t none = 0, orig = IP_CT_DIR_ORIGINAL;
-	uint32_t zero = 0;
 
 	return igd_nft_expr_rt(r, NFT_RT_XFRM, NFT_REG32_00) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &none, 1) ?:
 	       igd_nft_expr_ct(r, NFT_CT_DIRECTION, -1, NFT_REG32_00) ?:
 	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &orig, 1) ?:
-	       igd_nft_expr_ct(r, NFT_CT_STATUS, -1, NFT_REG32_00) ?:
-	       igd_nft_expr_bitwise(r, NFT_REG32_00, NFT_REG32_00, &nat, &zero, 4) ?:
-	       igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_EQ, &zero, 4);
+	       guard_match_status(r, nat, false);
 }
 
 /* Cleartext towards a destination the SPs protect that no rule above held: the first
@@ -748,8 +750,6 @@ static int guard_put_unapplied(struct igd_nft_batch *b, const struct igd_guard_c
 {
 	struct nftnl_rule *r = guard_post_rule(cfg, nfproto);
 	struct igd_hooks_cfg hooks = cfg->hooks;
-	uint32_t alen = guard_alen(nfproto), soff = nfproto == NFPROTO_IPV6 ? 8 : 12;
-	uint32_t dreg = nfproto == NFPROTO_IPV6 ? NFT_REG32_04 : NFT_REG32_01;
 	uint16_t loopback = ARPHRD_LOOPBACK;
 	int ret;
 
@@ -757,8 +757,7 @@ static int guard_put_unapplied(struct igd_nft_batch *b, const struct igd_guard_c
 	ret = r ? guard_match_untransformed(r, IPS_SRC_NAT | IPS_DST_NAT) ?:
 		  igd_nft_expr_meta(r, NFT_META_OIFTYPE, NFT_REG32_00) ?:
 		  igd_nft_expr_cmp(r, NFT_REG32_00, NFT_CMP_NEQ, &loopback, 2) ?:
-		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, NFT_REG32_00) ?:
-		  igd_nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, soff + alen, alen, dreg) ?:
+		  guard_load_addr_pair(r, nfproto) ?:
 		  igd_nft_expr_lookup(r, NFT_REG32_00, guard_pair_name(GUARD_PAIR_TUNNELLED),
 				      guard_pair_id(GUARD_PAIR_TUNNELLED, nfproto), 0) ?:
 		  guard_mark_field(r, cfg->mark_mask, cfg->mark_plain) ?:

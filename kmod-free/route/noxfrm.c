@@ -39,9 +39,9 @@ static bool noxfrm_all_counts(void)
 	return major > 5 || (major == 5 && minor >= 11);
 }
 
-int igd_noxfrm_read(struct igd_noxfrm *nx, const char *conf_dir)
+int igd_noxfrm_read(struct igd_noxfrm *nx)
 {
-	const char *dir = conf_dir ? conf_dir : NOXFRM_CONF_DIR;
+	const char *dir = NOXFRM_CONF_DIR;
 	struct igd_noxfrm cur = { 0 };
 	struct dirent *de;
 	DIR *d = opendir(dir);

@@ -306,7 +306,7 @@ static void daemon_on_tick(void *arg)
 		return;
 	if ((d->ticks / IGD_TICKS_PER_S) % 5 == 0) {
 		igd_localaddr_refresh(&d->local);
-		igd_noxfrm_read(&d->noxfrm, NULL);
+		igd_noxfrm_read(&d->noxfrm);
 		igd_spdsync_mss(d);	/* path MTUs change */
 		igd_spdsync_fragout(d);
 	}
@@ -527,7 +527,7 @@ static int daemon_diag_init(struct igd_daemon *d, char *err, size_t errlen)
 
 	igd_localaddr_refresh(&d->local);
 	d->judge.local = &d->local;
-	igd_noxfrm_read(&d->noxfrm, NULL);
+	igd_noxfrm_read(&d->noxfrm);
 	d->judge.noxfrm = &d->noxfrm;
 	d->judge.ike_ports = &d->opts.ike_ports;
 	e = igd_diag_init(&d->diag, &cfg);

@@ -76,8 +76,10 @@ struct igd_judge {
 	struct igd_out_ctx out;
 	const struct igd_localaddr *local;
 	const struct igd_noxfrm *noxfrm;	/* interfaces that skip the SPD (IPv4) */
-	const struct igd_outer_ports *ike_ports;	/* the tunnel's own ports, NULL:
-							 * 500 and 4500 */
+	const struct igd_outer_ports *ike_ports;	/* 500, 4500, --ike-port: this
+							 * machine's own packets on them
+							 * are key exchange (NULL: only
+							 * what the parser names so) */
 	const struct igd_tunnels *tunnels;	/* tunnel interfaces: their if_id, keys */
 	uint32_t tap_width;		/* --no-hooks with 5 role blocks: their width */
 	uint64_t mss_no_option;		/* SYNs without an MSS option (RFC 9293 default) */

@@ -36,8 +36,11 @@ have_sp() { ! no_sp; }
 flow_start() {
 	rm -f "$LAB_DIR/flow.stop"
 	(
-		while [ ! -e "$LAB_DIR/flow.stop" ]; do
+		# until flow_stop, and a minute at most (3,000 datagrams)
+		n=0
+		while [ ! -e "$LAB_DIR/flow.stop" ] && [ $n -lt 3000 ]; do
 			echo "running"
+			n=$((n + 1))
 			sleep 0.02	# the flow's pace, not a wait for anything
 		done
 	) | nsx host socat -u - UDP4-SENDTO:$LAB_HOST2:7001,sourceport=41001 2>/dev/null &
