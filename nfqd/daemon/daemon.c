@@ -34,31 +34,6 @@ static void daemon_name_sa(struct igd_daemon *d, struct igd_judgement *jd)
 	}
 }
 
-static void daemon_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, void *arg)
-{
-	struct igd_daemon *d = arg;
-	struct igd_judgement jd;
-	uint64_t suppressed;
-	struct igd_pkt p;
-	int n;
-
-	igd_judge_packet(&d->judge, qp, &p, &jd);
-	v->verdict = jd.verdict;
-	v->mangled = jd.mss_to != 0;
-	v->set_mark = jd.set_mark;
-	v->mark = jd.mark;
-	if (jd.want_fix && jd.sp && d->fixes.worker)
-		igd_fixes_request(&d->fixes, jd.sp);
-	if (jd.reason == IGD_R_PASS && !d->opts.log_pass)
-		return;
-	if (!igd_diag_log_ok(&d->diag, qp->hook, &jd, &suppressed))
-		return;
-	daemon_name_sa(d, &jd);
-	n = igd_verdict_line(d->line, sizeof(d->line), qp, &p, &jd, suppressed);
-	if (n > 0)
-		igd_logdest_line(d->log, d->line, (size_t)n);
-}
-
 /* A copy from our log rules — a SYN or SYN/ACK the mss chain clamped, the first packet
  * of a cleartext flow towards what the SPs protect, or with --log-healthy the head of
  * a flow that left through its tunnel: its log line.  The packet itself went on long
@@ -194,21 +169,21 @@ static int daemon_open_nflog(struct igd_daemon *d, char *err, size_t errlen)
 	return e ?: igd_loop_add_fd(d->loop, igd_nflog_fd(d->nflog), daemon_on_nflog, d);
 }
 
-static void daemon_catch_up(void *arg)
+/* The queue threads' lines and fix requests. */
+static int daemon_on_workers(int fd, void *arg)
 {
-	igd_spdsync_catch_up(arg);
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* nothing counted: drain all the same */
+	}
+	igd_workers_drain(arg);
+	return 0;
 }
 
-static int daemon_on_queue(int fd, void *arg)
+static void daemon_after(void *arg)
 {
-	struct igd_queue *q = arg;
-	struct igd_daemon *d = igd_queue_arg(q);
-	int err = igd_queue_process(q);
-
-	/* fix requests of the burst go to the fix thread: nothing here waits */
-	if (d->fixes.worker)
-		igd_fixes_kick(&d->fixes);
-	return err == -ENOBUFS ? 0 : err;
+	igd_workers_publish(arg);
 }
 
 /* The counters of our own rules, while our tables are there to read. */
@@ -216,7 +191,7 @@ static int daemon_on_queue(int fd, void *arg)
 static void daemon_metrics_write(struct igd_daemon *d)
 {
 	const struct igd_metrics_src src = {
-		.opts = &d->opts, .start_time = d->start_time, .judge = &d->judge,
+		.opts = &d->opts, .start_time = d->start_time, .judge = igd_workers_judge(d),
 		.queues = d->queues, .nqueues = d->nqueues, .diag = &d->diag,
 		.mirror = d->mirror, .fixes = &d->fixes, .nflog = d->nflog,
 		.outer = &d->outer, .kc = d->kc_ok ? &d->kc : NULL, .tables = &d->tables,
@@ -235,11 +210,11 @@ static void daemon_read_kernel(struct igd_daemon *d)
 
 void igd_daemon_log_stats(struct igd_daemon *d)
 {
-	uint64_t sup = igd_diag_suppressed(&d->diag);
+	uint64_t sup = igd_diag_suppressed(&d->diag) + igd_workers_suppressed(d);
 	int n;
 
 	daemon_read_kernel(d);
-	n = igd_stats_line(d->line, sizeof(d->line), &d->judge, d->queues, d->nqueues,
+	n = igd_stats_line(d->line, sizeof(d->line), igd_workers_judge(d), d->queues, d->nqueues,
 			   d->nflog, d->kc_ok ? &d->kc : NULL,
 			   d->outer.ct_nl ? &d->outer.st : NULL,
 			   d->opts.no_hooks ? NULL : &d->tables, &d->gen, sup);
@@ -327,31 +302,13 @@ static void daemon_on_tick(void *arg)
 
 static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 {
-	struct igd_queue_cfg cfg = {
-		.maxlen = d->opts.maxlen, .copy_range = d->opts.copy_range,
-		.rcvbuf = d->opts.rcvbuf,
-		/* enforce and fix: a full queue drops (suspects only meet it) */
-		.fail_open = d->opts.mode == IGD_MODE_AUDIT && !d->opts.fail_closed,
-		/* the policy and route changes made before the packets were queued */
-		.before_batch = daemon_catch_up,
-	};
-	uint32_t n;
-	int e;
+	int e = igd_workers_open(d, err, errlen);
 
-	for (n = d->opts.queue_lo; n <= d->opts.queue_hi; n++) {
-		cfg.num = (uint16_t)n;
-		e = igd_queue_open(&d->queues[d->nqueues], &cfg, daemon_on_packet, d, err, errlen);
-		if (e)
-			return e;
-		e = igd_loop_add_fd(d->loop, igd_queue_fd(d->queues[d->nqueues]),
-				    daemon_on_queue, d->queues[d->nqueues]);
-		d->nqueues++;
-		if (e) {
-			snprintf(err, errlen, "event loop: %s", strerror(-e));
-			return e;
-		}
-	}
-	return 0;
+	if (!e)
+		e = igd_loop_add_fd(d->loop, d->workers_fd, daemon_on_workers, d);
+	if (e > 0)
+		e = -e;
+	return e;
 }
 
 /* The judge's way into the prenat map: one request on the packet thread, answered
@@ -618,8 +575,10 @@ int igd_daemon_setup(struct igd_daemon *d, char *err, size_t errlen)
 	if (e)
 		return e;
 	igd_loop_set_tick(d->loop, IGD_TICK_MS, daemon_on_tick, d);
+	igd_loop_set_after(d->loop, daemon_after, d);
 	igd_spdsync_refresh(d);
-	return 0;
+	/* last: the threads inherit the capabilities left, and the judge as set up */
+	return igd_workers_start(d, err, errlen);
 }
 
 /* The start line's account of how the tables hold. */
@@ -724,12 +683,12 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	else if (d->hooks_installed)
 		daemon_remove_tables(d);
 	d->hooks_installed = false;
-	for (i = 0; i < d->nqueues; i++)
-		igd_queue_process(d->queues[i]);
+	igd_workers_stop(d);		/* each answers what its queues still hold */
 	if (d->log && d->nqueues)
 		igd_daemon_log_stats(d);
 	for (i = 0; i < d->nqueues; i++)
 		igd_queue_close(d->queues[i]);
+	igd_workers_free(d);
 	igd_nflog_close(d->nflog);
 	igd_outer_free(&d->outer);
 	igd_namesd_stop(&d->names);

@@ -26,6 +26,7 @@
 #include "route/tunnels_nl.h"
 #include "xfrm/xfrm_mirror.h"
 #include "xfrm/xfrm_stat.h"
+#include "worker.h"
 
 #define IGD_TICK_MS 100
 #define IGD_PRENAT_BUF 8192
@@ -41,8 +42,15 @@ struct igd_daemon {
 	bool cfg_no_outer;		/* (the start may fall back from both) */
 	char **argv;
 	struct igd_loop *loop;
-	struct igd_queue *queues[IGD_MAX_QUEUES];
+	struct igd_queue *queues[IGD_MAX_QUEUES];	/* each answered by its thread */
 	unsigned int nqueues;
+	struct igd_worker *workers;	/* the queue threads (worker.h) */
+	unsigned int nworkers;
+	int workers_fd;			/* eventfd: lines or fix requests wait */
+	bool workers_stopping;
+	struct igd_view_pub *view_pub;	/* what they take of this thread's state */
+	struct igd_judge_view *view_next;	/* ... built here first */
+	struct igd_judge judge_total;	/* every judge's counters (igd_workers_judge) */
 	struct igd_logdest *log;
 	struct igd_nflog *nflog;	/* copies of the packets the kernel clamped, the
 					 * tunnel's own packets, healthy flow heads */

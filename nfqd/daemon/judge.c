@@ -134,7 +134,8 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 	if (i == j->nsp && j->nsp < IGD_JUDGE_SP_MAX) {
 		j->sp[i].index = jd->sp->index;
 		j->sp[i].dir = jd->sp->dir;
-		j->nsp++;
+		/* the entry before its count: the loop thread sums while we judge */
+		__atomic_store_n(&j->nsp, j->nsp + 1, __ATOMIC_RELEASE);
 	}
 	if (i < j->nsp)
 		j->sp[i].verdicts[jd->reason][d]++;
@@ -270,4 +271,66 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 	if (jd->sp && !jd->sa && !jd->in_reqid)
 		jd->sa = judge_sa(j, jd->sp);
 	judge_count(j, jd);
+}
+
+void igd_judge_clear_counts(struct igd_judge *j)
+{
+	memset(j->count, 0, sizeof(j->count));
+	memset(j->malformed, 0, sizeof(j->malformed));
+	memset(j->hooks, 0, sizeof(j->hooks));
+	memset(j->sp, 0, sizeof(j->sp));
+	memset(j->sp_other, 0, sizeof(j->sp_other));
+	j->nsp = 0;
+	j->copies_unread = j->prenat_missed = j->sp_unapplied = j->mss_no_option = 0;
+	j->guard.stale = 0;
+}
+
+/* Another thread's counter: each is written by one thread only, and read whole. */
+static uint64_t judge_rd(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static void judge_add_row(uint64_t (*to)[2], const uint64_t (*from)[2])
+{
+	unsigned int r;
+
+	for (r = 0; r < IGD_R_MAX; r++) {
+		to[r][0] += judge_rd(&from[r][0]);
+		to[r][1] += judge_rd(&from[r][1]);
+	}
+}
+
+static void judge_add_sp(struct igd_judge *to, const struct igd_judge_sp_count *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < to->nsp; i++)
+		if (to->sp[i].index == c->index && to->sp[i].dir == c->dir)
+			break;
+	if (i == to->nsp && to->nsp < IGD_JUDGE_SP_MAX) {
+		to->sp[i].index = c->index;
+		to->sp[i].dir = c->dir;
+		to->nsp++;
+	}
+	judge_add_row(i < to->nsp ? to->sp[i].verdicts : to->sp_other, c->verdicts);
+}
+
+void igd_judge_add_counts(struct igd_judge *to, const struct igd_judge *from)
+{
+	unsigned int i, n = __atomic_load_n(&from->nsp, __ATOMIC_ACQUIRE);
+
+	judge_add_row(to->count, from->count);
+	judge_add_row(to->sp_other, from->sp_other);
+	for (i = 0; i < IGD_PKT_ERR_MAX; i++)
+		to->malformed[i] += judge_rd(&from->malformed[i]);
+	for (i = 0; i < 5; i++)
+		to->hooks[i] += judge_rd(&from->hooks[i]);
+	to->copies_unread += judge_rd(&from->copies_unread);
+	to->prenat_missed += judge_rd(&from->prenat_missed);
+	to->sp_unapplied += judge_rd(&from->sp_unapplied);
+	to->mss_no_option += judge_rd(&from->mss_no_option);
+	to->guard.stale += judge_rd(&from->guard.stale);
+	for (i = 0; i < n && i < IGD_JUDGE_SP_MAX; i++)
+		judge_add_sp(to, &from->sp[i]);
 }

@@ -114,4 +114,9 @@ void igd_judge_pass_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct 
 void igd_judge_uncovered_copy(struct igd_judge *j, const struct igd_qpkt *qp,
 			      struct igd_pkt *p, struct igd_judgement *jd);
 const char *igd_hook_name(unsigned int hook);
+/* Zeroes @j's counters (a queue thread's copy of the judge starts from none). */
+void igd_judge_clear_counts(struct igd_judge *j);
+/* Adds @from's counters to @to's; @from may be judging on another thread meanwhile
+ * (each counter is read whole, the sum is as of some moment during the call). */
+void igd_judge_add_counts(struct igd_judge *to, const struct igd_judge *from);
 #endif

@@ -32,6 +32,8 @@ struct igd_loop {
 	unsigned int tick_ms;
 	igd_loop_tick_cb tick_cb;
 	void *tick_arg;
+	igd_loop_tick_cb after_cb;
+	void *after_arg;
 	uint64_t progress;
 	bool stop;
 };
@@ -76,6 +78,21 @@ struct igd_loop *igd_loop_new(void)
 	l->pfd[0].events = POLLIN;
 	signal(SIGPIPE, SIG_IGN);
 	return l;
+}
+
+struct igd_loop *igd_loop_new_nosig(void)
+{
+	struct igd_loop *l = calloc(1, sizeof(*l));
+
+	if (l)
+		l->pfd[0].fd = -1;	/* poll() skips it */
+	return l;
+}
+
+void igd_loop_set_after(struct igd_loop *l, igd_loop_tick_cb cb, void *arg)
+{
+	l->after_cb = cb;
+	l->after_arg = arg;
 }
 
 void igd_loop_free(struct igd_loop *l)
@@ -210,7 +227,11 @@ int igd_loop_run(struct igd_loop *l)
 		if (l->tick_cb && igd_now_ms() >= next_tick) {
 			l->tick_cb(l->tick_arg);
 			next_tick = igd_now_ms() + l->tick_ms;
+		} else if (n <= 0) {
+			continue;
 		}
+		if (l->after_cb)
+			l->after_cb(l->after_arg);
 	}
 	return 0;
 }

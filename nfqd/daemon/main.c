@@ -10,6 +10,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	memset(&d, 0, sizeof(d));
+	d.workers_fd = -1;
 	rc = igd_opts_parse(&d.opts, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;

@@ -20,20 +20,6 @@ static int spdsync_on_fd(int fd, void *arg)
 	return 0;
 }
 
-/* The kernel tells of a policy or a route it adds or removes (XFRM_MSG_*POLICY,
- * RTM_*ROUTE) in the call that changes it.  Read after queued packets are received and
- * before they are judged, the two sockets bring the judge up to the SPD and the routes
- * the kernel had when it queued them: a flow of an SP removed, or towards a network
- * whose route into a tunnel went, a moment ago (translated: a suspect by the protected
- * set; untranslated: by the tunnelled set) is judged tunnel-down at once rather than
- * as things stood before. */
-void igd_spdsync_catch_up(struct igd_daemon *d)
-{
-	if (d->mirror)
-		spdsync_on_fd(-1, d);
-	igd_routed_read(d);
-}
-
 int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen)
 {
 	struct igd_xfrm_mirror_cfg cfg = { .cb = igd_diag_on_xfrm, .cb_data = &d->diag };
@@ -118,7 +104,7 @@ static void spdsync_count(struct igd_daemon *d, const struct igd_spd *spd)
  * it that leaves by another interface (the route just withdrawn, the default route
  * taking it) is a suspect from the first moment, not from when the sets learn of the
  * withdrawal, and is judged by the routes as they are when the daemon reads it
- * (igd_spdsync_catch_up): gone, tunnel-down; still there (a narrower route elsewhere),
+ * (each queue thread reads them before its batch, worker.h): gone, tunnel-down; still there (a narrower route elsewhere),
  * healthy.  Not held while live (cleartext the kernel sends elsewhere by a narrower
  * route is no suspect), nor the very wide prefixes of a route-all tunnel (every
  * translated flow, and every new connection arriving in clear, would be queued once)

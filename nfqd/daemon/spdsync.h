@@ -48,9 +48,6 @@ int igd_spdsync_open(struct igd_daemon *d, char *err, size_t errlen);
 /* Points the judge at the current tables and, when the SPD changed, refreshes the
  * protected set.  Called after every mirror read and at start. */
 void igd_spdsync_refresh(struct igd_daemon *d);
-/* The XFRM and route events waiting, read after queued packets are received and
- * before they are judged (spdsync.c). */
-void igd_spdsync_catch_up(struct igd_daemon *d);
 /* The sets, the mss and frag_out rules and the verdicts follow what the SPD and the
  * remembered protections are now. */
 void igd_spdsync_update(struct igd_daemon *d);
