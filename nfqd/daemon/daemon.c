@@ -196,6 +196,8 @@ static void daemon_metrics_write(struct igd_daemon *d)
 		.mirror = d->mirror, .fixes = &d->fixes, .nflog = d->nflog,
 		.outer = &d->outer, .kc = d->kc_ok ? &d->kc : NULL, .tables = &d->tables,
 		.gen = &d->gen, .tunnels = d->tunnels, .memory = &d->memory,
+		.log_suppressed = igd_diag_suppressed(&d->diag) + igd_workers_suppressed(d),
+		.log_lost = igd_workers_lines_lost(d),
 	};
 
 	igd_metrics_write(&src, &d->metrics_failing);
@@ -217,7 +219,8 @@ void igd_daemon_log_stats(struct igd_daemon *d)
 	n = igd_stats_line(d->line, sizeof(d->line), igd_workers_judge(d), d->queues, d->nqueues,
 			   d->nflog, d->kc_ok ? &d->kc : NULL,
 			   d->outer.ct_nl ? &d->outer.st : NULL,
-			   d->opts.no_hooks ? NULL : &d->tables, &d->gen, sup);
+			   d->opts.no_hooks ? NULL : &d->tables, &d->gen, sup,
+			   igd_workers_lines_lost(d));
 
 	if (n > 0)
 		igd_logdest_line(d->log, d->line, (size_t)n);

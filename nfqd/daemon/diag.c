@@ -151,11 +151,17 @@ void igd_diag_on_xfrm(const struct igd_xfrm_event *ev, void *arg)
 		diag_acquire(g, ev->acq);
 }
 
-bool igd_diag_log_ok(struct igd_diag *g, unsigned int hook, const struct igd_judgement *jd,
-		     uint64_t *suppressed)
+bool igd_log_rl_ok(struct igd_rl *rl, unsigned int hook, const struct igd_judgement *jd,
+		   uint64_t *suppressed)
 {
 	uint64_t key = igd_rl_hash(&jd->flow, sizeof(jd->flow), (uint64_t)jd->reason << 8 | hook);
 
 	*suppressed = 0;
-	return igd_rl_check(g->rl, key, igd_now_ms(), suppressed);
+	return igd_rl_check(rl, key, igd_now_ms(), suppressed);
+}
+
+bool igd_diag_log_ok(struct igd_diag *g, unsigned int hook, const struct igd_judgement *jd,
+		     uint64_t *suppressed)
+{
+	return igd_log_rl_ok(g->rl, hook, jd, suppressed);
 }

@@ -47,7 +47,12 @@ void igd_diag_free(struct igd_diag *g);
 void igd_diag_tick(struct igd_diag *g, unsigned int secs);
 /* The mirror's event callback (@arg: the struct igd_diag). */
 void igd_diag_on_xfrm(const struct igd_xfrm_event *ev, void *arg);
-/* Whether the verdict line of @jd should be written; sets *suppressed. */
+/* Whether the verdict line of @jd should be written by a thread whose limiter is @rl
+ * (one per thread); sets *suppressed. */
+struct igd_rl;
+bool igd_log_rl_ok(struct igd_rl *rl, unsigned int hook, const struct igd_judgement *jd,
+		   uint64_t *suppressed);
+/* The same with the loop thread's limiter. */
 bool igd_diag_log_ok(struct igd_diag *g, unsigned int hook, const struct igd_judgement *jd,
 		     uint64_t *suppressed);
 /* Lines the rate limiter held back so far. */

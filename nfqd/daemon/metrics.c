@@ -189,7 +189,11 @@ int igd_metrics_format(const struct igd_metrics_src *d, char *buf, size_t size)
 	m_verdicts(&p, d->judge);
 	igd_prom_family(&p, "ipsecguard_log_suppressed_total", "counter",
 			"Verdict lines the rate limiter held back (their verdicts are counted)");
-	igd_prom_sample_u64(&p, igd_diag_suppressed(d->diag), NULL);
+	igd_prom_sample_u64(&p, d->log_suppressed, NULL);
+	igd_prom_family(&p, "ipsecguard_log_lines_lost_total", "counter",
+			"Verdict lines a queue thread had no room for before the writer took "
+			"them (their verdicts are counted)");
+	igd_prom_sample_u64(&p, d->log_lost, NULL);
 	igd_prom_family(&p, "ipsecguard_fixes_applied_total", "counter",
 			"NAT exemptions fix mode inserted");
 	igd_prom_sample_u64(&p, d->fixes->applied, NULL);

@@ -40,6 +40,8 @@ struct igd_metrics_src {
 	const struct igd_gen *gen;
 	const struct igd_tunnels *tunnels;
 	const struct igd_memory *memory;
+	uint64_t log_suppressed;		/* by every thread's rate limiter */
+	uint64_t log_lost;			/* lines the writer had no room for */
 };
 
 /* Formats every metric into @buf (@size bytes); its length, or -ENOSPC. */

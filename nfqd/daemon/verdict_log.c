@@ -191,7 +191,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
 		   const struct igd_guard_counters *kc, const struct igd_outer_stats *outer,
 		   const struct igd_tables_state *tables, const struct igd_gen *gen,
-		   uint64_t suppressed)
+		   uint64_t suppressed, uint64_t lost)
 {
 	struct igd_json j;
 	unsigned int i;
@@ -217,6 +217,7 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *jg,
 		igd_json_uint(&j, igd_hook_name(i), jg->hooks[i]);
 	igd_json_obj_close(&j);
 	igd_json_uint(&j, "log_suppressed", suppressed);
+	igd_json_uint(&j, "log_lines_lost", lost);
 	igd_json_uint(&j, "tokens_stale", jg->guard.stale);
 	igd_json_uint(&j, "prenat_missed", jg->prenat_missed);
 	igd_json_uint(&j, "sp_unapplied", jg->sp_unapplied);

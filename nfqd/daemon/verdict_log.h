@@ -31,5 +31,5 @@ int igd_stats_line(char *buf, size_t size, const struct igd_judge *j,
 		   struct igd_queue *const *q, unsigned int nq, const struct igd_nflog *nflog,
 		   const struct igd_guard_counters *kernel, const struct igd_outer_stats *outer,
 		   const struct igd_tables_state *tables, const struct igd_gen *gen,
-		   uint64_t suppressed);
+		   uint64_t suppressed, uint64_t lost);
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include "daemon.h"
+#include "diag.h"
 #include "worker.h"
 #include "route/tunnels_nl.h"
 #include "util/clock.h"
@@ -121,7 +122,7 @@ static void worker_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 {
 	struct igd_worker *w = arg;
 	struct igd_judgement jd;
-	uint64_t suppressed = 0, key;
+	uint64_t suppressed;
 	struct igd_pkt p;
 	int n;
 
@@ -136,8 +137,7 @@ static void worker_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 	}
 	if (jd.reason == IGD_R_PASS && !w->d->opts.log_pass)
 		return;
-	key = igd_rl_hash(&jd.flow, sizeof(jd.flow), (uint64_t)jd.reason << 8 | qp->hook);
-	if (!igd_rl_check(w->rl, key, igd_now_ms(), &suppressed))
+	if (!igd_log_rl_ok(w->rl, qp->hook, &jd, &suppressed))
 		return;
 	worker_name_sa(w, &jd);
 	n = igd_verdict_line(w->line, sizeof(w->line), qp, &p, &jd, suppressed);
@@ -191,9 +191,13 @@ static int worker_on_stop(int fd, void *arg)
 static void *worker_main(void *arg)
 {
 	struct igd_worker *w = arg;
+	char name[16];
 	unsigned int i;
 	int e;
 
+	/* `top -H`, `ps -L`: which queue a thread answers */
+	snprintf(name, sizeof(name), "igd-queue-%u", igd_queue_num(w->queues[0]));
+	pthread_setname_np(pthread_self(), name);
 	e = igd_loop_run(w->loop);
 	if (e)
 		fprintf(stderr, "ipsecguardd: queue thread %u: %s\n", w->idx, strerror(-e));
