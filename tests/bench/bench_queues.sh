@@ -8,6 +8,8 @@
 # until its queues are empty is measured.  A run counts only with 0 loss: every SYN
 # judged, nothing dropped by the kernel's queue or socket.  Layouts alternate; the
 # ratio of two queues over one comes from the same run of this script.
+# With BENCH_BEFORE=PATH (another build's ipsecguardd) a third layout runs that build
+# with two queues, for a figure before and after.
 # Usage: bench_queues.sh [ROUNDS, default 5] [COUNT per sender, default 20000]
 . "$(dirname "$0")/../netns/lib.sh"
 need_root
@@ -29,8 +31,9 @@ waiting() {	# the packets the kernel holds in queues 90 and 91
 		/proc/net/netfilter/nfnetlink_queue
 }
 
-one_run() {	# LAYOUT QUEUES
-	daemon_start --queue "$2" --no-log-pass --queue-maxlen 262144 --rcvbuf 268435456
+one_run() {	# LAYOUT QUEUES [DAEMON_BIN]
+	DAEMON_BIN=$3 daemon_start --queue "$2" --no-log-pass --queue-maxlen 262144 \
+		--rcvbuf 268435456
 	in_gw conntrack -F >/dev/null 2>&1
 	kill -STOP "$DAEMON_PID"
 	in_host taskset -c 0 "$BUILD/tests/synflood_tool" 10.0.2.33 192.168.1.10 9 "$count" \
@@ -97,6 +100,7 @@ r=0
 while [ $r -lt "$rounds" ]; do
 	one_run one 90
 	one_run two 90-91
+	[ -z "$BENCH_BEFORE" ] || one_run before 90-91 "$BENCH_BEFORE"
 	r=$((r + 1))
 done
-python3 "$TOP/tests/bench/ratios.py" "$RES" suspects/s one two
+python3 "$TOP/tests/bench/ratios.py" "$RES" suspects/s one two ${BENCH_BEFORE:+before}
