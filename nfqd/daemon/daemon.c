@@ -178,7 +178,9 @@ static int daemon_on_workers(int fd, void *arg)
 		/* nothing counted: drain all the same */
 	}
 	igd_workers_drain(arg);
-	return 0;
+	/* a queue nobody answers: the daemon ends with an error (and is restarted) */
+	return __atomic_load_n(&((struct igd_daemon *)arg)->workers_failed, __ATOMIC_ACQUIRE) ?
+	       -EIO : 0;
 }
 
 static void daemon_after(void *arg)
@@ -292,7 +294,10 @@ static void daemon_on_tick(void *arg)
 	igd_remembered_tick(d);
 	igd_diag_tick(&d->diag, d->ticks / IGD_TICKS_PER_S);
 	igd_logdest_flush(d->log);
-	igd_sdnotify("WATCHDOG=1");
+	/* a queue thread stuck in one burst for 10 s: no keep-alive, and systemd's
+	 * watchdog restarts the daemon */
+	if (igd_workers_healthy(d, 10000))
+		igd_sdnotify("WATCHDOG=1");
 	if (d->opts.stats_interval &&
 	    (d->ticks / IGD_TICKS_PER_S) % d->opts.stats_interval == 0)
 		igd_daemon_log_stats(d);

@@ -48,6 +48,7 @@ struct igd_daemon {
 	unsigned int nworkers;
 	int workers_fd;			/* eventfd: lines or fix requests wait */
 	bool workers_stopping;
+	bool workers_failed;		/* a queue thread's loop ended on an error */
 	struct igd_view_pub *view_pub;	/* what they take of this thread's state */
 	struct igd_judge_view *view_next;	/* ... built here first */
 	struct igd_judge judge_total;	/* every judge's counters (igd_workers_judge) */

@@ -12,6 +12,9 @@ void igd_view_build(const struct igd_daemon *d, struct igd_judge_view *v)
 	v->mode = (int)d->judge.cfg.mode;
 	v->gen = d->judge.guard.gen;
 	v->drop_uncovered = d->judge.out.drop_uncovered;
+	v->log_pass = d->opts.log_pass;
+	v->mss_mode = (int)d->mss.mode;
+	v->mss = d->mss.fixed;
 	v->nprotect = (unsigned int)d->judge.out.nprotect;
 	if (v->nprotect > IGD_MAX_PROTECT)
 		v->nprotect = IGD_MAX_PROTECT;

@@ -25,6 +25,9 @@ struct igd_judge_view {
 	int mode;				/* enum igd_mode */
 	unsigned int gen;			/* verdict generation (natguard.h) */
 	bool drop_uncovered;
+	bool log_pass;
+	int mss_mode;				/* enum igd_mss_mode, with --mss's value */
+	uint32_t mss;
 	unsigned int nprotect;
 	struct igd_prefix protect[IGD_MAX_PROTECT];
 	struct igd_outer_ports ike_ports;

@@ -114,7 +114,8 @@ static void *gen_thread(void *arg)
 }
 
 /* The generation to clear next: the one a due change wants first, then any that is not
- * clean and has been out of force long enough; IGD_NATGUARD_GENS: none. */
+ * clean and has been out of force long enough, and that no queue thread still marks
+ * with (it takes the generation in force at its next batch); IGD_NATGUARD_GENS: none. */
 static unsigned int gen_sweep_choice(const struct igd_daemon *d, uint64_t now)
 {
 	const struct igd_gen *g = &d->gen;
@@ -122,12 +123,13 @@ static unsigned int gen_sweep_choice(const struct igd_daemon *d, uint64_t now)
 
 	if (g->due) {
 		k = gen_pick(d, gen_digest(d), true);
-		if (!g->clean[k] && k != d->judge.guard.gen && now >= g->left_ms[k] + GEN_SETTLE_MS)
+		if (!g->clean[k] && k != d->judge.guard.gen && now >= g->left_ms[k] + GEN_SETTLE_MS &&
+		    !igd_workers_gen_in_use(d, k))
 			return k;
 	}
 	for (k = 0; k < n; k++)
 		if (!g->clean[k] && k != d->judge.guard.gen &&
-		    now >= g->left_ms[k] + GEN_SETTLE_MS)
+		    now >= g->left_ms[k] + GEN_SETTLE_MS && !igd_workers_gen_in_use(d, k))
 			return k;
 	return IGD_NATGUARD_GENS;
 }

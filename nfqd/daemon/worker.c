@@ -29,12 +29,14 @@ unsigned int igd_workers_count(const struct igd_daemon *d)
 
 /* --- on the queue thread --------------------------------------------------------- */
 
-static void worker_push(struct igd_worker *w, uint8_t type, const void *data, size_t len)
+static bool worker_push(struct igd_worker *w, uint8_t type, const void *data, size_t len)
 {
-	if (igd_ring_put(&w->ring, type, data, len))
+	if (igd_ring_put(&w->ring, type, data, len)) {
 		w->pushed = true;
-	else
-		__atomic_store_n(&w->ring_full, w->ring_full + 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	__atomic_store_n(&w->ring_full, w->ring_full + 1, __ATOMIC_RELAXED);
+	return false;
 }
 
 /* The judge pointed at what this thread holds now. */
@@ -57,6 +59,21 @@ static void worker_point(struct igd_worker *w)
 	j->cfg.mode = (enum igd_mode)v->mode;
 	if (j->guard.gen != v->gen)
 		igd_natguard_set_gen(&j->guard, v->gen);
+	atomic_store_explicit(&w->gen_in_use, j->guard.gen, memory_order_release);
+}
+
+/* A reload changed --mss: the clamp of the queues the user's rules feed follows. */
+static void worker_mss(struct igd_worker *w)
+{
+	const struct igd_judge_view *v = w->view;
+	struct igd_mss m;
+
+	if ((int)w->mss.mode == v->mss_mode && w->mss.fixed == v->mss)
+		return;
+	if (igd_mss_init(&m, (enum igd_mss_mode)v->mss_mode, v->mss))
+		return;		/* the reload said so on the loop thread: keep the old */
+	igd_mss_close(&w->mss);
+	w->mss = m;
 }
 
 /* The remembered protections of the view, live or not by this thread's own SPD and
@@ -85,16 +102,23 @@ static void worker_catch_up(void *arg)
 	bool resync = false;
 	const struct igd_spd *spd;
 	struct igd_judge_view *t;
+	int e;
 
-	if (igd_xfrm_mirror_process(w->mirror))
-		__atomic_store_n(&w->mirror_errors, w->mirror_errors + 1, __ATOMIC_RELAXED);
-	if (w->tunnels_nl)
-		igd_tunnels_nl_process(w->tunnels_nl);
+	e = igd_xfrm_mirror_process(w->mirror);
+	if (e)
+		fprintf(stderr, "ipsecguardd: queue thread %u: xfrm mirror: %s\n", w->idx,
+			strerror(-e));
+	e = w->tunnels_nl ? igd_tunnels_nl_process(w->tunnels_nl) : 0;
+	if (e < 0)
+		fprintf(stderr, "ipsecguardd: queue thread %u: tunnel interfaces and routes: "
+			"%s\n", w->idx, strerror(-e));
 	if (igd_view_read(w->d->view_pub, &w->view_seq, w->spare)) {
 		t = w->view;
 		w->view = w->spare;
 		w->spare = t;
 		resync = true;
+		w->last_fix = 0;	/* a revert may have forgotten it */
+		worker_mss(w);
 	}
 	worker_point(w);
 	spd = w->judge.spd;
@@ -131,11 +155,10 @@ static void worker_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 	v->mangled = jd.mss_to != 0;
 	v->set_mark = jd.set_mark;
 	v->mark = jd.mark;
-	if (jd.want_fix && jd.sp && w->d->fixes.worker && jd.sp->index != w->last_fix) {
-		worker_push(w, IGD_WREC_FIX, jd.sp, sizeof(*jd.sp));
+	if (jd.want_fix && jd.sp && w->d->fixes.worker && jd.sp->index != w->last_fix &&
+	    worker_push(w, IGD_WREC_FIX, jd.sp, sizeof(*jd.sp)))
 		w->last_fix = jd.sp->index;
-	}
-	if (jd.reason == IGD_R_PASS && !w->d->opts.log_pass)
+	if (jd.reason == IGD_R_PASS && !w->view->log_pass)
 		return;
 	if (!igd_log_rl_ok(w->rl, qp->hook, &jd, &suppressed))
 		return;
@@ -161,9 +184,12 @@ static int worker_on_queue(int fd, void *arg)
 {
 	struct igd_queue *q = arg;
 	struct igd_worker *w = igd_queue_arg(q);
-	int err = igd_queue_process(q);
+	int err;
 
 	(void)fd;
+	atomic_store_explicit(&w->busy_since_ms, igd_now_ms(), memory_order_relaxed);
+	err = igd_queue_process(q);
+	atomic_store_explicit(&w->busy_since_ms, 0, memory_order_relaxed);
 	worker_wake_writer(w);
 	return err == -ENOBUFS ? 0 : err;
 }
@@ -204,9 +230,10 @@ static void *worker_main(void *arg)
 	/* the hooks are gone or kept: answer what is still queued */
 	for (i = 0; i < w->nqueues; i++)
 		igd_queue_process(w->queues[i]);
-	worker_wake_writer(w);
 	if (e && !__atomic_load_n(&w->d->workers_stopping, __ATOMIC_ACQUIRE))
-		kill(getpid(), SIGTERM);	/* a dead queue thread ends the daemon */
+		__atomic_store_n(&w->d->workers_failed, true, __ATOMIC_RELEASE);
+	w->pushed = true;	/* the loop thread looks: a failure ends the daemon */
+	worker_wake_writer(w);
 	return NULL;
 }
 
@@ -242,19 +269,25 @@ int igd_workers_open(struct igd_daemon *d, char *err, size_t errlen)
 {
 	unsigned int i;
 
-	d->nworkers = igd_workers_count(d);
-	d->workers = calloc(d->nworkers, sizeof(*d->workers));
-	d->view_pub = calloc(1, sizeof(*d->view_pub));
-	d->view_next = malloc(sizeof(*d->view_next));
-	d->workers_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!d->workers || !d->view_pub || !d->view_next || d->workers_fd < 0) {
-		snprintf(err, errlen, "queue threads: %s", strerror(errno ? errno : ENOMEM));
+	unsigned int n = igd_workers_count(d);
+
+	d->workers = calloc(n, sizeof(*d->workers));
+	if (!d->workers) {
+		snprintf(err, errlen, "queue threads: out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < d->nworkers; i++) {
+	d->nworkers = n;
+	for (i = 0; i < n; i++) {
 		d->workers[i].d = d;
 		d->workers[i].idx = i;
 		d->workers[i].stop_fd = -1;
+	}
+	d->view_pub = calloc(1, sizeof(*d->view_pub));
+	d->view_next = malloc(sizeof(*d->view_next));
+	d->workers_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!d->view_pub || !d->view_next || d->workers_fd < 0) {
+		snprintf(err, errlen, "queue threads: %s", strerror(errno ? errno : ENOMEM));
+		return -ENOMEM;
 	}
 	return worker_open_queues(d, err, errlen);
 }
@@ -361,6 +394,8 @@ static int worker_prepare(struct igd_worker *w, char *err, size_t errlen)
 	w->spd_seen = w->judge.spd;
 	w->spd_gen = igd_spd_generation(w->judge.spd);
 	w->tunnels_gen = w->tunnels ? w->tunnels->generation : 0;
+	/* a re-dump the mirror put off is tried again without waiting for a packet */
+	igd_loop_set_tick(w->loop, 1000, worker_catch_up, w);
 	e = worker_add_fds(w);
 	if (e)
 		snprintf(err, errlen, "queue thread %u: event loop: %s", w->idx, strerror(-e));
@@ -445,27 +480,67 @@ void igd_workers_free(struct igd_daemon *d)
 	d->workers_fd = -1;
 }
 
+/* Records taken from each ring per call: a thread that keeps adding lines does not
+ * keep the loop thread from its other work; what is left wakes it again. */
+#define WORKER_DRAIN_MAX 2048
+
 void igd_workers_drain(struct igd_daemon *d)
 {
 	struct igd_worker *w;
-	bool fixes = false;
-	unsigned int i;
+	bool fixes = false, more = false;
+	struct igd_sp sp;
+	unsigned int i, k;
 	uint8_t type;
+	uint64_t one = 1;
 	int n;
 
 	for (i = 0; i < d->nworkers; i++) {
 		w = &d->workers[i];
-		while ((n = igd_ring_get(&w->ring, &type, d->line, sizeof(d->line))) != -1) {
+		for (k = 0; k < WORKER_DRAIN_MAX; k++) {
+			n = igd_ring_get(&w->ring, &type, d->line, sizeof(d->line));
+			if (n == -1)
+				break;
 			if (n >= 0 && type == IGD_WREC_LINE) {
 				igd_logdest_line(d->log, d->line, (size_t)n);
-			} else if (n == (int)sizeof(struct igd_sp) && type == IGD_WREC_FIX) {
-				igd_fixes_request(&d->fixes, (const struct igd_sp *)(void *)d->line);
+			} else if (n == (int)sizeof(sp) && type == IGD_WREC_FIX) {
+				memcpy(&sp, d->line, sizeof(sp));
+				igd_fixes_request(&d->fixes, &sp);
 				fixes = true;
 			}
 		}
+		more = more || k == WORKER_DRAIN_MAX;
 	}
 	if (fixes && d->fixes.worker)
 		igd_fixes_kick(&d->fixes);
+	if (more && d->workers_fd >= 0 && write(d->workers_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: a wake-up is pending anyway */
+	}
+}
+
+bool igd_workers_gen_in_use(const struct igd_daemon *d, unsigned int gen)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nworkers; i++)
+		if (d->workers[i].started &&
+		    atomic_load_explicit(&d->workers[i].gen_in_use, memory_order_acquire) == gen)
+			return true;
+	return false;
+}
+
+bool igd_workers_healthy(const struct igd_daemon *d, uint64_t ms)
+{
+	uint64_t now = igd_now_ms(), since;
+	unsigned int i;
+
+	if (__atomic_load_n(&d->workers_failed, __ATOMIC_ACQUIRE))
+		return false;
+	for (i = 0; i < d->nworkers; i++) {
+		since = atomic_load_explicit(&d->workers[i].busy_since_ms, memory_order_relaxed);
+		if (since && now > since + ms)
+			return false;
+	}
+	return true;
 }
 
 void igd_workers_publish(struct igd_daemon *d)

@@ -55,7 +55,8 @@ struct igd_worker {
 	struct igd_rl *rl;		/* log lines per flow and reason */
 	struct igd_ring ring;		/* to the loop thread */
 	uint64_t ring_full;		/* records it had no room for */
-	uint64_t mirror_errors;
+	_Atomic unsigned int gen_in_use;	/* the verdict generation it marks with */
+	_Atomic uint64_t busy_since_ms;	/* answering a burst since then; 0: idle */
 	bool pushed;			/* records since the writer was woken */
 	uint32_t last_fix;		/* the SP index last asked to be fixed */
 	char sa_conn[IGD_NAME_LEN], sa_child[IGD_NAME_LEN];
@@ -84,6 +85,12 @@ void igd_workers_free(struct igd_daemon *d);
 void igd_workers_drain(struct igd_daemon *d);
 /* The loop thread: publishes the view when it changed. */
 void igd_workers_publish(struct igd_daemon *d);
+/* Whether a queue thread still marks verdicts with generation @gen (not to be swept
+ * yet). */
+bool igd_workers_gen_in_use(const struct igd_daemon *d, unsigned int gen);
+/* Whether every queue thread is alive and none has been answering one burst for more
+ * than @ms (the watchdog's question). */
+bool igd_workers_healthy(const struct igd_daemon *d, uint64_t ms);
 /* The judges' counters summed (the loop thread's own and every queue thread's). */
 const struct igd_judge *igd_workers_judge(struct igd_daemon *d);
 /* Log lines suppressed by the threads' rate limiters, and lost for want of room. */
