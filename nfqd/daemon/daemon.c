@@ -5,7 +5,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "caps.h"
@@ -21,18 +20,6 @@
 #include "util/ratelimit.h"
 #include "sdnotify.h"
 #include "spdsync.h"
-
-/* The IKE daemon's names of the judgement's SA, for its line. */
-static void daemon_name_sa(struct igd_daemon *d, struct igd_judgement *jd)
-{
-	if (!jd->sa && !jd->in_reqid)
-		return;
-	if (igd_namesd_lookup(&d->names, jd->sa ? jd->sa->spi : 0,
-			      jd->sa ? jd->sa->reqid : jd->in_reqid, d->sa_conn, d->sa_child)) {
-		jd->sa_conn = d->sa_conn;
-		jd->sa_child = d->sa_child;
-	}
-}
 
 /* A copy from our log rules — a SYN or SYN/ACK the mss chain clamped, the first packet
  * of a cleartext flow towards what the SPs protect, or with --log-healthy the head of
@@ -75,7 +62,7 @@ static void daemon_on_copy(const struct igd_nflog_pkt *c, void *arg)
 	}
 	if (!igd_diag_log_ok(&d->diag, qp.hook, &jd, &suppressed))
 		return;
-	daemon_name_sa(d, &jd);
+	igd_namesd_name_sa(&d->names, &jd, d->sa_conn, d->sa_child);
 	n = igd_verdict_line(d->line, sizeof(d->line), &qp, &p, &jd, suppressed);
 	if (n > 0)
 		igd_logdest_line(d->log, d->line, (size_t)n);
@@ -319,33 +306,6 @@ static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 	return e;
 }
 
-/* The judge's way into the prenat map: one request on the packet thread, answered
- * by the kernel at once (bounded by the socket's receive timeout). */
-static int daemon_prenat_lookup(void *arg, int family, const uint8_t *key,
-				struct igd_prenat *out)
-{
-	struct igd_daemon *d = arg;
-
-	return igd_prenat_lookup(d->prenat_nl, d->prenat_buf, sizeof(d->prenat_buf),
-				 d->opts.table, family, key, out);
-}
-
-static int daemon_open_prenat(struct igd_daemon *d, char *err, size_t errlen)
-{
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-
-	d->prenat_nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!d->prenat_nl || mnl_socket_bind(d->prenat_nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(mnl_socket_get_fd(d->prenat_nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		       sizeof(tv)) < 0) {
-		snprintf(err, errlen, "prenat map: netlink socket: %s", strerror(errno));
-		return -errno;
-	}
-	d->judge.cfg.prenat_lookup = daemon_prenat_lookup;
-	d->judge.cfg.prenat_arg = d;
-	return 0;
-}
-
 /* Scope "protected" classifies in the kernel with rt ipsec, ct status, ct original
  * addresses and meta secpath.  A kernel without one of them gets today's taps (scope
  * "heads": every flow head queued), and the start line says so. */
@@ -455,11 +415,6 @@ static int daemon_install_hooks(struct igd_daemon *d, char *err, size_t errlen)
 	d->guard.hooks.table_flags = igd_hold_table_flags((enum igd_hold)d->hold);
 	d->guard.hooks.nl = d->nft_nl;
 	d->guard.backstop = igd_daemon_wants_backstop(d);
-	if (d->guard.prenat_map) {
-		e = daemon_open_prenat(d, err, errlen);
-		if (e)
-			return e;
-	}
 	/* subscribed before the install: a change after it is never missed */
 	e = igd_tables_watch_open(d, err, errlen);
 	if (e)
@@ -700,8 +655,6 @@ void igd_daemon_teardown(struct igd_daemon *d)
 	igd_nflog_close(d->nflog);
 	igd_outer_free(&d->outer);
 	igd_namesd_stop(&d->names);
-	if (d->prenat_nl)
-		mnl_socket_close(d->prenat_nl);
 	igd_fixes_free(&d->fixes);
 	igd_tables_watch_close(d);
 	igd_control_close(d);

@@ -29,7 +29,6 @@
 #include "worker.h"
 
 #define IGD_TICK_MS 100
-#define IGD_PRENAT_BUF 8192
 #define IGD_TICKS_PER_S (1000 / IGD_TICK_MS)
 
 
@@ -58,8 +57,6 @@ struct igd_daemon {
 	struct igd_outer outer;		/* outer-nat, outer-frag */
 	struct igd_namesd names;	/* the IKE daemon's tunnel names */
 	char sa_conn[IGD_NAME_LEN], sa_child[IGD_NAME_LEN];	/* of the line being written */
-	struct mnl_socket *prenat_nl;	/* lookups in the prenat map, when used */
-	_Alignas(8) uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_judge judge;
 	struct igd_mss mss;
 	bool hooks_installed;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "judge.h"
 #include "names.h"
 
 static void *namesd_main(void *arg)
@@ -96,4 +97,16 @@ bool igd_namesd_lookup(struct igd_namesd *n, uint32_t spi, uint32_t reqid, char 
 	}
 	pthread_mutex_unlock(&n->mu);
 	return found;
+}
+
+void igd_namesd_name_sa(struct igd_namesd *n, struct igd_judgement *jd, char *conn,
+			char *child)
+{
+	if (!jd->sa && !jd->in_reqid)
+		return;
+	if (igd_namesd_lookup(n, jd->sa ? jd->sa->spi : 0,
+			      jd->sa ? jd->sa->reqid : jd->in_reqid, conn, child)) {
+		jd->sa_conn = conn;
+		jd->sa_child = child;
+	}
 }

@@ -30,4 +30,9 @@ void igd_namesd_stop(struct igd_namesd *n);
  * when unknown); false when nothing is known. */
 bool igd_namesd_lookup(struct igd_namesd *n, uint32_t spi, uint32_t reqid, char *conn,
 		       char *child);
+/* The names of @jd's SA (the one serving its SP, else the decrypting reqid), for its
+ * line: into the caller's @conn/@child, which @jd then points at. */
+struct igd_judgement;
+void igd_namesd_name_sa(struct igd_namesd *n, struct igd_judgement *jd, char *conn,
+			char *child);
 #endif

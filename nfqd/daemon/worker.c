@@ -131,17 +131,6 @@ static void worker_catch_up(void *arg)
 	}
 }
 
-static void worker_name_sa(struct igd_worker *w, struct igd_judgement *jd)
-{
-	if (!jd->sa && !jd->in_reqid)
-		return;
-	if (igd_namesd_lookup(&w->d->names, jd->sa ? jd->sa->spi : 0,
-			      jd->sa ? jd->sa->reqid : jd->in_reqid, w->sa_conn, w->sa_child)) {
-		jd->sa_conn = w->sa_conn;
-		jd->sa_child = w->sa_child;
-	}
-}
-
 static void worker_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, void *arg)
 {
 	struct igd_worker *w = arg;
@@ -162,7 +151,7 @@ static void worker_on_packet(const struct igd_qpkt *qp, struct igd_qverdict *v, 
 		return;
 	if (!igd_log_rl_ok(w->rl, qp->hook, &jd, &suppressed))
 		return;
-	worker_name_sa(w, &jd);
+	igd_namesd_name_sa(&w->d->names, &jd, w->sa_conn, w->sa_child);
 	n = igd_verdict_line(w->line, sizeof(w->line), qp, &p, &jd, suppressed);
 	if (n > 0)
 		worker_push(w, IGD_WREC_LINE, w->line, (size_t)n);
@@ -304,8 +293,9 @@ static int worker_open_prenat(struct igd_worker *w)
 	return 0;
 }
 
-/* The judge's way into the prenat map: one request, answered by the kernel at once
- * (bounded by the socket's receive timeout), on this thread's own socket. */
+/* The judge's way into the prenat map: one request on the packet thread, answered by
+ * the kernel at once (bounded by the socket's receive timeout), on this thread's own
+ * socket (only queue threads judge queued packets). */
 static int worker_prenat_lookup(void *arg, int family, const uint8_t *key,
 				struct igd_prenat *out)
 {
@@ -379,7 +369,7 @@ static int worker_prepare(struct igd_worker *w, char *err, size_t errlen)
 	}
 	w->mss_open = true;
 	w->judge.mss = &w->mss;
-	if (d->judge.cfg.prenat_lookup) {
+	if (d->guard.prenat_map) {
 		e = worker_open_prenat(w);
 		if (e) {
 			snprintf(err, errlen, "queue thread %u: prenat map: netlink socket: %s",

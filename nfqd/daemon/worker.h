@@ -28,7 +28,7 @@
 #include "verdict_log.h"
 
 #define IGD_WORKER_RING	(1u << 20)	/* bytes of lines waiting for the writer */
-#define IGD_WORKER_PRENAT_BUF 8192
+#define IGD_PRENAT_BUF	8192	/* a prenat map lookup's request and answer */
 
 struct igd_worker {
 	struct igd_daemon *d;
@@ -51,7 +51,7 @@ struct igd_worker {
 	const struct igd_spd *spd_seen;
 	uint64_t spd_gen, tunnels_gen;
 	struct mnl_socket *prenat_nl;
-	_Alignas(8) uint8_t prenat_buf[IGD_WORKER_PRENAT_BUF];
+	_Alignas(8) uint8_t prenat_buf[IGD_PRENAT_BUF];
 	struct igd_rl *rl;		/* log lines per flow and reason */
 	struct igd_ring ring;		/* to the loop thread */
 	uint64_t ring_full;		/* records it had no room for */

@@ -23,7 +23,6 @@ in_host ip addr add 10.0.2.34/24 dev eth0
 in_gw ip xfrm policy add dir out src 10.0.2.0/24 dst 192.168.0.0/16 \
 	tmpl proto esp mode transport level use reqid 1
 in_gw iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
-in_gw sysctl -qw net.netfilter.nf_conntrack_max=1000000 2>/dev/null
 RES=$TMPD/rates
 
 waiting() {	# the packets the kernel holds in queues 90 and 91
