@@ -24,7 +24,8 @@ void igd_view_build(const struct igd_daemon *d, struct igd_judge_view *v)
 	v->noxfrm = d->noxfrm;
 	v->hold_s = d->memory.hold_s;
 	v->nmem = n;
-	memcpy(v->mem, d->memory.v, n * sizeof(v->mem[0]));
+	if (n)		/* the table is not allocated until something is remembered */
+		memcpy(v->mem, d->memory.v, n * sizeof(v->mem[0]));
 }
 
 static size_t view_len(const struct igd_judge_view *v)
