@@ -245,6 +245,7 @@ int igd_fixes_revert(struct igd_fixes *f, const uint32_t *sp)
 		f->n = nk + ng;
 		return e;
 	}
+	f->reverted += ng;
 	for (i = 0; i < ng; i++)
 		if (fix_in_chain(&gone[i]))
 			fix_log_rule(f, &gone[i], "nat-exemption-removed");

@@ -37,6 +37,7 @@ struct igd_fixes {
 	unsigned int n;
 	uint64_t applied;		/* exemptions put in */
 	uint64_t failures;		/* exemptions that failed (each try) */
+	uint64_t reverted;		/* exemptions taken out by revert */
 	struct igd_fix_result result;	/* scratch for the results read back */
 	char line[IGD_LINE_MAX];
 };

@@ -22,6 +22,7 @@ void igd_view_build(const struct igd_daemon *d, struct igd_judge_view *v)
 	v->ike_ports = d->opts.ike_ports;
 	v->local = d->local;
 	v->noxfrm = d->noxfrm;
+	v->fixes_reverted = d->fixes.reverted;
 	v->hold_s = d->memory.hold_s;
 	v->nmem = n;
 	if (n)		/* the table is not allocated until something is remembered */

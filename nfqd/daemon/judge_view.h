@@ -33,6 +33,7 @@ struct igd_judge_view {
 	struct igd_outer_ports ike_ports;
 	struct igd_localaddr local;
 	struct igd_noxfrm noxfrm;
+	uint64_t fixes_reverted;		/* exemptions taken out (fixes.h) */
 	uint64_t hold_s;			/* of the remembered protections */
 	size_t nmem;
 	struct igd_remembered mem[IGD_MEMORY_MAX];	/* the first nmem are used */

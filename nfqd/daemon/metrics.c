@@ -64,6 +64,7 @@ static void m_verdicts(struct igd_prom *p, const struct igd_judge *j)
 static void m_queues(struct igd_prom *p, const struct igd_metrics_src *d)
 {
 	struct igd_queue_kstats ks[IGD_MAX_QUEUES];
+	struct igd_queue_stats qs;
 	char q[IGD_MAX_QUEUES][8];
 	unsigned int i;
 
@@ -74,8 +75,10 @@ static void m_queues(struct igd_prom *p, const struct igd_metrics_src *d)
 	}
 	igd_prom_family(p, "ipsecguard_queue_packets_total", "counter",
 			"Packets the daemon received from each queue");
-	for (i = 0; i < d->nqueues; i++)
-		igd_prom_sample_u64(p, igd_queue_stats(d->queues[i])->packets, "queue", q[i], NULL);
+	for (i = 0; i < d->nqueues; i++) {
+		igd_queue_stats(d->queues[i], &qs);
+		igd_prom_sample_u64(p, qs.packets, "queue", q[i], NULL);
+	}
 	igd_prom_family(p, "ipsecguard_queue_kernel_drops_total", "counter",
 			"Packets the kernel dropped at each queue: queue_full (the queue held "
 			"queue-maxlen packets) or user (the daemon's socket buffer was full)");

@@ -17,6 +17,11 @@
 #define QUEUE_MSG_OVERHEAD	1024	/* attributes around the copied packet */
 #define QUEUE_VBUF_SIZE		(64 * 1024)
 
+/* The counters have one writer, the thread that answers the queue, and are read by
+ * the loop thread for the stats event and the metrics: stored and loaded whole. */
+#define QST_INC(q, f)	__atomic_store_n(&(q)->st.f, (q)->st.f + 1, __ATOMIC_RELAXED)
+#define QST_RD(q, f)	__atomic_load_n(&(q)->st.f, __ATOMIC_RELAXED)
+
 struct igd_queue {
 	struct mnl_socket *nl;
 	uint32_t portid;
@@ -200,9 +205,16 @@ uint16_t igd_queue_num(const struct igd_queue *q)
 	return q->num;
 }
 
-const struct igd_queue_stats *igd_queue_stats(const struct igd_queue *q)
+void igd_queue_stats(const struct igd_queue *q, struct igd_queue_stats *out)
 {
-	return &q->st;
+	out->packets = QST_RD(q, packets);
+	out->accepted = QST_RD(q, accepted);
+	out->dropped = QST_RD(q, dropped);
+	out->mangled = QST_RD(q, mangled);
+	out->batches = QST_RD(q, batches);
+	out->verdict_msgs = QST_RD(q, verdict_msgs);
+	out->bad_msgs = QST_RD(q, bad_msgs);
+	out->send_errors = QST_RD(q, send_errors);
 }
 
 static int queue_vflush(struct igd_queue *q)
@@ -214,7 +226,7 @@ static int queue_vflush(struct igd_queue *q)
 	n = mnl_socket_sendto(q->nl, q->vbuf, q->vlen);
 	q->vlen = 0;
 	if (n < 0) {
-		q->st.send_errors++;
+		QST_INC(q, send_errors);
 		return -errno;
 	}
 	return 0;
@@ -227,7 +239,7 @@ static struct nlmsghdr *queue_vmsg(struct igd_queue *q, int type, size_t payload
 
 	if (q->vlen + need > QUEUE_VBUF_SIZE)
 		queue_vflush(q);
-	q->st.verdict_msgs++;
+	QST_INC(q, verdict_msgs);
 	return nfq_nlmsg_put((char *)q->vbuf + q->vlen, type, q->num);
 }
 
@@ -247,7 +259,7 @@ static void queue_batch_emit(struct igd_queue *q)
 	nfq_nlmsg_verdict_put(nlh, (int)q->pending_id, NF_ACCEPT);
 	queue_vcommit(q, nlh);
 	q->pending = false;
-	q->st.batches++;
+	QST_INC(q, batches);
 }
 
 static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
@@ -259,21 +271,21 @@ static void queue_answer(struct igd_queue *q, const struct igd_qpkt *p,
 	struct nlmsghdr *nlh;
 
 	if (pass) {
-		q->st.accepted++;
+		QST_INC(q, accepted);
 		if (v->verdict == NF_ACCEPT && !mangle && !mark) {
 			q->pending_id = p->id;
 			q->pending = true;
 			return;
 		}
 	} else {
-		q->st.dropped++;
+		QST_INC(q, dropped);
 	}
 	queue_batch_emit(q);
 	nlh = queue_vmsg(q, NFQNL_MSG_VERDICT, mangle ? p->len : 0);
 	nfq_nlmsg_verdict_put(nlh, (int)p->id, (int)v->verdict);
 	if (mangle) {
 		nfq_nlmsg_verdict_put_pkt(nlh, p->data, p->len);
-		q->st.mangled++;
+		QST_INC(q, mangled);
 	}
 	if (mark)
 		nfq_nlmsg_verdict_put_mark(nlh, v->mark);
@@ -354,10 +366,10 @@ static void queue_handle_msg(struct igd_queue *q, const struct nlmsghdr *nlh)
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_QUEUE ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFQNL_MSG_PACKET)
 		return;
-	q->st.packets++;
+	QST_INC(q, packets);
 	if (queue_parse(nlh, &p) < 0) {
 		/* never leave a packet unanswered: accept it if its id is readable */
-		q->st.bad_msgs++;
+		QST_INC(q, bad_msgs);
 		if (queue_parse_id(nlh, &p.id) == 0) {
 			p.len = p.orig_len = 0;
 			queue_answer(q, &p, &v);
@@ -395,7 +407,7 @@ int igd_queue_process(struct igd_queue *q)
 			q->before_batch(q->arg);
 		for (i = 0; i < n; i++) {
 			if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-				q->st.bad_msgs++;
+				QST_INC(q, bad_msgs);
 			queue_handle_buf(q, q->iov[i].iov_base, q->msgs[i].msg_len);
 		}
 		if (n < QUEUE_BURST)

@@ -67,7 +67,9 @@ int igd_queue_fd(const struct igd_queue *q);
 /* Drains the socket (a bounded number of bursts), answers every packet received.
  * Returns 0, or -errno on a fatal socket error. */
 int igd_queue_process(struct igd_queue *q);
-const struct igd_queue_stats *igd_queue_stats(const struct igd_queue *q);
+/* The counters as of now: written by the thread that answers @q, read from any
+ * (each counter whole; the set not taken at one instant). */
+void igd_queue_stats(const struct igd_queue *q, struct igd_queue_stats *out);
 uint16_t igd_queue_num(const struct igd_queue *q);
 /* Turns NFQA_CFG_F_FAIL_OPEN on or off on a bound queue (reload).  0 or -errno. */
 int igd_queue_set_fail_open(struct igd_queue *q, bool on);

@@ -166,9 +166,10 @@ int igd_verdict_line(char *buf, size_t size, const struct igd_qpkt *qp,
 
 static void vl_queue_stats(struct igd_json *j, struct igd_queue *q)
 {
-	const struct igd_queue_stats *st = igd_queue_stats(q);
+	struct igd_queue_stats qs, *st = &qs;
 	struct igd_queue_kstats ks;
 
+	igd_queue_stats(q, &qs);
 	igd_json_obj_open(j, NULL);
 	igd_json_uint(j, "queue", igd_queue_num(q));
 	igd_json_uint(j, "packets", st->packets);

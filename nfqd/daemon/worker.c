@@ -104,6 +104,23 @@ static void worker_catch_up(void *arg)
 	struct igd_judge_view *t;
 	int e;
 
+	/* The view first, then the kernel's events: the loop thread published a
+	 * generation only after it had read the SPD change that brought it, and the
+	 * kernel put that change on this thread's sockets in the same call.  So the SPD
+	 * judged with is never older than the generation marked with; the other way round
+	 * (a newer SPD, an old generation) only has the flow judged once more. */
+	if (igd_view_read(w->d->view_pub, &w->view_seq, w->spare)) {
+		t = w->view;
+		w->view = w->spare;
+		w->spare = t;
+		resync = true;
+		/* at once: reading the events below may take long (a re-dump), and the
+		 * sweep must not pick this generation meanwhile */
+		atomic_store_explicit(&w->gen_in_use, w->view->gen, memory_order_release);
+		if (w->view->fixes_reverted != w->spare->fixes_reverted)
+			w->last_fix = 0;	/* a revert may have taken it out */
+		worker_mss(w);
+	}
 	e = igd_xfrm_mirror_process(w->mirror);
 	if (e)
 		fprintf(stderr, "ipsecguardd: queue thread %u: xfrm mirror: %s\n", w->idx,
@@ -112,14 +129,6 @@ static void worker_catch_up(void *arg)
 	if (e < 0)
 		fprintf(stderr, "ipsecguardd: queue thread %u: tunnel interfaces and routes: "
 			"%s\n", w->idx, strerror(-e));
-	if (igd_view_read(w->d->view_pub, &w->view_seq, w->spare)) {
-		t = w->view;
-		w->view = w->spare;
-		w->spare = t;
-		resync = true;
-		w->last_fix = 0;	/* a revert may have forgotten it */
-		worker_mss(w);
-	}
 	worker_point(w);
 	spd = w->judge.spd;
 	if (resync || spd != w->spd_seen || igd_spd_generation(spd) != w->spd_gen ||
@@ -418,6 +427,8 @@ int igd_workers_start(struct igd_daemon *d, char *err, size_t errlen)
 	return e;
 }
 
+static bool workers_drain(struct igd_daemon *d);
+
 void igd_workers_stop(struct igd_daemon *d)
 {
 	uint64_t one = 1;
@@ -432,7 +443,9 @@ void igd_workers_stop(struct igd_daemon *d)
 			pthread_join(d->workers[i].th, NULL);
 		d->workers[i].started = false;
 	}
-	igd_workers_drain(d);
+	/* the threads are gone: everything they wrote, before the rings are freed */
+	while (workers_drain(d))
+		;
 }
 
 void igd_workers_free(struct igd_daemon *d)
@@ -474,14 +487,13 @@ void igd_workers_free(struct igd_daemon *d)
  * keep the loop thread from its other work; what is left wakes it again. */
 #define WORKER_DRAIN_MAX 2048
 
-void igd_workers_drain(struct igd_daemon *d)
+static bool workers_drain(struct igd_daemon *d)
 {
 	struct igd_worker *w;
 	bool fixes = false, more = false;
 	struct igd_sp sp;
 	unsigned int i, k;
 	uint8_t type;
-	uint64_t one = 1;
 	int n;
 
 	for (i = 0; i < d->nworkers; i++) {
@@ -502,7 +514,15 @@ void igd_workers_drain(struct igd_daemon *d)
 	}
 	if (fixes && d->fixes.worker)
 		igd_fixes_kick(&d->fixes);
-	if (more && d->workers_fd >= 0 && write(d->workers_fd, &one, sizeof(one)) < 0) {
+	return more;
+}
+
+void igd_workers_drain(struct igd_daemon *d)
+{
+	uint64_t one = 1;
+
+	if (workers_drain(d) && d->workers_fd >= 0 &&
+	    write(d->workers_fd, &one, sizeof(one)) < 0) {
 		/* the counter is full: a wake-up is pending anyway */
 	}
 }

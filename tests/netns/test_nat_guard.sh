@@ -143,6 +143,13 @@ check "fix: the conntrack flush was logged" grep -q '"action":"conntrack-flush"'
 expect_eq "fixes revert takes it out of the daemon's chain" \
 	"$(in_gw "$BUILD/ipsecguard" fixes revert --control "$TMPD/ctl.sock")" "1 rule deleted"
 check "fix: the chain is empty" sh -c "! ip netns exec $NS_GW nft list chain ip ipsecguard igd_exempt | grep -q snat"
+# the next leaking flow (a new echo id: MASQUERADE again) asks for the exemption anew
+reset_seen
+in_host ping -c6 -i0.3 -W1 192.168.1.10 >"$TMPD/fixping2" 2>&1
+check "fix: after the revert, a new leaking flow has the exemption put back" \
+	sh -c "ip netns exec $NS_GW nft list chain ip ipsecguard igd_exempt | grep -q 'snat to ip saddr comment \"ipsecguard-fix sp=1\"'"
+check "fix: and its later echoes leave with their own source" [ "$(seen orig4)" -ge 3 ]
+check "fix: nothing translated reached the peer after the revert either" [ "$(seen natted4)" = 0 ]
 check "daemon exits 0" daemon_stop
 in_gw conntrack -F >/dev/null 2>&1
 
