@@ -16,6 +16,9 @@
 #include "util/clock.h"
 #include "util/ratelimit.h"
 
+/* Reads of the XFRM events (each up to the mirror's batch) before a batch is judged. */
+#define WORKER_XFRM_READS	16
+
 unsigned int igd_workers_count(const struct igd_daemon *d)
 {
 	unsigned int nq = d->opts.queue_hi - d->opts.queue_lo + 1;
@@ -39,8 +42,32 @@ static bool worker_push(struct igd_worker *w, uint8_t type, const void *data, si
 	return false;
 }
 
-/* The judge pointed at what this thread holds now. */
-static void worker_point(struct igd_worker *w)
+/* A generation as a bit of gen_in_use. */
+static unsigned int gen_bit(unsigned int gen)
+{
+	return gen < IGD_NATGUARD_GENS ? 1u << gen : 0;
+}
+
+/* gen_in_use gains the generations a thread takes while it answers a read of its
+ * queues (a burst's verdicts wait in the send buffer until the read ends) and drops
+ * all but the one in use once they are sent.  It is written by its thread alone. */
+static void worker_gen_add(struct igd_worker *w, unsigned int gen)
+{
+	unsigned int bits = atomic_load_explicit(&w->gen_in_use, memory_order_relaxed);
+
+	atomic_store_explicit(&w->gen_in_use, bits | gen_bit(gen), memory_order_release);
+}
+
+static void worker_gen_settle(struct igd_worker *w)
+{
+	atomic_store_explicit(&w->gen_in_use, gen_bit(w->judge.guard.gen), memory_order_release);
+}
+
+/* The judge pointed at what this thread holds now.  The view's generation is taken
+ * only with @caught_up, an SPD and routes at least as new as what it was chosen for;
+ * otherwise the thread keeps marking with the one it had, which at worst has a flow
+ * judged again. */
+static void worker_point(struct igd_worker *w, bool caught_up)
 {
 	struct igd_judge *j = &w->judge;
 	const struct igd_judge_view *v = w->view;
@@ -57,9 +84,9 @@ static void worker_point(struct igd_worker *w)
 	j->ike_ports = &v->ike_ports;
 	j->tunnels = w->tunnels;
 	j->cfg.mode = (enum igd_mode)v->mode;
-	if (j->guard.gen != v->gen)
+	if (caught_up && j->guard.gen != v->gen)
 		igd_natguard_set_gen(&j->guard, v->gen);
-	atomic_store_explicit(&w->gen_in_use, j->guard.gen, memory_order_release);
+	worker_gen_add(w, j->guard.gen);
 }
 
 /* A reload changed --mss: the clamp of the queues the user's rules feed follows. */
@@ -102,34 +129,46 @@ static void worker_catch_up(void *arg)
 	bool resync = false;
 	const struct igd_spd *spd;
 	struct igd_judge_view *t;
-	int e;
+	bool caught_up;
+	int e, i;
 
 	/* The view first, then the kernel's events: the loop thread published a
 	 * generation only after it had read the SPD change that brought it, and the
-	 * kernel put that change on this thread's sockets in the same call.  So the SPD
-	 * judged with is never older than the generation marked with; the other way round
-	 * (a newer SPD, an old generation) only has the flow judged once more. */
+	 * kernel put that change on this thread's sockets in the same call.  So once
+	 * every event waiting here is read, the SPD judged with is not older than the
+	 * generation marked with.  A newer SPD under an older generation has the flow
+	 * judged again when the generation changes; a change the loop thread read whole
+	 * within one read (an SP gone and back) changes no generation, and a flow this
+	 * thread judged in between keeps that verdict. */
 	if (igd_view_read(w->d->view_pub, &w->view_seq, w->spare)) {
 		t = w->view;
 		w->view = w->spare;
 		w->spare = t;
 		resync = true;
 		/* at once: reading the events below may take long (a re-dump), and the
-		 * sweep must not pick this generation meanwhile */
-		atomic_store_explicit(&w->gen_in_use, w->view->gen, memory_order_release);
+		 * sweep must not pick it meanwhile */
+		worker_gen_add(w, w->view->gen);
 		if (w->view->fixes_reverted != w->spare->fixes_reverted)
 			w->last_fix = 0;	/* a revert may have taken it out */
 		worker_mss(w);
 	}
-	e = igd_xfrm_mirror_process(w->mirror);
+	/* everything waiting, not one read's worth (bounded: a storm of SA events must
+	 * not keep the queue unanswered) */
+	for (i = 0; i < WORKER_XFRM_READS; i++) {
+		e = igd_xfrm_mirror_process(w->mirror);
+		if (e || igd_xfrm_mirror_timeout_ms(w->mirror) != 0)
+			break;
+	}
 	if (e)
 		fprintf(stderr, "ipsecguardd: queue thread %u: xfrm mirror: %s\n", w->idx,
 			strerror(-e));
+	caught_up = !e && igd_xfrm_mirror_synced(w->mirror) &&
+		    igd_xfrm_mirror_timeout_ms(w->mirror) != 0;
 	e = w->tunnels_nl ? igd_tunnels_nl_process(w->tunnels_nl) : 0;
 	if (e < 0)
 		fprintf(stderr, "ipsecguardd: queue thread %u: tunnel interfaces and routes: "
 			"%s\n", w->idx, strerror(-e));
-	worker_point(w);
+	worker_point(w, caught_up && e >= 0);
 	spd = w->judge.spd;
 	if (resync || spd != w->spd_seen || igd_spd_generation(spd) != w->spd_gen ||
 	    (w->tunnels && w->tunnels->generation != w->tunnels_gen)) {
@@ -187,6 +226,7 @@ static int worker_on_queue(int fd, void *arg)
 	(void)fd;
 	atomic_store_explicit(&w->busy_since_ms, igd_now_ms(), memory_order_relaxed);
 	err = igd_queue_process(q);
+	worker_gen_settle(w);		/* its verdicts are sent */
 	atomic_store_explicit(&w->busy_since_ms, 0, memory_order_relaxed);
 	worker_wake_writer(w);
 	return err == -ENOBUFS ? 0 : err;
@@ -197,7 +237,14 @@ static int worker_on_notify(int fd, void *arg)
 {
 	(void)fd;
 	worker_catch_up(arg);
+	worker_gen_settle(arg);		/* no verdict waits */
 	return 0;
+}
+
+static void worker_on_tick(void *arg)
+{
+	worker_catch_up(arg);
+	worker_gen_settle(arg);
 }
 
 static int worker_on_stop(int fd, void *arg)
@@ -388,13 +435,13 @@ static int worker_prepare(struct igd_worker *w, char *err, size_t errlen)
 		w->judge.cfg.prenat_lookup = worker_prenat_lookup;
 		w->judge.cfg.prenat_arg = w;
 	}
-	worker_point(w);
+	worker_point(w, true);		/* the mirror and the routes were just dumped */
 	worker_memory_sync(w);
 	w->spd_seen = w->judge.spd;
 	w->spd_gen = igd_spd_generation(w->judge.spd);
 	w->tunnels_gen = w->tunnels ? w->tunnels->generation : 0;
 	/* a re-dump the mirror put off is tried again without waiting for a packet */
-	igd_loop_set_tick(w->loop, 1000, worker_catch_up, w);
+	igd_loop_set_tick(w->loop, 1000, worker_on_tick, w);
 	e = worker_add_fds(w);
 	if (e)
 		snprintf(err, errlen, "queue thread %u: event loop: %s", w->idx, strerror(-e));
@@ -533,7 +580,8 @@ bool igd_workers_gen_in_use(const struct igd_daemon *d, unsigned int gen)
 
 	for (i = 0; i < d->nworkers; i++)
 		if (d->workers[i].started &&
-		    atomic_load_explicit(&d->workers[i].gen_in_use, memory_order_acquire) == gen)
+		    (atomic_load_explicit(&d->workers[i].gen_in_use, memory_order_acquire) &
+		     gen_bit(gen)))
 			return true;
 	return false;
 }

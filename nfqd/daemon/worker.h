@@ -55,7 +55,7 @@ struct igd_worker {
 	struct igd_rl *rl;		/* log lines per flow and reason */
 	struct igd_ring ring;		/* to the loop thread */
 	uint64_t ring_full;		/* records it had no room for */
-	_Atomic unsigned int gen_in_use;	/* the verdict generation it marks with */
+	_Atomic unsigned int gen_in_use;	/* bits: the verdict generations it may mark with */
 	_Atomic uint64_t busy_since_ms;	/* answering a burst since then; 0: idle */
 	bool pushed;			/* records since the writer was woken */
 	uint32_t last_fix;		/* the SP index last asked to be fixed */
