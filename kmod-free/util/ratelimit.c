@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/counter.h"
 #include "util/ratelimit.h"
 
 struct rl_entry {
@@ -129,7 +130,7 @@ bool igd_rl_check(struct igd_rl *rl, uint64_t key, uint64_t now_ms, uint64_t *su
 	e->last_ms = now_ms;
 	if (e->tat > now_ms + rl->tau) {
 		e->suppressed++;
-		rl->st.suppressed++;
+		igd_counter_inc(&rl->st.suppressed);
 		return false;
 	}
 	e->tat = (e->tat > now_ms ? e->tat : now_ms) + rl->interval;

@@ -4,6 +4,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include "judge_int.h"
 #include "packet/tap_role.h"
+#include "util/counter.h"
 
 static const char *const hook_names[] = {
 	[NF_INET_PRE_ROUTING] = "prerouting",
@@ -125,7 +126,7 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 {
 	unsigned int d = jd->verdict == NF_DROP, i;
 
-	j->count[jd->reason][d]++;
+	igd_counter_inc(&j->count[jd->reason][d]);
 	if (!jd->sp)
 		return;
 	for (i = 0; i < j->nsp; i++)
@@ -138,9 +139,9 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 		__atomic_store_n(&j->nsp, j->nsp + 1, __ATOMIC_RELEASE);
 	}
 	if (i < j->nsp)
-		j->sp[i].verdicts[jd->reason][d]++;
+		igd_counter_inc(&j->sp[i].verdicts[jd->reason][d]);
 	else
-		j->sp_other[jd->reason][d]++;
+		igd_counter_inc(&j->sp_other[jd->reason][d]);
 }
 
 /* A packet at postrouting that did not parse: its flow as conntrack has it. */
@@ -174,7 +175,7 @@ static bool judge_copy(struct igd_judge *j, const struct igd_qpkt *qp, struct ig
 static void judge_copy_unread(struct igd_judge *j, struct igd_judgement *jd)
 {
 	jd->reason = IGD_R_MALFORMED;
-	j->copies_unread++;
+	igd_counter_inc(&j->copies_unread);
 	judge_count(j, jd);
 }
 
@@ -233,14 +234,14 @@ void igd_judge_packet(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 	if (j->tap_width)
 		jd->tap = igd_tap_role_of_queue(j->cfg.queue_lo, j->tap_width, qp->queue);
 	if (qp->hook < 5)
-		j->hooks[qp->hook]++;
+		igd_counter_inc(&j->hooks[qp->hook]);
 	jd->parse_err = igd_pkt_parse_cap(p, qp->data, qp->len, qp->orig_len);
 	if (p->family == 4 || p->family == 6)
 		judge_flow(j, qp, p, &jd->flow);	/* what parsed: the log's key */
 	if (jd->parse_err != IGD_PKT_OK) {
 		jd->reason = IGD_R_MALFORMED;
 		if (jd->parse_err > 0 && jd->parse_err < IGD_PKT_ERR_MAX)
-			j->malformed[jd->parse_err]++;
+			igd_counter_inc(&j->malformed[jd->parse_err]);
 		/* a suspect is judged on what conntrack parsed, or not at all: what
 		 * our parser distrusts never decides that a protected flow passes */
 		if (qp->hook == NF_INET_POST_ROUTING) {
@@ -285,19 +286,13 @@ void igd_judge_clear_counts(struct igd_judge *j)
 	j->guard.stale = 0;
 }
 
-/* Another thread's counter: each is written by one thread only, and read whole. */
-static uint64_t judge_rd(const uint64_t *c)
-{
-	return __atomic_load_n(c, __ATOMIC_RELAXED);
-}
-
 static void judge_add_row(uint64_t (*to)[2], const uint64_t (*from)[2])
 {
 	unsigned int r;
 
 	for (r = 0; r < IGD_R_MAX; r++) {
-		to[r][0] += judge_rd(&from[r][0]);
-		to[r][1] += judge_rd(&from[r][1]);
+		to[r][0] += igd_counter_read(&from[r][0]);
+		to[r][1] += igd_counter_read(&from[r][1]);
 	}
 }
 
@@ -323,14 +318,14 @@ void igd_judge_add_counts(struct igd_judge *to, const struct igd_judge *from)
 	judge_add_row(to->count, from->count);
 	judge_add_row(to->sp_other, from->sp_other);
 	for (i = 0; i < IGD_PKT_ERR_MAX; i++)
-		to->malformed[i] += judge_rd(&from->malformed[i]);
+		to->malformed[i] += igd_counter_read(&from->malformed[i]);
 	for (i = 0; i < 5; i++)
-		to->hooks[i] += judge_rd(&from->hooks[i]);
-	to->copies_unread += judge_rd(&from->copies_unread);
-	to->prenat_missed += judge_rd(&from->prenat_missed);
-	to->sp_unapplied += judge_rd(&from->sp_unapplied);
-	to->mss_no_option += judge_rd(&from->mss_no_option);
-	to->guard.stale += judge_rd(&from->guard.stale);
+		to->hooks[i] += igd_counter_read(&from->hooks[i]);
+	to->copies_unread += igd_counter_read(&from->copies_unread);
+	to->prenat_missed += igd_counter_read(&from->prenat_missed);
+	to->sp_unapplied += igd_counter_read(&from->sp_unapplied);
+	to->mss_no_option += igd_counter_read(&from->mss_no_option);
+	to->guard.stale += igd_counter_read(&from->guard.stale);
 	for (i = 0; i < n && i < IGD_JUDGE_SP_MAX; i++)
 		judge_add_sp(to, &from->sp[i]);
 }

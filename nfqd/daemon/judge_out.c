@@ -8,6 +8,7 @@
 #include <libnetfilter_queue/linux_nfnetlink_queue.h>
 #include "packet/csum.h"
 #include "judge_int.h"
+#include "util/counter.h"
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
@@ -23,7 +24,7 @@ static void judge_mss(struct igd_judge *j, const struct igd_qpkt *qp, struct igd
 	if (!j->mss || j->mss->mode == IGD_MSS_OFF || !j->cfg.no_hooks)
 		return;		/* with our tables, the mss chain's rules clamp */
 	if (!(p->flags & IGD_PKT_F_TCP_MSS)) {
-		j->mss_no_option++;	/* the peer assumes 536 (IPv4) / 1220 (IPv6) */
+		igd_counter_inc(&j->mss_no_option);	/* the peer assumes 536 (IPv4) / 1220 (IPv6) */
 		return;
 	}
 	if (p->flags & IGD_PKT_F_PARTIAL || qp->len != qp->orig_len)
@@ -262,7 +263,7 @@ static bool judge_pre_nat_map(struct igd_judge *j, const struct igd_qpkt *qp,
 		return false;
 	igd_prenat_key(key, jd->flow.family, &raw->src, &raw->dst, raw->proto, th);
 	if (j->cfg.prenat_lookup(j->cfg.prenat_arg, jd->flow.family, key, &pn)) {
-		j->prenat_missed++;
+		igd_counter_inc(&j->prenat_missed);
 		return false;
 	}
 	jd->pre_flow.saddr = pn.saddr;
@@ -292,7 +293,7 @@ static bool judge_pre_nat_flow(struct igd_judge *j, const struct igd_qpkt *qp,
 		return true;
 	}
 	if (s)
-		j->guard.stale++;
+		igd_counter_inc(&j->guard.stale);
 	if (!j->spd)
 		return false;
 	if (!qp->has_ct && judge_pre_nat_map(j, qp, raw, jd)) {
@@ -332,7 +333,7 @@ static bool judge_sp_unapplied(struct igd_judge *j, const struct igd_qpkt *qp,
 	if ((j->local && igd_localaddr_is_local(j->local, jd->flow.family, &jd->flow.daddr)) ||
 	    (jd->flow.family == 4 && j->noxfrm && igd_noxfrm_has(j->noxfrm, qp->outdev)))
 		return false;
-	j->sp_unapplied++;
+	igd_counter_inc(&j->sp_unapplied);
 	igd_judge_flag(j, qp, jd, IGD_R_TUNNEL_DOWN);
 	return true;
 }

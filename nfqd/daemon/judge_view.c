@@ -34,6 +34,35 @@ static size_t view_len(const struct igd_judge_view *v)
 	return offsetof(struct igd_judge_view, mem) + v->nmem * sizeof(v->mem[0]);
 }
 
+/* The published copy is written while readers may copy it: both sides go by whole
+ * 64-bit words (relaxed atomics), so a race is a torn copy the sequence count rejects,
+ * never an undefined one. */
+typedef uint64_t view_word;
+_Static_assert(offsetof(struct igd_judge_view, mem) % sizeof(view_word) == 0 &&
+	       sizeof(struct igd_remembered) % sizeof(view_word) == 0 &&
+	       _Alignof(struct igd_judge_view) >= _Alignof(view_word),
+	       "the view is copied by whole words");
+
+static void words_store(void *dst, const void *src, size_t len)
+{
+	view_word *d = dst;
+	const view_word *s = src;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(view_word); i++)
+		__atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
+}
+
+static void words_load(void *dst, const void *src, size_t len)
+{
+	view_word *d = dst;
+	const view_word *s = src;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(view_word); i++)
+		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
 bool igd_view_publish(struct igd_view_pub *p, const struct igd_judge_view *v)
 {
 	uint64_t s = atomic_load_explicit(&p->seq, memory_order_relaxed);
@@ -43,7 +72,7 @@ bool igd_view_publish(struct igd_view_pub *p, const struct igd_judge_view *v)
 		return false;
 	atomic_store_explicit(&p->seq, s + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
-	memcpy(&p->v, v, len);
+	words_store(&p->v, v, len);
 	atomic_store_explicit(&p->seq, s + 2, memory_order_release);
 	return true;
 }
@@ -55,9 +84,9 @@ bool igd_view_read(struct igd_view_pub *p, uint64_t *seen, struct igd_judge_view
 
 	if (s == *seen || (s & 1))
 		return false;
-	memcpy(into, &p->v, offsetof(struct igd_judge_view, mem));
+	words_load(into, &p->v, offsetof(struct igd_judge_view, mem));
 	n = into->nmem < IGD_MEMORY_MAX ? into->nmem : IGD_MEMORY_MAX;
-	memcpy(into->mem, p->v.mem, n * sizeof(into->mem[0]));
+	words_load(into->mem, p->v.mem, n * sizeof(into->mem[0]));
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&p->seq, memory_order_relaxed) != s)
 		return false;

@@ -11,16 +11,16 @@
 #include <linux/netfilter.h>
 #include "nl/nl_talk.h"
 #include "queue.h"
+#include "util/counter.h"
 
 #define QUEUE_BURST		32	/* messages per recvmmsg */
 #define QUEUE_MAX_BURSTS	8	/* bursts per process call before yielding */
 #define QUEUE_MSG_OVERHEAD	1024	/* attributes around the copied packet */
 #define QUEUE_VBUF_SIZE		(64 * 1024)
 
-/* The counters have one writer, the thread that answers the queue, and are read by
- * the loop thread for the stats event and the metrics: stored and loaded whole. */
-#define QST_INC(q, f)	__atomic_store_n(&(q)->st.f, (q)->st.f + 1, __ATOMIC_RELAXED)
-#define QST_RD(q, f)	__atomic_load_n(&(q)->st.f, __ATOMIC_RELAXED)
+/* The counters: written by the thread that answers the queue (util/counter.h). */
+#define QST_INC(q, f)	igd_counter_inc(&(q)->st.f)
+#define QST_RD(q, f)	igd_counter_read(&(q)->st.f)
 
 struct igd_queue {
 	struct mnl_socket *nl;

@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "worker.h"
 #include "route/tunnels_nl.h"
+#include "util/counter.h"
 #include "util/clock.h"
 #include "util/ratelimit.h"
 
@@ -38,7 +39,7 @@ static bool worker_push(struct igd_worker *w, uint8_t type, const void *data, si
 		w->pushed = true;
 		return true;
 	}
-	__atomic_store_n(&w->ring_full, w->ring_full + 1, __ATOMIC_RELAXED);
+	igd_counter_inc(&w->ring_full);
 	return false;
 }
 
@@ -626,8 +627,7 @@ uint64_t igd_workers_suppressed(const struct igd_daemon *d)
 
 	for (i = 0; i < d->nworkers; i++)
 		if (d->workers[i].rl)
-			n += __atomic_load_n(&igd_rl_stats(d->workers[i].rl)->suppressed,
-					     __ATOMIC_RELAXED);
+			n += igd_counter_read(&igd_rl_stats(d->workers[i].rl)->suppressed);
 	return n;
 }
 
@@ -637,6 +637,6 @@ uint64_t igd_workers_lines_lost(const struct igd_daemon *d)
 	unsigned int i;
 
 	for (i = 0; i < d->nworkers; i++)
-		n += __atomic_load_n(&d->workers[i].ring_full, __ATOMIC_RELAXED);
+		n += igd_counter_read(&d->workers[i].ring_full);
 	return n;
 }
