@@ -7,14 +7,9 @@
 #include <stdint.h>
 
 /* By the counter's only writer. */
-static inline void igd_counter_add(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
-}
-
 static inline void igd_counter_inc(uint64_t *c)
 {
-	igd_counter_add(c, 1);
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
 /* From any thread. */

@@ -299,10 +299,11 @@ static int daemon_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 {
 	int e = igd_workers_open(d, err, errlen);
 
-	if (!e)
-		e = igd_loop_add_fd(d->loop, d->workers_fd, daemon_on_workers, d);
-	if (e > 0)
-		e = -e;
+	if (e)
+		return e;
+	e = igd_loop_add_fd(d->loop, d->workers_fd, daemon_on_workers, d);
+	if (e)
+		snprintf(err, errlen, "event loop: %s", strerror(-e));
 	return e;
 }
 

@@ -122,6 +122,24 @@ static const struct igd_sa *judge_sa(const struct igd_judge *j, const struct igd
 	return NULL;
 }
 
+/* The per-SP counters' slot of SP @index in @dir, taken if new; j->nsp when the
+ * table is full (then sp_other counts). */
+static unsigned int judge_sp_slot(struct igd_judge *j, uint32_t index, uint8_t dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->nsp; i++)
+		if (j->sp[i].index == index && j->sp[i].dir == dir)
+			return i;
+	if (i < IGD_JUDGE_SP_MAX) {
+		j->sp[i].index = index;
+		j->sp[i].dir = dir;
+		/* the entry before its count: the loop thread sums while we judge */
+		__atomic_store_n(&j->nsp, j->nsp + 1, __ATOMIC_RELEASE);
+	}
+	return i;
+}
+
 static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 {
 	unsigned int d = jd->verdict == NF_DROP, i;
@@ -129,15 +147,7 @@ static void judge_count(struct igd_judge *j, const struct igd_judgement *jd)
 	igd_counter_inc(&j->count[jd->reason][d]);
 	if (!jd->sp)
 		return;
-	for (i = 0; i < j->nsp; i++)
-		if (j->sp[i].index == jd->sp->index && j->sp[i].dir == jd->sp->dir)
-			break;
-	if (i == j->nsp && j->nsp < IGD_JUDGE_SP_MAX) {
-		j->sp[i].index = jd->sp->index;
-		j->sp[i].dir = jd->sp->dir;
-		/* the entry before its count: the loop thread sums while we judge */
-		__atomic_store_n(&j->nsp, j->nsp + 1, __ATOMIC_RELEASE);
-	}
+	i = judge_sp_slot(j, jd->sp->index, jd->sp->dir);
 	if (i < j->nsp)
 		igd_counter_inc(&j->sp[i].verdicts[jd->reason][d]);
 	else
@@ -298,16 +308,8 @@ static void judge_add_row(uint64_t (*to)[2], const uint64_t (*from)[2])
 
 static void judge_add_sp(struct igd_judge *to, const struct igd_judge_sp_count *c)
 {
-	unsigned int i;
+	unsigned int i = judge_sp_slot(to, c->index, c->dir);
 
-	for (i = 0; i < to->nsp; i++)
-		if (to->sp[i].index == c->index && to->sp[i].dir == c->dir)
-			break;
-	if (i == to->nsp && to->nsp < IGD_JUDGE_SP_MAX) {
-		to->sp[i].index = c->index;
-		to->sp[i].dir = c->dir;
-		to->nsp++;
-	}
 	judge_add_row(i < to->nsp ? to->sp[i].verdicts : to->sp_other, c->verdicts);
 }
 

@@ -63,18 +63,17 @@ static void words_load(void *dst, const void *src, size_t len)
 		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 
-bool igd_view_publish(struct igd_view_pub *p, const struct igd_judge_view *v)
+void igd_view_publish(struct igd_view_pub *p, const struct igd_judge_view *v)
 {
 	uint64_t s = atomic_load_explicit(&p->seq, memory_order_relaxed);
 	size_t len = view_len(v);
 
 	if (s && len == view_len(&p->v) && !memcmp(&p->v, v, len))
-		return false;
+		return;
 	atomic_store_explicit(&p->seq, s + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	words_store(&p->v, v, len);
 	atomic_store_explicit(&p->seq, s + 2, memory_order_release);
-	return true;
 }
 
 bool igd_view_read(struct igd_view_pub *p, uint64_t *seen, struct igd_judge_view *into)

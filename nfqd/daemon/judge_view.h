@@ -48,9 +48,8 @@ struct igd_daemon;
 
 /* The view of @d as it is now, into @v. */
 void igd_view_build(const struct igd_daemon *d, struct igd_judge_view *v);
-/* Publishes @v when it differs from what @p holds (the loop thread only).  Returns
- * whether it did. */
-bool igd_view_publish(struct igd_view_pub *p, const struct igd_judge_view *v);
+/* Publishes @v when it differs from what @p holds (the loop thread only). */
+void igd_view_publish(struct igd_view_pub *p, const struct igd_judge_view *v);
 /* A reader's copy: when @p holds something newer than *@seen, copies it into @into
  * and returns true with *@seen updated; false when nothing is newer, or the writer was
  * at work (then @into may hold a torn copy: the caller keeps using its own). */

@@ -313,9 +313,7 @@ static int worker_open_queues(struct igd_daemon *d, char *err, size_t errlen)
 
 int igd_workers_open(struct igd_daemon *d, char *err, size_t errlen)
 {
-	unsigned int i;
-
-	unsigned int n = igd_workers_count(d);
+	unsigned int i, n = igd_workers_count(d);
 
 	d->workers = calloc(n, sizeof(*d->workers));
 	if (!d->workers) {
